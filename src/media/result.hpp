@@ -1,0 +1,25 @@
+#pragma once
+// The error type of the parsers: a message a person can act on. Only a
+// failure allocates; success paths stay allocation-free.
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace courtcast::media {
+
+struct Error {
+  std::string message;
+};
+
+[[noreturn]] inline void throw_exception_from_error(const Error& e, const boost::source_location&) {
+  throw std::runtime_error(e.message);
+}
+
+template <typename T>
+using Result = boost::system::result<T, Error>;
+
+inline Error make_error(std::string message) { return Error{std::move(message)}; }
+
+}  // namespace courtcast::media
