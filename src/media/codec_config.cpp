@@ -44,22 +44,34 @@ Result<VideoConfig> parse_avc_sps(std::span<const std::uint8_t> nal) {
   r.ue();  // seq_parameter_set_id
   std::uint32_t chroma_format_idc = 1;
   switch (c.profile) {
-    case 100: case 110: case 122: case 244: case 44: case 83: case 86: case 118:
-    case 128: case 138: case 139: case 134: case 135: {
+    case 100:
+    case 110:
+    case 122:
+    case 244:
+    case 44:
+    case 83:
+    case 86:
+    case 118:
+    case 128:
+    case 138:
+    case 139:
+    case 134:
+    case 135: {
       chroma_format_idc = r.ue();
       if (chroma_format_idc > 3) return make_error("avc: SPS chroma_format_idc above 3");
       if (chroma_format_idc == 3) r.skip(1);  // separate_colour_plane_flag
-      r.ue();                                  // bit_depth_luma_minus8
-      r.ue();                                  // bit_depth_chroma_minus8
-      r.skip(1);                               // qpprime_y_zero_transform_bypass_flag
-      if (r.bit()) {                           // seq_scaling_matrix_present_flag
+      r.ue();                                 // bit_depth_luma_minus8
+      r.ue();                                 // bit_depth_chroma_minus8
+      r.skip(1);                              // qpprime_y_zero_transform_bypass_flag
+      if (r.bit()) {                          // seq_scaling_matrix_present_flag
         const int lists = chroma_format_idc != 3 ? 8 : 12;
         for (int i = 0; i < lists && !r.overrun(); ++i)
           if (r.bit()) skip_scaling_list(r, i < 6 ? 16 : 64);
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
   r.ue();  // log2_max_frame_num_minus4
   const std::uint32_t poc_type = r.ue();
@@ -139,7 +151,8 @@ void skip_hevc_profile_tier_level(BitReader& r, unsigned max_sub_layers_minus1) 
 }  // namespace
 
 Result<VideoConfig> parse_hevc_sps(std::span<const std::uint8_t> nal) {
-  if (nal.size() < 4 || ((nal[0] >> 1) & 0x3F) != 33) return make_error("hevc: not an SPS NAL unit");
+  if (nal.size() < 4 || ((nal[0] >> 1) & 0x3F) != 33)
+    return make_error("hevc: not an SPS NAL unit");
   const auto rbsp = unescape_rbsp(nal.subspan(2));
   BitReader r(rbsp);
   VideoConfig c;

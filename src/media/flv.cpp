@@ -22,24 +22,36 @@ void write_flv_tag_header(std::uint8_t* p, std::uint8_t tag_type, std::int64_t d
 
 const char* to_string(VideoCodec c) {
   switch (c) {
-    case VideoCodec::H264: return "h264";
-    case VideoCodec::HEVC: return "hevc";
-    case VideoCodec::AV1: return "av1";
-    case VideoCodec::VP9: return "vp9";
-    case VideoCodec::Unknown: break;
+    case VideoCodec::H264:
+      return "h264";
+    case VideoCodec::HEVC:
+      return "hevc";
+    case VideoCodec::AV1:
+      return "av1";
+    case VideoCodec::VP9:
+      return "vp9";
+    case VideoCodec::Unknown:
+      break;
   }
   return "unknown";
 }
 
 const char* to_string(AudioCodec c) {
   switch (c) {
-    case AudioCodec::AAC: return "aac";
-    case AudioCodec::MP3: return "mp3";
-    case AudioCodec::Opus: return "opus";
-    case AudioCodec::G711A: return "pcma";
-    case AudioCodec::G711U: return "pcmu";
-    case AudioCodec::Speex: return "speex";
-    case AudioCodec::Unknown: break;
+    case AudioCodec::AAC:
+      return "aac";
+    case AudioCodec::MP3:
+      return "mp3";
+    case AudioCodec::Opus:
+      return "opus";
+    case AudioCodec::G711A:
+      return "pcma";
+    case AudioCodec::G711U:
+      return "pcmu";
+    case AudioCodec::Speex:
+      return "speex";
+    case AudioCodec::Unknown:
+      break;
   }
   return "unknown";
 }
@@ -88,8 +100,12 @@ Result<VideoTagInfo> parse_video_tag(std::span<const std::uint8_t> body) {
     }
     info.header_bytes = 5;
     switch (packet_type) {
-      case kExSequenceStart: info.sequence_header = true; break;
-      case kExSequenceEnd: info.end_of_sequence = true; break;
+      case kExSequenceStart:
+        info.sequence_header = true;
+        break;
+      case kExSequenceEnd:
+        info.end_of_sequence = true;
+        break;
       case kExCodedFrames:
         if (info.codec == VideoCodec::HEVC) {
           if (body.size() < 8) return make_error("video tag: HEVC frame without composition time");
@@ -98,8 +114,10 @@ Result<VideoTagInfo> parse_video_tag(std::span<const std::uint8_t> body) {
         }
         break;
       case kExCodedFramesX:
-      case kExMetadata: break;
-      default: return make_error("video tag: unsupported enhanced packet type");
+      case kExMetadata:
+        break;
+      default:
+        return make_error("video tag: unsupported enhanced packet type");
     }
     return info;
   }
@@ -132,12 +150,23 @@ Result<AudioTagInfo> parse_audio_tag(std::span<const std::uint8_t> body) {
       info.header_bytes = 2;
       break;
     case 2:
-    case 14: info.codec = AudioCodec::MP3; break;
-    case 7: info.codec = AudioCodec::G711A; break;
-    case 8: info.codec = AudioCodec::G711U; break;
-    case 11: info.codec = AudioCodec::Speex; break;
-    case 13: info.codec = AudioCodec::Opus; break;
-    default: break;
+    case 14:
+      info.codec = AudioCodec::MP3;
+      break;
+    case 7:
+      info.codec = AudioCodec::G711A;
+      break;
+    case 8:
+      info.codec = AudioCodec::G711U;
+      break;
+    case 11:
+      info.codec = AudioCodec::Speex;
+      break;
+    case 13:
+      info.codec = AudioCodec::Opus;
+      break;
+    default:
+      break;
   }
   return info;
 }

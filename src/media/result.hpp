@@ -10,6 +10,11 @@
 namespace courtcast::media {
 
 struct Error {
+  struct Tag {};
+  // The tag keeps Error from being constructible from a plain string, which
+  // would make Result<std::string> ambiguous.
+  Error() = default;
+  Error(Tag, std::string m) : message(std::move(m)) {}
   std::string message;
 };
 
@@ -20,6 +25,8 @@ struct Error {
 template <typename T>
 using Result = boost::system::result<T, Error>;
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+  return Error(Error::Tag{}, std::move(message));
+}
 
 }  // namespace courtcast::media

@@ -94,11 +94,17 @@ class Decoder {
         v.number = read_double();
         pos_ += 2;  // time zone, unused
         return v;
-      case kNull: v.type = Value::Type::Null; return v;
+      case kNull:
+        v.type = Value::Type::Null;
+        return v;
       case kUndefined:
-      case kUnsupported: v.type = Value::Type::Undefined; return v;
-      case kReference: return make_error("amf0: object references are not supported");
-      default: return make_error("amf0: unknown type marker");
+      case kUnsupported:
+        v.type = Value::Type::Undefined;
+        return v;
+      case kReference:
+        return make_error("amf0: object references are not supported");
+      default:
+        return make_error("amf0: unknown type marker");
     }
   }
 
@@ -190,7 +196,14 @@ Value Value::make_string(std::string v) {
   x.string = std::move(v);
   return x;
 }
-Value Value::make_null() { return Value{}; }
+Value Value::make_null() {
+  return Value{};
+}
+Value Value::make_undefined() {
+  Value x;
+  x.type = Type::Undefined;
+  return x;
+}
 Value Value::make_object(std::vector<Property> props) {
   Value x;
   x.type = Type::Object;
@@ -242,12 +255,16 @@ void encode_string(media::Bytes& out, std::string_view s) {
 
 void encode(media::Bytes& out, const Value& v) {
   switch (v.type) {
-    case Value::Type::Number: encode_number(out, v.number); break;
+    case Value::Type::Number:
+      encode_number(out, v.number);
+      break;
     case Value::Type::Boolean:
       out.push_back(kBoolean);
       out.push_back(v.boolean ? 1 : 0);
       break;
-    case Value::Type::String: encode_string(out, v.string); break;
+    case Value::Type::String:
+      encode_string(out, v.string);
+      break;
     case Value::Type::Object:
       out.push_back(kObject);
       put_properties(out, v.properties);
@@ -268,8 +285,12 @@ void encode(media::Bytes& out, const Value& v) {
       put_u16(out, 0);
       break;
     }
-    case Value::Type::Null: out.push_back(kNull); break;
-    case Value::Type::Undefined: out.push_back(kUndefined); break;
+    case Value::Type::Null:
+      out.push_back(kNull);
+      break;
+    case Value::Type::Undefined:
+      out.push_back(kUndefined);
+      break;
   }
 }
 

@@ -42,6 +42,7 @@ struct Value {
   static Value make_boolean(bool v);
   static Value make_string(std::string v);
   static Value make_null();
+  static Value make_undefined();
   static Value make_object(std::vector<Property> props);
   static Value make_ecma_array(std::vector<Property> props);
 

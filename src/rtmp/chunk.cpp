@@ -53,7 +53,8 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
       length = read_u24be(mh + 3);
       type = mh[6];
     }
-    if (fmt == 0) stream_id = mh[7] | mh[8] << 8 | mh[9] << 16 | static_cast<std::uint32_t>(mh[10]) << 24;
+    if (fmt == 0)
+      stream_id = mh[7] | mh[8] << 8 | mh[9] << 16 | static_cast<std::uint32_t>(mh[10]) << 24;
     const bool extended = fmt <= 2 ? ts_field == 0xFFFFFF : cs.extended;
     std::size_t header_bytes = hdr + kMsgHeaderBytes[fmt] + (extended ? 4 : 0);
     if (avail < header_bytes) return pos;
@@ -66,7 +67,8 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
       // A header other than type 3 mid-message restarts the message.
       if (fmt != 3 && !new_message) cs.payload.clear();
     }
-    const std::uint32_t have = static_cast<std::uint32_t>(fmt == 3 && !new_message ? cs.payload.size() : 0);
+    const std::uint32_t have =
+        static_cast<std::uint32_t>(fmt == 3 && !new_message ? cs.payload.size() : 0);
     const std::uint32_t chunk_bytes = std::min(chunk_size_, length - have);
     if (avail < header_bytes + chunk_bytes) return pos;
 
@@ -108,7 +110,9 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
 
 namespace {
 
-std::size_t basic_header_bytes(std::uint32_t csid) { return csid < 64 ? 1 : csid < 320 ? 2 : 3; }
+std::size_t basic_header_bytes(std::uint32_t csid) {
+  return csid < 64 ? 1 : csid < 320 ? 2 : 3;
+}
 
 std::uint8_t* put_basic_header(std::uint8_t* p, unsigned fmt, std::uint32_t csid) {
   if (csid < 64) {

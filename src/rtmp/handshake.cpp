@@ -18,11 +18,10 @@ using Digest = std::array<std::uint8_t, 32>;
 // The published Flash Player / Flash Media Server keys: a text part, then 32
 // shared bytes. Digests in C1 use the text part of the client key; S1 the
 // text part of the server key; S2 is keyed from the whole server key.
-constexpr std::uint8_t kKeyTail[32] = {0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8,
-                                       0x2E, 0x00, 0xD0, 0xD1, 0x02, 0x9E, 0x7E, 0x57,
-                                       0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80, 0x6F, 0xAB,
-                                       0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE};
-constexpr char kClientText[] = "Genuine Adobe Flash Player 001";      // 30 bytes
+constexpr std::uint8_t kKeyTail[32] = {
+    0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0, 0xD1, 0x02, 0x9E, 0x7E, 0x57,
+    0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80, 0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE};
+constexpr char kClientText[] = "Genuine Adobe Flash Player 001";        // 30 bytes
 constexpr char kServerText[] = "Genuine Adobe Flash Media Server 001";  // 36 bytes
 
 struct Key {
@@ -130,7 +129,8 @@ std::array<std::uint8_t, 1 + kHandshakeBytes> make_client_c0c1() {
 
 media::Result<std::array<std::uint8_t, kHandshakeBytes>> make_client_c2(
     std::span<const std::uint8_t> s0s1s2) {
-  if (s0s1s2.size() < 1 + 2 * kHandshakeBytes) return make_error("rtmp handshake: S0+S1+S2 truncated");
+  if (s0s1s2.size() < 1 + 2 * kHandshakeBytes)
+    return make_error("rtmp handshake: S0+S1+S2 truncated");
   if (s0s1s2[0] != 3) return make_error("rtmp handshake: server answered with another version");
   const auto s1 = s0s1s2.subspan(1, kHandshakeBytes);
   std::array<std::uint8_t, kHandshakeBytes> c2{};

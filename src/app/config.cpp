@@ -1,0 +1,199 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace courtcast::app {
+
+namespace {
+
+using media::make_error;
+
+std::string where(const std::string& source, const toml::node& node) {
+  const auto& r = node.source();
+  return source + ":" + std::to_string(r.begin.line);
+}
+
+class Reader {
+ public:
+  Reader(const std::string& source) : source_(source) {}
+  std::string error;
+
+  bool check_keys(const toml::table& t, const std::string& section, std::set<std::string> known) {
+    for (const auto& [k, v] : t) {
+      if (!known.count(std::string(k.str()))) {
+        std::string allowed;
+        for (const auto& n : known) allowed += (allowed.empty() ? "" : ", ") + n;
+        fail(v, "unknown key '" + std::string(k.str()) + "' in " + section +
+                    " (allowed: " + allowed + ")");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void get(const toml::table& t, const char* key, std::string& out) {
+    if (const toml::node* n = t.get(key)) {
+      if (auto v = n->value<std::string>())
+        out = *v;
+      else
+        fail(*n, std::string("'") + key + "' must be a string");
+    }
+  }
+  void get(const toml::table& t, const char* key, bool& out) {
+    if (const toml::node* n = t.get(key)) {
+      if (auto v = n->value<bool>())
+        out = *v;
+      else
+        fail(*n, std::string("'") + key + "' must be true or false");
+    }
+  }
+  template <typename Int>
+  void get(const toml::table& t, const char* key, Int& out, std::int64_t lo, std::int64_t hi) {
+    if (const toml::node* n = t.get(key)) {
+      auto v = n->value<std::int64_t>();
+      if (!v || *v < lo || *v > hi)
+        fail(*n, std::string("'") + key + "' must be an integer from " + std::to_string(lo) +
+                     " to " + std::to_string(hi));
+      else
+        out = static_cast<Int>(*v);
+    }
+  }
+  void fail(const toml::node& n, const std::string& message) {
+    if (error.empty()) error = where(source_, n) + ": " + message;
+  }
+
+ private:
+  const std::string& source_;
+};
+
+const toml::table* section(Reader& r, const toml::table& root, const char* name) {
+  const toml::node* n = root.get(name);
+  if (!n) return nullptr;
+  if (!n->is_table()) {
+    r.fail(*n, std::string("[") + name + "] must be a table");
+    return nullptr;
+  }
+  return n->as_table();
+}
+
+}  // namespace
+
+media::Result<HostPort> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return make_error("listen address '" + listen + "' has no port (want HOST:PORT)");
+  HostPort hp;
+  hp.host = listen.substr(0, colon);
+  if (hp.host.size() >= 2 && hp.host.front() == '[' && hp.host.back() == ']')
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
+    return make_error("listen address '" + listen +
+                      "' has a bad port (0-65535; 0 picks a free one)");
+  hp.port = static_cast<std::uint16_t>(std::stoul(port));
+  if (hp.host.empty()) hp.host = "0.0.0.0";
+  return hp;
+}
+
+media::Result<Config> parse_config(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return make_error(source + ":" + std::to_string(e.source().begin.line) + ": " +
+                      std::string(e.description()));
+  }
+  Config c;
+  Reader r(source);
+  if (!r.check_keys(
+          root, "the file",
+          {"server", "rtmp", "http", "srt", "database", "live", "log", "stream", "destination"}))
+    return make_error(r.error);
+  if (auto* t = section(r, root, "server");
+      t && r.check_keys(*t, "[server]", {"data_dir", "workers"})) {
+    r.get(*t, "data_dir", c.data_dir);
+    r.get(*t, "workers", c.workers, 0, 64);
+  }
+  if (auto* t = section(r, root, "rtmp");
+      t && r.check_keys(*t, "[rtmp]", {"listen", "publish_idle_timeout_ms"})) {
+    r.get(*t, "listen", c.rtmp_listen);
+    r.get(*t, "publish_idle_timeout_ms", c.publish_idle_timeout_ms, 1000, 600'000);
+  }
+  if (auto* t = section(r, root, "http"); t && r.check_keys(*t, "[http]", {"listen"}))
+    r.get(*t, "listen", c.http_listen);
+  if (auto* t = section(r, root, "srt"); t && r.check_keys(*t, "[srt]", {"listen"}))
+    r.get(*t, "listen", c.srt_listen);
+  if (auto* t = section(r, root, "database"); t && r.check_keys(*t, "[database]", {"url"}))
+    r.get(*t, "url", c.database_url);
+  if (auto* t = section(r, root, "log"); t && r.check_keys(*t, "[log]", {"level"})) {
+    r.get(*t, "level", c.log_level);
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
+    if (!levels.count(c.log_level))
+      r.fail(*t->get("level"), "'level' must be one of trace, debug, info, warn, error");
+  }
+  if (auto* t = section(r, root, "live");
+      t && r.check_keys(*t, "[live]", {"max_lag_ms", "merge_window_ms"})) {
+    r.get(*t, "max_lag_ms", c.max_lag_ms, 500, 60'000);
+    r.get(*t, "merge_window_ms", c.merge_window_ms, 0, 2000);
+  }
+  auto each = [&](const char* name, auto&& fn) {
+    const toml::node* n = root.get(name);
+    if (!n) return;
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      r.fail(*n, std::string("'") + name + "' must be written as [[" + name + "]] tables");
+      return;
+    }
+    for (const auto& item : *arr) fn(*item.as_table());
+  };
+  std::set<std::string> names;
+  each("stream", [&](const toml::table& t) {
+    if (!r.check_keys(t, "[[stream]]", {"name", "key", "public"})) return;
+    StreamConfig s;
+    r.get(t, "name", s.name);
+    r.get(t, "key", s.key);
+    r.get(t, "public", s.is_public);
+    if (s.name.empty() ||
+        s.name.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+            std::string::npos)
+      r.fail(t, "[[stream]] needs a 'name' of letters, digits, '-', '_' or '.'");
+    else if (s.key.size() < 8)
+      r.fail(t, "[[stream]] '" + s.name + "' needs a 'key' of at least 8 characters");
+    else if (!names.insert(s.name).second)
+      r.fail(t, "[[stream]] '" + s.name + "' is declared twice");
+    c.streams.push_back(std::move(s));
+  });
+  each("destination", [&](const toml::table& t) {
+    if (!r.check_keys(t, "[[destination]]", {"stream", "name", "url", "enabled"})) return;
+    DestinationConfig d;
+    r.get(t, "stream", d.stream);
+    r.get(t, "name", d.name);
+    r.get(t, "url", d.url);
+    r.get(t, "enabled", d.enabled);
+    if (d.name.empty() || d.stream.empty())
+      r.fail(t, "[[destination]] needs 'name' and 'stream'");
+    else if (d.url.rfind("rtmp://", 0) != 0 && d.url.rfind("rtmps://", 0) != 0)
+      r.fail(t, "[[destination]] '" + d.name + "' needs a 'url' starting with rtmp:// or rtmps://");
+    c.destinations.push_back(std::move(d));
+  });
+  for (const auto* listen : {&c.rtmp_listen, &c.http_listen, &c.srt_listen})
+    if (auto hp = parse_listen(*listen); !hp && r.error.empty())
+      r.error = source + ": " + hp.error().message;
+  if (!r.error.empty()) return make_error(r.error);
+  return c;
+}
+
+media::Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot read config file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace courtcast::app

@@ -1,0 +1,51 @@
+#pragma once
+// The one configuration object: every key of the TOML file with its default.
+// Unknown keys and bad values are refused with the line they are on.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "media/result.hpp"
+
+namespace courtcast::app {
+
+struct StreamConfig {
+  std::string name;
+  std::string key;         // publish key (a secret: never logged)
+  bool is_public = false;  // playable without the key; air streams are public
+};
+
+struct DestinationConfig {
+  std::string stream;
+  std::string name;
+  std::string url;  // may embed the platform's stream key: a secret
+  bool enabled = true;
+};
+
+struct Config {
+  std::string data_dir = "var";
+  std::string rtmp_listen = "0.0.0.0:1935";
+  std::string http_listen = "0.0.0.0:8080";
+  std::string srt_listen = "0.0.0.0:10080";
+  std::string database_url = "sqlite:var/courtcast.db";
+  std::string log_level = "info";
+  unsigned workers = 0;  // event loops; 0 = one per core
+  std::int64_t max_lag_ms = 3000;
+  std::int64_t merge_window_ms = 0;  // 0 = lowest latency; >0 merges writes to players
+  std::int64_t publish_idle_timeout_ms = 10'000;
+  std::vector<StreamConfig> streams;
+  std::vector<DestinationConfig> destinations;
+};
+
+// Parses TOML text; `source` names the file in error messages.
+media::Result<Config> parse_config(const std::string& text, const std::string& source);
+media::Result<Config> load_config(const std::string& path);
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+media::Result<HostPort> parse_listen(const std::string& listen);
+
+}  // namespace courtcast::app

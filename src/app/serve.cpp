@@ -1,0 +1,154 @@
+#include "app/serve.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "app/stream_access.hpp"
+#include "http/server.hpp"
+#include "live/hub.hpp"
+#include "rtmp/server.hpp"
+
+namespace courtcast::app {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using asio::ip::tcp;
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stdout_logger_mt("courtcast");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+namespace {
+
+// The publish key of the default stream, made once and kept under data_dir.
+std::string default_stream_key(const fs::path& data_dir) {
+  const fs::path dir = data_dir / "keys";
+  const fs::path file = dir / "cam-a.publish-key";
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  if (std::ifstream in(file); in) {
+    std::string key;
+    std::getline(in, key);
+    if (key.size() >= 8) return key;
+  }
+  unsigned char raw[12];
+  RAND_bytes(raw, sizeof raw);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  for (unsigned char b : raw) {
+    key.push_back(kHex[b >> 4]);
+    key.push_back(kHex[b & 15]);
+  }
+  {
+    std::ofstream out(file, std::ios::trunc);
+    out << key << "\n";
+  }
+  ::chmod(file.c_str(), 0600);
+  return key;
+}
+
+tcp::endpoint endpoint_of(const std::string& listen) {
+  const auto hp = parse_listen(listen).value();
+  return tcp::endpoint(asio::ip::make_address(hp.host), hp.port);
+}
+
+std::string shown_host(const tcp::endpoint& ep) {
+  return ep.address().is_unspecified() ? "127.0.0.1" : ep.address().to_string();
+}
+
+}  // namespace
+
+int serve(Config config) {
+  fs::create_directories(config.data_dir);
+  if (config.streams.empty()) {
+    config.streams.push_back(StreamConfig{"cam-a", default_stream_key(config.data_dir), false});
+    spdlog::info(
+        "event=default_stream stream=cam-a note=\"no [[stream]] configured; key kept in {}/keys\"",
+        config.data_dir);
+  }
+
+  const unsigned workers =
+      config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::io_context*> loops;
+  std::vector<asio::any_io_executor> executors;
+  for (unsigned i = 0; i < workers; ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+    loops.push_back(contexts.back().get());
+    executors.push_back(contexts.back()->get_executor());
+  }
+
+  live::StreamLimits limits;
+  limits.max_lag_ms = config.max_lag_ms;
+  limits.merge_window_ms = config.merge_window_ms;
+  live::Hub hub(executors, limits);
+  StreamAccess access(hub, config.streams);
+
+  rtmp::ServerOptions rtmp_options;
+  rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
+  rtmp::Server rtmp_server(loops, access, rtmp_options);
+  http::Server http_server(loops, hub, access);
+
+  tcp::endpoint rtmp_ep, http_ep;
+  try {
+    rtmp_ep = rtmp_server.listen(endpoint_of(config.rtmp_listen));
+    http_ep = http_server.listen(endpoint_of(config.http_listen));
+  } catch (const std::exception& e) {
+    spdlog::error("event=listen_failed error=\"{}\"", e.what());
+    return 1;
+  }
+  spdlog::info("event=listening protocol=rtmp address={}:{}", rtmp_ep.address().to_string(),
+               rtmp_ep.port());
+  spdlog::info("event=listening protocol=http address={}:{}", http_ep.address().to_string(),
+               http_ep.port());
+  spdlog::info("event=started workers={} merge_window_ms={} max_lag_ms={}", workers,
+               config.merge_window_ms, config.max_lag_ms);
+
+  // What an operator needs to start: where to publish and where to watch.
+  const std::string rtmp_host = shown_host(rtmp_ep) + ":" + std::to_string(rtmp_ep.port());
+  const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
+  std::cout << "\ncourtcast is running.\n  API:     http://" << http_host << "/api/v1/streams\n";
+  for (const auto& s : config.streams) {
+    std::cout << "  publish: rtmp://" << rtmp_host << "/live/" << s.name << "?key=" << s.key << "\n"
+              << "  play:    rtmp://" << rtmp_host << "/live/" << s.name
+              << (s.is_public ? "" : "?key=" + s.key) << "\n"
+              << "           http://" << http_host << "/live/" << s.name << ".flv"
+              << (s.is_public ? "" : "?key=" + s.key) << "\n";
+  }
+  std::cout << std::endl;
+
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& c : contexts) guards.emplace_back(c->get_executor());
+  for (auto& c : contexts) threads.emplace_back([ctx = c.get()] { ctx->run(); });
+
+  asio::io_context main_loop(1);
+  asio::signal_set signals(main_loop, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int signo) {
+    spdlog::info("event=stopping signal={}", signo);
+    asio::post(*loops[0], [&] {
+      rtmp_server.stop();
+      http_server.stop();
+    });
+    for (auto& c : contexts) c->stop();
+  });
+  main_loop.run();
+  for (auto& t : threads) t.join();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace courtcast::app

@@ -1,0 +1,125 @@
+#include "app/stream_access.hpp"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+namespace courtcast::app {
+
+namespace {
+
+// A publish into the live hub; ending it (destruction) frees the stream name.
+class LiveSink : public rtmp::MediaSink {
+ public:
+  explicit LiveSink(live::StreamHandle handle) : handle_(std::move(handle)) {}
+  ~LiveSink() override { handle_->end_publish(); }
+  bool push(media::PacketKind kind, std::int64_t dts_ms,
+            std::span<const std::uint8_t> body) override {
+    return handle_->push(kind, dts_ms, body);
+  }
+  void flush() override { handle_->flush(); }
+
+ private:
+  live::StreamHandle handle_;
+};
+
+class LiveSource : public rtmp::MediaSource {
+ public:
+  LiveSource(live::StreamHandle handle, std::size_t worker)
+      : handle_(std::move(handle)), player_(handle_.shared(), worker) {}
+  boost::asio::awaitable<bool> next(std::vector<media::PacketPtr>& out) override {
+    return player_.next(out);
+  }
+  void interrupt() override { player_.interrupt(); }
+  void count_sent(std::size_t bytes) override { player_.count_sent(bytes); }
+
+ private:
+  live::StreamHandle handle_;
+  live::Player player_;
+};
+
+bool same_secret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string query_value(const std::string& query, const std::string& name) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    const std::size_t end = std::min(query.find('&', pos), query.size());
+    const std::string part = query.substr(pos, end - pos);
+    const std::size_t eq = part.find('=');
+    if (part.substr(0, eq) == name && eq != std::string::npos) {
+      std::string out;
+      const std::string raw = part.substr(eq + 1);
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '%' && i + 2 < raw.size() + 0 && hex_digit(raw[i + 1]) >= 0 &&
+            hex_digit(raw[i + 2]) >= 0) {
+          out.push_back(static_cast<char>(hex_digit(raw[i + 1]) * 16 + hex_digit(raw[i + 2])));
+          i += 2;
+        } else {
+          out.push_back(raw[i] == '+' ? ' ' : raw[i]);
+        }
+      }
+      return out;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+StreamAccess::StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams) : hub_(hub) {
+  for (const auto& s : streams) streams_[s.name] = s;
+}
+
+std::optional<std::string> StreamAccess::check_key(const std::string& stream,
+                                                   const std::string& stream_query,
+                                                   const std::string& app_query) const {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return "no stream named '" + stream + "' is configured";
+  std::string key = query_value(stream_query, "key");
+  if (key.empty()) key = query_value(app_query, "key");
+  if (key.empty()) return "a key is required: add ?key=KEY to the stream name";
+  if (!same_secret(key, it->second.key)) return "wrong key for stream '" + stream + "'";
+  return std::nullopt;
+}
+
+rtmp::Admission<rtmp::MediaSink> StreamAccess::publish(const rtmp::StreamRequest& r) {
+  if (r.app != "live")
+    return {nullptr, "NetStream.Publish.BadName",
+            "unknown application '" + r.app + "': publish to rtmp://HOST/live/STREAM?key=KEY"};
+  if (auto why = check_key(r.stream, r.stream_query, r.app_query))
+    return {nullptr, "NetStream.Publish.Rejected", *why};
+  auto handle = hub_.acquire(r.stream);
+  if (!handle->try_begin_publish(r.peer))
+    return {nullptr, "NetStream.Publish.BadName",
+            "stream '" + r.stream + "' is already being published"};
+  spdlog::info("event=publish_start stream={} peer={}", r.stream, r.peer);
+  return {std::make_unique<LiveSink>(std::move(handle)), {}, {}};
+}
+
+rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest& r) {
+  if (r.app != "live")
+    return {nullptr, "NetStream.Play.StreamNotFound",
+            "unknown application '" + r.app + "': play rtmp://HOST/live/STREAM"};
+  if (auto why = refuse_play(r.stream, r.stream_query.empty() ? r.app_query : r.stream_query))
+    return {nullptr, "NetStream.Play.Failed", *why};
+  return {std::make_unique<LiveSource>(hub_.acquire(r.stream), r.worker), {}, {}};
+}
+
+std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
+                                                     const std::string& query) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return "no stream named '" + stream + "' is configured";
+  if (it->second.is_public) return std::nullopt;
+  return check_key(stream, query, {});
+}
+
+}  // namespace courtcast::app

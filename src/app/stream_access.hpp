@@ -1,0 +1,37 @@
+#pragma once
+// Who may publish and play which stream: the policy behind both the RTMP
+// server and HTTP playback. Publishing needs the stream's key; playing a
+// stream that is not public needs it too.
+
+#include <map>
+#include <string>
+
+#include "app/config.hpp"
+#include "http/server.hpp"
+#include "live/hub.hpp"
+#include "rtmp/server.hpp"
+
+namespace courtcast::app {
+
+class StreamAccess : public rtmp::ServerHooks, public http::Access {
+ public:
+  StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams);
+
+  rtmp::Admission<rtmp::MediaSink> publish(const rtmp::StreamRequest& request) override;
+  rtmp::Admission<rtmp::MediaSource> play(const rtmp::StreamRequest& request) override;
+  std::optional<std::string> refuse_play(const std::string& stream,
+                                         const std::string& query) override;
+
+ private:
+  // nullopt when `key` (taken from the stream or app query) opens `stream`.
+  std::optional<std::string> check_key(const std::string& stream, const std::string& stream_query,
+                                       const std::string& app_query) const;
+
+  live::Hub& hub_;
+  std::map<std::string, StreamConfig> streams_;
+};
+
+// The value of `name` in a URL query string ("a=1&key=x"), percent-decoded.
+std::string query_value(const std::string& query, const std::string& name);
+
+}  // namespace courtcast::app

@@ -1,0 +1,39 @@
+#include "http/stream_api.hpp"
+
+#include <boost/json.hpp>
+
+namespace courtcast::http {
+
+namespace json = boost::json;
+
+json::value stream_json(const live::StreamInfo& s) {
+  json::object video{{"codec", media::to_string(s.video_codec)},
+                     {"width", s.width},
+                     {"height", s.height},
+                     {"profile", s.video_profile},
+                     {"frame_rate", std::round(s.frame_rate * 100) / 100}};
+  json::object audio{{"codec", media::to_string(s.audio_codec)},
+                     {"sample_rate", s.audio_sample_rate},
+                     {"channels", s.audio_channels}};
+  return json::object{
+      {"name", s.name},
+      {"live", s.live},
+      {"publisher", s.live ? json::value(s.publisher_address) : json::value(nullptr)},
+      {"uptime_ms", s.uptime_ms},
+      {"video", std::move(video)},
+      {"audio", std::move(audio)},
+      {"bitrate_bps", s.bitrate_bps},
+      {"players", s.players},
+      {"bytes_in", s.bytes_in},
+      {"bytes_out", s.bytes_out},
+      {"skipped_packets", s.skipped_packets},
+      {"publishes", s.publishes}};
+}
+
+json::value streams_json(const live::Hub& hub) {
+  json::array list;
+  for (const auto& s : hub.streams()) list.push_back(stream_json(s->info()));
+  return json::object{{"streams", std::move(list)}};
+}
+
+}  // namespace courtcast::http

@@ -1,0 +1,65 @@
+#pragma once
+// Streams by name. A stream lives while a publisher or a player holds it, so a
+// camera that drops and returns finds its players and timeline still there.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "live/stream.hpp"
+
+namespace courtcast::live {
+
+class Hub;
+
+// A counted hold on a stream; releasing the last hold forgets the stream.
+class StreamHandle {
+ public:
+  StreamHandle() = default;
+  StreamHandle(Hub* hub, std::shared_ptr<Stream> stream) : hub_(hub), stream_(std::move(stream)) {}
+  StreamHandle(StreamHandle&& o) noexcept : hub_(o.hub_), stream_(std::move(o.stream_)) {
+    o.hub_ = nullptr;
+  }
+  StreamHandle& operator=(StreamHandle&& o) noexcept;
+  StreamHandle(const StreamHandle&) = delete;
+  StreamHandle& operator=(const StreamHandle&) = delete;
+  ~StreamHandle() { reset(); }
+
+  void reset();
+  Stream* operator->() const { return stream_.get(); }
+  Stream& operator*() const { return *stream_; }
+  const std::shared_ptr<Stream>& shared() const { return stream_; }
+  explicit operator bool() const { return stream_ != nullptr; }
+
+ private:
+  Hub* hub_ = nullptr;
+  std::shared_ptr<Stream> stream_;
+};
+
+class Hub {
+ public:
+  Hub(std::vector<asio::any_io_executor> shard_executors, StreamLimits limits)
+      : executors_(std::move(shard_executors)), limits_(limits) {}
+
+  StreamHandle acquire(const std::string& name);
+  std::shared_ptr<Stream> find(const std::string& name) const;
+  std::vector<std::shared_ptr<Stream>> streams() const;
+  std::size_t shard_count() const { return executors_.size(); }
+
+ private:
+  friend class StreamHandle;
+  void release(const std::shared_ptr<Stream>& stream);
+
+  struct Entry {
+    std::shared_ptr<Stream> stream;
+    std::size_t holds = 0;
+  };
+  std::vector<asio::any_io_executor> executors_;
+  StreamLimits limits_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> streams_;
+};
+
+}  // namespace courtcast::live

@@ -1,0 +1,344 @@
+#include "live/stream.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "media/codec_config.hpp"
+
+namespace courtcast::live {
+
+using namespace std::chrono;
+using media::Packet;
+using media::PacketKind;
+
+namespace {
+
+std::size_t kind_index(PacketKind k) {
+  return k == PacketKind::Audio ? 0 : k == PacketKind::Video ? 1 : 2;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Shard
+
+Shard::Shard(Stream& stream, asio::any_io_executor executor)
+    : stream_(stream), executor_(executor), merge_timer_(executor) {}
+
+void Shard::on_packets(const std::vector<PacketPtr>& batch) {
+  for (const auto& p : batch) {
+    if (p->sequence_header) {
+      (p->is_video() ? video_header_ : audio_header_) = p;
+      start_headers_.clear();
+    } else if (p->kind == PacketKind::Data) {
+      metadata_ = p;
+      start_headers_.clear();
+    }
+    if (p->is_video() && p->keyframe) {
+      gop_seq_ = next_seq();
+      gop_bytes_ = 0;
+    }
+    ring_.push_back(p);
+    ring_bytes_ += p->size_bytes();
+    if (gop_seq_) gop_bytes_ += p->size_bytes();
+  }
+  trim();
+  if (stream_.limits_.merge_window_ms <= 0) {
+    make_visible();
+  } else if (!merge_armed_) {
+    merge_armed_ = true;
+    merge_timer_.expires_after(milliseconds(stream_.limits_.merge_window_ms));
+    merge_timer_.async_wait([self = stream_.shared_from_this(), this](boost::system::error_code) {
+      merge_armed_ = false;
+      make_visible();
+    });
+  }
+}
+
+void Shard::on_publishing(bool publishing) {
+  publishing_ = publishing;
+  if (!publishing) make_visible();  // nothing more is coming soon: release what is held
+}
+
+void Shard::make_visible() {
+  if (visible_seq_ == next_seq()) return;
+  visible_seq_ = next_seq();
+  wake_players();
+}
+
+void Shard::wake_players() {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (Player* p : waiting) p->wake_timer_.cancel();
+}
+
+void Shard::trim() {
+  if (gop_seq_ && gop_bytes_ > stream_.limits_.max_gop_bytes) {
+    gop_seq_.reset();  // a GOP this long is no use to a late joiner
+    start_headers_.clear();
+  }
+  const std::int64_t oldest_kept = head_dts() - stream_.limits_.max_lag_ms;
+  while (!ring_.empty()) {
+    if (gop_seq_ && front_seq_ >= *gop_seq_) break;
+    if (ring_.front()->dts_ms >= oldest_kept) break;
+    ring_bytes_ -= ring_.front()->size_bytes();
+    ring_.pop_front();
+    ++front_seq_;
+  }
+}
+
+const std::vector<PacketPtr>& Shard::start_headers(std::int64_t at_dts) {
+  // Late joiners and skipping players get the headers stamped at the keyframe
+  // they start from, so their timeline never steps back.
+  if (!start_headers_.empty() && start_headers_dts_ == at_dts) return start_headers_;
+  start_headers_.clear();
+  start_headers_dts_ = at_dts;
+  for (const PacketPtr& h : {metadata_, video_header_, audio_header_}) {
+    if (!h) continue;
+    const std::int64_t dts = h->kind == PacketKind::Data ? 0 : at_dts;
+    start_headers_.push_back(
+        h->dts_ms == dts ? h : Packet::make(h->kind, dts, 0, false, h->sequence_header, h->body()));
+  }
+  return start_headers_;
+}
+
+// ---------------------------------------------------------------- Player
+
+Player::Player(std::shared_ptr<Stream> stream, std::size_t shard_index)
+    : stream_(std::move(stream)),
+      shard_(stream_->shard(shard_index)),
+      wake_timer_(shard_.executor()) {
+  stream_->players_.fetch_add(1, std::memory_order_relaxed);
+}
+
+Player::~Player() {
+  std::erase(shard_.waiting_, this);
+  stream_->players_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Player::close() {
+  closed_ = true;
+  wake_timer_.cancel();
+}
+
+void Player::interrupt() {
+  interrupted_ = true;
+  wake_timer_.cancel();
+}
+
+void Player::count_sent(std::size_t bytes) {
+  stream_->bytes_out_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+asio::awaitable<bool> Player::next(std::vector<PacketPtr>& out) {
+  for (;;) {
+    out.clear();
+    if (closed_) co_return false;
+    if (interrupted_) {
+      interrupted_ = false;
+      co_return true;
+    }
+    gather(out);
+    if (!out.empty()) co_return true;
+    shard_.waiting_.push_back(this);
+    wake_timer_.expires_at(steady_clock::time_point::max());
+    co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::erase(shard_.waiting_, this);
+  }
+}
+
+void Player::start_at(std::uint64_t seq, std::vector<PacketPtr>& out) {
+  const auto& headers = shard_.start_headers(shard_.ring_[seq - shard_.front_seq_]->dts_ms);
+  out.insert(out.end(), headers.begin(), headers.end());
+  cursor_ = seq;
+  started_ = true;
+}
+
+void Player::gather(std::vector<PacketPtr>& out) {
+  Shard& s = shard_;
+  if (s.ring_.empty()) return;
+  if (!started_) {
+    if (s.gop_seq_ && *s.gop_seq_ < s.visible_seq_) {
+      start_at(*s.gop_seq_, out);
+    } else if (!s.video_header_ && s.audio_header_ && s.visible_seq_ > s.front_seq_) {
+      start_at(s.front_seq_, out);  // an audio-only stream has no keyframe to wait for
+    } else {
+      return;  // wait for a keyframe so that decoding starts clean
+    }
+  } else if (cursor_ < s.front_seq_ ||
+             (cursor_ < s.next_seq() && s.head_dts() - s.ring_[cursor_ - s.front_seq_]->dts_ms >
+                                            stream_->limits_.max_lag_ms)) {
+    // Too far behind: skip to the newest keyframe rather than hold memory.
+    const std::uint64_t target =
+        s.gop_seq_ && *s.gop_seq_ > cursor_ ? *s.gop_seq_ : std::max(cursor_, s.front_seq_);
+    if (target < s.visible_seq_ && target != cursor_) {
+      stream_->skipped_.fetch_add(target - cursor_, std::memory_order_relaxed);
+      start_at(target, out);
+    }
+  }
+  std::size_t bytes = 0;
+  const auto& limits = stream_->limits_;
+  while (cursor_ < s.visible_seq_ && out.size() < limits.max_batch_packets &&
+         bytes < limits.max_batch_bytes) {
+    const PacketPtr& p = s.ring_[cursor_ - s.front_seq_];
+    out.push_back(p);
+    bytes += p->size_bytes();
+    ++cursor_;
+  }
+}
+
+// ---------------------------------------------------------------- Stream
+
+Stream::Stream(std::string name, std::vector<asio::any_io_executor> shard_executors,
+               StreamLimits limits)
+    : name_(std::move(name)), limits_(limits) {
+  for (auto& ex : shard_executors) shards_.push_back(std::make_unique<Shard>(*this, ex));
+  info_.name = name_;
+}
+
+bool Stream::try_begin_publish(const std::string& publisher_address) {
+  bool expected = false;
+  if (!live_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
+  new_publish_ = true;
+  {
+    std::lock_guard lock(info_mutex_);
+    info_.publisher_address = publisher_address;
+    info_.publishes++;
+    publish_started_ = steady_clock::now();
+  }
+  for (auto& s : shards_)
+    asio::post(s->executor_,
+               [self = shared_from_this(), shard = s.get()] { shard->on_publishing(true); });
+  return true;
+}
+
+void Stream::end_publish() {
+  flush();
+  live_.store(false, std::memory_order_release);
+  {
+    std::lock_guard lock(info_mutex_);
+    info_.publisher_address.clear();
+    info_.bitrate_bps = 0;
+  }
+  for (auto& s : shards_)
+    asio::post(s->executor_,
+               [self = shared_from_this(), shard = s.get()] { shard->on_publishing(false); });
+}
+
+std::int64_t Stream::retime(PacketKind kind, std::int64_t source_dts_ms) {
+  const auto now = steady_clock::now();
+  if (new_publish_) {
+    new_publish_ = false;
+    if (!have_timeline_) {
+      have_timeline_ = true;
+      offset_ms_ = 0;
+    } else {
+      // A returning camera continues the timeline where it stopped, plus the
+      // time it was away, so players and recordings never step back.
+      const std::int64_t away_ms = std::clamp<std::int64_t>(
+          duration_cast<milliseconds>(now - last_packet_at_).count(), 1, 3'600'000);
+      offset_ms_ = last_out_dts_ms_ + away_ms - source_dts_ms;
+    }
+  }
+  last_packet_at_ = now;
+  std::int64_t dts = source_dts_ms + offset_ms_;
+  std::int64_t& last = last_dts_ms_[kind_index(kind)];
+  if (dts < last) dts = last;
+  last = dts;
+  last_out_dts_ms_ = std::max(last_out_dts_ms_, dts);
+  return dts;
+}
+
+bool Stream::push(PacketKind kind, std::int64_t source_dts_ms, std::span<const std::uint8_t> body) {
+  bool keyframe = false, sequence_header = false;
+  std::int32_t cts_ms = 0;
+  if (kind == PacketKind::Video) {
+    auto v = media::parse_video_tag(body);
+    if (!v) return false;
+    sequence_header = v->sequence_header;
+    keyframe = v->keyframe && !sequence_header && !v->end_of_sequence;
+    cts_ms = v->cts_ms;
+    if (sequence_header) note_codec(kind, &*v, nullptr, body);
+  } else if (kind == PacketKind::Audio) {
+    auto a = media::parse_audio_tag(body);
+    if (!a) return false;
+    sequence_header = a->sequence_header;
+    if (sequence_header || info_.audio_codec != a->codec) note_codec(kind, nullptr, &*a, body);
+  }
+  // Metadata goes out at time 0, as FLV players expect: FFmpeg treats a later
+  // onMetaData as a data stream of its own.
+  const std::int64_t dts = kind == PacketKind::Data ? 0 : retime(kind, source_dts_ms);
+  auto packet = Packet::make(kind, dts, cts_ms, keyframe, sequence_header, body);
+  bytes_in_.fetch_add(body.size(), std::memory_order_relaxed);
+  note_rate(*packet);
+  pending_.push_back(std::move(packet));
+  return true;
+}
+
+void Stream::flush() {
+  if (pending_.empty()) return;
+  auto batch = std::make_shared<const std::vector<PacketPtr>>(std::move(pending_));
+  pending_.clear();
+  for (auto& s : shards_)
+    asio::post(s->executor_,
+               [self = shared_from_this(), shard = s.get(), batch] { shard->on_packets(*batch); });
+}
+
+void Stream::note_codec(PacketKind kind, const media::VideoTagInfo* video,
+                        const media::AudioTagInfo* audio, std::span<const std::uint8_t> body) {
+  std::lock_guard lock(info_mutex_);
+  if (kind == PacketKind::Video && video) {
+    info_.video_codec = video->codec;
+    const auto record = body.subspan(video->header_bytes);
+    media::Result<media::VideoConfig> config = media::make_error("no configuration");
+    if (video->codec == media::VideoCodec::H264) config = media::parse_avc_config(record);
+    if (video->codec == media::VideoCodec::HEVC) config = media::parse_hevc_config(record);
+    if (config) {
+      info_.width = config->width;
+      info_.height = config->height;
+      info_.video_profile = config->profile;
+    }
+  } else if (kind == PacketKind::Audio && audio) {
+    info_.audio_codec = audio->codec;
+    if (audio->sequence_header && audio->codec == media::AudioCodec::AAC) {
+      if (auto config = media::parse_aac_config(body.subspan(audio->header_bytes))) {
+        info_.audio_sample_rate = config->sample_rate;
+        info_.audio_channels = config->channels;
+      }
+    }
+  }
+}
+
+void Stream::note_rate(const Packet& p) {
+  const auto now = last_packet_at_;
+  if (window_start_ == steady_clock::time_point{}) window_start_ = now;
+  window_bytes_ += p.body().size();
+  if (p.is_video() && !p.sequence_header) ++window_frames_;
+  const auto elapsed_ms = duration_cast<milliseconds>(now - window_start_).count();
+  if (elapsed_ms < 2000) return;
+  std::lock_guard lock(info_mutex_);
+  info_.bitrate_bps = window_bytes_ * 8 * 1000 / static_cast<std::uint64_t>(elapsed_ms);
+  info_.frame_rate = static_cast<double>(window_frames_) * 1000.0 / static_cast<double>(elapsed_ms);
+  window_start_ = now;
+  window_bytes_ = 0;
+  window_frames_ = 0;
+}
+
+StreamInfo Stream::info() const {
+  StreamInfo out;
+  {
+    std::lock_guard lock(info_mutex_);
+    out = info_;
+    if (live())
+      out.uptime_ms = duration_cast<milliseconds>(steady_clock::now() - publish_started_).count();
+  }
+  out.live = live();
+  out.players = players_.load(std::memory_order_relaxed);
+  out.bytes_in = bytes_in_.load(std::memory_order_relaxed);
+  out.bytes_out = bytes_out_.load(std::memory_order_relaxed);
+  out.skipped_packets = skipped_.load(std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace courtcast::live

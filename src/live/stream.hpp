@@ -1,0 +1,194 @@
+#pragma once
+// A live stream: one publisher, any number of players on any number of
+// threads. Packets are parsed and re-timed once on the publisher's thread,
+// then handed by reference to one Shard per worker thread; the players of a
+// worker read that shard's ring at their own cursor. The publisher never
+// waits for a player, and a player that falls behind skips to a keyframe.
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "media/flv.hpp"
+#include "media/packet.hpp"
+
+namespace courtcast::live {
+
+namespace asio = boost::asio;
+using media::PacketPtr;
+
+struct StreamLimits {
+  // A player further behind the newest packet than this skips to the latest keyframe.
+  std::int64_t max_lag_ms = 3000;
+  // The GOP cache for late joiners is dropped past this size (a camera without keyframes).
+  std::size_t max_gop_bytes = 32 << 20;
+  // 0 wakes players on every packet (lowest latency); more merges their writes.
+  std::int64_t merge_window_ms = 0;
+  // Upper bound of one gathered write to a player.
+  std::size_t max_batch_bytes = 1 << 20;
+  std::size_t max_batch_packets = 512;
+};
+
+// What the API reports about a stream. A snapshot; safe to copy.
+struct StreamInfo {
+  std::string name;
+  bool live = false;
+  std::string publisher_address;
+  std::int64_t uptime_ms = 0;
+  media::VideoCodec video_codec = media::VideoCodec::Unknown;
+  media::AudioCodec audio_codec = media::AudioCodec::Unknown;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint8_t video_profile = 0;
+  double frame_rate = 0;
+  std::uint32_t audio_sample_rate = 0;
+  std::uint8_t audio_channels = 0;
+  std::uint64_t bitrate_bps = 0;
+  std::uint64_t players = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t skipped_packets = 0;
+  std::uint64_t publishes = 0;
+};
+
+class Stream;
+class Player;
+
+// The part of a stream one worker thread serves. Touched only on its executor.
+class Shard {
+ public:
+  Shard(Stream& stream, asio::any_io_executor executor);
+  const asio::any_io_executor& executor() const { return executor_; }
+
+ private:
+  friend class Stream;
+  friend class Player;
+
+  void on_packets(const std::vector<PacketPtr>& batch);
+  void on_publishing(bool publishing);
+  void make_visible();
+  void wake_players();
+  void trim();
+  std::int64_t head_dts() const { return ring_.empty() ? 0 : ring_.back()->dts_ms; }
+  const std::vector<PacketPtr>& start_headers(std::int64_t at_dts);
+
+  Stream& stream_;
+  asio::any_io_executor executor_;
+  std::deque<PacketPtr> ring_;
+  std::uint64_t front_seq_ = 0;           // sequence number of ring_.front()
+  std::uint64_t visible_seq_ = 0;         // players may read below this
+  std::optional<std::uint64_t> gop_seq_;  // latest video keyframe still in the ring
+  std::size_t ring_bytes_ = 0;
+  std::size_t gop_bytes_ = 0;
+  PacketPtr metadata_, video_header_, audio_header_;
+  std::vector<PacketPtr> start_headers_;  // headers re-stamped for start_headers_dts_
+  std::int64_t start_headers_dts_ = 0;
+  std::vector<Player*> waiting_;
+  asio::steady_timer merge_timer_;
+  bool merge_armed_ = false;
+  bool publishing_ = false;
+  std::uint64_t next_seq() const { return front_seq_ + ring_.size(); }
+};
+
+// A subscriber's cursor into its shard. Create and use it on the shard's
+// executor (the executor of the player's connection).
+class Player {
+ public:
+  Player(std::shared_ptr<Stream> stream, std::size_t shard_index);
+  ~Player();
+  Player(const Player&) = delete;
+  Player& operator=(const Player&) = delete;
+
+  // Waits until packets are ready and appends them to `out` (cleared first):
+  // sequence headers and metadata first, then from a keyframe on. Returns
+  // false once the player is closed.
+  asio::awaitable<bool> next(std::vector<PacketPtr>& out);
+  // Makes a pending next() return at once, with nothing, so that the
+  // connection can send something else first.
+  void interrupt();
+  void close();
+  void count_sent(std::size_t bytes);
+  Stream& stream() { return *stream_; }
+
+ private:
+  friend class Shard;
+  void gather(std::vector<PacketPtr>& out);
+  void start_at(std::uint64_t seq, std::vector<PacketPtr>& out);
+
+  std::shared_ptr<Stream> stream_;
+  Shard& shard_;
+  asio::steady_timer wake_timer_;
+  std::uint64_t cursor_ = 0;
+  bool started_ = false;
+  bool closed_ = false;
+  bool interrupted_ = false;
+};
+
+class Stream : public std::enable_shared_from_this<Stream> {
+ public:
+  Stream(std::string name, std::vector<asio::any_io_executor> shard_executors, StreamLimits limits);
+
+  const std::string& name() const { return name_; }
+  const StreamLimits& limits() const { return limits_; }
+  std::size_t shard_count() const { return shards_.size(); }
+  Shard& shard(std::size_t i) { return *shards_[i]; }
+
+  // Publisher side: call from the publisher's connection only.
+  bool try_begin_publish(const std::string& publisher_address);
+  void end_publish();
+  // Parses the tag header, re-times onto the stream's continuous timeline and
+  // queues the packet; `flush` hands everything queued to the shards.
+  // A body the parser rejects is dropped and counted, never forwarded.
+  bool push(media::PacketKind kind, std::int64_t source_dts_ms, std::span<const std::uint8_t> body);
+  void flush();
+
+  bool live() const { return live_.load(std::memory_order_acquire); }
+  StreamInfo info() const;
+
+ private:
+  friend class Player;
+  friend class Shard;
+
+  std::int64_t retime(media::PacketKind kind, std::int64_t source_dts_ms);
+  void note_codec(media::PacketKind kind, const media::VideoTagInfo* video,
+                  const media::AudioTagInfo* audio, std::span<const std::uint8_t> body);
+  void note_rate(const media::Packet& p);
+
+  const std::string name_;
+  const StreamLimits limits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<bool> live_{false};
+
+  // Publisher-thread state.
+  std::vector<PacketPtr> pending_;
+  bool have_timeline_ = false;
+  bool new_publish_ = true;
+  std::int64_t offset_ms_ = 0;
+  std::int64_t last_dts_ms_[3] = {0, 0, 0};  // audio, video, data
+  std::int64_t last_out_dts_ms_ = 0;
+  std::chrono::steady_clock::time_point last_packet_at_{};
+  std::chrono::steady_clock::time_point window_start_{};
+  std::uint64_t window_bytes_ = 0;
+  std::uint64_t window_frames_ = 0;
+
+  // Read by the API from any thread.
+  mutable std::mutex info_mutex_;
+  StreamInfo info_;
+  std::chrono::steady_clock::time_point publish_started_{};
+  std::atomic<std::uint64_t> players_{0};
+  std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<std::uint64_t> bytes_out_{0};
+  std::atomic<std::uint64_t> skipped_{0};
+};
+
+}  // namespace courtcast::live

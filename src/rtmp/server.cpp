@@ -1,0 +1,530 @@
+#include "rtmp/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <functional>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "media/bytes_io.hpp"
+#include "rtmp/amf0.hpp"
+#include "rtmp/handshake.hpp"
+#include "rtmp/messages.hpp"
+
+namespace courtcast::rtmp {
+
+namespace {
+
+using namespace std::chrono;
+using amf0::Value;
+using asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+void split_query(const std::string& in, std::string& name, std::string& query) {
+  const auto q = in.find('?');
+  name = in.substr(0, q);
+  query = q == std::string::npos ? std::string() : in.substr(q + 1);
+}
+
+std::string endpoint_text(const tcp::socket& s) {
+  boost::system::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// One RTMP connection. Everything runs on the socket's worker; the reader,
+// the writer and the watchdog are coroutines that interleave only at awaits.
+class ServerSession : public std::enable_shared_from_this<ServerSession> {
+ public:
+  ServerSession(tcp::socket socket, std::size_t worker, ServerHooks& hooks,
+                const ServerOptions& options)
+      : socket_(std::move(socket)),
+        worker_(worker),
+        hooks_(hooks),
+        options_(options),
+        reader_(options.chunk_limits),
+        signal_(socket_.get_executor()),
+        watchdog_(socket_.get_executor()),
+        peer_(endpoint_text(socket_)) {}
+
+  asio::awaitable<void> run() {
+    auto self = shared_from_this();
+    started_at_ = last_read_at_ = steady_clock::now();
+    asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+    if (co_await handshake()) {
+      asio::co_spawn(socket_.get_executor(), write_loop(), asio::detached);
+      co_await read_loop();
+    }
+    finish();
+  }
+
+ private:
+  asio::awaitable<bool> handshake() {
+    std::array<std::uint8_t, 1 + kHandshakeBytes> c0c1;
+    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(c0c1), use_nothrow);
+    if (ec) co_return false;
+    bool digest = false;
+    auto s0s1s2 = make_server_handshake(c0c1, &digest);
+    if (!s0s1s2) {
+      close(s0s1s2.error().message);
+      co_return false;
+    }
+    auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(*s0s1s2), use_nothrow);
+    if (wec) co_return false;
+    std::array<std::uint8_t, kHandshakeBytes> c2;
+    auto [rec, rn] = co_await asio::async_read(socket_, asio::buffer(c2), use_nothrow);
+    if (rec) co_return false;
+    handshake_done_ = true;
+    spdlog::debug("event=rtmp_handshake peer={} digest={}", peer_, digest);
+    co_return true;
+  }
+
+  asio::awaitable<void> read_loop() {
+    media::Bytes buffer;
+    buffer.reserve(64 * 1024);
+    std::size_t used = 0;
+    for (;;) {
+      if (buffer.size() - used < 16 * 1024) buffer.resize(used + 64 * 1024);
+      auto [ec, n] = co_await socket_.async_read_some(
+          asio::buffer(buffer.data() + used, buffer.size() - used), use_nothrow);
+      if (ec || closing_) break;
+      used += n;
+      last_read_at_ = steady_clock::now();
+      bytes_read_ += n;
+      auto consumed = reader_.parse(std::span(buffer.data(), used),
+                                    [this](const Message& m) { on_message(m); });
+      if (!consumed) {
+        close(consumed.error().message);
+        break;
+      }
+      if (sink_) sink_->flush();
+      std::memmove(buffer.data(), buffer.data() + *consumed, used - *consumed);
+      used -= *consumed;
+      maybe_acknowledge();
+      if (closing_) break;
+    }
+  }
+
+  asio::awaitable<void> write_loop() {
+    auto self = shared_from_this();
+    std::vector<media::PacketPtr> batch;
+    std::vector<asio::const_buffer> buffers;
+    media::Bytes control;
+    while (!closed_) {
+      if (!control_.empty()) {
+        control.swap(control_);
+        control_.clear();
+        if (!co_await write(asio::buffer(control))) break;
+        continue;
+      }
+      if (closing_) break;
+      if (source_) {
+        if (!co_await source_->next(batch)) break;
+        if (batch.empty()) continue;
+        buffers.clear();
+        std::size_t bytes = 0;
+        for (const auto& p : batch) {
+          const auto& wire = p->framed(media::Framing::RtmpPlay, frame_for_play);
+          buffers.emplace_back(wire.data(), wire.size());
+          bytes += wire.size();
+        }
+        if (!co_await write(buffers)) break;
+        source_->count_sent(bytes);
+        continue;
+      }
+      signal_.expires_at(steady_clock::time_point::max());
+      co_await signal_.async_wait(use_nothrow);
+    }
+    shutdown();
+  }
+
+  template <typename Buffers>
+  asio::awaitable<bool> write(const Buffers& buffers) {
+    write_started_ = steady_clock::now();
+    writing_ = true;
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_nothrow);
+    writing_ = false;
+    co_return !ec;
+  }
+
+  asio::awaitable<void> watchdog() {
+    auto self = shared_from_this();
+    while (!closed_) {
+      watchdog_.expires_after(milliseconds(250));
+      co_await watchdog_.async_wait(use_nothrow);
+      if (closed_) break;
+      const auto now = steady_clock::now();
+      if (!handshake_done_ && now - started_at_ > options_.handshake_timeout) {
+        close("handshake timed out");
+      } else if (sink_ && now - last_read_at_ > options_.publish_idle_timeout) {
+        close("publisher sent nothing for " +
+              std::to_string(options_.publish_idle_timeout.count()) + " ms");
+      } else if (writing_ && now - write_started_ > options_.write_stall_timeout) {
+        close("player stopped reading");
+      }
+    }
+  }
+
+  void queue(const std::function<void(media::Bytes&)>& build) {
+    build(control_);
+    if (source_) source_->interrupt();
+    signal_.cancel();
+  }
+
+  void maybe_acknowledge() {
+    if (peer_window_ == 0 || bytes_read_ - last_ack_ < peer_window_) return;
+    last_ack_ = bytes_read_;
+    queue([&](media::Bytes& out) {
+      write_acknowledgement(out, static_cast<std::uint32_t>(bytes_read_));
+    });
+  }
+
+  void on_message(const Message& m) {
+    if (closing_) return;
+    switch (m.type) {
+      case kSetChunkSize:
+      case kAbort:
+      case kAcknowledgement:
+      case kSetPeerBandwidth:
+        break;
+      case kWindowAckSize:
+        if (m.body.size() >= 4) peer_window_ = media::read_u32be(m.body.data());
+        break;
+      case kUserControl:
+        if (m.body.size() >= 6 && media::read_u16be(m.body.data()) == kPingRequest) {
+          const std::uint32_t value = media::read_u32be(m.body.data() + 2);
+          queue([&](media::Bytes& out) {
+            write_user_control(out, kPingResponse, value, chunk_out_);
+          });
+        }
+        break;
+      case kCommandAmf0:
+        on_command(m.body, m.stream_id);
+        break;
+      case kCommandAmf3:
+        if (!m.body.empty()) on_command(m.body.subspan(1), m.stream_id);
+        break;
+      case kDataAmf0:
+        on_data(m);
+        break;
+      case kDataAmf3:
+        if (!m.body.empty())
+          on_data(
+              Message{m.chunk_stream_id, kDataAmf0, m.stream_id, m.timestamp, m.body.subspan(1)});
+        break;
+      case kAudio:
+      case kVideo:
+        on_media(m.type == kAudio ? media::PacketKind::Audio : media::PacketKind::Video,
+                 m.timestamp, m.body);
+        break;
+      case kAggregate:
+        on_aggregate(m);
+        break;
+      default:
+        break;
+    }
+  }
+
+  std::int64_t unwrap(std::uint32_t ts) {
+    if (have_ts_ && ts < last_ts_ && last_ts_ - ts > 0x80000000u)
+      ts_epoch_ += std::int64_t{1} << 32;
+    have_ts_ = true;
+    last_ts_ = ts;
+    return ts_epoch_ + ts;
+  }
+
+  void on_media(media::PacketKind kind, std::uint32_t ts, std::span<const std::uint8_t> body) {
+    if (!sink_) {
+      close("media before a successful publish");
+      return;
+    }
+    if (body.empty()) return;  // some encoders send empty audio/video as keep-alives
+    if (!sink_->push(kind, unwrap(ts), body) && ++malformed_ == 1)
+      spdlog::warn("event=rtmp_malformed_media stream={} peer={} kind={}", stream_, peer_,
+                   static_cast<int>(kind));
+  }
+
+  void on_aggregate(const Message& m) {
+    // FLV tags back to back; their timestamps are relative to the first.
+    auto body = m.body;
+    std::optional<std::uint32_t> first;
+    while (body.size() >= 15) {
+      const std::uint8_t type = body[0];
+      const std::size_t size = media::read_u24be(body.data() + 1);
+      const std::uint32_t ts =
+          media::read_u24be(body.data() + 4) | static_cast<std::uint32_t>(body[7]) << 24;
+      if (body.size() < 11 + size + 4) break;
+      if (!first) first = ts;
+      if (type == kAudio || type == kVideo)
+        on_media(type == kAudio ? media::PacketKind::Audio : media::PacketKind::Video,
+                 m.timestamp + (ts - *first), body.subspan(11, size));
+      body = body.subspan(11 + size + 4);
+    }
+  }
+
+  void on_data(const Message& m) {
+    if (!sink_) return;
+    // "@setDataFrame", "onMetaData", {...}: players get it as onMetaData.
+    static constexpr std::uint8_t kSetDataFrame[] = {0x02, 0x00, 0x0D, '@', 's', 'e', 't', 'D',
+                                                     'a',  't',  'a',  'F', 'r', 'a', 'm', 'e'};
+    static constexpr std::uint8_t kOnMetaData[] = {0x02, 0x00, 0x0A, 'o', 'n', 'M', 'e',
+                                                   't',  'a',  'D',  'a', 't', 'a'};
+    auto body = m.body;
+    if (body.size() >= sizeof(kSetDataFrame) &&
+        std::equal(std::begin(kSetDataFrame), std::end(kSetDataFrame), body.begin()))
+      body = body.subspan(sizeof(kSetDataFrame));
+    if (body.size() < sizeof(kOnMetaData) ||
+        !std::equal(std::begin(kOnMetaData), std::end(kOnMetaData), body.begin()))
+      return;
+    if (!amf0::decode_all(body)) {
+      spdlog::warn("event=rtmp_bad_metadata stream={} peer={}", stream_, peer_);
+      return;
+    }
+    sink_->push(media::PacketKind::Data, unwrap(m.timestamp), body);
+  }
+
+  void on_command(std::span<const std::uint8_t> body, std::uint32_t stream_id) {
+    auto values = amf0::decode_all(body);
+    if (!values) {
+      close("bad command: " + values.error().message);
+      return;
+    }
+    auto& v = *values;
+    if (v.empty() || !v[0].is_string()) {
+      close("command without a name");
+      return;
+    }
+    const std::string& name = v[0].string;
+    const double txid = v.size() > 1 && v[1].is_number() ? v[1].number : 0;
+    const auto arg = [&](std::size_t i) -> const Value* { return i < v.size() ? &v[i] : nullptr; };
+
+    if (name == "connect") {
+      const Value* obj = arg(2);
+      if (const Value* a = obj ? obj->find("app") : nullptr; a && a->is_string())
+        split_query(a->string, app_, app_query_);
+      if (const Value* t = obj ? obj->find("tcUrl") : nullptr; t && t->is_string()) {
+        std::string base;
+        split_query(t->string, base, tc_query_);
+      }
+      double encoding = 0;
+      if (const Value* e = obj ? obj->find("objectEncoding") : nullptr; e && e->is_number())
+        encoding = e->number;
+      queue([&](media::Bytes& out) {
+        write_window_ack_size(out, 2'500'000);
+        write_set_peer_bandwidth(out, 2'500'000, 2);
+        write_set_chunk_size(out, kPlayChunkSize);
+        chunk_out_ = kPlayChunkSize;
+        write_command(
+            out, 0,
+            {Value::make_string("_result"), Value::make_number(txid),
+             Value::make_object({{"fmsVer", Value::make_string("FMS/3,0,1,123")},
+                                 {"capabilities", Value::make_number(31)}}),
+             Value::make_object({{"level", Value::make_string("status")},
+                                 {"code", Value::make_string("NetConnection.Connect.Success")},
+                                 {"description", Value::make_string("Connection succeeded.")},
+                                 {"objectEncoding", Value::make_number(encoding)}})},
+            chunk_out_);
+      });
+    } else if (name == "createStream") {
+      queue([&](media::Bytes& out) {
+        write_command(out, 0,
+                      {Value::make_string("_result"), Value::make_number(txid), Value::make_null(),
+                       Value::make_number(kMediaStreamId)},
+                      chunk_out_);
+      });
+    } else if (name == "releaseStream" || name == "FCPublish" || name == "FCUnpublish" ||
+               name == "getStreamLength" || name == "_checkbw") {
+      if (txid != 0 && name != "getStreamLength")
+        queue([&](media::Bytes& out) {
+          write_command(out, 0,
+                        {Value::make_string("_result"), Value::make_number(txid),
+                         Value::make_null(), Value::make_undefined()},
+                        chunk_out_);
+        });
+      if (name == "FCUnpublish") end_publish("FCUnpublish");
+    } else if (name == "publish") {
+      const Value* n = arg(3);
+      on_publish(n && n->is_string() ? n->string : std::string(), stream_id);
+    } else if (name == "play") {
+      const Value* n = arg(3);
+      on_play(n && n->is_string() ? n->string : std::string(), stream_id);
+    } else if (name == "deleteStream" || name == "closeStream") {
+      end_publish(name);
+      if (source_) close("player closed the stream");
+    }
+  }
+
+  StreamRequest request(const std::string& raw_name) {
+    StreamRequest r;
+    r.app = app_;
+    r.app_query = app_query_.empty() ? tc_query_ : app_query_;
+    split_query(raw_name, r.stream, r.stream_query);
+    r.peer = peer_;
+    r.worker = worker_;
+    return r;
+  }
+
+  void on_publish(const std::string& raw_name, std::uint32_t stream_id) {
+    if (sink_ || source_) {
+      close("publish on a connection that is already publishing or playing");
+      return;
+    }
+    const StreamRequest r = request(raw_name);
+    stream_ = r.stream;
+    auto admission = hooks_.publish(r);
+    if (!admission.granted) {
+      refuse(stream_id,
+             admission.status_code.empty() ? "NetStream.Publish.BadName" : admission.status_code,
+             admission.reason);
+      return;
+    }
+    sink_ = std::move(admission.granted);
+    queue([&](media::Bytes& out) {
+      write_user_control(out, kStreamBegin, stream_id, chunk_out_);
+      write_status(out, stream_id, "status", "NetStream.Publish.Start",
+                   stream_ + " is now published.", chunk_out_);
+    });
+  }
+
+  void on_play(const std::string& raw_name, std::uint32_t stream_id) {
+    if (sink_ || source_) {
+      close("play on a connection that is already publishing or playing");
+      return;
+    }
+    const StreamRequest r = request(raw_name);
+    stream_ = r.stream;
+    auto admission = hooks_.play(r);
+    if (!admission.granted) {
+      refuse(
+          stream_id,
+          admission.status_code.empty() ? "NetStream.Play.StreamNotFound" : admission.status_code,
+          admission.reason);
+      return;
+    }
+    queue([&](media::Bytes& out) {
+      write_user_control(out, kStreamIsRecorded, stream_id, chunk_out_);
+      write_user_control(out, kStreamBegin, stream_id, chunk_out_);
+      write_status(out, stream_id, "status", "NetStream.Play.Reset",
+                   "Playing and resetting " + stream_ + ".", chunk_out_);
+      write_status(out, stream_id, "status", "NetStream.Play.Start",
+                   "Started playing " + stream_ + ".", chunk_out_);
+      media::Bytes access;
+      amf0::encode(access, Value::make_string("|RtmpSampleAccess"));
+      amf0::encode(access, Value::make_boolean(true));
+      amf0::encode(access, Value::make_boolean(true));
+      write_message(out, kDataCsid, kDataAmf0, stream_id, 0, access, chunk_out_);
+    });
+    source_ = std::move(admission.granted);
+    spdlog::info("event=rtmp_play stream={} peer={}", stream_, peer_);
+  }
+
+  void refuse(std::uint32_t stream_id, const std::string& code, const std::string& reason) {
+    spdlog::warn("event=rtmp_refused stream={} peer={} code={} reason=\"{}\"", stream_, peer_, code,
+                 reason);
+    queue([&](media::Bytes& out) {
+      write_status(out, stream_id, "error", code, reason, chunk_out_);
+    });
+    closing_ = true;  // the writer sends the status, then closes
+  }
+
+  void end_publish(std::string_view why) {
+    if (!sink_) return;
+    sink_.reset();
+    spdlog::info("event=rtmp_unpublish stream={} peer={} reason={}", stream_, peer_, why);
+  }
+
+  void close(const std::string& reason) {
+    if (closed_) return;
+    if (handshake_done_ || reason.find("handshake") != std::string::npos)
+      spdlog::warn("event=rtmp_close peer={} stream={} reason=\"{}\"", peer_, stream_, reason);
+    closing_ = true;
+    shutdown();
+  }
+
+  void shutdown() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    signal_.cancel();
+    watchdog_.cancel();
+    if (source_) source_->interrupt();
+  }
+
+  void finish() {
+    end_publish("disconnected");
+    shutdown();
+    // The writer may still be inside source_->next(); it ends at its next wake.
+  }
+
+  tcp::socket socket_;
+  std::size_t worker_;
+  ServerHooks& hooks_;
+  const ServerOptions options_;
+  ChunkReader reader_;
+  asio::steady_timer signal_;
+  asio::steady_timer watchdog_;
+  std::string peer_;
+  std::string app_, app_query_, tc_query_, stream_;
+  media::Bytes control_;
+  std::unique_ptr<MediaSink> sink_;
+  std::unique_ptr<MediaSource> source_;
+  std::uint32_t chunk_out_ = 128;
+  std::uint64_t bytes_read_ = 0, last_ack_ = 0;
+  std::uint32_t peer_window_ = 0;
+  std::uint32_t last_ts_ = 0;
+  std::int64_t ts_epoch_ = 0;
+  bool have_ts_ = false;
+  std::uint64_t malformed_ = 0;
+  steady_clock::time_point started_at_, last_read_at_, write_started_;
+  bool handshake_done_ = false, writing_ = false, closing_ = false, closed_ = false;
+};
+
+}  // namespace
+
+Server::Server(std::vector<asio::io_context*> workers, ServerHooks& hooks, ServerOptions options)
+    : workers_(std::move(workers)), hooks_(hooks), options_(options), acceptor_(*workers_.at(0)) {}
+
+Server::~Server() {
+  stop();
+}
+
+tcp::endpoint Server::listen(const tcp::endpoint& endpoint) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen();
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  return acceptor_.local_endpoint();
+}
+
+void Server::stop() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  for (;;) {
+    const std::size_t worker = next_worker_++ % workers_.size();
+    auto [ec, socket] = co_await acceptor_.async_accept(*workers_[worker], use_nothrow);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) continue;
+    socket.set_option(tcp::no_delay(true));
+    auto session = std::make_shared<ServerSession>(std::move(socket), worker, hooks_, options_);
+    asio::co_spawn(
+        workers_[worker]->get_executor(),
+        [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
+  }
+}
+
+}  // namespace courtcast::rtmp

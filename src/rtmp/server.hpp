@@ -1,0 +1,96 @@
+#pragma once
+// The RTMP server: accepts connections, runs one session per connection on
+// the worker that owns its socket, and asks ServerHooks (the application)
+// whether a publish or play may happen and where its media goes.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "media/packet.hpp"
+#include "rtmp/chunk.hpp"
+
+namespace courtcast::rtmp {
+
+namespace asio = boost::asio;
+
+struct StreamRequest {
+  std::string app;  // connect's app, query removed
+  std::string app_query;
+  std::string stream;  // publish/play name, query removed
+  std::string stream_query;
+  std::string peer;        // "address:port"
+  std::size_t worker = 0;  // index of the worker thread serving the connection
+};
+
+// A publish in progress. Destroying it ends the publish.
+class MediaSink {
+ public:
+  virtual ~MediaSink() = default;
+  // Returns false when the body was malformed and dropped.
+  virtual bool push(media::PacketKind kind, std::int64_t dts_ms,
+                    std::span<const std::uint8_t> body) = 0;
+  virtual void flush() = 0;
+};
+
+// What a player receives. Used only on the connection's worker.
+class MediaSource {
+ public:
+  virtual ~MediaSource() = default;
+  // Waits for packets; returns false when the source is finished. May return
+  // true with nothing after interrupt().
+  virtual asio::awaitable<bool> next(std::vector<media::PacketPtr>& out) = 0;
+  virtual void interrupt() = 0;
+  virtual void count_sent(std::size_t bytes) = 0;
+};
+
+// The answer to a publish or play request: a sink/source, or why not.
+template <typename T>
+struct Admission {
+  std::unique_ptr<T> granted;
+  std::string status_code;  // e.g. NetStream.Publish.BadName
+  std::string reason;       // told to the client and logged; never contains secrets
+};
+
+class ServerHooks {
+ public:
+  virtual ~ServerHooks() = default;
+  virtual Admission<MediaSink> publish(const StreamRequest& request) = 0;
+  virtual Admission<MediaSource> play(const StreamRequest& request) = 0;
+};
+
+struct ServerOptions {
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // A publisher that sends nothing for this long is dropped so that the
+  // camera can come back on a fresh connection.
+  std::chrono::milliseconds publish_idle_timeout{10'000};
+  // A player whose write has not completed for this long is dropped.
+  std::chrono::milliseconds write_stall_timeout{30'000};
+  ChunkLimits chunk_limits{};
+};
+
+class Server {
+ public:
+  Server(std::vector<asio::io_context*> workers, ServerHooks& hooks, ServerOptions options = {});
+  ~Server();
+  // Binds and starts accepting; a port of 0 picks a free one. Returns the bound address.
+  asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
+  void stop();
+
+ private:
+  asio::awaitable<void> accept_loop();
+
+  std::vector<asio::io_context*> workers_;
+  ServerHooks& hooks_;
+  ServerOptions options_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::size_t next_worker_ = 0;
+};
+
+}  // namespace courtcast::rtmp
