@@ -1,0 +1,35 @@
+#include "court/people.hpp"
+
+#include "court/codes.hpp"
+
+namespace courtcast::court {
+
+namespace {
+
+constexpr detail::CodeTable<PartyKind, 2> kPartyKinds = {
+    {{PartyKind::person, "person"}, {PartyKind::organisation, "organisation"}}};
+
+constexpr detail::CodeTable<OfficerRole, 6> kOfficerRoles = {
+    {{OfficerRole::judge, "judge"},
+     {OfficerRole::enforcement_officer, "enforcement_officer"},
+     {OfficerRole::judicial_police, "judicial_police"},
+     {OfficerRole::clerk, "clerk"},
+     {OfficerRole::host, "host"},
+     {OfficerRole::other, "other"}}};
+
+}  // namespace
+
+std::string_view party_kind_code(PartyKind k) {
+  return detail::code_of(kPartyKinds, k);
+}
+std::optional<PartyKind> party_kind_from_code(std::string_view code) {
+  return detail::from_code(kPartyKinds, code);
+}
+std::string_view officer_role_code(OfficerRole r) {
+  return detail::code_of(kOfficerRoles, r);
+}
+std::optional<OfficerRole> officer_role_from_code(std::string_view code) {
+  return detail::from_code(kOfficerRoles, code);
+}
+
+}  // namespace courtcast::court
