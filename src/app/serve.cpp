@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -100,7 +101,7 @@ int serve(Config config) {
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
   rtmp::Server rtmp_server(loops, access, rtmp_options);
-  http::Server http_server(loops, hub, access);
+  http::Server http_server(loops, hub, access, rtmp_options.player_send_buffer_bytes);
 
   tcp::endpoint rtmp_ep, http_ep;
   try {
@@ -120,13 +121,16 @@ int serve(Config config) {
   // What an operator needs to start: where to publish and where to watch.
   const std::string rtmp_host = shown_host(rtmp_ep) + ":" + std::to_string(rtmp_ep.port());
   const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
+  // Keys are shown only to a person at a terminal, never into a log file.
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   std::cout << "\ncourtcast is running.\n  API:     http://" << http_host << "/api/v1/streams\n";
   for (const auto& s : config.streams) {
-    std::cout << "  publish: rtmp://" << rtmp_host << "/live/" << s.name << "?key=" << s.key << "\n"
-              << "  play:    rtmp://" << rtmp_host << "/live/" << s.name
-              << (s.is_public ? "" : "?key=" + s.key) << "\n"
-              << "           http://" << http_host << "/live/" << s.name << ".flv"
-              << (s.is_public ? "" : "?key=" + s.key) << "\n";
+    const std::string key = "?key=" + (terminal ? s.key : std::string("<publish key>"));
+    const std::string play_key = s.is_public ? "" : key;
+    std::cout << "  publish: rtmp://" << rtmp_host << "/live/" << s.name << key << "\n"
+              << "  play:    rtmp://" << rtmp_host << "/live/" << s.name << play_key << "\n"
+              << "           http://" << http_host << "/live/" << s.name << ".flv" << play_key
+              << "\n";
   }
   std::cout << std::endl;
 

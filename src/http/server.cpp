@@ -54,8 +54,13 @@ Response error_response(const Request& req, bhttp::status status, std::string_vi
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::size_t worker, live::Hub& hub, Access& access)
-      : stream_(std::move(socket)), worker_(worker), hub_(hub), access_(access) {}
+  Session(tcp::socket socket, std::size_t worker, live::Hub& hub, Access& access,
+          int send_buffer_bytes)
+      : stream_(std::move(socket)),
+        worker_(worker),
+        hub_(hub),
+        access_(access),
+        send_buffer_bytes_(send_buffer_bytes) {}
 
   asio::awaitable<void> run() {
     auto self = shared_from_this();
@@ -142,6 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto handle = hub_.acquire(name);
     live::Player player(handle.shared(), worker_);
+    beast::error_code buffer_ec;  // best effort
+    stream_.socket().set_option(tcp::socket::send_buffer_size(send_buffer_bytes_), buffer_ec);
     const auto header = media::flv_file_header(true, true);
     std::string head =
         "HTTP/1.1 200 OK\r\nServer: courtcast\r\nContent-Type: video/x-flv\r\n"
@@ -171,12 +178,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t worker_;
   live::Hub& hub_;
   Access& access_;
+  int send_buffer_bytes_;
 };
 
 }  // namespace
 
-Server::Server(std::vector<asio::io_context*> workers, live::Hub& hub, Access& access)
-    : workers_(std::move(workers)), hub_(hub), access_(access), acceptor_(*workers_.at(0)) {}
+Server::Server(std::vector<asio::io_context*> workers, live::Hub& hub, Access& access,
+               int player_send_buffer_bytes)
+    : workers_(std::move(workers)),
+      hub_(hub),
+      access_(access),
+      player_send_buffer_bytes_(player_send_buffer_bytes),
+      acceptor_(*workers_.at(0)) {}
 
 Server::~Server() {
   stop();
@@ -203,7 +216,8 @@ asio::awaitable<void> Server::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) continue;
     socket.set_option(tcp::no_delay(true));
-    auto session = std::make_shared<Session>(std::move(socket), worker, hub_, access_);
+    auto session = std::make_shared<Session>(std::move(socket), worker, hub_, access_,
+                                             player_send_buffer_bytes_);
     asio::co_spawn(
         workers_[worker]->get_executor(),
         [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

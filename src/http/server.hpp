@@ -26,7 +26,9 @@ class Access {
 
 class Server {
  public:
-  Server(std::vector<asio::io_context*> workers, live::Hub& hub, Access& access);
+  // `player_send_buffer_bytes`: see rtmp::ServerOptions, same purpose.
+  Server(std::vector<asio::io_context*> workers, live::Hub& hub, Access& access,
+         int player_send_buffer_bytes);
   ~Server();
   asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
   void stop();
@@ -37,6 +39,7 @@ class Server {
   std::vector<asio::io_context*> workers_;
   live::Hub& hub_;
   Access& access_;
+  int player_send_buffer_bytes_;
   asio::ip::tcp::acceptor acceptor_;
   std::size_t next_worker_ = 0;
 };

@@ -64,6 +64,7 @@ struct StreamInfo {
 class Stream;
 class Player;
 
+
 // The part of a stream one worker thread serves. Touched only on its executor.
 class Shard {
  public:

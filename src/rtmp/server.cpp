@@ -424,6 +424,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       write_message(out, kDataCsid, kDataAmf0, stream_id, 0, access, chunk_out_);
     });
     source_ = std::move(admission.granted);
+    boost::system::error_code ec;  // best effort
+    socket_.set_option(tcp::socket::send_buffer_size(options_.player_send_buffer_bytes), ec);
     spdlog::info("event=rtmp_play stream={} peer={}", stream_, peer_);
   }
 
@@ -463,8 +465,12 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
   void finish() {
     end_publish("disconnected");
-    shutdown();
-    // The writer may still be inside source_->next(); it ends at its next wake.
+    // The writer sends what is queued (a refusal's status), then closes; a
+    // peer that does not read is cut by the watchdog's write-stall limit.
+    closing_ = true;
+    signal_.cancel();
+    if (source_) source_->interrupt();
+    if (!handshake_done_) shutdown();
   }
 
   tcp::socket socket_;

@@ -72,6 +72,10 @@ struct ServerOptions {
   std::chrono::milliseconds publish_idle_timeout{10'000};
   // A player whose write has not completed for this long is dropped.
   std::chrono::milliseconds write_stall_timeout{30'000};
+  // A player's kernel send buffer is capped so that one that stops reading
+  // reaches the skip-to-keyframe logic instead of parking megabytes of kernel
+  // memory per connection; 256 KiB still carries 20 Mbit/s at 100 ms RTT.
+  int player_send_buffer_bytes = 256 * 1024;
   ChunkLimits chunk_limits{};
 };
 

@@ -1,0 +1,11 @@
+# Included by the main build: runs each fuzzer of a separate clang build
+# (COURTCAST_FUZZ_DIR) briefly, from a fresh corpus directory.
+set(COURTCAST_FUZZ_SECONDS 15 CACHE STRING "How long make test runs each fuzzer")
+foreach(target fuzz_chunk fuzz_amf0 fuzz_flv fuzz_handshake)
+  set(corpus ${CMAKE_BINARY_DIR}/fuzz-corpus/${target})
+  file(MAKE_DIRECTORY ${corpus})
+  add_test(NAME fuzz.${target}
+    COMMAND ${COURTCAST_FUZZ_DIR}/tests/fuzz/${target} -max_total_time=${COURTCAST_FUZZ_SECONDS}
+            -rss_limit_mb=2048 -print_final_stats=1 ${corpus})
+  set_tests_properties(fuzz.${target} PROPERTIES TIMEOUT 300)
+endforeach()

@@ -1,0 +1,307 @@
+"""Shared pieces of the integration tests: a courtcast server on loopback,
+FFmpeg publishers and players, test media made by FFmpeg, and small raw
+clients (HTTP-FLV reader, RTMP speaker) for what FFmpeg cannot show."""
+
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+BIN = os.environ.get("COURTCAST_BIN", "build/courtcast")
+MEDIA_DIR = os.environ.get("COURTCAST_TEST_MEDIA", "build/test-media")
+
+
+def wait_for(predicate, timeout, what, interval=0.05):
+    """Polls `predicate` until it returns a true value or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=440):
+    """An H.264/AAC FLV test pattern with tone, generated once and reused."""
+    os.makedirs(MEDIA_DIR, exist_ok=True)
+    path = os.path.join(MEDIA_DIR, f"{name}.flv")
+    if os.path.exists(path):
+        return path
+    tmp = path + ".part"
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
+         "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=44100",
+         "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+         "-profile:v", "high", "-b:v", "2500k", "-g", str(gop), "-keyint_min", str(gop),
+         "-sc_threshold", "0", "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-f", "flv", tmp],
+        check=True)
+    os.replace(tmp, path)
+    return path
+
+
+class Server:
+    """courtcast serve on free loopback ports with a generated config."""
+
+    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra=""):
+        self.dir = tempfile.mkdtemp(prefix="courtcast-test-")
+        lines = [
+            "[server]", f'data_dir = "{self.dir}/var"',
+            "[rtmp]", 'listen = "127.0.0.1:0"',
+            "[http]", 'listen = "127.0.0.1:0"',
+        ]
+        for name, key, public in streams:
+            lines += ["[[stream]]", f'name = "{name}"', f'key = "{key}"',
+                      f"public = {'true' if public else 'false'}"]
+        self.config = os.path.join(self.dir, "courtcast.toml")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n" + extra)
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.proc = None
+
+    def __enter__(self):
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen([BIN, "serve", "--config", self.config],
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        rtmp = wait_for(lambda: re.search(r"protocol=rtmp address=[\d.]+:(\d+)", self.log()), 10,
+                        "the RTMP listener")
+        http = wait_for(lambda: re.search(r"protocol=http address=[\d.]+:(\d+)", self.log()), 10,
+                        "the HTTP listener")
+        self.rtmp_port = int(rtmp.group(1))
+        self.http_port = int(http.group(1))
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def rtmp_url(self, stream, query=""):
+        return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{stream}" + (f"?{query}" if query else "")
+
+    def flv_url(self, stream, query=""):
+        return f"http://127.0.0.1:{self.http_port}/live/{stream}.flv" + (f"?{query}" if query else "")
+
+    def api(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/api/v1{path}", timeout=5) as r:
+            return json.loads(r.read())
+
+    def stream_info(self, name):
+        try:
+            return self.api(f"/streams/{name}")
+        except Exception:
+            return None
+
+
+def publish(url, media, extra_input=(), stderr=None):
+    """FFmpeg publishing a media file in real time, looping, without re-encoding."""
+    return subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", *extra_input,
+         "-i", media, "-c", "copy", "-f", "flv", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=stderr if stderr is not None else subprocess.DEVNULL)
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_live(server, name, timeout=10):
+    return wait_for(lambda: (server.stream_info(name) or {}).get("video", {}).get("width"), timeout,
+                    f"stream {name} to be live")
+
+
+class FlvTag:
+    __slots__ = ("type", "dts", "body", "arrived")
+
+    def __init__(self, type_, dts, body, arrived):
+        self.type, self.dts, self.body, self.arrived = type_, dts, body, arrived
+
+    @property
+    def is_video(self):
+        return self.type == 9
+
+    @property
+    def is_audio(self):
+        return self.type == 8
+
+    @property
+    def is_sequence_header(self):
+        if self.is_video:
+            return len(self.body) > 1 and self.body[1] == 0
+        if self.is_audio:
+            return len(self.body) > 1 and (self.body[0] >> 4) == 10 and self.body[1] == 0
+        return False
+
+    @property
+    def is_keyframe(self):
+        return self.is_video and (self.body[0] >> 4) == 1 and not self.is_sequence_header
+
+
+class FlvPlayer:
+    """A raw HTTP-FLV player that parses tags and remembers when each arrived."""
+
+    def __init__(self, url, rcvbuf=None):
+        m = re.match(r"http://([\d.]+):(\d+)(/.*)", url)
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(10)
+        self.sock.connect((m.group(1), int(m.group(2))))
+        self.sock.sendall(f"GET {m.group(3)} HTTP/1.1\r\nHost: {m.group(1)}\r\n\r\n".encode())
+        self.buf = b""
+        self.status = None
+        self.header_done = False
+        self.closed = False
+
+    def _fill(self, deadline=None):
+        """Reads more bytes; False on close, or when `deadline` passes first."""
+        timeout = 10 if deadline is None else max(0.01, deadline - time.monotonic())
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(262144)
+        except socket.timeout:
+            if deadline is None:
+                self.closed = True
+            return False
+        except ConnectionError:
+            data = b""
+        if not data:
+            self.closed = True
+            return False
+        self.buf += data
+        return True
+
+    def read_headers(self):
+        while b"\r\n\r\n" not in self.buf:
+            if not self._fill():
+                raise AssertionError("connection closed before HTTP headers")
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status = int(head.split(b" ")[1])
+        return head.decode(errors="replace")
+
+    def tags(self, until, deadline=None):
+        """Yields tags until `until(tag)` is true, `deadline` passes or the
+        connection closes."""
+        if self.status is None:
+            self.read_headers()
+        if not self.header_done:
+            while len(self.buf) < 13:
+                if not self._fill(deadline):
+                    return
+            assert self.buf[:3] == b"FLV", "stream does not start with an FLV header"
+            self.buf = self.buf[13:]
+            self.header_done = True
+        while True:
+            while len(self.buf) >= 11:
+                size = int.from_bytes(self.buf[1:4], "big")
+                if len(self.buf) < 11 + size + 4:
+                    break
+                dts = int.from_bytes(self.buf[4:7], "big") | (self.buf[7] << 24)
+                tag = FlvTag(self.buf[0] & 0x1F, dts, self.buf[11:11 + size], time.monotonic())
+                self.buf = self.buf[11 + size + 4:]
+                yield tag
+                if until(tag):
+                    return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            if not self._fill(deadline):
+                return
+
+    def close(self):
+        self.sock.close()
+
+
+def read_for(player, seconds):
+    """Every tag that arrives within `seconds`."""
+    return list(player.tags(lambda t: False, deadline=time.monotonic() + seconds))
+
+
+def assert_monotonic(tags, test):
+    last = {}
+    for t in tags:
+        if t.type == 18:
+            continue
+        prev = last.get(t.type)
+        test.assertTrue(prev is None or t.dts >= prev,
+                        f"timestamp went back on track {t.type}: {prev} -> {t.dts}")
+        last[t.type] = t.dts
+
+
+# --- a minimal RTMP speaker for malformed-input tests ------------------------
+
+def rtmp_handshake(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c1 = bytes(8) + os.urandom(1528)
+    s.sendall(b"\x03" + c1)
+    need, got = 1 + 1536 * 2, b""
+    while len(got) < need:
+        chunk = s.recv(need - len(got))
+        if not chunk:
+            raise AssertionError("server closed during handshake")
+        got += chunk
+    s.sendall(got[1:1537])  # C2 echoes S1
+    return s
+
+
+def amf_string(s):
+    b = s.encode()
+    return b"\x02" + struct.pack(">H", len(b)) + b
+
+
+def amf_number(n):
+    return b"\x00" + struct.pack(">d", n)
+
+
+def rtmp_message(csid, type_, stream_id, body, ts=0):
+    """One message as a single type-0 chunk (the body must fit 128 bytes)."""
+    assert len(body) <= 128
+    return (bytes([csid]) + ts.to_bytes(3, "big") + len(body).to_bytes(3, "big") + bytes([type_])
+            + struct.pack("<I", stream_id) + body)
+
+
+def closed_by_peer(sock, timeout=5):
+    """True when the server closes the connection within `timeout`."""
+    sock.settimeout(timeout)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
