@@ -64,7 +64,6 @@ struct StreamInfo {
 class Stream;
 class Player;
 
-
 // The part of a stream one worker thread serves. Touched only on its executor.
 class Shard {
  public:

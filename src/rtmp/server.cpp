@@ -89,11 +89,13 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   }
 
   asio::awaitable<void> read_loop() {
-    media::Bytes buffer;
-    buffer.reserve(64 * 1024);
+    // Players send little (acks, pings): start small, and let a publisher's
+    // buffer grow with what it sends, up to what one read can fill.
+    media::Bytes buffer(2048);
     std::size_t used = 0;
     for (;;) {
-      if (buffer.size() - used < 16 * 1024) buffer.resize(used + 64 * 1024);
+      if (used == buffer.size())
+        buffer.resize(buffer.size() + std::min<std::size_t>(buffer.size(), 256 * 1024));
       auto [ec, n] = co_await socket_.async_read_some(
           asio::buffer(buffer.data() + used, buffer.size() - used), use_nothrow);
       if (ec || closing_) break;

@@ -305,3 +305,44 @@ def closed_by_peer(sock, timeout=5):
         return True
     except socket.timeout:
         return False
+
+
+def rtmp_chunks(csid, type_, stream_id, body, ts=0, chunk_size=4096):
+    """A message as a type-0 chunk and type-3 continuations."""
+    out = bytearray(bytes([csid]) + min(ts, 0xFFFFFF).to_bytes(3, "big") + len(body).to_bytes(3, "big")
+                    + bytes([type_]) + struct.pack("<I", stream_id))
+    for i in range(0, max(len(body), 1), chunk_size):
+        if i:
+            out.append(0xC0 | csid)
+        out += body[i:i + chunk_size]
+    return bytes(out)
+
+
+class RtmpPublisher:
+    """A bare RTMP publisher for media FFmpeg cannot send (enhanced RTMP HEVC)."""
+
+    def __init__(self, port, app, stream):
+        self.sock = rtmp_handshake(port)
+        self.sock.sendall(rtmp_chunks(2, 1, 0, struct.pack(">I", 4096), chunk_size=128))
+        connect = (amf_string("connect") + amf_number(1) + b"\x03"
+                   + b"\x00\x03app" + amf_string(app) + b"\x00\x00\x09")
+        self.sock.sendall(rtmp_chunks(3, 20, 0, connect))
+        self.sock.sendall(rtmp_chunks(3, 20, 0, amf_string("createStream") + amf_number(2) + b"\x05"))
+        self.sock.sendall(rtmp_chunks(3, 20, 1, amf_string("publish") + amf_number(3) + b"\x05"
+                                      + amf_string(stream) + amf_string("live")))
+        self._await(b"NetStream.Publish.Start")
+
+    def _await(self, marker, timeout=10):
+        self.sock.settimeout(timeout)
+        seen = b""
+        while marker not in seen:
+            data = self.sock.recv(65536)
+            if not data:
+                raise AssertionError(f"server closed before {marker!r}: {seen[-200:]!r}")
+            seen += data
+
+    def send(self, type_, ts, body):
+        self.sock.sendall(rtmp_chunks(6 if type_ == 9 else 4, type_, 1, body, ts))
+
+    def close(self):
+        self.sock.close()
