@@ -18,10 +18,18 @@ void StreamHandle::reset() {
   stream_.reset();
 }
 
+void Hub::set_tap_factory(TapFactory factory) {
+  std::lock_guard lock(mutex_);
+  tap_factory_ = std::move(factory);
+}
+
 StreamHandle Hub::acquire(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto& entry = streams_[name];
-  if (!entry.stream) entry.stream = std::make_shared<Stream>(name, executors_, limits_);
+  if (!entry.stream)
+    entry.stream = std::make_shared<Stream>(
+        name, executors_, limits_,
+        tap_factory_ ? tap_factory_(name) : std::vector<std::shared_ptr<Tap>>{});
   ++entry.holds;
   return StreamHandle(this, entry.stream);
 }

@@ -2,6 +2,7 @@
 // Streams by name. A stream lives while a publisher or a player holds it, so a
 // camera that drops and returns finds its players and timeline still there.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,11 @@ class Hub {
   Hub(std::vector<asio::any_io_executor> shard_executors, StreamLimits limits)
       : executors_(std::move(shard_executors)), limits_(limits) {}
 
+  // Called for each stream the hub creates, before anything is published on
+  // it; the taps it returns see every packet of that stream.
+  using TapFactory = std::function<std::vector<std::shared_ptr<Tap>>(const std::string& name)>;
+  void set_tap_factory(TapFactory factory);
+
   StreamHandle acquire(const std::string& name);
   std::shared_ptr<Stream> find(const std::string& name) const;
   std::vector<std::shared_ptr<Stream>> streams() const;
@@ -59,6 +65,7 @@ class Hub {
   std::vector<asio::any_io_executor> executors_;
   StreamLimits limits_;
   mutable std::mutex mutex_;
+  TapFactory tap_factory_;
   std::map<std::string, Entry> streams_;
 };
 

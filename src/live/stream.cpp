@@ -191,8 +191,8 @@ void Player::gather(std::vector<PacketPtr>& out) {
 // ---------------------------------------------------------------- Stream
 
 Stream::Stream(std::string name, std::vector<asio::any_io_executor> shard_executors,
-               StreamLimits limits)
-    : name_(std::move(name)), limits_(limits) {
+               StreamLimits limits, std::vector<std::shared_ptr<Tap>> taps)
+    : name_(std::move(name)), limits_(limits), taps_(std::move(taps)) {
   for (auto& ex : shard_executors) shards_.push_back(std::make_unique<Shard>(*this, ex));
   info_.name = name_;
 }
@@ -207,6 +207,7 @@ bool Stream::try_begin_publish(const std::string& publisher_address) {
     info_.publishes++;
     publish_started_ = steady_clock::now();
   }
+  for (auto& tap : taps_) tap->on_publish_start(publisher_address);
   for (auto& s : shards_)
     asio::post(s->executor_,
                [self = shared_from_this(), shard = s.get()] { shard->on_publishing(true); });
@@ -215,6 +216,7 @@ bool Stream::try_begin_publish(const std::string& publisher_address) {
 
 void Stream::end_publish() {
   flush();
+  for (auto& tap : taps_) tap->on_publish_end();
   live_.store(false, std::memory_order_release);
   {
     std::lock_guard lock(info_mutex_);
@@ -278,8 +280,9 @@ bool Stream::push(PacketKind kind, std::int64_t source_dts_ms, std::span<const s
 
 void Stream::flush() {
   if (pending_.empty()) return;
-  auto batch = std::make_shared<const std::vector<PacketPtr>>(std::move(pending_));
+  PacketBatch batch = std::make_shared<const std::vector<PacketPtr>>(std::move(pending_));
   pending_.clear();
+  for (auto& tap : taps_) tap->on_packets(batch);
   for (auto& s : shards_)
     asio::post(s->executor_,
                [self = shared_from_this(), shard = s.get(), batch] { shard->on_packets(*batch); });

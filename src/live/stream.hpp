@@ -134,9 +134,23 @@ class Player {
   bool interrupted_ = false;
 };
 
+using PacketBatch = std::shared_ptr<const std::vector<PacketPtr>>;
+
+// Receives every packet of a stream in order, without ever being skipped:
+// the evidence recorder is one. Called on the publisher's thread, so it must
+// only hand the batch on (to a queue of its own), never block.
+class Tap {
+ public:
+  virtual ~Tap() = default;
+  virtual void on_publish_start(const std::string& publisher_address) = 0;
+  virtual void on_packets(const PacketBatch& batch) = 0;
+  virtual void on_publish_end() = 0;
+};
+
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
-  Stream(std::string name, std::vector<asio::any_io_executor> shard_executors, StreamLimits limits);
+  Stream(std::string name, std::vector<asio::any_io_executor> shard_executors, StreamLimits limits,
+         std::vector<std::shared_ptr<Tap>> taps = {});
 
   const std::string& name() const { return name_; }
   const StreamLimits& limits() const { return limits_; }
@@ -167,6 +181,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const std::string name_;
   const StreamLimits limits_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  const std::vector<std::shared_ptr<Tap>> taps_;
   std::atomic<bool> live_{false};
 
   // Publisher-thread state.
