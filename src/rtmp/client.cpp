@@ -1,0 +1,602 @@
+#include "rtmp/client.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "media/bytes_io.hpp"
+#include "rtmp/chunk.hpp"
+#include "rtmp/handshake.hpp"
+#include "rtmp/messages.hpp"
+
+namespace courtcast::rtmp {
+
+namespace {
+
+using amf0::Value;
+using asio::ip::tcp;
+using media::make_error;
+using media::Result;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::uint32_t kMaxMessageBytes = 16 << 20;
+constexpr std::size_t kMaxChunkStreams = 64;
+
+// "@setDataFrame" as an AMF0 string, what publishers put before onMetaData.
+constexpr std::uint8_t kSetDataFrame[] = {0x02, 0x00, 0x0D, '@', 's', 'e', 't', 'D',
+                                          'a',  't',  'a',  'F', 'r', 'a', 'm', 'e'};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+// What an onStatus or _error command says, when it is one.
+struct Status {
+  bool is_status = false;
+  bool is_error = false;
+  std::string code;
+  std::string description;
+};
+
+Status read_status(const std::vector<Value>& v) {
+  Status s;
+  if (v.empty() || !v[0].is_string()) return s;
+  const std::string& name = v[0].string;
+  if (name != "onStatus" && name != "_error") return s;
+  s.is_status = true;
+  s.is_error = name == "_error";
+  if (v.size() > 3 && v[3].is_object()) {
+    const Value& info = v[3];
+    if (const Value* l = info.find("level"); l && l->is_string() && l->string == "error")
+      s.is_error = true;
+    if (const Value* c = info.find("code"); c && c->is_string()) s.code = c->string;
+    if (const Value* d = info.find("description"); d && d->is_string()) s.description = d->string;
+  }
+  return s;
+}
+
+// Builds a command's argument list outside the coroutines: GCC 12 mishandles
+// braced initializer lists inside co_await expressions.
+template <typename... V>
+std::vector<Value> args(V&&... v) {
+  std::vector<Value> out;
+  out.reserve(sizeof...(V));
+  (out.push_back(std::forward<V>(v)), ...);
+  return out;
+}
+
+std::string status_text(const Status& s) {
+  std::string out = s.code.empty() ? "error" : s.code;
+  if (!s.description.empty()) out += ": " + s.description;
+  return out;
+}
+
+}  // namespace
+
+Result<Url> parse_url(std::string_view text) {
+  Url u;
+  const auto sep = text.find("://");
+  if (sep == std::string_view::npos)
+    return make_error("rtmp url '" + std::string(text) +
+                      "' has no scheme (want rtmp://HOST/APP/STREAM)");
+  u.scheme = lower(text.substr(0, sep));
+  if (u.scheme != "rtmp" && u.scheme != "rtmps")
+    return make_error("rtmp url: scheme '" + u.scheme + "' is not rtmp or rtmps");
+  u.port = u.secure() ? 443 : 1935;
+  std::string_view rest = text.substr(sep + 3);
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+    authority = authority.substr(at + 1);  // credentials are not RTMP's business
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return make_error("rtmp url: unterminated [IPv6] host");
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return make_error("rtmp url: no host");
+  if (!port.empty()) {
+    unsigned value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || value > 65535) return make_error("rtmp url: bad port");
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535) return make_error("rtmp url: port out of range");
+    u.port = static_cast<std::uint16_t>(value);
+  }
+  u.host = std::string(host);
+  if (slash == std::string_view::npos) return make_error("rtmp url: no application in the path");
+  const std::string_view path = rest.substr(slash + 1);
+  const auto app_end = path.find('/');
+  u.app = std::string(path.substr(0, app_end));
+  if (app_end != std::string_view::npos) u.stream = std::string(path.substr(app_end + 1));
+  if (u.app.empty()) return make_error("rtmp url: no application in the path");
+  if (u.stream.empty())
+    return make_error("rtmp url: no stream name (want " + u.scheme + "://HOST/APP/STREAM)");
+  u.tc_url = u.scheme + "://" + std::string(authority) + "/" + u.app;
+  return u;
+}
+
+asio::awaitable<boost::system::error_code> open_stream(tcp::socket& socket, const Url& url) {
+  if (url.secure()) co_return asio::error::make_error_code(asio::error::operation_not_supported);
+  tcp::resolver resolver(socket.get_executor());
+  auto [rec, endpoints] =
+      co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+  if (rec) co_return rec;
+  auto [cec, ep] = co_await asio::async_connect(socket, endpoints, use_nothrow);
+  if (cec) co_return cec;
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  co_return boost::system::error_code{};
+}
+
+template <typename S>
+Result<void> BasicClient<S>::io_error(const char* what, const boost::system::error_code& ec) const {
+  if (timed_out_)
+    return make_error("rtmp client: " + url_.host + ":" + std::to_string(url_.port) +
+                      " timed out after " + std::to_string(options_.setup_timeout.count()) +
+                      " ms while " + what);
+  if (ec == asio::error::eof)
+    return make_error("rtmp client: " + url_.host + ":" + std::to_string(url_.port) +
+                      " closed the connection while " + what);
+  return make_error("rtmp client: " + url_.host + ":" + std::to_string(url_.port) + " " + what +
+                    ": " + ec.message());
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::publish(std::string_view url) {
+  return start(url, Role::Publish);
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::play(std::string_view url) {
+  return start(url, Role::Play);
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::start(std::string_view url, Role role) {
+  auto parsed = parse_url(url);
+  if (!parsed) co_return parsed.error();
+  url_ = std::move(*parsed);
+  timed_out_ = false;
+  timer_.expires_after(options_.setup_timeout);
+  // Closing the socket makes whatever is pending fail; io_error says why.
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: setup finished (or the client is gone)
+    timed_out_ = true;
+    boost::system::error_code ignored;
+    stream_.lowest_layer().close(ignored);
+  });
+  auto result = co_await setup(role);
+  timer_.cancel();
+  co_return result;
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::setup(Role role) {
+  in_.resize(std::max<std::size_t>(options_.read_buffer_bytes, 4096));
+  if (auto ec = co_await open_stream(stream_, url_)) {
+    if (ec == asio::error::operation_not_supported)
+      co_return make_error("rtmp client: " + url_.scheme + ":// needs a TLS transport");
+    co_return io_error("connecting", ec);
+  }
+  if (auto r = co_await handshake(); !r) co_return r;
+  write_set_chunk_size(out_, options_.chunk_size);
+  if (auto r = co_await connect_app(role); !r) co_return r;
+
+  if (role == Role::Publish) co_return co_await begin_publish();
+  co_return co_await begin_play();
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::begin_publish() {
+  const Value name = Value::make_string(url_.stream);
+  if (auto r = co_await call("releaseStream", args(Value::make_null(), name), false); !r)
+    co_return r.error();
+  if (auto r = co_await call("FCPublish", args(Value::make_null(), name), false); !r)
+    co_return r.error();
+  auto id = co_await call("createStream", args(Value::make_null()), true);
+  if (!id) co_return id.error();
+  media_stream_id_ = static_cast<std::uint32_t>(*id);
+  auto r = co_await call("publish", args(Value::make_null(), name, Value::make_string("live")),
+                         false, media_stream_id_);
+  if (!r) co_return r.error();
+  co_return co_await await_status("NetStream.Publish.Start");
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::begin_play() {
+  auto id = co_await call("createStream", args(Value::make_null()), true);
+  if (!id) co_return id.error();
+  media_stream_id_ = static_cast<std::uint32_t>(*id);
+  // FFmpeg's -2000: a live stream if there is one, else a recorded one.
+  auto r = co_await call(
+      "play", args(Value::make_null(), Value::make_string(url_.stream), Value::make_number(-2000)),
+      false, media_stream_id_);
+  if (!r) co_return r.error();
+  write_buffer_length();
+  if (auto ec = co_await flush_out()) co_return io_error("sending SetBufferLength", ec);
+  co_return co_await await_status("NetStream.Play.Start");
+}
+
+template <typename S>
+void BasicClient<S>::write_buffer_length() {
+  std::uint8_t body[10];
+  media::write_u16be(body, kSetBufferLength);
+  media::write_u32be(body + 2, media_stream_id_);
+  media::write_u32be(body + 6, options_.buffer_length_ms);
+  write_message(out_, kControlCsid, kUserControl, 0, 0, body, options_.chunk_size);
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::handshake() {
+  const auto c0c1 = make_client_c0c1();
+  if (auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(c0c1), use_nothrow); ec)
+    co_return io_error("sending the handshake", ec);
+  std::array<std::uint8_t, 1 + 2 * kHandshakeBytes> s0s1s2;
+  if (auto [ec, n] = co_await asio::async_read(stream_, asio::buffer(s0s1s2), use_nothrow); ec)
+    co_return io_error("reading the handshake", ec);
+  auto c2 = make_client_c2(s0s1s2);
+  if (!c2) co_return c2.error();
+  if (auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(*c2), use_nothrow); ec)
+    co_return io_error("finishing the handshake", ec);
+  co_return Result<void>{};
+}
+
+template <typename S>
+Value BasicClient<S>::connect_object(bool player) const {
+  std::vector<amf0::Property> props = {
+      {"app", Value::make_string(url_.app)},
+      {"type", Value::make_string("nonprivate")},
+      {"flashVer", Value::make_string(options_.flash_ver)},
+      {"tcUrl", Value::make_string(url_.tc_url)},
+  };
+  if (player) {  // what FFmpeg announces as a player
+    props.push_back({"fpad", Value::make_boolean(false)});
+    props.push_back({"capabilities", Value::make_number(15)});
+    props.push_back({"audioCodecs", Value::make_number(4071)});
+    props.push_back({"videoCodecs", Value::make_number(252)});
+    props.push_back({"videoFunction", Value::make_number(1)});
+  }
+  return Value::make_object(std::move(props));
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::connect_app(Role role) {
+  auto r = co_await call("connect", args(connect_object(role == Role::Play)), true);
+  if (!r) co_return r.error();
+  co_return Result<void>{};
+}
+
+template <typename S>
+asio::awaitable<Result<double>> BasicClient<S>::call(std::string_view name,
+                                                     std::vector<Value> arguments, bool want_reply,
+                                                     std::uint32_t stream_id) {
+  const double txid = next_txid_++;
+  media::Bytes body;
+  amf0::encode_string(body, name);
+  amf0::encode_number(body, txid);
+  for (const auto& a : arguments) amf0::encode(body, a);
+  write_message(out_, kCommandCsid, kCommandAmf0, stream_id, 0, body, options_.chunk_size);
+  if (auto ec = co_await flush_out()) co_return io_error("sending a command", ec).error();
+  if (!want_reply) co_return 0.0;
+  for (;;) {
+    auto m = co_await next_message();
+    if (!m) co_return m.error();
+    if (m->type != kCommandAmf0 && m->type != kCommandAmf3) continue;
+    auto values = amf0::decode_all(m->type == kCommandAmf3 && !m->body.empty() ? m->body.subspan(1)
+                                                                               : m->body);
+    if (!values)
+      co_return make_error("rtmp client: bad reply to " + std::string(name) + ": " +
+                           values.error().message);
+    const auto& v = *values;
+    if (v.size() < 2 || !v[0].is_string() || !v[1].is_number()) continue;
+    if (v[1].number != txid) {
+      if (const Status s = read_status(v); s.is_status && s.is_error)
+        co_return make_error("rtmp client: " + std::string(name) + " refused: " + status_text(s));
+      continue;
+    }
+    if (v[0].string == "_result") co_return v.size() > 3 && v[3].is_number() ? v[3].number : 0.0;
+    if (v[0].string == "_error")
+      co_return make_error("rtmp client: " + std::string(name) +
+                           " refused: " + status_text(read_status(v)));
+  }
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::await_status(std::string_view success_code) {
+  for (;;) {
+    auto m = co_await next_message();
+    if (!m) co_return m.error();
+    if (m->type != kCommandAmf0 && m->type != kCommandAmf3) continue;
+    auto values = amf0::decode_all(m->type == kCommandAmf3 && !m->body.empty() ? m->body.subspan(1)
+                                                                               : m->body);
+    if (!values) co_return make_error("rtmp client: bad status: " + values.error().message);
+    const Status s = read_status(*values);
+    if (!s.is_status) continue;
+    if (s.is_error) co_return make_error("rtmp client: refused: " + status_text(s));
+    if (s.code == success_code) co_return Result<void>{};
+  }
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::send(media::PacketKind kind, std::int64_t dts_ms,
+                                                   std::span<const std::uint8_t> body) {
+  if (failed_) co_return make_error("rtmp client: publish ended by the server: " + *failed_);
+  const std::uint32_t csid = kind == media::PacketKind::Audio   ? kAudioCsid
+                             : kind == media::PacketKind::Video ? kVideoCsid
+                                                                : kDataCsid;
+  std::span<const std::uint8_t> wire = body;
+  if (kind == media::PacketKind::Data &&
+      !(body.size() >= sizeof kSetDataFrame &&
+        std::equal(std::begin(kSetDataFrame), std::end(kSetDataFrame), body.begin()))) {
+    data_frame_.assign(std::begin(kSetDataFrame), std::end(kSetDataFrame));
+    data_frame_.insert(data_frame_.end(), body.begin(), body.end());
+    wire = data_frame_;
+  }
+  write_message(out_, csid, static_cast<std::uint8_t>(kind), media_stream_id_,
+                static_cast<std::uint32_t>(dts_ms), wire, options_.chunk_size);
+  if (auto ec = co_await flush_out()) co_return io_error("publishing", ec);
+  if (auto ec = co_await drain_available()) co_return io_error("reading while publishing", ec);
+  if (failed_) co_return make_error("rtmp client: publish ended by the server: " + *failed_);
+  co_return Result<void>{};
+}
+
+template <typename S>
+asio::awaitable<boost::system::error_code> BasicClient<S>::drain_available() {
+  // A publisher's peer sends little (acknowledgements, pings, a status):
+  // read it when it is there, so that no coroutine has to wait for it.
+  for (;;) {
+    boost::system::error_code ec;
+    if (stream_.lowest_layer().available(ec) == 0 || ec) break;
+    compact();
+    auto [rec, n] = co_await stream_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_), use_nothrow);
+    if (rec) co_return rec;
+    in_end_ += n;
+    bytes_read_ += n;
+    for (;;) {
+      auto m = parse_one();
+      if (!m) {
+        failed_ = m.error().message;
+        break;
+      }
+      if (!*m) break;
+      const Incoming& msg = **m;
+      if (msg.type <= kSetPeerBandwidth) {
+        on_control(msg);
+      } else if (msg.type == kCommandAmf0) {
+        if (auto v = amf0::decode_all(msg.body); v)
+          if (const Status s = read_status(*v); s.is_error) failed_ = status_text(s);
+      }
+    }
+  }
+  co_return co_await flush_out();
+}
+
+template <typename S>
+asio::awaitable<Result<ClientMessage>> BasicClient<S>::read() {
+  for (;;) {
+    auto m = co_await next_message();
+    if (!m) co_return m.error();
+    switch (m->type) {
+      case kAudio:
+      case kVideo:
+      case kDataAmf0:
+        co_return ClientMessage{static_cast<media::PacketKind>(m->type), m->timestamp, m->length,
+                                m->body};
+      case kDataAmf3:
+        if (m->body.empty()) break;
+        co_return ClientMessage{media::PacketKind::Data, m->timestamp, m->length - 1,
+                                m->body.subspan(1)};
+      case kCommandAmf0:
+      case kCommandAmf3: {
+        auto values = amf0::decode_all(
+            m->type == kCommandAmf3 && !m->body.empty() ? m->body.subspan(1) : m->body);
+        if (!values) co_return make_error("rtmp client: bad command: " + values.error().message);
+        if (const Status s = read_status(*values); s.is_error)
+          co_return make_error("rtmp client: play ended by the server: " + status_text(s));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+template <typename S>
+asio::awaitable<Result<typename BasicClient<S>::Incoming>> BasicClient<S>::next_message() {
+  for (;;) {
+    auto m = parse_one();
+    if (!m) co_return m.error();
+    if (*m) {
+      if ((*m)->type > kSetPeerBandwidth) co_return **m;
+      on_control(**m);
+      if (!out_.empty())
+        if (auto ec = co_await flush_out()) co_return io_error("answering", ec).error();
+      continue;
+    }
+    compact();
+    auto [ec, n] = co_await stream_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_), use_nothrow);
+    if (ec) co_return io_error("reading", ec).error();
+    in_end_ += n;
+    bytes_read_ += n;
+    if (ack_window_ != 0 && bytes_read_ - last_ack_ >= ack_window_) {
+      last_ack_ = bytes_read_;
+      write_acknowledgement(out_, static_cast<std::uint32_t>(bytes_read_));
+      if (auto wec = co_await flush_out()) co_return io_error("acknowledging", wec).error();
+    }
+  }
+}
+
+template <typename S>
+void BasicClient<S>::on_control(const Incoming& m) {
+  switch (m.type) {
+    case kWindowAckSize:
+      if (m.body.size() >= 4) ack_window_ = media::read_u32be(m.body.data());
+      break;
+    case kUserControl:
+      if (m.body.size() >= 6 && media::read_u16be(m.body.data()) == kPingRequest)
+        write_user_control(out_, kPingResponse, media::read_u32be(m.body.data() + 2),
+                           options_.chunk_size);
+      break;
+    default:  // Set Chunk Size and Abort took effect in parse_one
+      break;
+  }
+}
+
+template <typename S>
+Result<std::optional<typename BasicClient<S>::Incoming>> BasicClient<S>::parse_one() {
+  using media::read_u24be;
+  using media::read_u32be;
+  for (;;) {
+    const std::uint8_t* p = in_.data() + in_begin_;
+    const std::size_t avail = in_end_ - in_begin_;
+    if (payload_of_) {
+      // A chunk's payload may arrive over several reads: take what is there.
+      InStream& cs = *payload_of_;
+      if (payload_left_ > 0 && avail == 0) return std::optional<Incoming>{};
+      const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(payload_left_, avail));
+      if (cs.keep)
+        cs.body.insert(cs.body.end(), p, p + n);
+      else if (cs.body.size() < kSkimBytes)
+        cs.body.insert(cs.body.end(), p, p + std::min<std::size_t>(n, kSkimBytes - cs.body.size()));
+      in_begin_ += n;
+      payload_left_ -= n;
+      cs.received += n;
+      if (payload_left_ > 0) return std::optional<Incoming>{};
+      payload_of_ = nullptr;
+      if (cs.received < cs.length) continue;
+      cs.received = 0;
+      Incoming m{cs.type, cs.timestamp, cs.length, cs.stream_id, cs.body};
+      if (m.type == kSetChunkSize) {
+        if (m.body.size() < 4)
+          return make_error("rtmp client: Set Chunk Size shorter than 4 bytes");
+        const std::uint32_t size = read_u32be(m.body.data()) & 0x7FFFFFFF;
+        if (size < 1 || size > kMaxMessageBytes)
+          return make_error("rtmp client: chunk size " + std::to_string(size) + " out of range");
+        in_chunk_size_ = size;
+      } else if (m.type == kAbort && m.body.size() >= 4) {
+        if (auto a = in_streams_.find(read_u32be(m.body.data())); a != in_streams_.end()) {
+          a->second.received = 0;
+          a->second.body.clear();
+        }
+      }
+      return std::optional<Incoming>{m};
+    }
+
+    if (avail < 1) return std::optional<Incoming>{};
+    const unsigned fmt = p[0] >> 6;
+    std::uint32_t csid = p[0] & 0x3F;
+    std::size_t hdr = 1;
+    if (csid == 0) {
+      if (avail < 2) return std::optional<Incoming>{};
+      csid = 64 + p[1];
+      hdr = 2;
+    } else if (csid == 1) {
+      if (avail < 3) return std::optional<Incoming>{};
+      csid = 64 + p[1] + 256u * p[2];
+      hdr = 3;
+    }
+    static constexpr std::size_t kMsgHeaderBytes[] = {11, 7, 3, 0};
+    if (avail < hdr + kMsgHeaderBytes[fmt]) return std::optional<Incoming>{};
+    auto it = in_streams_.find(csid);
+    if (it == in_streams_.end()) {
+      if (fmt != 0) return make_error("rtmp client: first chunk on a chunk stream is not type 0");
+      if (in_streams_.size() >= kMaxChunkStreams)
+        return make_error("rtmp client: too many chunk streams");
+      it = in_streams_.emplace(csid, InStream{}).first;
+    }
+    InStream& cs = it->second;
+    const std::uint8_t* mh = p + hdr;
+    std::uint32_t ts_field = fmt <= 2 ? read_u24be(mh) : 0;
+    std::uint32_t length = cs.length;
+    std::uint8_t type = cs.type;
+    std::uint32_t stream_id = cs.stream_id;
+    if (fmt <= 1) {
+      length = read_u24be(mh + 3);
+      type = mh[6];
+    }
+    if (fmt == 0)
+      stream_id = mh[7] | mh[8] << 8 | mh[9] << 16 | static_cast<std::uint32_t>(mh[10]) << 24;
+    const bool extended = fmt <= 2 ? ts_field == 0xFFFFFF : cs.extended;
+    const std::size_t header_bytes = hdr + kMsgHeaderBytes[fmt] + (extended ? 4 : 0);
+    if (avail < header_bytes) return std::optional<Incoming>{};
+    if (extended) ts_field = read_u32be(p + hdr + kMsgHeaderBytes[fmt]);
+    if (length > kMaxMessageBytes)
+      return make_error("rtmp client: message length " + std::to_string(length) +
+                        " exceeds the limit");
+    // A header other than type 3 in the middle of a message restarts it.
+    if (fmt != 3) cs.received = 0;
+    const bool new_message = cs.received == 0;
+    if (fmt == 0) {
+      cs.delta = ts_field - cs.timestamp;
+      cs.timestamp = ts_field;
+    } else if (fmt == 1 || fmt == 2) {
+      cs.delta = ts_field;
+      cs.timestamp += ts_field;
+    } else if (new_message && cs.seen) {
+      cs.timestamp += cs.delta;
+    }
+    cs.seen = true;
+    cs.extended = extended;
+    cs.length = length;
+    cs.type = type;
+    cs.stream_id = stream_id;
+    if (new_message) {
+      cs.body.clear();
+      cs.keep = !(options_.skim_media && (type == kAudio || type == kVideo));
+    }
+    in_begin_ += header_bytes;
+    payload_of_ = &cs;
+    payload_left_ = std::min(in_chunk_size_, cs.length - cs.received);
+  }
+}
+
+template <typename S>
+void BasicClient<S>::compact() {
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+  } else if (in_.size() - in_end_ < in_.size() / 4) {
+    std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+}
+
+template <typename S>
+asio::awaitable<boost::system::error_code> BasicClient<S>::flush_out() {
+  if (out_.empty()) co_return boost::system::error_code{};
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), use_nothrow);
+  bytes_written_ += n;
+  out_.clear();
+  co_return ec;
+}
+
+template <typename S>
+void BasicClient<S>::close() {
+  timer_.cancel();
+  boost::system::error_code ignored;
+  stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.lowest_layer().close(ignored);
+}
+
+template class BasicClient<tcp::socket>;
+
+}  // namespace courtcast::rtmp

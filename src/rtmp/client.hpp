@@ -1,0 +1,176 @@
+#pragma once
+// The RTMP client: publishes to or plays from an RTMP server (courtcast
+// itself, nginx-rtmp, a platform's ingest). Used by relay destinations and
+// by courtcast-bench. Errors are values; nothing on the I/O path throws.
+//
+// The byte stream is a template parameter so that rtmps:// can reuse every
+// line of the protocol: `Client` runs over a plain TCP socket; a TLS client
+// is BasicClient<asio::ssl::stream<tcp::socket>> plus an `open_stream`
+// overload for it (connect, SNI, TLS handshake) and an explicit
+// instantiation in client.cpp.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "media/packet.hpp"
+#include "media/result.hpp"
+#include "rtmp/amf0.hpp"
+
+namespace courtcast::rtmp {
+
+namespace asio = boost::asio;
+
+// An rtmp:// or rtmps:// URL split as FFmpeg splits it: the application is
+// the first path segment, the stream name is the rest, query included.
+struct Url {
+  std::string scheme;  // "rtmp" or "rtmps"
+  std::string host;
+  std::uint16_t port = 1935;
+  std::string app;
+  std::string stream;
+  std::string tc_url;  // scheme://host[:port]/app, what connect announces
+
+  bool secure() const { return scheme == "rtmps"; }
+};
+
+media::Result<Url> parse_url(std::string_view url);
+
+struct ClientOptions {
+  std::string flash_ver = "FMLE/3.0 (compatible; courtcast)";
+  // Bounds resolving, connecting, the handshake and each command exchange.
+  std::chrono::milliseconds setup_timeout{10'000};
+  // Outgoing chunk size while publishing, announced before connect.
+  std::uint32_t chunk_size = 4096;
+  // Playing: deliver only the first kSkimBytes of audio/video bodies (and
+  // their full length) instead of assembling them. For load generators.
+  bool skim_media = false;
+  std::size_t read_buffer_bytes = 64 * 1024;
+  std::uint32_t buffer_length_ms = 1000;  // SetBufferLength announced on play
+};
+
+// A media or data message received while playing. `body` is valid until the
+// next read(); when skimming audio/video it holds the body's first bytes.
+struct ClientMessage {
+  media::PacketKind kind = media::PacketKind::Video;
+  std::uint32_t timestamp = 0;  // 32-bit wrapping milliseconds, as on the wire
+  std::uint32_t length = 0;     // the whole body's length
+  std::span<const std::uint8_t> body;
+};
+
+// Plain TCP: resolves, connects, disables Nagle. Refuses rtmps:// URLs.
+asio::awaitable<boost::system::error_code> open_stream(asio::ip::tcp::socket& socket,
+                                                       const Url& url);
+
+// One connection that either publishes or plays one stream. Use it from one
+// coroutine at a time on one executor.
+template <typename Stream>
+class BasicClient {
+ public:
+  static constexpr std::size_t kSkimBytes = 16;
+
+  template <typename... StreamArgs>
+  explicit BasicClient(ClientOptions options, StreamArgs&&... stream_args)
+      : options_(std::move(options)),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        timer_(stream_.get_executor()) {}
+  BasicClient(const BasicClient&) = delete;
+  BasicClient& operator=(const BasicClient&) = delete;
+
+  // Connects, handshakes and publishes `url`'s stream as "live"; returns once
+  // the server answered NetStream.Publish.Start, or why it did not.
+  asio::awaitable<media::Result<void>> publish(std::string_view url);
+  // Connects, handshakes and plays `url`'s stream; returns once the server
+  // answered NetStream.Play.Start.
+  asio::awaitable<media::Result<void>> play(std::string_view url);
+
+  // Publishing: sends one packet as one type-0 message (audio on chunk
+  // stream 4, video on 6, data on 5). A Data body is an FLV script tag body
+  // ("onMetaData", {...}) and goes out as @setDataFrame.
+  asio::awaitable<media::Result<void>> send(media::PacketKind kind, std::int64_t dts_ms,
+                                            std::span<const std::uint8_t> body);
+
+  // Playing: the next audio, video or data message. Answers pings and sends
+  // acknowledgements on the way; an error-level onStatus ends with an error.
+  asio::awaitable<media::Result<ClientMessage>> read();
+
+  void close();
+  std::uint64_t bytes_received() const { return bytes_read_; }
+  std::uint64_t bytes_sent() const { return bytes_written_; }
+  Stream& stream() { return stream_; }
+
+ private:
+  struct InStream {  // one incoming chunk stream
+    std::uint32_t timestamp = 0, delta = 0, length = 0, stream_id = 0, received = 0;
+    std::uint8_t type = 0;
+    bool extended = false, seen = false, keep = true;
+    media::Bytes body;  // the whole body, or its first kSkimBytes when skimming
+  };
+  struct Incoming {
+    std::uint8_t type = 0;
+    std::uint32_t timestamp = 0, length = 0, stream_id = 0;
+    std::span<const std::uint8_t> body;
+  };
+  enum class Role { Publish, Play };
+
+  asio::awaitable<media::Result<void>> start(std::string_view url, Role role);
+  asio::awaitable<media::Result<void>> setup(Role role);
+  asio::awaitable<media::Result<void>> handshake();
+  asio::awaitable<media::Result<void>> begin_publish();
+  asio::awaitable<media::Result<void>> begin_play();
+  void write_buffer_length();
+  asio::awaitable<media::Result<void>> connect_app(Role role);
+  amf0::Value connect_object(bool player) const;
+  // Sends a command; with `want_reply`, waits for its _result (the number it
+  // carries, createStream's stream id) or _error.
+  asio::awaitable<media::Result<double>> call(std::string_view name,
+                                              std::vector<amf0::Value> arguments, bool want_reply,
+                                              std::uint32_t stream_id = 0);
+  asio::awaitable<media::Result<void>> await_status(std::string_view success_code);
+  // The next complete message (control ones handled already), or an error.
+  asio::awaitable<media::Result<Incoming>> next_message();
+  media::Result<std::optional<Incoming>> parse_one();
+  void on_control(const Incoming& m);
+  media::Result<void> io_error(const char* what, const boost::system::error_code& ec) const;
+  asio::awaitable<boost::system::error_code> flush_out();
+  asio::awaitable<boost::system::error_code> drain_available();
+  void compact();
+
+  ClientOptions options_;
+  Stream stream_;
+  asio::steady_timer timer_;
+  Url url_;
+  std::uint32_t media_stream_id_ = 0;
+  double next_txid_ = 1;
+
+  // Reading.
+  media::Bytes in_;
+  std::size_t in_begin_ = 0, in_end_ = 0;
+  std::unordered_map<std::uint32_t, InStream> in_streams_;
+  InStream* payload_of_ = nullptr;  // the chunk whose payload is being read
+  std::uint32_t payload_left_ = 0;
+  std::uint32_t in_chunk_size_ = 128;
+  std::uint64_t bytes_read_ = 0, last_ack_ = 0;
+  std::uint32_t ack_window_ = 0;
+  std::optional<std::string> failed_;  // an error onStatus seen while publishing
+  bool timed_out_ = false;
+
+  // Writing: control messages wait here until the next write.
+  media::Bytes out_;
+  media::Bytes data_frame_;
+  std::uint64_t bytes_written_ = 0;
+};
+
+using Client = BasicClient<asio::ip::tcp::socket>;
+
+extern template class BasicClient<asio::ip::tcp::socket>;
+
+}  // namespace courtcast::rtmp
