@@ -1,0 +1,304 @@
+// courtcast-bench: plays N RTMP or HTTP-FLV connections from one process and
+// reports delivered bitrate, starved connections, time to first video frame
+// and pass-through latency; can publish an FLV file in real time in the same
+// process, which is what makes the latency measurable (one clock).
+
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <thread>
+
+#include "tools/flv_publisher.hpp"
+#include "tools/players.hpp"
+#include "tools/proc_usage.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace courtcast::tools;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string url;
+  unsigned players = 0;
+  double seconds = 30;
+  unsigned threads = 1;
+  std::string publish_file, publish_url;
+  double warmup_seconds = 3;
+  double settle_seconds = 2;
+  unsigned ramp_per_10ms = 50;
+  int server_pid = 0;
+  std::string label;
+};
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+double mean(const std::vector<double>& v) {
+  return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+void raise_fd_limit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+void sleep_seconds(double s) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(s));
+}
+
+int run(const Options& o) {
+  raise_fd_limit();
+  const bool http = o.url.rfind("http://", 0) == 0;
+  if (o.players > 0 && !http && o.url.rfind("rtmp://", 0) != 0) {
+    std::cerr << "courtcast-bench: --url must be rtmp://... or http://....flv\n";
+    return 2;
+  }
+  const bool publishing = !o.publish_file.empty();
+  if (publishing != !o.publish_url.empty()) {
+    std::cerr << "courtcast-bench: --publish and --publish-url go together\n";
+    return 2;
+  }
+
+  FlvFile file;
+  if (publishing) {
+    auto loaded = load_flv(o.publish_file);
+    if (!loaded) {
+      std::cerr << "courtcast-bench: " << loaded.error().message << "\n";
+      return 1;
+    }
+    file = std::move(*loaded);
+  }
+
+  // The publisher gets a loop of its own so that players never delay it.
+  auto clock = std::make_unique<SendClock>();
+  PublishState publish_state;
+  asio::io_context publish_loop(1);
+  std::thread publish_thread;
+  if (publishing) {
+    asio::co_spawn(publish_loop, publish_flv(file, o.publish_url, *clock, publish_state),
+                   asio::detached);
+    publish_thread = std::thread([&] { publish_loop.run(); });
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (publish_state.phase.load(std::memory_order_acquire) == 0 && Clock::now() < deadline)
+      sleep_seconds(0.01);
+    if (publish_state.phase.load(std::memory_order_acquire) != 1) {
+      std::cerr << "courtcast-bench: publishing failed: " << publish_state.error << "\n";
+      publish_loop.stop();
+      publish_thread.join();
+      return 1;
+    }
+    std::cerr << "courtcast-bench: publishing " << o.publish_file << " ("
+              << static_cast<int>(file.bitrate_bps / 1000) << " kbit/s) to " << o.publish_url
+              << "\n";
+    sleep_seconds(o.warmup_seconds);
+  }
+
+  const long long rss_before = o.server_pid ? process_rss_kib(o.server_pid).value_or(0) : -1;
+
+  const unsigned threads = std::max(1u, o.threads);
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (unsigned i = 0; i < threads; ++i) {
+    loops.push_back(std::make_unique<asio::io_context>(1));
+    guards.emplace_back(loops.back()->get_executor());
+  }
+  std::vector<ThreadSamples> samples(threads);
+  for (auto& s : samples) s.latency_us.reserve(1 << 16);
+  std::atomic<bool> measuring{false};
+  PlayContext ctx{o.url, publishing ? clock.get() : nullptr, &measuring};
+  std::vector<std::unique_ptr<PlayerStats>> stats;
+  for (unsigned i = 0; i < o.players; ++i) stats.push_back(std::make_unique<PlayerStats>());
+  std::vector<std::thread> workers;
+  for (auto& l : loops) workers.emplace_back([l = l.get()] { l->run(); });
+
+  // Ramp connections up so that the server's accept queue is never flooded.
+  const auto ramp_start = Clock::now();
+  for (unsigned i = 0; i < o.players; ++i) {
+    if (i > 0 && i % std::max(1u, o.ramp_per_10ms) == 0) sleep_seconds(0.01);
+    auto& loop = *loops[i % threads];
+    auto& st = *stats[i];
+    auto& sm = samples[i % threads];
+    if (http)
+      asio::co_spawn(loop, play_http_flv(ctx, st, sm), asio::detached);
+    else
+      asio::co_spawn(loop, play_rtmp(ctx, st, sm), asio::detached);
+  }
+  const double ramp_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - ramp_start).count();
+  if (o.players > 0) sleep_seconds(o.settle_seconds);
+
+  // The measurement window.
+  std::vector<std::uint64_t> bytes_at_start(o.players);
+  for (unsigned i = 0; i < o.players; ++i)
+    bytes_at_start[i] = stats[i]->media_bytes.load(std::memory_order_relaxed);
+  const std::uint64_t published_at_start = publish_state.media_bytes.load();
+  const auto server_cpu_start = o.server_pid ? process_cpu_ms(o.server_pid) : std::nullopt;
+  const double self_cpu_start = self_cpu_ms();
+  const auto window_start = Clock::now();
+  measuring.store(true);
+  sleep_seconds(o.seconds);
+  measuring.store(false);
+  const double window_s = std::chrono::duration<double>(Clock::now() - window_start).count();
+  const double self_cpu = self_cpu_ms() - self_cpu_start;
+  const auto server_cpu_end = o.server_pid ? process_cpu_ms(o.server_pid) : std::nullopt;
+  const long long rss_after = o.server_pid ? process_rss_kib(o.server_pid).value_or(0) : -1;
+  const std::uint64_t published = publish_state.media_bytes.load() - published_at_start;
+  std::vector<std::uint64_t> bytes_at_end(o.players);
+  unsigned connected = 0, ended = 0;
+  for (unsigned i = 0; i < o.players; ++i) {
+    bytes_at_end[i] = stats[i]->media_bytes.load(std::memory_order_relaxed);
+    connected += stats[i]->connected.load(std::memory_order_relaxed);
+    ended += stats[i]->ended.load(std::memory_order_relaxed);
+  }
+
+  publish_state.stop.store(true);
+  for (auto& l : loops) l->stop();
+  for (auto& w : workers) w.join();
+  if (publishing) {
+    publish_loop.stop();
+    publish_thread.join();
+  }
+
+  // Per-connection figures.
+  std::vector<double> kbps, ttff;
+  std::map<std::string, unsigned> errors;
+  for (unsigned i = 0; i < o.players; ++i) {
+    kbps.push_back(static_cast<double>(bytes_at_end[i] - bytes_at_start[i]) * 8 / window_s / 1000);
+    if (stats[i]->first_video_ms >= 0) ttff.push_back(stats[i]->first_video_ms);
+    if (!stats[i]->error.empty()) ++errors[stats[i]->error];
+  }
+  const double publish_kbps = publishing ? static_cast<double>(published) * 8 / window_s / 1000 : 0;
+  const double median_kbps = quantile(kbps, 0.5);
+  unsigned starved = 0;
+  for (double k : kbps)
+    if (k < 0.9 * median_kbps || (publishing && k < 0.9 * publish_kbps)) ++starved;
+  std::vector<double> latency;
+  std::uint64_t unmatched = 0;
+  for (auto& s : samples) {
+    for (auto us : s.latency_us) latency.push_back(us / 1000.0);
+    unmatched += s.unmatched;
+  }
+  const double server_cpu_ms =
+      server_cpu_start && server_cpu_end ? *server_cpu_end - *server_cpu_start : -1;
+  const double per_player_s =
+      server_cpu_ms >= 0 && o.players ? server_cpu_ms / (o.players * window_s) : -1;
+  const double kib_per_player = rss_before > 0 && rss_after > 0 && o.players
+                                    ? static_cast<double>(rss_after - rss_before) / o.players
+                                    : -1;
+
+  char line[2048];
+  std::ostringstream json;
+  json << "{\"label\":\"" << json_escape(o.label) << "\",\"protocol\":\""
+       << (http ? "http-flv" : "rtmp") << "\",\"players\":" << o.players
+       << ",\"threads\":" << threads << ",\"seconds\":" << window_s;
+  std::snprintf(line, sizeof line,
+                ",\"connected\":%u,\"ended\":%u,\"ramp_ms\":%.0f,\"publish_kbps\":%.1f,"
+                "\"publish_late_sends\":%llu,"
+                "\"bitrate_kbps\":{\"min\":%.1f,\"median\":%.1f,\"mean\":%.1f},\"starved\":%u,"
+                "\"first_video_ms\":{\"median\":%.1f,\"p95\":%.1f},"
+                "\"latency_ms\":{\"p50\":%.2f,\"p95\":%.2f,\"p99\":%.2f,\"max\":%.2f,"
+                "\"samples\":%zu,\"unmatched\":%llu},"
+                "\"bench_cpu_ms\":%.0f,\"bench_cpu_pct\":%.1f,"
+                "\"server_cpu_ms\":%.0f,\"server_cpu_ms_per_player_s\":%.4f,"
+                "\"server_rss_kib_before\":%lld,\"server_rss_kib\":%lld,"
+                "\"server_kib_per_player\":%.2f",
+                connected, ended, ramp_ms, publish_kbps,
+                static_cast<unsigned long long>(publish_state.late_sends.load()),
+                kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end()), median_kbps,
+                mean(kbps), starved, quantile(ttff, 0.5), quantile(ttff, 0.95),
+                quantile(latency, 0.5), quantile(latency, 0.95), quantile(latency, 0.99),
+                latency.empty() ? 0 : *std::max_element(latency.begin(), latency.end()),
+                latency.size(), static_cast<unsigned long long>(unmatched), self_cpu,
+                100 * self_cpu / (window_s * 1000), server_cpu_ms, per_player_s, rss_before,
+                rss_after, kib_per_player);
+  json << line << ",\"errors\":{";
+  bool first = true;
+  for (const auto& [e, n] : errors) {
+    json << (first ? "" : ",") << "\"" << json_escape(e) << "\":" << n;
+    first = false;
+  }
+  json << "}}";
+  std::cout << json.str() << std::endl;
+
+  std::fprintf(
+      stderr,
+      "\n%s %s: %u players, %u connected, %u ended early, window %.1f s\n"
+      "  delivered kbit/s  min %.0f  median %.0f  mean %.0f  (published %.0f)\n"
+      "  starved           %u\n"
+      "  first video       median %.0f ms  p95 %.0f ms\n"
+      "  latency           p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%zu samples, "
+      "%llu unmatched)\n"
+      "  bench CPU         %.0f ms = %.0f%% of a core\n",
+      o.label.empty() ? "courtcast-bench" : o.label.c_str(), http ? "http-flv" : "rtmp", o.players,
+      connected, ended, window_s, kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end()),
+      median_kbps, mean(kbps), publish_kbps, starved, quantile(ttff, 0.5), quantile(ttff, 0.95),
+      quantile(latency, 0.5), quantile(latency, 0.95), quantile(latency, 0.99), latency.size(),
+      static_cast<unsigned long long>(unmatched), self_cpu, 100 * self_cpu / (window_s * 1000));
+  if (o.server_pid)
+    std::fprintf(stderr,
+                 "  server            CPU %.0f ms = %.3f ms per player-second; RSS %lld -> %lld "
+                 "KiB (%.1f KiB per player)\n",
+                 server_cpu_ms, per_player_s, rss_before, rss_after, kib_per_player);
+  for (const auto& [e, n] : errors) std::fprintf(stderr, "  %u x %s\n", n, e.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"courtcast-bench: many players (RTMP or HTTP-FLV) and an optional publisher"};
+  app.add_option("--url", o.url,
+                 "what the players play: rtmp://HOST:PORT/APP/STREAM or http://HOST:PORT/PATH.flv");
+  app.add_option("--players", o.players, "number of player connections")->default_val(0);
+  app.add_option("--seconds", o.seconds, "length of the measurement window")->default_val(30);
+  app.add_option("--threads", o.threads, "event loops (one thread each) for the players")
+      ->default_val(1);
+  app.add_option("--publish", o.publish_file, "FLV file to publish in real time, looping");
+  app.add_option("--publish-url", o.publish_url, "rtmp:// URL to publish --publish to");
+  app.add_option("--warmup", o.warmup_seconds, "seconds between publish start and the first player")
+      ->default_val(3);
+  app.add_option("--settle", o.settle_seconds, "seconds between the last connect and the window")
+      ->default_val(2);
+  app.add_option("--ramp", o.ramp_per_10ms, "connections opened per 10 ms")->default_val(50);
+  app.add_option("--server-pid", o.server_pid, "server process to sample (CPU time, RSS)");
+  app.add_option("--label", o.label, "a name for this run in the report");
+  CLI11_PARSE(app, argc, argv);
+  if (o.players > 0 && o.url.empty()) {
+    std::cerr << "courtcast-bench: --players needs --url\n";
+    return 2;
+  }
+  return run(o);
+}
