@@ -1,0 +1,18 @@
+#pragma once
+// The two Database implementations; open_repository picks one by URL.
+
+#include <memory>
+#include <string>
+
+#include "store/sql.hpp"
+
+namespace courtcast::store {
+
+// A file (created with its directory if missing) in WAL mode with foreign
+// keys on. Writers in any process queue on the database's write lock.
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path);
+
+// A libpq connection string or URL; connections are pooled per Database.
+Result<std::unique_ptr<Database>> open_postgres(const std::string& url);
+
+}  // namespace courtcast::store

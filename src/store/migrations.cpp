@@ -1,0 +1,291 @@
+#include "store/migrations.hpp"
+
+#include <chrono>
+#include <set>
+
+namespace courtcast::store {
+
+Result<void> apply_migrations(Database& db, std::span<const Migration> migrations) {
+  return db.transact(TxMode::write, [&](SqlTx& tx) -> Result<void> {
+    tx.lock("schema_migrations");
+    tx.exec_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)");
+    std::set<std::int64_t> applied;
+    for (const auto& r : tx.query("SELECT version FROM schema_migrations")) {
+      applied.insert(r.int64(0));
+    }
+    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    for (const auto& m : migrations) {
+      if (applied.count(m.version)) continue;
+      tx.exec_script(m.sql);
+      tx.exec("INSERT INTO schema_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",
+              {std::int64_t{m.version}, std::string(m.name), now_ms});
+    }
+    if (!applied.empty() && *applied.rbegin() > migrations.back().version) {
+      return fail(ErrorKind::database, "schema_too_new",
+                  "the database has schema version " + std::to_string(*applied.rbegin()) +
+                      " but this courtcast knows only up to " +
+                      std::to_string(migrations.back().version) + "; run a newer courtcast");
+    }
+    return {};
+  });
+}
+
+namespace {
+
+// Version 1 in SQLite's dialect. Flags are 0/1 integers and money is fen in
+// 64-bit integers in both backends, so rows read back the same.
+constexpr std::string_view kSqliteV1 = R"sql(
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,
+  key_tasks TEXT NOT NULL,
+  target_sessions_per_month INTEGER NOT NULL
+);
+CREATE TABLE cases (
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER REFERENCES campaigns(id),
+  number TEXT NOT NULL UNIQUE,
+  cause TEXT NOT NULL,
+  handler TEXT NOT NULL,
+  applicants TEXT NOT NULL,
+  respondents TEXT NOT NULL,
+  claimed_fen INTEGER NOT NULL,
+  recovered_fen INTEGER NOT NULL,
+  paid_out_fen INTEGER NOT NULL CHECK (paid_out_fen <= recovered_fen),
+  has_property INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  closure_mode TEXT,
+  outcome TEXT NOT NULL,
+  filed_ms INTEGER NOT NULL,
+  closed_ms INTEGER,
+  bar_reason TEXT,
+  bar_note TEXT
+);
+CREATE INDEX cases_campaign ON cases(campaign_id);
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER REFERENCES campaigns(id),
+  title TEXT NOT NULL,
+  site TEXT NOT NULL,
+  scheduled_start_ms INTEGER NOT NULL,
+  scheduled_end_ms INTEGER NOT NULL,
+  actual_start_ms INTEGER,
+  actual_end_ms INTEGER,
+  state TEXT NOT NULL,
+  training INTEGER NOT NULL,
+  submitted_by TEXT NOT NULL,
+  submitted_ms INTEGER,
+  approved_by TEXT NOT NULL,
+  approved_ms INTEGER,
+  rejection_reason TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  contingency TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  destinations TEXT NOT NULL,
+  delay_ms INTEGER NOT NULL,
+  audience TEXT NOT NULL,
+  officers TEXT NOT NULL,
+  vehicles INTEGER NOT NULL,
+  witnesses TEXT NOT NULL,
+  questions_answered INTEGER NOT NULL
+);
+CREATE INDEX sessions_campaign ON sessions(campaign_id);
+CREATE TABLE session_cases (
+  session_id INTEGER NOT NULL REFERENCES sessions(id),
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (session_id, case_id)
+);
+CREATE TABLE steps (
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  session_id INTEGER REFERENCES sessions(id),
+  type TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER,
+  officers TEXT NOT NULL,
+  witnesses TEXT NOT NULL,
+  place TEXT NOT NULL,
+  notes TEXT NOT NULL,
+  deadline_due_ms INTEGER,
+  deadline_state TEXT,
+  deadline_resolved_ms INTEGER,
+  recording TEXT,
+  clips TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  people_count INTEGER NOT NULL,
+  area_m2 REAL NOT NULL,
+  auction TEXT
+);
+CREATE INDEX steps_case ON steps(case_id, start_ms);
+CREATE INDEX steps_session ON steps(session_id);
+CREATE TABLE input_spans (
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES sessions(id),
+  input TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER
+);
+CREATE INDEX input_spans_session ON input_spans(session_id, input);
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
+
+constexpr std::string_view kPostgresV1 = R"sql(
+CREATE TABLE campaigns (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  name TEXT NOT NULL,
+  start_ms BIGINT NOT NULL,
+  end_ms BIGINT NOT NULL,
+  key_tasks TEXT NOT NULL,
+  target_sessions_per_month INTEGER NOT NULL
+);
+CREATE TABLE cases (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  campaign_id BIGINT REFERENCES campaigns(id),
+  number TEXT NOT NULL UNIQUE,
+  cause TEXT NOT NULL,
+  handler TEXT NOT NULL,
+  applicants TEXT NOT NULL,
+  respondents TEXT NOT NULL,
+  claimed_fen BIGINT NOT NULL,
+  recovered_fen BIGINT NOT NULL,
+  paid_out_fen BIGINT NOT NULL CHECK (paid_out_fen <= recovered_fen),
+  has_property INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  closure_mode TEXT,
+  outcome TEXT NOT NULL,
+  filed_ms BIGINT NOT NULL,
+  closed_ms BIGINT,
+  bar_reason TEXT,
+  bar_note TEXT
+);
+CREATE INDEX cases_campaign ON cases(campaign_id);
+CREATE TABLE sessions (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  campaign_id BIGINT REFERENCES campaigns(id),
+  title TEXT NOT NULL,
+  site TEXT NOT NULL,
+  scheduled_start_ms BIGINT NOT NULL,
+  scheduled_end_ms BIGINT NOT NULL,
+  actual_start_ms BIGINT,
+  actual_end_ms BIGINT,
+  state TEXT NOT NULL,
+  training INTEGER NOT NULL,
+  submitted_by TEXT NOT NULL,
+  submitted_ms BIGINT,
+  approved_by TEXT NOT NULL,
+  approved_ms BIGINT,
+  rejection_reason TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  contingency TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  destinations TEXT NOT NULL,
+  delay_ms BIGINT NOT NULL,
+  audience TEXT NOT NULL,
+  officers TEXT NOT NULL,
+  vehicles INTEGER NOT NULL,
+  witnesses TEXT NOT NULL,
+  questions_answered INTEGER NOT NULL
+);
+CREATE INDEX sessions_campaign ON sessions(campaign_id);
+CREATE TABLE session_cases (
+  session_id BIGINT NOT NULL REFERENCES sessions(id),
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (session_id, case_id)
+);
+CREATE TABLE steps (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  session_id BIGINT REFERENCES sessions(id),
+  type TEXT NOT NULL,
+  start_ms BIGINT NOT NULL,
+  end_ms BIGINT,
+  officers TEXT NOT NULL,
+  witnesses TEXT NOT NULL,
+  place TEXT NOT NULL,
+  notes TEXT NOT NULL,
+  deadline_due_ms BIGINT,
+  deadline_state TEXT,
+  deadline_resolved_ms BIGINT,
+  recording TEXT,
+  clips TEXT NOT NULL,
+  amount_fen BIGINT NOT NULL,
+  people_count INTEGER NOT NULL,
+  area_m2 DOUBLE PRECISION NOT NULL,
+  auction TEXT
+);
+CREATE INDEX steps_case ON steps(case_id, start_ms);
+CREATE INDEX steps_session ON steps(session_id);
+CREATE TABLE input_spans (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  session_id BIGINT NOT NULL REFERENCES sessions(id),
+  input TEXT NOT NULL,
+  start_ms BIGINT NOT NULL,
+  end_ms BIGINT
+);
+CREATE INDEX input_spans_session ON input_spans(session_id, input);
+CREATE TABLE users (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  at_ms BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE
+);
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+)sql";
+
+constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1}};
+constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1}};
+
+}  // namespace
+
+std::span<const Migration> sqlite_migrations() {
+  return kSqlite;
+}
+std::span<const Migration> postgres_migrations() {
+  return kPostgres;
+}
+
+}  // namespace courtcast::store

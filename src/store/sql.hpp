@@ -1,0 +1,83 @@
+#pragma once
+// The small SQL surface both backends provide, so every query and row
+// mapping is written once (sql_repository.cpp). Statements use PostgreSQL's
+// $1, $2 … placeholders, which SQLite also accepts as named parameters.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "store/error.hpp"
+
+namespace courtcast::store {
+
+using Param = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+
+// A result row as text cells, the form both backends can give cheaply;
+// NULL is an empty optional.
+class Row {
+ public:
+  explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
+  bool is_null(std::size_t i) const { return !cells_.at(i).has_value(); }
+  const std::string& text(std::size_t i) const;
+  std::int64_t int64(std::size_t i) const;
+  double real(std::size_t i) const;
+  std::optional<std::int64_t> opt_int64(std::size_t i) const;
+  std::optional<std::string> opt_text(std::size_t i) const { return cells_.at(i); }
+
+ private:
+  std::vector<std::optional<std::string>> cells_;
+};
+
+using Rows = std::vector<Row>;
+
+// Thrown by backends inside a transaction; `transact` turns it into an Error.
+struct DbError : std::runtime_error {
+  enum class Kind { conflict, retry, other };
+  DbError(Kind k, const std::string& message) : std::runtime_error(message), kind(k) {}
+  Kind kind;
+};
+
+// One open transaction.
+class SqlTx {
+ public:
+  virtual ~SqlTx() = default;
+  virtual Rows query(std::string_view sql, std::span<const Param> params) = 0;
+  virtual void exec(std::string_view sql, std::span<const Param> params) = 0;
+  // Several statements without parameters (migrations).
+  virtual void exec_script(std::string_view sql) = 0;
+  // Text appended to a SELECT to lock the rows it reads until commit; empty
+  // where the whole database is already locked for writing (SQLite).
+  virtual std::string_view for_update() const = 0;
+  // Serialises writers of one named resource (the audit chain) until commit.
+  virtual void lock(std::string_view resource) = 0;
+
+  Rows query(std::string_view sql, std::initializer_list<Param> params = {}) {
+    return query(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  void exec(std::string_view sql, std::initializer_list<Param> params = {}) {
+    exec(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+};
+
+enum class TxMode { read, write };
+
+// A connection to one database.
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual std::string_view backend() const = 0;
+  // Runs `fn` in a transaction: commits when it succeeds, rolls back when it
+  // returns an error or throws. Transactions that lost a race (busy,
+  // deadlock, serialisation failure) are retried, so concurrent writers
+  // wait for each other instead of losing data.
+  virtual Result<void> transact(TxMode mode, const std::function<Result<void>(SqlTx&)>& fn) = 0;
+};
+
+}  // namespace courtcast::store

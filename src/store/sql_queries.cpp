@@ -1,0 +1,197 @@
+#include "store/sql_queries.hpp"
+
+#include <map>
+
+#include "store/sql_rows.hpp"
+
+namespace courtcast::store::queries {
+
+namespace {
+
+std::string where_id(const rows::Table& t) {
+  return t.select() + " WHERE id = $1";
+}
+
+std::map<Id, std::vector<Id>> session_case_ids(SqlTx& tx, std::optional<Id> campaign_id) {
+  const Rows rs =
+      campaign_id ? tx.query(
+                        "SELECT sc.session_id, sc.case_id FROM session_cases sc JOIN sessions s "
+                        "ON s.id = sc.session_id WHERE s.campaign_id = $1 "
+                        "ORDER BY sc.session_id, sc.position",
+                        {*campaign_id})
+                  : tx.query(
+                        "SELECT session_id, case_id FROM session_cases "
+                        "ORDER BY session_id, position");
+  std::map<Id, std::vector<Id>> out;
+  for (const auto& r : rs) out[r.int64(0)].push_back(r.int64(1));
+  return out;
+}
+
+}  // namespace
+
+std::optional<court::Campaign> load_campaign(SqlTx& tx, Id id) {
+  const Rows rs = tx.query(where_id(rows::campaigns()), {id});
+  if (rs.empty()) return std::nullopt;
+  return rows::campaign_from(rs.front());
+}
+
+std::optional<court::Case> load_case(SqlTx& tx, Id id, bool lock) {
+  const Rows rs =
+      tx.query(where_id(rows::cases()) + std::string(lock ? tx.for_update() : ""), {id});
+  if (rs.empty()) return std::nullopt;
+  return rows::case_from(rs.front());
+}
+
+std::optional<court::LiveSession> load_session(SqlTx& tx, Id id, bool lock) {
+  const Rows rs =
+      tx.query(where_id(rows::sessions()) + std::string(lock ? tx.for_update() : ""), {id});
+  if (rs.empty()) return std::nullopt;
+  court::LiveSession s = rows::session_from(rs.front());
+  for (const auto& r : tx.query(
+           "SELECT case_id FROM session_cases WHERE session_id = $1 ORDER BY position", {id})) {
+    s.case_ids.push_back(r.int64(0));
+  }
+  return s;
+}
+
+std::optional<court::EnforcementStep> load_step(SqlTx& tx, Id id) {
+  const Rows rs = tx.query(where_id(rows::steps()), {id});
+  if (rs.empty()) return std::nullopt;
+  return rows::step_from(rs.front());
+}
+
+std::optional<User> load_user(SqlTx& tx, Id id) {
+  const Rows rs = tx.query(where_id(rows::users()), {id});
+  if (rs.empty()) return std::nullopt;
+  return rows::user_from(rs.front());
+}
+
+std::vector<court::Case> load_cases(SqlTx& tx, const CaseFilter& filter) {
+  const std::string sql = rows::cases().select();
+  const Rows rs = filter.campaign_id
+                      ? tx.query(sql + " WHERE campaign_id = $1 ORDER BY id", {*filter.campaign_id})
+                      : tx.query(sql + " ORDER BY id");
+  std::vector<court::Case> out;
+  out.reserve(rs.size());
+  for (const auto& r : rs) out.push_back(rows::case_from(r));
+  return out;
+}
+
+std::vector<court::Case> load_campaign_cases(SqlTx& tx, Id campaign_id) {
+  const Rows rs = tx.query(rows::cases().select() +
+                               " WHERE campaign_id = $1 OR id IN (SELECT sc.case_id FROM "
+                               "session_cases sc JOIN sessions s ON s.id = sc.session_id "
+                               "WHERE s.campaign_id = $1) ORDER BY id",
+                           {campaign_id});
+  std::vector<court::Case> out;
+  out.reserve(rs.size());
+  for (const auto& r : rs) out.push_back(rows::case_from(r));
+  return out;
+}
+
+std::vector<court::LiveSession> load_sessions(SqlTx& tx, const SessionFilter& filter) {
+  const std::string sql = rows::sessions().select();
+  const Rows rs = filter.campaign_id
+                      ? tx.query(sql + " WHERE campaign_id = $1 ORDER BY id", {*filter.campaign_id})
+                      : tx.query(sql + " ORDER BY id");
+  auto case_ids = session_case_ids(tx, filter.campaign_id);
+  std::vector<court::LiveSession> out;
+  out.reserve(rs.size());
+  for (const auto& r : rs) {
+    out.push_back(rows::session_from(r));
+    if (auto it = case_ids.find(out.back().id); it != case_ids.end()) {
+      out.back().case_ids = std::move(it->second);
+    }
+  }
+  return out;
+}
+
+std::vector<court::EnforcementStep> load_steps(SqlTx& tx, const StepFilter& filter) {
+  const std::string sql = rows::steps().select();
+  constexpr std::string_view kOrder = " ORDER BY start_ms, id";
+  Rows rs;
+  if (filter.case_id) {
+    rs = tx.query(sql + " WHERE case_id = $1" + std::string(kOrder), {*filter.case_id});
+  } else if (filter.session_id) {
+    rs = tx.query(sql + " WHERE session_id = $1" + std::string(kOrder), {*filter.session_id});
+  } else if (filter.campaign_id) {
+    rs = tx.query(sql +
+                      " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)"
+                      " OR session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)" +
+                      std::string(kOrder),
+                  {*filter.campaign_id});
+  } else {
+    rs = tx.query(sql + std::string(kOrder));
+  }
+  std::vector<court::EnforcementStep> out;
+  out.reserve(rs.size());
+  for (const auto& r : rs) out.push_back(rows::step_from(r));
+  return out;
+}
+
+std::vector<court::InputSpan> load_spans(SqlTx& tx, Id session_id) {
+  std::vector<court::InputSpan> out;
+  for (const auto& r : tx.query("SELECT input, start_ms, end_ms FROM input_spans "
+                                "WHERE session_id = $1 ORDER BY start_ms, id",
+                                {session_id})) {
+    out.push_back(court::InputSpan{r.text(0), r.int64(1), r.opt_int64(2)});
+  }
+  return out;
+}
+
+Id insert_case(SqlTx& tx, const court::Case& c) {
+  const auto ps = rows::params(c);
+  return tx.query(rows::cases().insert(), ps).front().int64(0);
+}
+
+Id insert_step(SqlTx& tx, const court::EnforcementStep& s) {
+  const auto ps = rows::params(s);
+  return tx.query(rows::steps().insert(), ps).front().int64(0);
+}
+
+namespace {
+
+template <typename T>
+void save(SqlTx& tx, const rows::Table& table, const T& value) {
+  std::vector<Param> ps{value.id};
+  auto rest = rows::params(value);
+  ps.insert(ps.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  tx.exec(table.update(), ps);
+}
+
+}  // namespace
+
+void save_case(SqlTx& tx, const court::Case& c) {
+  save(tx, rows::cases(), c);
+}
+void save_session(SqlTx& tx, const court::LiveSession& s) {
+  save(tx, rows::sessions(), s);
+}
+void save_step(SqlTx& tx, const court::EnforcementStep& s) {
+  save(tx, rows::steps(), s);
+}
+
+void add_session_case(SqlTx& tx, Id session_id, Id case_id, int position) {
+  tx.exec("INSERT INTO session_cases (session_id, case_id, position) VALUES ($1, $2, $3)",
+          {session_id, case_id, std::int64_t{position}});
+}
+
+AuditEntry append_audit(SqlTx& tx, const Actor& by, std::string action, std::string details) {
+  tx.lock("audit_log");
+  AuditEntry e;
+  e.at_ms = by.at_ms;
+  e.actor = by.name;
+  e.action = std::move(action);
+  e.details = std::move(details);
+  const Rows last = tx.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  e.seq = last.empty() ? 1 : last.front().int64(0) + 1;
+  e.prev_hash = last.empty() ? std::string(kAuditGenesisHash) : last.front().text(1);
+  e.hash = audit_hash(e);
+  tx.exec(
+      "INSERT INTO audit_log (seq, at_ms, actor, action, details, prev_hash, hash) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      {e.seq, e.at_ms, e.actor, e.action, e.details, e.prev_hash, e.hash});
+  return e;
+}
+
+}  // namespace courtcast::store::queries

@@ -1,0 +1,94 @@
+#pragma once
+// Repository over any Database (SQLite or PostgreSQL): the operations are
+// written once here; backends only run SQL in transactions.
+
+#include <memory>
+
+#include "store/repository.hpp"
+#include "store/sql.hpp"
+
+namespace courtcast::store {
+
+class SqlRepository final : public Repository {
+ public:
+  explicit SqlRepository(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+
+  std::string_view backend() const override { return db_->backend(); }
+  Result<int> schema_version() override;
+
+  Result<court::Campaign> create_campaign(court::Campaign c, const Actor& by) override;
+  Result<court::Campaign> update_campaign(const court::Campaign& c, const Actor& by) override;
+  Result<court::Campaign> get_campaign(Id id) override;
+  Result<std::vector<court::Campaign>> list_campaigns() override;
+
+  Result<court::Case> create_case(court::Case c, const Actor& by) override;
+  Result<court::Case> update_case(const court::Case& c, const Actor& by) override;
+  Result<court::Case> get_case(Id id) override;
+  Result<court::Case> find_case(std::string_view number) override;
+  Result<std::vector<court::Case>> list_cases(const CaseFilter& filter) override;
+  Result<court::Case> close_case(Id case_id, court::ClosureMode mode,
+                                 court::EnforcementOutcome outcome, const Actor& by) override;
+
+  Result<court::LiveSession> create_session(court::LiveSession s, const Actor& by) override;
+  Result<court::LiveSession> update_session(const court::LiveSession& s, const Actor& by) override;
+  Result<court::LiveSession> get_session(Id id) override;
+  Result<std::vector<court::LiveSession>> list_sessions(const SessionFilter& filter) override;
+  Result<court::LiveSession> add_case_to_session(Id session_id, Id case_id,
+                                                 const Actor& by) override;
+  Result<court::LiveSession> transition_session(Id session_id, SessionAction action,
+                                                std::string reason, const court::Settings& settings,
+                                                const Actor& by) override;
+  Result<court::LiveSession> record_audience(Id session_id, court::AudienceFigure figure,
+                                             const Actor& by) override;
+  Result<void> open_input_span(Id session_id, std::string input, court::UtcMs start_ms) override;
+  Result<void> close_input_span(Id session_id, std::string_view input,
+                                court::UtcMs end_ms) override;
+  Result<std::vector<court::InputSpan>> list_input_spans(Id session_id) override;
+
+  Result<court::EnforcementStep> mark_step(court::EnforcementStep step,
+                                           const court::Settings& settings,
+                                           const Actor& by) override;
+  Result<court::EnforcementStep> update_step(const court::EnforcementStep& step,
+                                             const court::Settings& settings,
+                                             const Actor& by) override;
+  Result<court::EnforcementStep> record_deadline(Id step_id, std::optional<court::UtcMs> met_at_ms,
+                                                 const Actor& by) override;
+  Result<court::EnforcementStep> get_step(Id id) override;
+  Result<std::vector<court::EnforcementStep>> list_steps(const StepFilter& filter) override;
+
+  Result<court::CampaignStats> campaign_stats(Id campaign_id,
+                                              const court::Settings& settings) override;
+  Result<court::SessionStats> session_stats(Id session_id,
+                                            const court::Settings& settings) override;
+
+  Result<User> create_user(User u, const Actor& by) override;
+  Result<User> update_user(const User& u, const Actor& by) override;
+  Result<User> get_user(Id id) override;
+  Result<User> find_user(std::string_view username) override;
+  Result<std::vector<User>> list_users() override;
+  Result<std::int64_t> count_users() override;
+
+  Result<AuditEntry> append_audit(std::string action, std::string details_json,
+                                  const Actor& by) override;
+  Result<std::vector<AuditEntry>> list_audit(std::int64_t after_seq, int limit) override;
+  Result<AuditVerification> verify_audit() override;
+
+ private:
+  // Runs `fn(tx)` in a transaction and hands back what it produced.
+  template <typename T, typename F>
+  Result<T> in_tx(TxMode mode, F&& fn) {
+    std::optional<T> out;
+    auto r = db_->transact(mode, [&](SqlTx& tx) -> Result<void> {
+      Result<T> v = fn(tx);
+      if (!v) return court::Unexpected<Error>{std::move(v).error()};
+      out = std::move(*v);
+      return {};
+    });
+    if (!r) return court::Unexpected<Error>{std::move(r).error()};
+    return std::move(*out);
+  }
+
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace courtcast::store

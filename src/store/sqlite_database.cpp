@@ -1,0 +1,206 @@
+// SQLite behind the Database interface. One connection per Database, used
+// by one transaction at a time (a mutex), so a Database can be shared by
+// every thread; other processes' writers are waited for (busy timeout) and a
+// transaction that still finds the database busy is retried.
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/backends.hpp"
+
+namespace courtcast::store {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 10'000;
+constexpr int kAttempts = 5;
+
+class SqliteDatabase;
+
+class SqliteTx final : public SqlTx {
+ public:
+  explicit SqliteTx(SqliteDatabase& db) : db_(db) {}
+  Rows query(std::string_view sql, std::span<const Param> params) override;
+  void exec(std::string_view sql, std::span<const Param> params) override { query(sql, params); }
+  void exec_script(std::string_view sql) override;
+  // BEGIN IMMEDIATE already holds the database's write lock until commit.
+  std::string_view for_update() const override { return ""; }
+  void lock(std::string_view) override {}
+
+ private:
+  SqliteDatabase& db_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
+  ~SqliteDatabase() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  std::string_view backend() const override { return "sqlite"; }
+
+  Result<void> transact(TxMode mode, const std::function<Result<void>(SqlTx&)>& fn) override {
+    std::lock_guard lock(mutex_);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        exec_raw(mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+        SqliteTx tx(*this);
+        Result<void> r = fn(tx);
+        if (!r) {
+          rollback();
+          return r;
+        }
+        exec_raw("COMMIT");
+        return {};
+      } catch (const DbError& e) {
+        rollback();
+        if (e.kind == DbError::Kind::retry && attempt < kAttempts) continue;
+        return fail(e.kind == DbError::Kind::conflict ? ErrorKind::conflict : ErrorKind::database,
+                    e.kind == DbError::Kind::conflict ? "conflict" : "database", e.what());
+      } catch (const std::exception& e) {
+        rollback();
+        return fail(ErrorKind::database, "database", e.what());
+      }
+    }
+  }
+
+  [[noreturn]] void raise(int rc, std::string_view context) const {
+    const int extended = sqlite3_extended_errcode(db_);
+    std::string message = "sqlite: " + std::string(sqlite3_errmsg(db_)) + " (" +
+                          std::string(context.substr(0, 80)) + ")";
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) throw DbError(DbError::Kind::retry, message);
+    if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      throw DbError(DbError::Kind::conflict, message);
+    }
+    throw DbError(DbError::Kind::other, message);
+  }
+
+  void exec_raw(std::string_view sql) {
+    const std::string text(sql);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) raise(rc, sql);
+  }
+
+  // Statements are prepared once and kept: the same few dozen run all day.
+  sqlite3_stmt* statement(std::string_view sql) {
+    auto it = statements_.find(std::string(sql));
+    if (it != statements_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) raise(rc, sql);
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+ private:
+  void rollback() {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  sqlite3* db_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// Leaves the statement reusable whatever happens while it runs.
+struct ResetOnExit {
+  sqlite3_stmt* stmt;
+  ~ResetOnExit() {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+};
+
+Rows SqliteTx::query(std::string_view sql, std::span<const Param> params) {
+  sqlite3_stmt* stmt = db_.statement(sql);
+  ResetOnExit guard{stmt};
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const std::string name = "$" + std::to_string(i + 1);
+    const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+    if (index == 0) continue;
+    int rc = SQLITE_OK;
+    if (const auto* v = std::get_if<std::int64_t>(&params[i])) {
+      rc = sqlite3_bind_int64(stmt, index, *v);
+    } else if (const auto* d = std::get_if<double>(&params[i])) {
+      rc = sqlite3_bind_double(stmt, index, *d);
+    } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+      rc = sqlite3_bind_text(stmt, index, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
+    } else {
+      rc = sqlite3_bind_null(stmt, index);
+    }
+    if (rc != SQLITE_OK) db_.raise(rc, sql);
+  }
+  Rows out;
+  const int columns = sqlite3_column_count(stmt);
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) db_.raise(rc, sql);
+    std::vector<std::optional<std::string>> cells;
+    cells.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+        cells.emplace_back();
+        continue;
+      }
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+      cells.emplace_back(
+          std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+    }
+    out.emplace_back(std::move(cells));
+  }
+  return out;
+}
+
+void SqliteTx::exec_script(std::string_view sql) {
+  db_.exec_raw(sql);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
+  if (path.empty()) {
+    return fail(ErrorKind::invalid, "invalid_input",
+                "database url: give a file after 'sqlite:', e.g. sqlite:var/courtcast.db");
+  }
+  const std::filesystem::path file(path);
+  std::error_code ec;
+  if (path != ":memory:" && file.has_parent_path()) {
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      return fail(ErrorKind::database, "database",
+                  "cannot create the directory of " + path + ": " + ec.message());
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close_v2(raw);
+    return fail(ErrorKind::database, "database", "cannot open " + path + ": " + message);
+  }
+  auto db = std::make_unique<SqliteDatabase>(raw);
+  try {
+    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    // WAL lets readers run while one writer commits. NORMAL sync in WAL mode
+    // never corrupts the database; a power cut can lose the last commits.
+    db->exec_raw("PRAGMA journal_mode = WAL");
+    db->exec_raw("PRAGMA synchronous = NORMAL");
+    db->exec_raw("PRAGMA foreign_keys = ON");
+  } catch (const DbError& e) {
+    return fail(ErrorKind::database, "database", e.what());
+  }
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace courtcast::store

@@ -1,0 +1,34 @@
+#pragma once
+// Console users and their roles. The password hash is opaque here: it is
+// made and checked by password.hpp (argon2id) and only stored by the store.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "court/id.hpp"
+#include "court/time.hpp"
+
+namespace courtcast::store {
+
+enum class Role {
+  admin,      // users, settings, everything
+  director,   // 导播: takes, cards, cuts, delay, destinations
+  officer,    // 执行法官 / 执行员: cases and steps
+  moderator,  // 审核员: screens viewers' questions
+  readonly,   // sees, changes nothing
+};
+
+std::string_view role_code(Role r);
+std::optional<Role> role_from_code(std::string_view code);
+
+struct User {
+  court::Id id = 0;
+  std::string username;
+  Role role = Role::readonly;
+  std::string password_hash;
+  bool disabled = false;
+  court::UtcMs created_ms = 0;
+};
+
+}  // namespace courtcast::store

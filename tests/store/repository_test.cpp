@@ -1,0 +1,471 @@
+// One suite, run against SQLite and against a real PostgreSQL.
+
+#include "store/repository.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "backend.hpp"
+#include "court/time.hpp"
+#include "store/demo_loader.hpp"
+#include "store/password.hpp"
+
+namespace courtcast::store {
+namespace {
+
+using court::UtcMs;
+
+constexpr int kBeijing = 8 * 60;
+UtcMs t(int hour, int minute) {
+  return court::utc_from_local(2024, 8, 8, hour, minute, kBeijing);
+}
+
+const court::Settings kSettings{};
+
+class RepositoryTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    backend_ = testing::make_backend(GetParam());
+    url_ = backend_->fresh_url();
+    repo_ = open(url_);
+  }
+
+  static std::unique_ptr<Repository> open(const std::string& url) {
+    auto r = open_repository(url);
+    if (!r) throw std::runtime_error(r.error().message);
+    return std::move(*r);
+  }
+
+  Actor by(std::string name, UtcMs at = t(8, 0)) { return Actor{std::move(name), at}; }
+
+  court::Case new_case(int n) {
+    court::Case c;
+    c.number = "(2024)甘0602执" + std::to_string(n) + "号";
+    c.cause = "借款合同纠纷";
+    c.applicants = {{"张某"}};
+    c.respondents = {{"李某"}};
+    c.claimed_fen = 1'000'000;
+    c.filed_ms = court::utc_from_local(2024, 5, 1, 9, 0, kBeijing);
+    auto stored = repo_->create_case(c, by("clerk"));
+    EXPECT_TRUE(stored) << stored.error().message;
+    return *stored;
+  }
+
+  // A session carrying `case_id`, approved and live, with two cameras up since 08:00.
+  court::LiveSession live_session(court::Id case_id) {
+    court::LiveSession s;
+    s.title = "直击执行现场";
+    s.site = "武威市凉州区";
+    s.scheduled_start_ms = t(8, 0);
+    s.scheduled_end_ms = t(11, 0);
+    s.case_ids = {case_id};
+    s.plan.case_order = {case_id};
+    s.plan.host = "孙某";
+    auto created = repo_->create_session(s, by("li"));
+    EXPECT_TRUE(created) << created.error().message;
+    const court::Id id = created->id;
+    EXPECT_TRUE(repo_->transition_session(id, SessionAction::submit, "", kSettings, by("li")));
+    EXPECT_TRUE(repo_->transition_session(id, SessionAction::approve, "", kSettings, by("zhou")));
+    EXPECT_TRUE(repo_->transition_session(id, SessionAction::go_live, "", kSettings, by("zhou")));
+    EXPECT_TRUE(repo_->open_input_span(id, "cam-a", t(8, 0)));
+    EXPECT_TRUE(repo_->open_input_span(id, "cam-b", t(8, 0)));
+    return *repo_->get_session(id);
+  }
+
+  court::EnforcementStep step(court::Id case_id, std::optional<court::Id> session_id,
+                              court::StepType type, UtcMs start, UtcMs end) {
+    court::EnforcementStep s;
+    s.case_id = case_id;
+    s.session_id = session_id;
+    s.type = type;
+    s.start_ms = start;
+    s.end_ms = end;
+    s.officers = {{"王某", court::OfficerRole::judge}};
+    if (court::step_type_info(type).needs_deadline) {
+      s.deadline =
+          court::Deadline{end + 20 * court::kMsPerMinute, court::DeadlineState::open, std::nullopt};
+    }
+    if (court::step_type_info(type).needs_witnesses) {
+      s.witnesses = {{"赵某", "武威市凉州区人民检察院"}};
+    }
+    return s;
+  }
+
+  std::int64_t audit_count() { return repo_->list_audit(0, 1'000'000)->size(); }
+
+  std::unique_ptr<testing::Backend> backend_;
+  std::string url_;
+  std::unique_ptr<Repository> repo_;
+};
+
+TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
+  EXPECT_EQ(*repo_->schema_version(), 1);
+  repo_.reset();
+  repo_ = open(url_);
+  EXPECT_EQ(*repo_->schema_version(), 1);
+  EXPECT_EQ(repo_->backend(), GetParam());
+}
+
+TEST_P(RepositoryTest, campaign_round_trips_with_its_key_tasks) {
+  court::Campaign c{0, "陇原风暴", t(0, 0), t(23, 0), {"涉民生案件", "打击拒执"}, 2};
+  auto created = repo_->create_campaign(c, by("admin"));
+  ASSERT_TRUE(created) << created.error().message;
+  auto loaded = repo_->get_campaign(created->id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->name, "陇原风暴");
+  EXPECT_EQ(loaded->key_tasks, c.key_tasks);
+  EXPECT_EQ(loaded->target_sessions_per_month, 2);
+  EXPECT_EQ(repo_->get_campaign(999).error().kind, ErrorKind::not_found);
+}
+
+TEST_P(RepositoryTest, case_is_stored_under_its_canonical_number) {
+  const court::Case c = new_case(1234);
+  EXPECT_EQ(c.number, "（2024）甘0602执1234号");
+  auto found = repo_->find_case("(2024)甘0602执1234号");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->id, c.id);
+  EXPECT_EQ(found->applicants.front().name, "张某");
+  EXPECT_EQ(found->claimed_fen, 1'000'000);
+}
+
+TEST_P(RepositoryTest, duplicate_case_number_is_a_conflict) {
+  new_case(7);
+  court::Case again = *repo_->get_case(1);
+  auto r = repo_->create_case(again, by("clerk"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+}
+
+TEST_P(RepositoryTest, invalid_case_number_is_refused_with_its_rule) {
+  court::Case c = new_case(8);
+  c.number = "甘0602执8";
+  auto r = repo_->create_case(c, by("clerk"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+  EXPECT_EQ(r.error().code, "invalid_case_number");
+}
+
+TEST_P(RepositoryTest, session_round_trips_with_plan_people_and_audience) {
+  const court::Case c = new_case(1);
+  court::LiveSession s = live_session(c.id);
+  s.officers = {{"王某", court::OfficerRole::judge}, {"陈某", court::OfficerRole::judicial_police}};
+  s.witnesses = {{"赵某", "检察院"}};
+  s.vehicles = 4;
+  s.destinations = {"抖音", "快手"};
+  s.contingency = {{"断网", "切换备用推流"}};
+  ASSERT_TRUE(repo_->update_session(s, by("director")));
+  ASSERT_TRUE(repo_->record_audience(
+      s.id, {"抖音", court::ViewKind::watch_count, 1000, court::AudienceSource::entered, t(9, 0)},
+      by("host")));
+  ASSERT_TRUE(repo_->record_audience(
+      s.id, {"抖音", court::ViewKind::clicks, 50, court::AudienceSource::posted, t(9, 0)},
+      by("host")));
+  auto loaded = repo_->get_session(s.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->state, court::SessionState::live);
+  EXPECT_EQ(loaded->approved_by, "zhou");
+  EXPECT_EQ(loaded->case_ids, std::vector<court::Id>{c.id});
+  EXPECT_EQ(loaded->plan.host, "孙某");
+  EXPECT_EQ(loaded->officers.size(), 2u);
+  EXPECT_EQ(loaded->officers[1].role, court::OfficerRole::judicial_police);
+  EXPECT_EQ(loaded->contingency.front().response, "切换备用推流");
+  ASSERT_EQ(loaded->audience.size(), 2u);
+  EXPECT_EQ(loaded->audience[1].kind, court::ViewKind::clicks);
+  EXPECT_EQ(loaded->vehicles, 4);
+}
+
+TEST_P(RepositoryTest, session_cannot_go_live_unapproved_or_end_twice) {
+  const court::Case c = new_case(1);
+  court::LiveSession s;
+  s.title = "直播";
+  s.case_ids = {c.id};
+  s.plan = {{c.id}, "", {}, {}, "孙某", ""};
+  const court::Id id = repo_->create_session(s, by("li"))->id;
+  auto r = repo_->transition_session(id, SessionAction::go_live, "", kSettings, by("li"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "session_needs_approval_to_go_live");
+  ASSERT_TRUE(repo_->transition_session(id, SessionAction::submit, "", kSettings, by("li")));
+  EXPECT_EQ(
+      repo_->transition_session(id, SessionAction::approve, "", kSettings, by("li")).error().code,
+      "approver_must_differ_from_submitter");
+  ASSERT_TRUE(repo_->transition_session(id, SessionAction::approve, "", kSettings, by("zhou")));
+  ASSERT_TRUE(repo_->transition_session(id, SessionAction::go_live, "", kSettings, by("zhou")));
+  ASSERT_TRUE(
+      repo_->transition_session(id, SessionAction::end, "", kSettings, by("zhou", t(11, 0))));
+  EXPECT_EQ(
+      repo_->transition_session(id, SessionAction::end, "", kSettings, by("zhou")).error().code,
+      "session_already_ended");
+  EXPECT_EQ(repo_->get_session(id)->actual_end_ms, t(11, 0));
+}
+
+TEST_P(RepositoryTest, barred_case_is_kept_off_sessions) {
+  court::Case c = new_case(1);
+  const court::Case other = new_case(2);
+  court::LiveSession s;
+  s.title = "直播";
+  s.case_ids = {other.id};
+  s.plan = {{other.id}, "", {}, {}, "孙某", ""};
+  const court::Id id = repo_->create_session(s, by("li"))->id;
+
+  ASSERT_TRUE(court::bar_from_broadcast(c, court::BarReason::minor, "涉及未成年人"));
+  ASSERT_TRUE(repo_->update_case(c, by("judge")));
+  auto r = repo_->add_case_to_session(id, c.id, by("li"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "case_barred_from_broadcast");
+  EXPECT_EQ(repo_->get_session(id)->case_ids.size(), 1u);
+
+  // Barred after approval: the session may not go live with it.
+  ASSERT_TRUE(repo_->transition_session(id, SessionAction::submit, "", kSettings, by("li")));
+  ASSERT_TRUE(repo_->transition_session(id, SessionAction::approve, "", kSettings, by("zhou")));
+  court::Case later = *repo_->get_case(other.id);
+  ASSERT_TRUE(court::bar_from_broadcast(later, court::BarReason::party_objection, "当事人异议"));
+  ASSERT_TRUE(repo_->update_case(later, by("judge")));
+  EXPECT_EQ(
+      repo_->transition_session(id, SessionAction::go_live, "", kSettings, by("zhou")).error().code,
+      "case_barred_from_broadcast");
+}
+
+TEST_P(RepositoryTest, coercive_step_without_notice_is_refused_and_nothing_is_written) {
+  const court::Case c = new_case(1);
+  const court::LiveSession s = live_session(c.id);
+  const auto before = audit_count();
+  auto r = repo_->mark_step(step(c.id, s.id, court::StepType::search, t(9, 0), t(9, 30)), kSettings,
+                            by("王某"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::rule);
+  EXPECT_EQ(r.error().code, "coercive_step_needs_prior_notice");
+  EXPECT_TRUE(repo_->list_steps(StepFilter::of_case(c.id))->empty());
+  EXPECT_EQ(audit_count(), before);
+}
+
+TEST_P(RepositoryTest, coercive_step_needs_two_inputs_live_for_the_whole_step) {
+  const court::Case c = new_case(1);
+  const court::LiveSession s = live_session(c.id);
+  ASSERT_TRUE(repo_->mark_step(step(c.id, s.id, court::StepType::summon, t(8, 30), t(8, 31)),
+                               kSettings, by("王某")));
+  ASSERT_TRUE(repo_->close_input_span(s.id, "cam-b", t(9, 10)));  // phone drops out
+  auto refused = repo_->mark_step(step(c.id, s.id, court::StepType::search, t(9, 0), t(9, 30)),
+                                  kSettings, by("王某"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "coercive_step_needs_two_recording_inputs");
+
+  ASSERT_TRUE(repo_->open_input_span(s.id, "cam-b", t(9, 10)));  // back without a gap
+  auto marked = repo_->mark_step(step(c.id, s.id, court::StepType::search, t(9, 0), t(9, 30)),
+                                 kSettings, by("王某"));
+  ASSERT_TRUE(marked) << marked.error().message;
+  ASSERT_TRUE(marked->recording);
+  EXPECT_EQ(marked->recording->inputs, (std::vector<std::string>{"cam-a", "cam-b"}));
+  auto loaded = repo_->get_step(marked->id);
+  EXPECT_EQ(loaded->witnesses.front().organisation, "武威市凉州区人民检察院");
+  EXPECT_EQ(loaded->recording->inputs.size(), 2u);
+}
+
+TEST_P(RepositoryTest, step_on_a_case_not_on_the_session_is_refused) {
+  const court::Case c = new_case(1);
+  const court::Case other = new_case(2);
+  const court::LiveSession s = live_session(c.id);
+  auto r = repo_->mark_step(step(other.id, s.id, court::StepType::arrival, t(9, 0), t(9, 1)),
+                            kSettings, by("王某"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+}
+
+TEST_P(RepositoryTest, step_money_moves_the_case_and_payout_never_exceeds_recovered) {
+  const court::Case c = new_case(1);
+  auto paid = step(c.id, std::nullopt, court::StepType::payment_on_spot, t(9, 0), t(9, 1));
+  paid.amount_fen = 30'000;
+  ASSERT_TRUE(repo_->mark_step(paid, kSettings, by("王某")));
+  auto payout = step(c.id, std::nullopt, court::StepType::payout, t(10, 0), t(10, 1));
+  payout.amount_fen = 30'001;
+  EXPECT_EQ(repo_->mark_step(payout, kSettings, by("王某")).error().code,
+            "payout_exceeds_recovered");
+  payout.amount_fen = 30'000;
+  ASSERT_TRUE(repo_->mark_step(payout, kSettings, by("王某")));
+  const court::Case stored = *repo_->get_case(c.id);
+  EXPECT_EQ(stored.recovered_fen, 30'000);
+  EXPECT_EQ(stored.paid_out_fen, 30'000);
+  EXPECT_EQ(stored.state, court::CaseState::in_progress);
+}
+
+TEST_P(RepositoryTest, deadline_is_recorded_once_and_the_case_closes_only_after) {
+  const court::Case c = new_case(1);
+  auto notice = step(c.id, std::nullopt, court::StepType::summon, t(8, 50), t(8, 51));
+  notice.deadline->state = court::DeadlineState::met;  // a client cannot pre-record it
+  const court::Id id = repo_->mark_step(notice, kSettings, by("王某"))->id;
+  EXPECT_EQ(repo_->get_step(id)->deadline->state, court::DeadlineState::open);
+
+  auto r = repo_->close_case(c.id, court::ClosureMode::fully_enforced,
+                             court::EnforcementOutcome::voluntary, by("王某", t(12, 0)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "case_has_open_deadline");
+
+  auto met = repo_->record_deadline(id, t(9, 6), by("王某", t(9, 6)));
+  ASSERT_TRUE(met) << met.error().message;
+  EXPECT_EQ(met->deadline->state, court::DeadlineState::met);
+  EXPECT_EQ(repo_->record_deadline(id, std::nullopt, by("王某", t(23, 0))).error().code,
+            "deadline_already_resolved");
+
+  auto closed = repo_->close_case(c.id, court::ClosureMode::fully_enforced,
+                                  court::EnforcementOutcome::voluntary, by("王某", t(12, 0)));
+  ASSERT_TRUE(closed) << closed.error().message;
+  EXPECT_EQ(repo_->get_case(c.id)->closure_mode, court::ClosureMode::fully_enforced);
+  EXPECT_EQ(repo_
+                ->mark_step(step(c.id, std::nullopt, court::StepType::arrival, t(13, 0), t(13, 1)),
+                            kSettings, by("王某"))
+                .error()
+                .code,
+            "step_on_closed_case");
+}
+
+TEST_P(RepositoryTest, step_edit_is_checked_again_and_keeps_the_deadline_outcome) {
+  const court::Case c = new_case(1);
+  auto notice = step(c.id, std::nullopt, court::StepType::summon, t(8, 50), t(8, 51));
+  const court::Id id = repo_->mark_step(notice, kSettings, by("王某"))->id;
+  ASSERT_TRUE(repo_->record_deadline(id, t(9, 0), by("王某", t(9, 0))));
+  court::EnforcementStep edited = *repo_->get_step(id);
+  edited.notes = "电话通知被执行人亲属";
+  edited.deadline->state = court::DeadlineState::open;
+  edited.clips = {"clip-1"};
+  ASSERT_TRUE(repo_->update_step(edited, kSettings, by("王某")));
+  const auto loaded = *repo_->get_step(id);
+  EXPECT_EQ(loaded.notes, "电话通知被执行人亲属");
+  EXPECT_EQ(loaded.clips, std::vector<std::string>{"clip-1"});
+  EXPECT_EQ(loaded.deadline->state, court::DeadlineState::met);
+  edited.officers.clear();
+  EXPECT_EQ(repo_->update_step(edited, kSettings, by("王某")).error().code, "step_needs_officer");
+}
+
+TEST_P(RepositoryTest, data_survives_close_and_reopen) {
+  const court::Case c = new_case(1);
+  const court::LiveSession s = live_session(c.id);
+  ASSERT_TRUE(repo_->mark_step(step(c.id, s.id, court::StepType::arrival, t(8, 45), t(8, 48)),
+                               kSettings, by("王某")));
+  const auto entries = audit_count();
+  repo_.reset();
+
+  repo_ = open(url_);
+  EXPECT_EQ(repo_->get_case(c.id)->number, c.number);
+  EXPECT_EQ(repo_->get_session(s.id)->state, court::SessionState::live);
+  EXPECT_EQ(repo_->list_steps(StepFilter::of_session(s.id))->size(), 1u);
+  EXPECT_EQ(repo_->list_input_spans(s.id)->size(), 2u);
+  EXPECT_EQ(audit_count(), entries);
+  EXPECT_TRUE(repo_->verify_audit()->ok());
+}
+
+TEST_P(RepositoryTest, two_clients_marking_steps_at_once_lose_nothing) {
+  const court::Case c = new_case(1);
+  constexpr int kPerClient = 60;
+  // Two clients: two connections, as two server processes or two API workers would have.
+  std::unique_ptr<Repository> clients[2] = {open(url_), open(url_)};
+  std::vector<std::string> errors[2];
+  std::vector<std::thread> threads;
+  for (int client = 0; client < 2; ++client) {
+    threads.emplace_back([&, client] {
+      for (int i = 0; i < kPerClient; ++i) {
+        auto s = step(c.id, std::nullopt, court::StepType::payment_on_spot,
+                      t(9, 0) + i * 1000 + client, t(9, 0) + i * 1000 + client);
+        s.amount_fen = 100;
+        auto r = clients[client]->mark_step(s, kSettings, by("officer-" + std::to_string(client)));
+        if (!r) errors[client].push_back(r.error().message);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(errors[0].empty()) << errors[0].front();
+  EXPECT_TRUE(errors[1].empty()) << errors[1].front();
+
+  EXPECT_EQ(repo_->list_steps(StepFilter::of_case(c.id))->size(), 2u * kPerClient);
+  EXPECT_EQ(repo_->get_case(c.id)->recovered_fen, 2 * kPerClient * 100);
+  const auto audit = *repo_->verify_audit();
+  EXPECT_TRUE(audit.ok()) << audit.problem;
+  EXPECT_EQ(audit.entries, 1 + 2 * kPerClient);  // the case, then every step
+}
+
+TEST_P(RepositoryTest, audit_log_is_hash_chained_and_the_database_refuses_edits) {
+  ASSERT_TRUE(repo_->append_audit("program.take", R"({"input":"cam-a"})", by("director")));
+  ASSERT_TRUE(repo_->append_audit("program.cut", "", by("director")));
+  EXPECT_EQ(repo_->append_audit("program.take", "{not json", by("director")).error().kind,
+            ErrorKind::invalid);
+  const auto entries = *repo_->list_audit(0, 10);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].prev_hash, kAuditGenesisHash);
+  EXPECT_EQ(entries[1].prev_hash, entries[0].hash);
+  EXPECT_EQ(entries[1].details, "{}");
+  EXPECT_TRUE(repo_->verify_audit()->ok());
+
+  EXPECT_THROW(backend_->raw_exec(url_, "UPDATE audit_log SET actor = 'someone' WHERE seq = 1"),
+               std::runtime_error);
+  EXPECT_THROW(backend_->raw_exec(url_, "DELETE FROM audit_log WHERE seq = 2"), std::runtime_error);
+  EXPECT_EQ(repo_->list_audit(0, 10)->size(), 2u);
+}
+
+TEST_P(RepositoryTest, users_keep_roles_unique_names_and_verifiable_hashes) {
+  auto hash = hash_password("correct horse");
+  ASSERT_TRUE(hash);
+  User u{0, "director1", Role::director, *hash, false, 0};
+  auto created = repo_->create_user(u, by("admin", t(7, 0)));
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->created_ms, t(7, 0));
+  EXPECT_EQ(repo_->create_user(u, by("admin")).error().kind, ErrorKind::conflict);
+  auto found = repo_->find_user("director1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->role, Role::director);
+  EXPECT_TRUE(verify_password(found->password_hash, "correct horse"));
+  EXPECT_FALSE(verify_password(found->password_hash, "wrong"));
+
+  found->role = Role::readonly;
+  found->disabled = true;
+  ASSERT_TRUE(repo_->update_user(*found, by("admin")));
+  EXPECT_EQ(repo_->get_user(found->id)->role, Role::readonly);
+  EXPECT_TRUE(repo_->get_user(found->id)->disabled);
+  EXPECT_EQ(*repo_->count_users(), 1);
+  const auto audit = *repo_->list_audit(0, 10);
+  for (const auto& e : audit) {
+    EXPECT_EQ(e.details.find(*hash), std::string::npos) << "a password hash reached the log";
+  }
+}
+
+TEST_P(RepositoryTest, demo_loads_once_and_its_statistics_match_the_report) {
+  auto loaded = load_demo_if_empty(*repo_, kSettings);
+  ASSERT_TRUE(loaded) << loaded.error().code << ": " << loaded.error().message;
+  EXPECT_TRUE(*loaded);
+  EXPECT_FALSE(*load_demo_if_empty(*repo_, kSettings));
+
+  const auto campaigns = *repo_->list_campaigns();
+  ASSERT_EQ(campaigns.size(), 1u);
+  EXPECT_EQ(campaigns[0].key_tasks.size(), 12u);
+  auto stats = repo_->campaign_stats(campaigns[0].id, kSettings);
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(stats->total.sessions_held, 1);
+  EXPECT_GT(stats->total.audience.watch_count, 900'000);
+  EXPECT_EQ(stats->total.activity.coercive_steps, 3);
+  EXPECT_EQ(stats->total.activity.deadlines_met, 2);
+  EXPECT_EQ(stats->total.activity.cases_handled, 2);
+  EXPECT_EQ(stats->total.cases_closed, 1);
+  EXPECT_EQ(repo_->list_steps(StepFilter::of_campaign(campaigns[0].id))->size(), 11u);
+  const auto sessions = *repo_->list_sessions(SessionFilter{campaigns[0].id});
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].state, court::SessionState::ended);
+  auto session_stats = repo_->session_stats(sessions[0].id, kSettings);
+  ASSERT_TRUE(session_stats);
+  EXPECT_EQ(session_stats->activity.people_summoned, 2);
+  EXPECT_TRUE(repo_->verify_audit()->ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(sqlite, RepositoryTest, ::testing::Values("sqlite"),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(postgresql, RepositoryTest, ::testing::Values("postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST(OpenRepository, unknown_url_scheme_is_refused_with_the_accepted_forms) {
+  auto r = open_repository("mysql://localhost/db");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+  EXPECT_NE(r.error().message.find("sqlite:"), std::string::npos);
+  EXPECT_NE(r.error().message.find("postgresql://"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace courtcast::store
