@@ -174,6 +174,9 @@ Result<AudioTagInfo> parse_audio_tag(std::span<const std::uint8_t> body) {
 Result<std::optional<FlvTag>> FlvReader::next(std::span<const std::uint8_t> data,
                                               std::size_t& consumed) {
   consumed = 0;
+  // The file header is consumed together with the first tag: when more bytes
+  // are needed nothing is consumed, so the caller keeps everything it gave.
+  std::size_t header_bytes = 0;
   if (!header_seen_) {
     if (data.size() < kFlvHeaderBytes) return std::optional<FlvTag>{};
     if (data[0] != 'F' || data[1] != 'L' || data[2] != 'V')
@@ -181,9 +184,8 @@ Result<std::optional<FlvTag>> FlvReader::next(std::span<const std::uint8_t> data
     const std::uint32_t header_size = read_u32be(data.data() + 5);
     if (header_size < 9 || header_size > 1024) return make_error("flv: header size out of range");
     if (data.size() < header_size + 4) return std::optional<FlvTag>{};
-    header_seen_ = true;
-    consumed = header_size + 4;
-    data = data.subspan(consumed);
+    header_bytes = header_size + 4;
+    data = data.subspan(header_bytes);
   }
   if (data.size() < 11) return std::optional<FlvTag>{};
   const std::uint8_t type = data[0] & 0x1F;
@@ -196,7 +198,8 @@ Result<std::optional<FlvTag>> FlvReader::next(std::span<const std::uint8_t> data
   tag.dts_ms = static_cast<std::int64_t>(read_u24be(data.data() + 4) |
                                          static_cast<std::uint32_t>(data[7]) << 24);
   tag.body = data.subspan(11, body_bytes);
-  consumed += 11 + body_bytes + 4;
+  header_seen_ = true;
+  consumed = header_bytes + 11 + body_bytes + 4;
   return std::optional<FlvTag>{tag};
 }
 
