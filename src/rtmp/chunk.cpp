@@ -74,7 +74,9 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
 
     // The header is complete and so is its chunk: commit the header state.
     if (fmt == 0) {
-      cs.delta = ts_field - cs.timestamp;
+      // RTMP 5.3.1.2.4: a type 3 that follows a type 0 takes the type 0's
+      // timestamp as its delta (FFmpeg's writer counts on it).
+      cs.delta = ts_field;
       cs.timestamp = ts_field;
     } else if (fmt == 1 || fmt == 2) {
       cs.delta = ts_field;
