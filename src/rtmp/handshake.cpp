@@ -140,7 +140,10 @@ media::Result<std::array<std::uint8_t, kHandshakeBytes>> make_client_c2(
     return c2;
   }
   fill_random(c2);
-  const Digest key = hmac(kClientKey.bytes, s1.subspan(*server_digest_at, 32));
+  // The full client key is 62 bytes; the array behind it is sized for the
+  // 68-byte server key, and HMAC hashes keys past 64 bytes, so trim it.
+  const Digest key = hmac(std::span(kClientKey.bytes).first(kClientKey.text_bytes + 32),
+                          s1.subspan(*server_digest_at, 32));
   const Digest sig = hmac(key, std::span(c2).first(kHandshakeBytes - 32));
   std::copy(sig.begin(), sig.end(), c2.end() - 32);
   return c2;
