@@ -167,8 +167,10 @@ void Player::gather(std::vector<PacketPtr>& out) {
       return;  // wait for a keyframe so that decoding starts clean
     }
   } else if (cursor_ < s.front_seq_ ||
-             (cursor_ < s.next_seq() && s.head_dts() - s.ring_[cursor_ - s.front_seq_]->dts_ms >
-                                            stream_->limits_.max_lag_ms)) {
+             // Metadata is stamped 0, so its time says nothing about how far behind we are.
+             (cursor_ < s.next_seq() && s.ring_[cursor_ - s.front_seq_]->kind != PacketKind::Data &&
+              s.head_dts() - s.ring_[cursor_ - s.front_seq_]->dts_ms >
+                  stream_->limits_.max_lag_ms)) {
     // Too far behind: skip to the newest keyframe rather than hold memory.
     const std::uint64_t target =
         s.gop_seq_ && *s.gop_seq_ > cursor_ ? *s.gop_seq_ : std::max(cursor_, s.front_seq_);
