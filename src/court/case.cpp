@@ -77,6 +77,11 @@ Result<void> validate_case(Case& c) {
                 "case " + c.number + ": paid out (" + std::to_string(c.paid_out_fen) +
                     " fen) exceeds recovered (" + std::to_string(c.recovered_fen) + " fen)");
   }
+  if ((c.state == CaseState::closed) != (c.closure_mode && c.closed_ms)) {
+    return fail(Rule::invalid_input, "case " + c.number +
+                                         ": a closed case needs its closure mode and date, and "
+                                         "only a closed case has them");
+  }
   if (c.closed_ms && *c.closed_ms < c.filed_ms) {
     return fail(Rule::invalid_input, "case " + c.number + ": closed before it was filed");
   }

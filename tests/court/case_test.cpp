@@ -48,6 +48,17 @@ TEST(Case, stored_payout_above_recovered_is_refused) {
   EXPECT_EQ(validate_case(c).error().code(), "payout_exceeds_recovered");
 }
 
+TEST(Case, closed_case_needs_its_closure_mode_and_date) {
+  Case c = make_case();
+  c.state = CaseState::closed;
+  EXPECT_EQ(validate_case(c).error().code(), "invalid_input");
+  c.closure_mode = ClosureMode::fully_enforced;
+  c.closed_ms = t(12, 0);
+  EXPECT_TRUE(validate_case(c));
+  c.state = CaseState::in_progress;
+  EXPECT_EQ(validate_case(c).error().code(), "invalid_input");
+}
+
 TEST(Case, a_minor_party_bars_the_case_from_broadcast) {
   Case c = make_case();
   c.respondents.push_back({"李小某", PartyKind::person, true});
