@@ -118,7 +118,7 @@ Result<VideoConfig> parse_avc_sps(std::span<const std::uint8_t> nal) {
 }
 
 Result<VideoConfig> parse_avc_config(std::span<const std::uint8_t> rec) {
-  if (rec.size() < 7) return make_error("avc: configuration record shorter than 7 bytes");
+  if (rec.size() < 8) return make_error("avc: configuration record shorter than 8 bytes");
   if (rec[0] != 1) return make_error("avc: configuration record version is not 1");
   const std::uint8_t nal_length_size = static_cast<std::uint8_t>((rec[4] & 3) + 1);
   const unsigned sps_count = rec[5] & 0x1F;
