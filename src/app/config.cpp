@@ -111,7 +111,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   Reader r(source);
   if (!r.check_keys(
           root, "the file",
-          {"server", "rtmp", "http", "srt", "database", "live", "log", "stream", "destination"}))
+          {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "stream", "destination"}))
     return make_error(r.error);
   if (auto* t = section(r, root, "server");
       t && r.check_keys(*t, "[server]", {"data_dir", "workers"})) {
@@ -139,6 +139,14 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
       t && r.check_keys(*t, "[live]", {"max_lag_ms", "merge_window_ms"})) {
     r.get(*t, "max_lag_ms", c.max_lag_ms, 500, 60'000);
     r.get(*t, "merge_window_ms", c.merge_window_ms, 0, 2000);
+  }
+  if (auto* t = section(r, root, "record");
+      t && r.check_keys(*t, "[record]",
+                        {"enabled", "segment_seconds", "min_free_bytes", "retention_days"})) {
+    r.get(*t, "enabled", c.record_enabled);
+    r.get(*t, "segment_seconds", c.record_segment_seconds, 2, 3600);
+    r.get(*t, "min_free_bytes", c.record_min_free_bytes, 0, std::int64_t{1} << 50);
+    r.get(*t, "retention_days", c.record_retention_days, 0, 36'500);
   }
   auto each = [&](const char* name, auto&& fn) {
     const toml::node* n = root.get(name);

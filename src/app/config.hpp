@@ -34,6 +34,11 @@ struct Config {
   std::int64_t max_lag_ms = 3000;
   std::int64_t merge_window_ms = 0;  // 0 = lowest latency; >0 merges writes to players
   std::int64_t publish_idle_timeout_ms = 10'000;
+  // [record]: evidence recording of every stream (record/service.hpp).
+  bool record_enabled = true;
+  std::int64_t record_segment_seconds = 60;
+  std::int64_t record_min_free_bytes = std::int64_t{1} << 30;  // below: new segments refused
+  std::int64_t record_retention_days = 0;                      // 0 deletes nothing
   std::vector<StreamConfig> streams;
   std::vector<DestinationConfig> destinations;
 };

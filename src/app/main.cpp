@@ -5,6 +5,7 @@
 
 #include "app/config.hpp"
 #include "app/serve.hpp"
+#include "record/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace courtcast::app;
@@ -16,6 +17,28 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", config_path, "TOML configuration file");
   auto* check_cmd = cli.add_subcommand("check-config", "validate a configuration file and exit");
   check_cmd->add_option("config", config_path, "TOML configuration file")->required();
+
+  std::string record_dir, key_pem, from, to, out_path;
+  const char* key_help = "public key (PEM) to check against; default the server's";
+  auto* verify_cmd =
+      cli.add_subcommand("verify", "check a recording: segments, manifest chain, signatures");
+  verify_cmd->add_option("dir", record_dir, "data_dir/recordings/SESSION/STREAM, or a folder above")
+      ->required();
+  verify_cmd->add_option("--key", key_pem, key_help);
+  verify_cmd->add_option("--config", config_path, "TOML configuration file (for data_dir)");
+  auto* export_cmd = cli.add_subcommand(
+      "export", "cut a wall-clock range of a recording into an MP4, without re-encoding");
+  export_cmd->add_option("--dir", record_dir, "data_dir/recordings/SESSION/STREAM")->required();
+  export_cmd->add_option("--from", from, "start, ISO 8601 (2024-08-04T17:30:00+08:00)")->required();
+  export_cmd->add_option("--to", to, "end, ISO 8601")->required();
+  export_cmd->add_option("--out", out_path, "the MP4 to write; a .json sidecar goes beside it")
+      ->required();
+  export_cmd->add_option("--key", key_pem, key_help);
+  export_cmd->add_option("--config", config_path, "TOML configuration file (for data_dir)");
+  auto* keys_cmd = cli.add_subcommand("keys", "the server's recording key");
+  keys_cmd->require_subcommand(1);
+  auto* keys_export_cmd = keys_cmd->add_subcommand("export", "print the public key (PEM)");
+  keys_export_cmd->add_option("--config", config_path, "TOML configuration file (for data_dir)");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -32,6 +55,12 @@ int main(int argc, char** argv) {
     std::cout << config_path << ": ok\n";
     return 0;
   }
+  namespace record = courtcast::record;
+  const record::KeyChoice key{key_pem, config_path.empty() ? "" : config.data_dir};
+  if (*verify_cmd) return record::verify_command(record_dir, key, std::cout, std::cerr);
+  if (*export_cmd)
+    return record::export_command(record_dir, from, to, out_path, key, std::cout, std::cerr);
+  if (*keys_export_cmd) return record::keys_export_command(config.data_dir, std::cout, std::cerr);
   setup_logging(config.log_level);
   return serve(std::move(config));
 }

@@ -16,6 +16,7 @@
 #include "app/stream_access.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
+#include "record/service.hpp"
 #include "rtmp/server.hpp"
 
 namespace courtcast::app {
@@ -95,7 +96,23 @@ int serve(Config config) {
   live::StreamLimits limits;
   limits.max_lag_ms = config.max_lag_ms;
   limits.merge_window_ms = config.merge_window_ms;
+  // Every stream the hub creates is recorded as evidence from its first
+  // packet; the service outlives the hub so no tap factory call dangles.
+  record::RecordingOptions record_options;
+  record_options.enabled = config.record_enabled;
+  record_options.data_dir = config.data_dir;
+  record_options.segment_seconds = config.record_segment_seconds;
+  record_options.min_free_bytes = static_cast<std::uint64_t>(config.record_min_free_bytes);
+  record_options.retention_days = config.record_retention_days;
+  std::unique_ptr<record::RecordingService> recording;
+  try {
+    recording = std::make_unique<record::RecordingService>(record_options);
+  } catch (const std::exception& e) {
+    spdlog::error("event=record_start_failed error=\"{}\"", e.what());
+    return 1;
+  }
   live::Hub hub(executors, limits);
+  hub.set_tap_factory([&recording](const std::string& name) { return recording->taps_for(name); });
   StreamAccess access(hub, config.streams);
 
   rtmp::ServerOptions rtmp_options;
@@ -151,6 +168,7 @@ int serve(Config config) {
   });
   main_loop.run();
   for (auto& t : threads) t.join();
+  recording->shutdown();  // open segments synced and listed before exit
   spdlog::info("event=stopped");
   return 0;
 }
