@@ -75,7 +75,9 @@ std::string query_value(const std::string& query, const std::string& name) {
   return {};
 }
 
-StreamAccess::StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams) : hub_(hub) {
+StreamAccess::StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
+                           std::string api_token)
+    : hub_(hub), api_token_(std::move(api_token)) {
   for (const auto& s : streams) streams_[s.name] = s;
 }
 
@@ -120,6 +122,12 @@ std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
   if (it == streams_.end()) return "no stream named '" + stream + "' is configured";
   if (it->second.is_public) return std::nullopt;
   return check_key(stream, query, {});
+}
+
+bool StreamAccess::allow_control(std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (api_token_.empty() || !authorization.starts_with(kBearer)) return false;
+  return same_secret(std::string(authorization.substr(kBearer.size())), api_token_);
 }
 
 }  // namespace courtcast::app

@@ -15,12 +15,14 @@ namespace courtcast::app {
 
 class StreamAccess : public rtmp::ServerHooks, public http::Access {
  public:
-  StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams);
+  // `api_token` opens the control API until users and roles exist.
+  StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams, std::string api_token);
 
   rtmp::Admission<rtmp::MediaSink> publish(const rtmp::StreamRequest& request) override;
   rtmp::Admission<rtmp::MediaSource> play(const rtmp::StreamRequest& request) override;
   std::optional<std::string> refuse_play(const std::string& stream,
                                          const std::string& query) override;
+  bool allow_control(std::string_view authorization) override;
 
  private:
   // nullopt when `key` (taken from the stream or app query) opens `stream`.
@@ -29,6 +31,7 @@ class StreamAccess : public rtmp::ServerHooks, public http::Access {
 
   live::Hub& hub_;
   std::map<std::string, StreamConfig> streams_;
+  std::string api_token_;
 };
 
 // The value of `name` in a URL query string ("a=1&key=x"), percent-decoded.

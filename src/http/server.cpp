@@ -5,12 +5,16 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
+#include <deque>
 
+#include "http/destination_api.hpp"
 #include "http/stream_api.hpp"
 #include "media/flv.hpp"
 
@@ -21,6 +25,7 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
+namespace websocket = boost::beast::websocket;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
@@ -34,33 +39,46 @@ void add_cors(Response& res) {
   res.set(bhttp::field::access_control_allow_headers, "Content-Type, Authorization, X-CSRF-Token");
 }
 
-Response json_response(const Request& req, bhttp::status status, const json::value& body) {
-  Response res{status, req.version()};
+Response make_response(const Request& req, const ApiResult& r) {
+  Response res{r.status, req.version()};
   res.set(bhttp::field::server, "courtcast");
-  res.set(bhttp::field::content_type, "application/json; charset=utf-8");
   res.set(bhttp::field::cache_control, "no-store");
   add_cors(res);
   res.keep_alive(req.keep_alive());
-  res.body() = json::serialize(body);
+  if (!r.body.is_null()) {
+    res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+    res.body() = json::serialize(r.body);
+  }
   res.prepare_payload();
   return res;
 }
 
-Response error_response(const Request& req, bhttp::status status, std::string_view code,
-                        std::string_view message) {
-  return json_response(req, status,
-                       json::object{{"error", json::object{{"code", code}, {"message", message}}}});
+// The bearer token from the header, or from `?token=` (browsers cannot set
+// headers on a WebSocket).
+std::string authorization(const Request& req, const std::string& query) {
+  if (auto it = req.find(bhttp::field::authorization); it != req.end())
+    return std::string(it->value());
+  const auto at = query.find("token=");
+  if (at == std::string::npos || (at > 0 && query[at - 1] != '&')) return {};
+  const auto end = query.find('&', at);
+  return "Bearer " + query.substr(at + 6, end == std::string::npos ? end : end - at - 6);
+}
+
+std::vector<std::string_view> split_path(std::string_view rest) {
+  std::vector<std::string_view> out;
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    if (slash != 0) out.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return out;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::size_t worker, live::Hub& hub, Access& access,
-          int send_buffer_bytes)
-      : stream_(std::move(socket)),
-        worker_(worker),
-        hub_(hub),
-        access_(access),
-        send_buffer_bytes_(send_buffer_bytes) {}
+  Session(tcp::socket socket, std::size_t worker, const Services& services)
+      : stream_(std::move(socket)), worker_(worker), services_(services) {}
 
   asio::awaitable<void> run() {
     auto self = shared_from_this();
@@ -76,8 +94,9 @@ class Session : public std::enable_shared_from_this<Session> {
         if (ec != beast::error::timeout && ec != asio::error::connection_reset) {
           Request bad;
           bad.version(11);
-          co_await send(error_response(bad, bhttp::status::bad_request, "bad_request",
-                                       "malformed HTTP request: " + ec.message()));
+          bad.keep_alive(false);
+          co_await send(make_response(bad, api_error(bhttp::status::bad_request, "bad_request",
+                                                     "malformed HTTP request: " + ec.message())));
         }
         break;
       }
@@ -93,7 +112,17 @@ class Session : public std::enable_shared_from_this<Session> {
         co_await serve_flv(req, path.substr(6, path.size() - 10), query);
         break;  // the FLV response ends with the connection
       }
-      Response res = route(req, path);
+      if (path == "/api/v1/events" && websocket::is_upgrade(req)) {
+        if (services_.access.allow_control(authorization(req, query)) && services_.events) {
+          co_await serve_events(std::move(req));
+          co_return;
+        }
+        co_await send(make_response(
+            req, api_error(bhttp::status::unauthorized, "unauthorized",
+                           "events need the API token (Authorization: Bearer TOKEN)")));
+        break;
+      }
+      Response res = make_response(req, route(req, path, query));
       const bool keep = res.keep_alive();
       if (!co_await send(std::move(res)) || !keep) break;
     }
@@ -108,47 +137,46 @@ class Session : public std::enable_shared_from_this<Session> {
     co_return !ec;
   }
 
-  Response route(const Request& req, const std::string& path) {
-    if (req.method() == bhttp::verb::options) {
-      Response res{bhttp::status::no_content, req.version()};
-      add_cors(res);
-      res.keep_alive(req.keep_alive());
-      return res;
-    }
-    if (path == "/api/v1/streams") {
+  ApiResult route(const Request& req, const std::string& path, const std::string& query) {
+    using bhttp::status;
+    if (req.method() == bhttp::verb::options) return {status::no_content, nullptr};
+    if (path == "/api/v1/streams" || path.starts_with("/api/v1/streams/")) {
       if (req.method() != bhttp::verb::get)
-        return error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
-                              "use GET");
-      return json_response(req, bhttp::status::ok, streams_json(hub_));
-    }
-    if (path.starts_with("/api/v1/streams/")) {
-      if (req.method() != bhttp::verb::get)
-        return error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
-                              "use GET");
+        return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
+      if (path == "/api/v1/streams") return {status::ok, streams_json(services_.hub)};
       const std::string name = path.substr(16);
-      auto s = hub_.find(name);
+      auto s = services_.hub.find(name);
       if (!s)
-        return error_response(req, bhttp::status::not_found, "stream_not_found",
-                              "no stream named '" + name + "' is live or being played");
-      return json_response(req, bhttp::status::ok, stream_json(s->info()));
+        return api_error(status::not_found, "stream_not_found",
+                         "no stream named '" + name + "' is live or being played");
+      return {status::ok, stream_json(s->info())};
+    }
+    if (path == "/api/v1/destinations" || path.starts_with("/api/v1/destinations/")) {
+      if (!services_.access.allow_control(authorization(req, query)))
+        return api_error(status::unauthorized, "unauthorized",
+                         "the control API needs the API token (Authorization: Bearer TOKEN)");
+      if (!services_.relay)
+        return api_error(status::service_unavailable, "relay_disabled", "no relay is running");
+      return handle_destinations(*services_.relay, req.method(),
+                                 split_path(std::string_view(path).substr(20)), req.body());
     }
     if (path.starts_with("/api/"))
-      return error_response(req, bhttp::status::not_found, "not_found",
-                            "no API endpoint at " + path);
-    return error_response(req, bhttp::status::not_found, "not_found", "nothing at " + path);
+      return api_error(status::not_found, "not_found", "no API endpoint at " + path);
+    return api_error(status::not_found, "not_found", "nothing at " + path);
   }
 
   asio::awaitable<void> serve_flv(const Request& req, const std::string& name,
                                   const std::string& query) {
-    if (auto why = access_.refuse_play(name, query)) {
+    if (auto why = services_.access.refuse_play(name, query)) {
       spdlog::warn("event=http_flv_refused stream={} reason=\"{}\"", name, *why);
-      co_await send(error_response(req, bhttp::status::forbidden, "play_refused", *why));
+      co_await send(make_response(req, api_error(bhttp::status::forbidden, "play_refused", *why)));
       co_return;
     }
-    auto handle = hub_.acquire(name);
+    auto handle = services_.hub.acquire(name);
     live::Player player(handle.shared(), worker_);
     beast::error_code buffer_ec;  // best effort
-    stream_.socket().set_option(tcp::socket::send_buffer_size(send_buffer_bytes_), buffer_ec);
+    stream_.socket().set_option(tcp::socket::send_buffer_size(services_.player_send_buffer_bytes),
+                                buffer_ec);
     const auto header = media::flv_file_header(true, true);
     std::string head =
         "HTTP/1.1 200 OK\r\nServer: courtcast\r\nContent-Type: video/x-flv\r\n"
@@ -174,22 +202,63 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  asio::awaitable<void> serve_events(Request req) {
+    auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream_));
+    beast::get_lowest_layer(*ws).expires_never();
+    ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    auto [aec] = co_await ws->async_accept(req, use_nothrow);
+    if (aec) co_return;
+    // Events queue here and this loop sends them in order; a reader notices
+    // the client leaving. Both share the state below by shared_ptr.
+    struct State {
+      std::deque<std::shared_ptr<const std::string>> queue;
+      asio::steady_timer wake;
+      bool open = true;
+    };
+    auto state = std::make_shared<State>(State{{}, asio::steady_timer(ws->get_executor()), true});
+    auto subscription = services_.events->subscribe(
+        ws->get_executor(), [state](std::shared_ptr<const std::string> text) {
+          if (state->queue.size() < 1024) state->queue.push_back(std::move(text));
+          state->wake.cancel();
+        });
+    asio::co_spawn(
+        ws->get_executor(),
+        [ws, state]() -> asio::awaitable<void> {
+          beast::flat_buffer in;
+          for (;;) {
+            auto [ec, n] = co_await ws->async_read(in, use_nothrow);
+            if (ec) break;
+            in.consume(n);
+          }
+          state->open = false;
+          state->wake.cancel();
+        },
+        asio::detached);
+    ws->text(true);
+    while (state->open) {
+      if (state->queue.empty()) {
+        state->wake.expires_at(asio::steady_timer::time_point::max());
+        co_await state->wake.async_wait(use_nothrow);
+        continue;
+      }
+      auto text = std::move(state->queue.front());
+      state->queue.pop_front();
+      auto [wec, wn] = co_await ws->async_write(asio::buffer(*text), use_nothrow);
+      if (wec) break;
+    }
+    beast::error_code ec;
+    beast::get_lowest_layer(*ws).socket().close(ec);
+  }
+
   beast::tcp_stream stream_;
   std::size_t worker_;
-  live::Hub& hub_;
-  Access& access_;
-  int send_buffer_bytes_;
+  const Services& services_;
 };
 
 }  // namespace
 
-Server::Server(std::vector<asio::io_context*> workers, live::Hub& hub, Access& access,
-               int player_send_buffer_bytes)
-    : workers_(std::move(workers)),
-      hub_(hub),
-      access_(access),
-      player_send_buffer_bytes_(player_send_buffer_bytes),
-      acceptor_(*workers_.at(0)) {}
+Server::Server(std::vector<asio::io_context*> workers, Services services)
+    : workers_(std::move(workers)), services_(services), acceptor_(*workers_.at(0)) {}
 
 Server::~Server() {
   stop();
@@ -216,8 +285,7 @@ asio::awaitable<void> Server::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) continue;
     socket.set_option(tcp::no_delay(true));
-    auto session = std::make_shared<Session>(std::move(socket), worker, hub_, access_,
-                                             player_send_buffer_bytes_);
+    auto session = std::make_shared<Session>(std::move(socket), worker, services_);
     asio::co_spawn(
         workers_[worker]->get_executor(),
         [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

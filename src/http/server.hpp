@@ -7,28 +7,41 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "http/events.hpp"
 #include "live/hub.hpp"
+#include "relay/relay.hpp"
 
 namespace courtcast::http {
 
 namespace asio = boost::asio;
 
-// The application's policy for playback over HTTP.
+// The application's policy for HTTP: who may play, who may control.
 class Access {
  public:
   virtual ~Access() = default;
   // nullopt when `stream` may be played with this query string; else why not.
   virtual std::optional<std::string> refuse_play(const std::string& stream,
                                                  const std::string& query) = 0;
+  // Whether an Authorization header value grants the control API.
+  virtual bool allow_control(std::string_view authorization) = 0;
+};
+
+// What the HTTP server serves. `relay` and `events` may be null.
+struct Services {
+  live::Hub& hub;
+  Access& access;
+  relay::Relay* relay = nullptr;
+  EventHub* events = nullptr;
+  // See rtmp::ServerOptions::player_send_buffer_bytes: same purpose.
+  int player_send_buffer_bytes = 256 * 1024;
 };
 
 class Server {
  public:
-  // `player_send_buffer_bytes`: see rtmp::ServerOptions, same purpose.
-  Server(std::vector<asio::io_context*> workers, live::Hub& hub, Access& access,
-         int player_send_buffer_bytes);
+  Server(std::vector<asio::io_context*> workers, Services services);
   ~Server();
   asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
   void stop();
@@ -37,9 +50,7 @@ class Server {
   asio::awaitable<void> accept_loop();
 
   std::vector<asio::io_context*> workers_;
-  live::Hub& hub_;
-  Access& access_;
-  int player_send_buffer_bytes_;
+  Services services_;
   asio::ip::tcp::acceptor acceptor_;
   std::size_t next_worker_ = 0;
 };

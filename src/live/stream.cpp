@@ -176,6 +176,7 @@ void Player::gather(std::vector<PacketPtr>& out) {
         s.gop_seq_ && *s.gop_seq_ > cursor_ ? *s.gop_seq_ : std::max(cursor_, s.front_seq_);
     if (target < s.visible_seq_ && target != cursor_) {
       stream_->skipped_.fetch_add(target - cursor_, std::memory_order_relaxed);
+      skipped_ += target - cursor_;
       start_at(target, out);
     }
   }

@@ -118,6 +118,8 @@ class Player {
   void interrupt();
   void close();
   void count_sent(std::size_t bytes);
+  // Packets this player skipped because it fell behind.
+  std::uint64_t skipped_packets() const { return skipped_; }
   Stream& stream() { return *stream_; }
 
  private:
@@ -132,6 +134,7 @@ class Player {
   bool started_ = false;
   bool closed_ = false;
   bool interrupted_ = false;
+  std::uint64_t skipped_ = 0;
 };
 
 using PacketBatch = std::shared_ptr<const std::vector<PacketPtr>>;

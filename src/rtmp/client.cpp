@@ -15,6 +15,7 @@
 #include "rtmp/chunk.hpp"
 #include "rtmp/handshake.hpp"
 #include "rtmp/messages.hpp"
+#include "rtmp/tls_client.hpp"
 
 namespace courtcast::rtmp {
 
@@ -598,5 +599,6 @@ void BasicClient<S>::close() {
 }
 
 template class BasicClient<tcp::socket>;
+template class BasicClient<TlsStream>;
 
 }  // namespace courtcast::rtmp

@@ -1,0 +1,143 @@
+#include "http/destination_api.hpp"
+
+#include <boost/json.hpp>
+#include <set>
+
+namespace courtcast::http {
+
+namespace json = boost::json;
+using boost::beast::http::status;
+using boost::beast::http::verb;
+
+ApiResult api_error(status s, std::string_view code, std::string_view message) {
+  return {s, json::object{{"error", json::object{{"code", code}, {"message", message}}}}};
+}
+
+json::value destination_json(const relay::Destination& d) {
+  const auto spec = d.spec();
+  const auto h = d.health();
+  return json::object{
+      {"id", d.id()},
+      {"name", spec.name},
+      {"preset", relay::to_string(spec.preset)},
+      {"url", relay::masked_url(spec)},
+      {"stream_key_set", !spec.stream_key.empty()},
+      {"stream", spec.stream},
+      {"enabled", spec.enabled},
+      {"health", json::object{{"state", relay::to_string(h.state)},
+                              {"bitrate_bps", h.bitrate_bps},
+                              {"bytes_sent", h.bytes_sent},
+                              {"dropped_packets", h.dropped_packets},
+                              {"reconnects", h.reconnects},
+                              {"last_error", h.last_error.empty() ? json::value(nullptr)
+                                                                  : json::value(h.last_error)},
+                              {"live_since_ms", h.live_since_ms ? json::value(h.live_since_ms)
+                                                                : json::value(nullptr)}}}};
+}
+
+namespace {
+
+ApiResult bad(std::string_view field, std::string_view why) {
+  return api_error(status::bad_request, "invalid_field",
+                   std::string(field) + ": " + std::string(why));
+}
+
+// Applies a JSON body to `spec`; `creating` requires the fields a new one needs.
+std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& spec,
+                               bool creating) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object())
+    return api_error(status::bad_request, "invalid_json", "the body must be a JSON object");
+  static const std::set<std::string> known{"name",       "preset", "url",    "server_url",
+                                           "stream_key", "stream", "enabled"};
+  const auto& o = v.as_object();
+  for (const auto& [k, val] : o)
+    if (!known.count(std::string(k)))
+      return bad(
+          k, "unknown field (allowed: name, preset, url, server_url, stream_key, stream, enabled)");
+  auto str = [&](const char* k, std::string& out) -> std::optional<ApiResult> {
+    if (auto* p = o.if_contains(k)) {
+      if (!p->is_string()) return bad(k, "must be a string");
+      out = std::string(p->as_string());
+    }
+    return std::nullopt;
+  };
+  if (auto e = str("name", spec.name)) return e;
+  if (auto e = str("stream", spec.stream)) return e;
+  std::string preset;
+  if (auto e = str("preset", preset)) return e;
+  if (!preset.empty() && !relay::parse_preset(preset, spec.preset))
+    return bad("preset",
+               "one of wechat_channels, weibo, toutiao, douyin, kuaishou, feitian_cloud, bilibili, "
+               "custom");
+  if (auto* p = o.if_contains("enabled")) {
+    if (!p->is_bool()) return bad("enabled", "must be true or false");
+    spec.enabled = p->as_bool();
+  }
+  std::string url;
+  if (auto e = str("url", url)) return e;
+  if (!url.empty()) {
+    if (o.contains("server_url") || o.contains("stream_key"))
+      return bad("url", "give either url, or server_url and stream_key");
+    auto split = relay::split_platform_url(url);
+    if (!split) return bad("url", "want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
+    spec.server_url = split->server_url;
+    spec.stream_key = split->stream_key;
+  }
+  if (auto e = str("server_url", spec.server_url)) return e;
+  if (auto e = str("stream_key", spec.stream_key)) return e;
+  if (creating) {
+    if (spec.name.empty()) return bad("name", "required");
+    if (spec.stream.empty()) return bad("stream", "required");
+    if (spec.server_url.empty() || spec.stream_key.empty())
+      return bad("url", "required (or server_url and stream_key)");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResult handle_destinations(relay::Relay& relay, verb method,
+                              const std::vector<std::string_view>& seg, const std::string& body) {
+  if (seg.empty()) {
+    if (method == verb::get) {
+      json::array list;
+      for (const auto& d : relay.list()) list.push_back(destination_json(*d));
+      return {status::ok, json::object{{"destinations", std::move(list)}}};
+    }
+    if (method == verb::post) {
+      relay::DestinationSpec spec;
+      if (auto e = apply(body, spec, true)) return *e;
+      auto id = relay.add(std::move(spec));
+      if (!id) return api_error(status::bad_request, "invalid_field", id.error().message);
+      return {status::created, destination_json(*relay.find(*id))};
+    }
+    return api_error(status::method_not_allowed, "method_not_allowed", "use GET or POST");
+  }
+  const std::string id(seg[0]);
+  auto d = relay.find(id);
+  if (!d)
+    return api_error(status::not_found, "destination_not_found", "no destination '" + id + "'");
+  if (seg.size() == 2 && method == verb::post && (seg[1] == "start" || seg[1] == "stop")) {
+    relay.set_enabled(id, seg[1] == "start");
+    return {status::ok, destination_json(*d)};
+  }
+  if (seg.size() != 1)
+    return api_error(status::not_found, "not_found", "no such destination action");
+  if (method == verb::get) return {status::ok, destination_json(*d)};
+  if (method == verb::patch || method == verb::put) {
+    auto spec = d->spec();
+    if (auto e = apply(body, spec, false)) return *e;
+    if (auto r = relay.update(id, std::move(spec)); !r)
+      return api_error(status::bad_request, "invalid_field", r.error().message);
+    return {status::ok, destination_json(*d)};
+  }
+  if (method == verb::delete_) {
+    relay.remove(id);
+    return {status::no_content, nullptr};
+  }
+  return api_error(status::method_not_allowed, "method_not_allowed", "use GET, PATCH or DELETE");
+}
+
+}  // namespace courtcast::http

@@ -1,0 +1,304 @@
+#include "relay/destination.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
+
+#include "rtmp/client.hpp"
+#include "rtmp/tls_client.hpp"
+
+namespace courtcast::relay {
+
+using namespace std::chrono;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+const char* to_string(State s) {
+  switch (s) {
+    case State::Idle:
+      return "idle";
+    case State::Connecting:
+      return "connecting";
+    case State::Live:
+      return "live";
+    case State::Retrying:
+      return "retrying";
+    case State::Stopped:
+      return "stopped";
+  }
+  return "idle";
+}
+
+namespace {
+
+struct PresetName {
+  Preset preset;
+  const char* name;
+};
+constexpr PresetName kPresets[] = {
+    {Preset::WechatChannels, "wechat_channels"},
+    {Preset::Weibo, "weibo"},
+    {Preset::Toutiao, "toutiao"},
+    {Preset::Douyin, "douyin"},
+    {Preset::Kuaishou, "kuaishou"},
+    {Preset::FeitianCloud, "feitian_cloud"},
+    {Preset::Bilibili, "bilibili"},
+    {Preset::Custom, "custom"},
+};
+
+std::int64_t utc_now_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string redact(std::string text, const std::string& secret) {
+  if (secret.size() < 4) return text;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4))
+    text.replace(at, secret.size(), "****");
+  // A key with a query often shows up without it.
+  const auto q = secret.find('?');
+  if (q != std::string::npos && q >= 4) return redact(std::move(text), secret.substr(0, q));
+  return text;
+}
+
+std::string masked_url(const DestinationSpec& spec) {
+  return spec.server_url + "/****";
+}
+
+const char* to_string(Preset p) {
+  for (const auto& e : kPresets)
+    if (e.preset == p) return e.name;
+  return "custom";
+}
+
+bool parse_preset(const std::string& text, Preset& out) {
+  for (const auto& e : kPresets)
+    if (text == e.name) {
+      out = e.preset;
+      return true;
+    }
+  return false;
+}
+
+media::Result<DestinationSpec> split_platform_url(const std::string& url) {
+  auto parsed = rtmp::parse_url(url);
+  if (!parsed)  // the parser's message would quote the URL, key and all
+    return media::make_error("url: want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
+  DestinationSpec spec;
+  spec.server_url = parsed->tc_url;
+  spec.stream_key = parsed->stream;
+  return spec;
+}
+
+Destination::Destination(std::string id, DestinationSpec spec, live::Hub& hub, std::size_t worker,
+                         asio::any_io_executor executor, RelayOptions options, OnChange on_change)
+    : id_(std::move(id)),
+      hub_(hub),
+      worker_(worker),
+      executor_(executor),
+      options_(std::move(options)),
+      on_change_(std::move(on_change)),
+      spec_(std::move(spec)),
+      backoff_timer_(executor) {}
+
+DestinationSpec Destination::spec() const {
+  std::lock_guard lock(mutex_);
+  return spec_;
+}
+
+Health Destination::health() const {
+  std::lock_guard lock(mutex_);
+  return health_;
+}
+
+void Destination::start() {
+  asio::post(executor_, [self = shared_from_this()] {
+    if (self->running_) return;
+    self->running_ = true;
+    asio::co_spawn(self->executor_, self->run(), asio::detached);
+  });
+}
+
+void Destination::stop() {
+  asio::post(executor_, [self = shared_from_this()] {
+    const bool was_running = self->running_;
+    self->running_ = false;
+    ++self->generation_;
+    if (self->cut_) self->cut_();
+    self->backoff_timer_.cancel();
+    if (was_running) self->set_state(State::Stopped);
+  });
+}
+
+void Destination::update(DestinationSpec spec) {
+  {
+    std::lock_guard lock(mutex_);
+    spec_ = std::move(spec);
+  }
+  asio::post(executor_, [self = shared_from_this()] {
+    if (!self->running_) return;
+    // End the current connection and start over with the new spec.
+    ++self->generation_;
+    if (self->cut_) self->cut_();
+    self->backoff_timer_.cancel();
+    asio::co_spawn(self->executor_, self->run(), asio::detached);
+  });
+}
+
+void Destination::set_state(State s, std::string error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (health_.state == s && error.empty()) return;
+    health_.state = s;
+    if (!error.empty()) health_.last_error = std::move(error);
+    health_.live_since_ms = s == State::Live ? utc_now_ms() : 0;
+    if (s != State::Live) health_.bitrate_bps = 0;
+  }
+  spdlog::info("event=destination_state destination={} state={}", spec().name, to_string(s));
+  if (on_change_) on_change_(*this);
+}
+
+void Destination::note_sent(std::size_t bytes) {
+  const auto now = steady_clock::now();
+  window_bytes_ += bytes;
+  std::lock_guard lock(mutex_);
+  health_.bytes_sent += bytes;
+  const auto elapsed = duration_cast<milliseconds>(now - window_start_).count();
+  if (elapsed >= 2000) {
+    health_.bitrate_bps = window_bytes_ * 8 * 1000 / static_cast<std::uint64_t>(elapsed);
+    window_start_ = now;
+    window_bytes_ = 0;
+  }
+}
+
+asio::awaitable<void> Destination::run() {
+  auto self = shared_from_this();
+  const std::uint64_t generation = generation_;
+  auto current = [&] { return running_ && generation_ == generation; };
+  milliseconds backoff = options_.first_backoff;
+  std::mt19937 rng(std::random_device{}());
+  while (current()) {
+    const DestinationSpec spec = this->spec();
+    set_state(State::Connecting);
+    const auto attempt = steady_clock::now();
+    std::string error;
+    rtmp::ClientOptions client_options;
+    client_options.setup_timeout = options_.setup_timeout;
+    auto url = rtmp::parse_url(spec.full_url());
+    if (!url) {
+      error = "the URL is not rtmp://HOST[:PORT]/APP/KEY or rtmps://…";
+    } else if (url->secure()) {
+      auto tls = rtmp::make_tls_context(options_.ca_file);
+      if (!tls) {
+        error = tls.error().message;
+      } else {
+        rtmp::TlsClient client(client_options, executor_, **tls);
+        error = co_await push_once(client, spec);
+      }
+    } else {
+      rtmp::Client client(client_options, executor_);
+      error = co_await push_once(client, spec);
+    }
+    if (!current()) co_return;
+    error = redact(error, spec.stream_key);
+    {
+      std::lock_guard lock(mutex_);
+      ++health_.reconnects;
+    }
+    // A connection that stayed up a while starts the backoff over.
+    if (steady_clock::now() - attempt > 30s) backoff = options_.first_backoff;
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    const auto wait = duration_cast<milliseconds>(backoff * jitter(rng));
+    spdlog::warn("event=destination_error destination={} retry_in_ms={} error=\"{}\"", spec.name,
+                 wait.count(), error);
+    set_state(State::Retrying, error.empty() ? "the connection ended" : error);
+    backoff_timer_.expires_after(wait);
+    co_await backoff_timer_.async_wait(use_nothrow);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+template <typename Client>
+asio::awaitable<std::string> Destination::push_once(Client& client, const DestinationSpec& spec) {
+  const std::uint64_t generation = generation_;
+  cut_ = [&client] { client.close(); };
+  auto published = co_await client.publish(spec.full_url());
+  if (!published) {
+    cut_ = nullptr;
+    co_return published.error().message;
+  }
+  if (generation != generation_ || !running_) co_return std::string();
+
+  auto handle = hub_.acquire(spec.stream);
+  live::Player player(handle.shared(), worker_);
+  cut_ = [&client, &player] {
+    client.close();
+    player.close();
+  };
+  window_start_ = steady_clock::now();
+  window_bytes_ = 0;
+  set_state(State::Live);
+
+  // Closes a connection the platform stopped reading from; the ring has
+  // already skipped this destination ahead, so nothing piles up meanwhile.
+  auto done = std::make_shared<bool>(false);
+  asio::co_spawn(executor_, watch_writes(done, cut_), asio::detached);
+
+  std::string error;
+  std::optional<std::int64_t> base_dts;
+  std::vector<media::PacketPtr> batch;
+  std::uint64_t sent_before = client.bytes_sent();
+  while (co_await player.next(batch)) {
+    for (const auto& p : batch) {
+      // Each platform connection starts its timeline near 0.
+      std::int64_t dts = 0;
+      if (p->kind != media::PacketKind::Data) {
+        if (!base_dts) base_dts = p->dts_ms;
+        dts = std::max<std::int64_t>(0, p->dts_ms - *base_dts);
+      }
+      writing_ = true;
+      write_started_ = steady_clock::now();
+      auto sent = co_await client.send(p->kind, dts, p->body());
+      writing_ = false;
+      if (!sent) {
+        error = sent.error().message;
+        break;
+      }
+    }
+    if (!error.empty()) break;
+    note_sent(client.bytes_sent() - sent_before);
+    sent_before = client.bytes_sent();
+    std::lock_guard lock(mutex_);
+    health_.dropped_packets = player.skipped_packets();
+  }
+  *done = true;
+  writing_ = false;
+  cut_ = nullptr;
+  client.close();
+  if (error.empty() && (generation != generation_ || !running_)) co_return std::string();
+  co_return error.empty() ? std::string("the connection ended") : error;
+}
+
+asio::awaitable<void> Destination::watch_writes(std::shared_ptr<bool> done,
+                                                std::function<void()> cut) {
+  auto self = shared_from_this();
+  asio::steady_timer timer(executor_);
+  while (!*done) {
+    timer.expires_after(500ms);
+    co_await timer.async_wait(use_nothrow);
+    if (*done) break;
+    if (writing_ && steady_clock::now() - write_started_ > options_.write_stall_timeout) {
+      spdlog::warn("event=destination_stalled destination={} stalled_ms={}", spec().name,
+                   options_.write_stall_timeout.count());
+      cut();
+      break;
+    }
+  }
+}
+
+}  // namespace courtcast::relay
