@@ -213,7 +213,8 @@ asio::awaitable<void> Destination::run() {
     // A connection that stayed up a while starts the backoff over.
     if (steady_clock::now() - attempt > 30s) backoff = options_.first_backoff;
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    const auto wait = duration_cast<milliseconds>(backoff * jitter(rng));
+    const auto wait =
+        std::min(duration_cast<milliseconds>(backoff * jitter(rng)), options_.max_backoff);
     spdlog::warn("event=destination_error destination={} retry_in_ms={} error=\"{}\"", spec.name,
                  wait.count(), error);
     set_state(State::Retrying, error.empty() ? "the connection ended" : error);
@@ -233,6 +234,12 @@ asio::awaitable<std::string> Destination::push_once(Client& client, const Destin
     co_return published.error().message;
   }
   if (generation != generation_ || !running_) co_return std::string();
+
+  // As for players: a platform that stops reading must meet the skip logic
+  // soon, not after megabytes of kernel buffer.
+  boost::system::error_code ignored;
+  client.stream().lowest_layer().set_option(
+      asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ignored);
 
   auto handle = hub_.acquire(spec.stream);
   live::Player player(handle.shared(), worker_);

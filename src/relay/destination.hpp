@@ -76,6 +76,7 @@ struct RelayOptions {
   std::chrono::milliseconds write_stall_timeout{15'000};
   std::chrono::milliseconds setup_timeout{10'000};
   std::string ca_file;  // extra trusted CA for rtmps:// (tests, private platforms)
+  int send_buffer_bytes = 256 * 1024;
 };
 
 class Destination : public std::enable_shared_from_this<Destination> {

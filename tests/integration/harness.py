@@ -11,6 +11,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 BIN = os.environ.get("COURTCAST_BIN", "build/courtcast")
@@ -112,6 +113,24 @@ class Server:
     def api(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/api/v1{path}", timeout=5) as r:
             return json.loads(r.read())
+
+    def token(self):
+        with open(os.path.join(self.dir, "var", "keys", "api-token")) as f:
+            return f.read().strip()
+
+    def control(self, method, path, body=None):
+        """A control API call with the API token; returns (status, parsed body)."""
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.http_port}/api/v1{path}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.token()}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            return e.code, json.loads(raw) if raw else None
 
     def stream_info(self, name):
         try:
@@ -343,6 +362,179 @@ class RtmpPublisher:
 
     def send(self, type_, ts, body):
         self.sock.sendall(rtmp_chunks(6 if type_ == 9 else 4, type_, 1, body, ts))
+
+    def close(self):
+        self.sock.close()
+
+
+# --- platform stand-ins, a fault-injecting proxy, a WebSocket reader ----------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NginxRtmp:
+    """nginx with Debian's RTMP module on loopback: one `live` application on
+    each of `plain` ports, plus `tls` ports terminating TLS (stream module,
+    self-signed certificate for localhost) in front of an RTMP port of their own."""
+
+    def __init__(self, plain=1, tls=0):
+        self.dir = tempfile.mkdtemp(prefix="courtcast-nginx-")
+        self.plain_ports = [free_port() for _ in range(plain)]
+        self.tls_ports = [free_port() for _ in range(tls)]
+        behind_tls = [free_port() for _ in range(tls)]
+        self.behind_tls_ports = behind_tls  # where each TLS port's plain RTMP is played
+        self.cert = os.path.join(self.dir, "cert.pem")
+        key = os.path.join(self.dir, "key.pem")
+        if tls:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                            "-keyout", key, "-out", self.cert],
+                           check=True, capture_output=True)
+        servers = "".join(f"  server {{ listen 127.0.0.1:{p}; application live {{ live on; }} }}\n"
+                          for p in self.plain_ports + behind_tls)
+        stream = "".join(f"  server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {self.cert}; "
+                         f"ssl_certificate_key {key}; proxy_pass 127.0.0.1:{b}; }}\n"
+                         for p, b in zip(self.tls_ports, behind_tls))
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+                    + ("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n" if tls else "")
+                    + f"daemon off;\nmaster_process off;\npid {self.dir}/nginx.pid;\n"
+                    f"error_log {self.dir}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
+                    f"rtmp {{\n{servers}}}\n" + (f"stream {{\n{stream}}}\n" if tls else ""))
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for p in self.plain_ports + self.tls_ports:
+            wait_for(lambda: _accepts(p), 10, f"nginx on port {p}")
+
+    def stop(self):
+        stop(self.proc)
+
+
+def _accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class TcpProxy:
+    """Forwards a loopback port to another, and can cut or stall on demand."""
+
+    def __init__(self, target_port, rcvbuf=32 * 1024):
+        import threading
+        self.target = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Small buffers, inherited by accepted sockets, so a stall is felt soon.
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.conns = []
+        self.stalled = threading.Event()
+        self.running = True
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while self.running:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+                upstream.settimeout(None)  # a quiet direction is not an error
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+                self.accepted += 1
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, src, dst, from_client):
+        try:
+            while True:
+                while from_client and self.stalled.is_set():
+                    time.sleep(0.05)  # holding the data is the point: the sender must feel it
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+
+    def stall(self, on):
+        (self.stalled.set if on else self.stalled.clear)()
+
+    def close(self):
+        self.running = False
+        self.listener.close()
+        self.cut()
+
+
+class WebSocketReader:
+    """Reads text frames from a WebSocket endpoint (enough for server events)."""
+
+    def __init__(self, port, path):
+        import base64
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(4096)
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status = int(head.split(b" ")[1])
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("websocket closed")
+            self.buf += data
+
+    def next_text(self, timeout=10):
+        self.sock.settimeout(timeout)
+        self._need(2)
+        length = self.buf[1] & 0x7F
+        offset = 2
+        if length == 126:
+            self._need(4)
+            length, offset = int.from_bytes(self.buf[2:4], "big"), 4
+        elif length == 127:
+            self._need(10)
+            length, offset = int.from_bytes(self.buf[2:10], "big"), 10
+        self._need(offset + length)
+        payload = self.buf[offset:offset + length]
+        self.buf = self.buf[offset + length:]
+        return payload.decode()
 
     def close(self):
         self.sock.close()
