@@ -50,15 +50,16 @@ int verify_command(const std::string& dir, const KeyChoice& choice, std::ostream
     err << "courtcast verify: " << dir << " is not a directory\n";
     return 2;
   }
-  auto key = choose_key(dir, choice);
-  if (!key) {
-    err << "courtcast verify: " << key.error().message << "\n";
-    return 2;
-  }
   const auto dirs = find_recordings(dir);
   if (dirs.empty()) {
     err << "courtcast verify: no manifest.jsonl in or below " << dir << "\n";
     return 1;
+  }
+  // Found from the first recording, so that a folder above data_dir works too.
+  auto key = choose_key(dirs.front(), choice);
+  if (!key) {
+    err << "courtcast verify: " << key.error().message << "\n";
+    return 2;
   }
   int status = 0;
   for (const auto& d : dirs) {

@@ -1,5 +1,6 @@
 #include "record/recorder.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
@@ -129,6 +130,8 @@ RecorderStatus Recorder::status() const {
 // ---------------------------------------------------------------- writer thread
 
 void Recorder::run() {
+  // Named so that top and bench/record.sh can tell the writers apart.
+  ::pthread_setname_np(::pthread_self(), ("rec:" + stream_).substr(0, 15).c_str());
   std::unique_lock<std::mutex> directory;
   if (options_.directory_lock) directory = std::unique_lock(*options_.directory_lock);
   std::deque<Event> events;
@@ -315,9 +318,11 @@ bool Recorder::ensure_manifest() {
   if (manifest_.last() && !last_end_utc_ms_) {
     // The hole since an earlier run is listed too: the server was down, or
     // crashed (its cut segment was just recovered).
-    last_end_utc_ms_ = manifest_.last()->end_utc_ms;
-    if (manifest_.last()->end_utc_ms < options_.process_start_utc_ms || *recovered)
-      pending_gap_ = Gap{*last_end_utc_ms_, *recovered ? "server_crashed" : "server_stopped"};
+    // A recovered last segment means the earlier run died mid-segment.
+    const ManifestLine& last = *manifest_.last();
+    last_end_utc_ms_ = last.end_utc_ms;
+    if (last.end_utc_ms < options_.process_start_utc_ms || *recovered)
+      pending_gap_ = Gap{last.end_utc_ms, last.recovered ? "server_crashed" : "server_stopped"};
   }
   manifest_ready_ = true;
   return true;
