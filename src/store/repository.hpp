@@ -128,6 +128,12 @@ class Repository {
   virtual Result<std::vector<User>> list_users() = 0;
   virtual Result<std::int64_t> count_users() = 0;
 
+  // API tokens; revoking is final (the row stays, for the audit trail).
+  virtual Result<ApiToken> create_api_token(ApiToken t, const Actor& by) = 0;
+  virtual Result<ApiToken> find_api_token(std::string_view token_hash) = 0;
+  virtual Result<std::vector<ApiToken>> list_api_tokens() = 0;
+  virtual Result<ApiToken> revoke_api_token(Id id, const Actor& by) = 0;
+
   // The audit log, for control actions outside the store (take, cut, delay,
   // destinations, Q&A decisions); the store's own writes log themselves.
   virtual Result<AuditEntry> append_audit(std::string action, std::string details_json,

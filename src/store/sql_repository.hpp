@@ -68,6 +68,11 @@ class SqlRepository final : public Repository {
   Result<std::vector<User>> list_users() override;
   Result<std::int64_t> count_users() override;
 
+  Result<ApiToken> create_api_token(ApiToken t, const Actor& by) override;
+  Result<ApiToken> find_api_token(std::string_view token_hash) override;
+  Result<std::vector<ApiToken>> list_api_tokens() override;
+  Result<ApiToken> revoke_api_token(Id id, const Actor& by) override;
+
   Result<AuditEntry> append_audit(std::string action, std::string details_json,
                                   const Actor& by) override;
   Result<std::vector<AuditEntry>> list_audit(std::int64_t after_seq, int limit) override;

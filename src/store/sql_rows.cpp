@@ -310,6 +310,29 @@ User user_from(const Row& r) {
   return u;
 }
 
+const Table& api_tokens() {
+  static const Table t{"api_tokens",
+                       {"name", "role", "token_hash", "created_by", "created_ms", "revoked"}};
+  return t;
+}
+
+std::vector<Param> params(const ApiToken& t) {
+  return {t.name,         std::string(role_code(t.role)), t.token_hash, t.created_by, t.created_ms,
+          flag(t.revoked)};
+}
+
+ApiToken api_token_from(const Row& r) {
+  ApiToken t;
+  t.id = r.int64(0);
+  t.name = r.text(1);
+  t.role = decode(role_from_code(r.text(2)), "role", r.text(2));
+  t.token_hash = r.text(3);
+  t.created_by = r.text(4);
+  t.created_ms = r.int64(5);
+  t.revoked = r.int64(6) != 0;
+  return t;
+}
+
 AuditEntry audit_from(const Row& r) {
   return AuditEntry{r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6)};
 }

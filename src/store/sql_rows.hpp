@@ -32,18 +32,21 @@ const Table& cases();
 const Table& sessions();  // case_ids live in session_cases
 const Table& steps();
 const Table& users();
+const Table& api_tokens();
 
 std::vector<Param> params(const court::Campaign& c);
 std::vector<Param> params(const court::Case& c);
 std::vector<Param> params(const court::LiveSession& s);
 std::vector<Param> params(const court::EnforcementStep& s);
 std::vector<Param> params(const User& u);
+std::vector<Param> params(const ApiToken& t);
 
 court::Campaign campaign_from(const Row& r);
 court::Case case_from(const Row& r);
 court::LiveSession session_from(const Row& r);  // without case_ids
 court::EnforcementStep step_from(const Row& r);
 User user_from(const Row& r);
+ApiToken api_token_from(const Row& r);
 
 inline constexpr std::string_view kAuditSelect =
     "SELECT seq, at_ms, actor, action, details, prev_hash, hash FROM audit_log";

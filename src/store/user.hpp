@@ -31,4 +31,17 @@ struct User {
   court::UtcMs created_ms = 0;
 };
 
+// A credential for scripts (Authorization: Bearer TOKEN). Only the SHA-256
+// of the token is stored: tokens are long random strings, so a fast hash is
+// enough, and checking one costs a lookup rather than an argon2 run.
+struct ApiToken {
+  court::Id id = 0;
+  std::string name;  // what it is for, e.g. "ci" or "dashboard"
+  Role role = Role::readonly;
+  std::string token_hash;  // lowercase hex SHA-256 of the token
+  std::string created_by;
+  court::UtcMs created_ms = 0;
+  bool revoked = false;
+};
+
 }  // namespace courtcast::store

@@ -101,10 +101,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 1);
+  EXPECT_EQ(*repo_->schema_version(), 2);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 1);
+  EXPECT_EQ(*repo_->schema_version(), 2);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -424,6 +424,27 @@ TEST_P(RepositoryTest, users_keep_roles_unique_names_and_verifiable_hashes) {
   const auto audit = *repo_->list_audit(0, 10);
   for (const auto& e : audit) {
     EXPECT_EQ(e.details.find(*hash), std::string::npos) << "a password hash reached the log";
+  }
+}
+
+TEST_P(RepositoryTest, api_tokens_are_found_by_hash_and_stay_revoked) {
+  const std::string hash(64, 'a');
+  ApiToken tok{0, "ci", Role::officer, hash, "", 0, false};
+  auto created = repo_->create_api_token(tok, by("admin", t(7, 0)));
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->created_by, "admin");
+  EXPECT_EQ(repo_->create_api_token(tok, by("admin")).error().kind, ErrorKind::conflict);
+  auto found = repo_->find_api_token(hash);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->role, Role::officer);
+  EXPECT_FALSE(found->revoked);
+  EXPECT_EQ(repo_->find_api_token(std::string(64, 'b')).error().kind, ErrorKind::not_found);
+  ASSERT_TRUE(repo_->revoke_api_token(created->id, by("admin")));
+  EXPECT_TRUE(repo_->find_api_token(hash)->revoked);
+  EXPECT_EQ(repo_->list_api_tokens()->size(), 1u);
+  const auto audit = *repo_->list_audit(0, 10);
+  for (const auto& e : audit) {
+    EXPECT_EQ(e.details.find(hash), std::string::npos) << "a token hash reached the log";
   }
 }
 
