@@ -74,6 +74,7 @@ Recorder::~Recorder() {
 // ---------------------------------------------------------------- publisher side
 
 void Recorder::enqueue(Event e, std::size_t bytes) {
+  bool notify = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
@@ -89,8 +90,11 @@ void Recorder::enqueue(Event e, std::size_t bytes) {
     }
     queue_bytes_ += bytes;
     queue_.push_back(std::move(e));
+    // While the writer gathers it is not woken: a wake per batch would cost
+    // a context switch per packet.
+    notify = writer_idle_;
   }
-  wake_.notify_one();
+  if (notify) wake_.notify_one();
 }
 
 void Recorder::on_publish_start(const std::string&) {
@@ -113,6 +117,7 @@ void Recorder::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  pause_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -141,7 +146,9 @@ void Recorder::run() {
       std::unique_lock lock(mutex_);
       busy_ = false;
       drained_.notify_all();
+      writer_idle_ = true;
       wake_.wait_for(lock, std::chrono::seconds(1), [&] { return !queue_.empty() || stopping_; });
+      writer_idle_ = false;
       events.swap(queue_);
       queue_bytes_ = 0;
       stop = stopping_;
@@ -165,7 +172,7 @@ void Recorder::run() {
     std::unique_lock lock(mutex_);
     busy_ = false;
     drained_.notify_all();
-    wake_.wait_for(lock, options_.write_interval, [&] { return stopping_; });
+    pause_.wait_for(lock, options_.write_interval, [&] { return stopping_; });
   }
   if (segment_.is_open()) close_segment();
   {

@@ -109,7 +109,9 @@ class Recorder : public live::Tap {
 
   // Publisher side -> writer.
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;   // work arrived (only while the writer is idle)
+  std::condition_variable pause_;  // ends the gathering pause early: stop() only
+  bool writer_idle_ = false;
   std::condition_variable drained_;
   std::deque<Event> queue_;
   std::size_t queue_bytes_ = 0;
