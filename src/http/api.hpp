@@ -4,13 +4,18 @@
 
 #include <boost/beast/http/status.hpp>
 #include <boost/json/value.hpp>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace courtcast::http {
 
 struct ApiResult {
   boost::beast::http::status status = boost::beast::http::status::ok;
   boost::json::value body;  // null for 204
+  // Extra response headers (Set-Cookie, Retry-After).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 ApiResult api_error(boost::beast::http::status status, std::string_view code,

@@ -14,6 +14,8 @@
 #include <boost/json.hpp>
 #include <deque>
 
+#include "http/auth.hpp"
+#include "http/court_api.hpp"
 #include "http/destination_api.hpp"
 #include "http/stream_api.hpp"
 #include "media/flv.hpp"
@@ -49,6 +51,7 @@ Response make_response(const Request& req, const ApiResult& r) {
     res.set(bhttp::field::content_type, "application/json; charset=utf-8");
     res.body() = json::serialize(r.body);
   }
+  for (const auto& [name, value] : r.headers) res.set(name, value);
   res.prepare_payload();
   return res;
 }
@@ -113,7 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
         break;  // the FLV response ends with the connection
       }
       if (path == "/api/v1/events" && websocket::is_upgrade(req)) {
-        if (services_.access.allow_control(authorization(req, query)) && services_.events) {
+        if (may_read_events(req, path, query) && services_.events) {
           co_await serve_events(std::move(req));
           co_return;
         }
@@ -131,6 +134,33 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  ApiRequest api_request(const Request& req, const std::string& path, const std::string& query) {
+    ApiRequest api{req.method(), path, query, req.body(), authorization(req, query), {}, {}, {}};
+    if (auto it = req.find(bhttp::field::cookie); it != req.end()) api.cookie = it->value();
+    if (auto it = req.find("X-CSRF-Token"); it != req.end()) api.csrf_token = it->value();
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) api.client_address = peer.address().to_string();
+    return api;
+  }
+
+  // Any logged-in role may follow events; the bootstrap token too.
+  bool may_read_events(const Request& req, const std::string& path, const std::string& query) {
+    if (!services_.auth) return services_.access.allow_control(authorization(req, query));
+    auto who = services_.auth->authorize(api_request(req, path, query));
+    return who && *who;
+  }
+
+  // A successful change made outside the store goes into the audit log.
+  void audit_change(const std::optional<Principal>& who, std::string action, const Request& req,
+                    const std::string& path, const ApiResult& r) {
+    if (!services_.auth || !who || req.method() == bhttp::verb::get ||
+        static_cast<int>(r.status) >= 300)
+      return;
+    services_.auth->audit(*who, std::move(action),
+                          json::object{{"method", bhttp::to_string(req.method())}, {"path", path}});
+  }
+
   asio::awaitable<bool> send(Response res) {
     stream_.expires_after(30s);
     auto [ec, n] = co_await bhttp::async_write(stream_, res, use_nothrow);
@@ -140,6 +170,18 @@ class Session : public std::enable_shared_from_this<Session> {
   ApiResult route(const Request& req, const std::string& path, const std::string& query) {
     using bhttp::status;
     if (req.method() == bhttp::verb::options) return {status::no_content, nullptr};
+    // Every /api/ request passes the role table first (auth.cpp).
+    std::optional<Principal> who;
+    if (services_.auth && path.starts_with("/api/")) {
+      const ApiRequest api = api_request(req, path, query);
+      auto gate = services_.auth->authorize(api);
+      if (!gate) return gate.error();
+      who = *gate;
+      if (auto r = services_.auth->handle(api, who)) return *r;
+      if (services_.court && who) {
+        if (auto r = services_.court->handle(api, *who)) return *r;
+      }
+    }
     if (path == "/api/v1/streams" || path.starts_with("/api/v1/streams/")) {
       if (req.method() != bhttp::verb::get)
         return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
@@ -152,13 +194,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return {status::ok, stream_json(s->info())};
     }
     if (path == "/api/v1/destinations" || path.starts_with("/api/v1/destinations/")) {
-      if (!services_.access.allow_control(authorization(req, query)))
+      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
         return api_error(status::unauthorized, "unauthorized",
                          "the control API needs the API token (Authorization: Bearer TOKEN)");
       if (!services_.relay)
         return api_error(status::service_unavailable, "relay_disabled", "no relay is running");
-      return handle_destinations(*services_.relay, req.method(),
-                                 split_path(std::string_view(path).substr(20)), req.body());
+      auto r = handle_destinations(*services_.relay, req.method(),
+                                   split_path(std::string_view(path).substr(20)), req.body());
+      audit_change(who, "destination.change", req, path, r);
+      return r;
     }
     if (path.starts_with("/api/"))
       return api_error(status::not_found, "not_found", "no API endpoint at " + path);

@@ -18,6 +18,9 @@ namespace courtcast::http {
 
 namespace asio = boost::asio;
 
+class Auth;
+class CourtApi;
+
 // The application's policy for HTTP: who may play, who may control.
 class Access {
  public:
@@ -37,6 +40,10 @@ struct Services {
   EventHub* events = nullptr;
   // See rtmp::ServerOptions::player_send_buffer_bytes: same purpose.
   int player_send_buffer_bytes = 256 * 1024;
+  // Users, roles and the court endpoints (auth.hpp, court_api.hpp). Without
+  // `auth` only the bootstrap token opens the control API.
+  Auth* auth = nullptr;
+  CourtApi* court = nullptr;
 };
 
 class Server {

@@ -538,3 +538,58 @@ class WebSocketReader:
 
     def close(self):
         self.sock.close()
+
+
+# --- the control API with users and roles -------------------------------------
+
+class ApiClient:
+    """Calls /api/v1 as a console user (session cookie and CSRF token, like the
+    browser), with a Bearer token, or with no credentials at all."""
+
+    def __init__(self, server, token=None):
+        self.port = server.http_port
+        self.token = token
+        self.cookie = None
+        self.csrf = None
+
+    def login(self, username, password):
+        status, body, headers = self.call("POST", "/login",
+                                          {"username": username, "password": password})
+        if status == 200:
+            self.cookie = headers["Set-Cookie"].split(";", 1)[0]
+            self.csrf = body["csrf_token"]
+        return status, body
+
+    def call(self, method, path, body=None, csrf=None, raw=None):
+        """Returns (status, parsed body or None, response headers). `csrf`
+        overrides the X-CSRF-Token sent ("" sends none); `raw` is sent as is."""
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        token = self.csrf if csrf is None else csrf
+        if token:
+            headers["X-CSRF-Token"] = token
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        try:
+            conn.request(method, "/api/v1" + path, body=data, headers=headers)
+            r = conn.getresponse()
+            text = r.read()
+            return r.status, (json.loads(text) if text else None), r.headers
+        finally:
+            conn.close()
+
+    def ok(self, method, path, body=None, expect=(200, 201, 204)):
+        """A call that must succeed; returns its body."""
+        status, out, _ = self.call(method, path, body)
+        if status not in expect:
+            raise AssertionError(f"{method} {path} -> {status} {out}")
+        return out
+
+
+def initial_admin_password(server):
+    with open(os.path.join(server.dir, "var", "keys", "admin-initial-password")) as f:
+        return f.read().strip()

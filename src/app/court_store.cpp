@@ -1,0 +1,109 @@
+#include "app/court_store.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "court/settings.hpp"
+#include "store/demo_loader.hpp"
+#include "store/password.hpp"
+
+namespace courtcast::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string resolved_url(const Config& config) {
+  const std::string& url = config.database_url;
+  if (!url.starts_with("sqlite:")) return url;
+  const fs::path file = url.substr(7);
+  if (file.is_absolute() || file.empty()) return url;
+  return "sqlite:" + (fs::path(config.data_dir).parent_path() / file).string();
+}
+
+// The URL as it may be logged: a PostgreSQL password masked.
+std::string shown_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+}  // namespace
+
+std::optional<CourtStore> open_court_store(const Config& config) {
+  const std::string url = resolved_url(config);
+  if (url.starts_with("sqlite:")) {
+    std::error_code ec;
+    fs::create_directories(fs::path(url.substr(7)).parent_path(), ec);
+  }
+  auto repo = store::open_repository(url);
+  if (!repo) {
+    spdlog::error("event=database_open_failed url={} error=\"{}\"", shown_url(url),
+                  repo.error().message);
+    return std::nullopt;
+  }
+  CourtStore out{std::move(*repo), {}};
+  spdlog::info("event=database_open backend={} url={}", out.repository->backend(), shown_url(url));
+
+  auto demo = store::load_demo_if_empty(*out.repository, court::Settings{});
+  if (!demo) {
+    spdlog::error("event=demo_load_failed error=\"{}\"", demo.error().message);
+    return std::nullopt;
+  }
+  if (*demo) spdlog::info("event=demo_loaded note=\"the 8 August 2024 broadcast of the report\"");
+
+  auto users = out.repository->count_users();
+  if (!users) {
+    spdlog::error("event=database_failed error=\"{}\"", users.error().message);
+    return std::nullopt;
+  }
+  if (*users == 0) {
+    const std::string password = store::random_password();
+    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    auto created =
+        out.repository->create_user(store::User{0, "admin", store::Role::admin,
+                                                store::hash_password(password).value(), false, 0},
+                                    store::Actor{"system", now_ms});
+    if (!created) {
+      spdlog::error("event=admin_create_failed error=\"{}\"", created.error().message);
+      return std::nullopt;
+    }
+    spdlog::info("event=admin_created user=admin");
+    out.initial_admin_password = password;
+  }
+  return out;
+}
+
+void announce_initial_admin(const Config& config, const std::string& password, bool terminal) {
+  if (password.empty()) return;
+  if (terminal) {
+    std::cout << "  login:   admin / " << password
+              << "   (shown this once: change it under Users)\n";
+    return;
+  }
+  const fs::path file = fs::path(config.data_dir) / "keys" / "admin-initial-password";
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) ::fchmod(fd, 0600);  // a file left from before keeps its mode otherwise
+  const std::string line = password + "\n";
+  if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    spdlog::error("event=admin_password_not_written path={}", file.string());
+  }
+  if (fd >= 0) ::close(fd);
+  std::cout << "  login:   admin, first password in " << file.string()
+            << " (delete the file once read)\n";
+}
+
+}  // namespace courtcast::app

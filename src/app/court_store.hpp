@@ -1,0 +1,30 @@
+#pragma once
+// The court's store at start-up: the database of config.database_url
+// opened and migrated, the report's demo loaded into an empty one, and on
+// the very first start the user `admin` with a random password.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/config.hpp"
+#include "store/repository.hpp"
+
+namespace courtcast::app {
+
+struct CourtStore {
+  std::unique_ptr<store::Repository> repository;
+  std::string initial_admin_password;  // empty unless admin was created just now
+};
+
+// A relative `sqlite:` path is taken from data_dir's parent, so the default
+// sqlite:var/courtcast.db sits inside the default data_dir "var" wherever
+// that is. nullopt (after logging why) when the database cannot be used.
+std::optional<CourtStore> open_court_store(const Config& config);
+
+// Shows the first admin's password once: on a terminal it is printed; with
+// stdout going to a log it goes into data_dir/keys/admin-initial-password
+// (0600) and only that path is printed.
+void announce_initial_admin(const Config& config, const std::string& password, bool terminal);
+
+}  // namespace courtcast::app

@@ -1,0 +1,124 @@
+// The admin part of CourtApi: users and the audit log.
+
+#include <boost/json.hpp>
+
+#include "http/court_api.hpp"
+#include "http/court_json.hpp"
+#include "store/password.hpp"
+
+namespace courtcast::http {
+
+namespace json = boost::json;
+using boost::beast::http::status;
+using boost::beast::http::verb;
+
+namespace {
+
+constexpr std::size_t kMinPasswordChars = 10;
+constexpr std::string_view kRoles = "admin, director, officer, moderator, readonly";
+
+// Names go into log lines and the audit log: visible characters only.
+bool valid_username(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name)
+    if (c <= ' ' || c == 0x7f || c == '"' || c == '\\' || c == '/') return false;
+  return true;
+}
+
+}  // namespace
+
+ApiResult CourtApi::users(const ApiRequest& req, const Principal& who, const Segments& seg) {
+  auto read = [&](store::User& u, std::string& password,
+                  bool creating) -> std::optional<ApiResult> {
+    auto body = parse_body(req.body);
+    if (!body) return body.error();
+    FieldReader r(*body, "",
+                  creating
+                      ? std::initializer_list<std::string_view>{"username", "role", "password"}
+                      : std::initializer_list<std::string_view>{"role", "password", "disabled"});
+    if (creating) {
+      r.text("username", u.username, true, 64);
+      if (r.ok() && !valid_username(u.username))
+        r.fail("username", "1 to 64 visible characters, no spaces, quotes, '\\' or '/'");
+      if (!r.has("role")) r.fail("role", "required");
+    }
+    r.code("role", u.role, &store::role_from_code, kRoles);
+    r.text("password", password, creating, 1024);
+    if (r.ok() && r.has("password") && password.size() < kMinPasswordChars)
+      r.fail("password", "at least " + std::to_string(kMinPasswordChars) + " characters");
+    if (!creating) r.boolean("disabled", u.disabled);
+    if (!r.ok()) return api_error(status::bad_request, "invalid_field", r.error());
+    if (!password.empty()) {
+      auto hash = store::hash_password(password);
+      if (!hash) return store_error(hash.error());
+      u.password_hash = *hash;
+    }
+    return std::nullopt;
+  };
+
+  if (seg.empty()) {
+    if (req.method == verb::get) {
+      auto list = repo().list_users();
+      if (!list) return store_error(list.error());
+      json::array out;
+      for (const auto& u : *list) out.push_back(user_json(u));
+      return {status::ok, json::object{{"users", std::move(out)}}};
+    }
+    if (req.method != verb::post) return method_not_allowed("GET or POST");
+    store::User u;
+    std::string password;
+    if (auto e = read(u, password, true)) return *e;
+    auto created = repo().create_user(u, actor(who));
+    if (!created) return store_error(created.error());
+    return {status::created, user_json(*created)};
+  }
+  if (seg.size() != 1)
+    return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(req.path));
+  const court::Id id = *parse_id(seg[0]);
+  auto u = repo().get_user(id);
+  if (!u) return store_error(u.error());
+  if (req.method == verb::get) return {status::ok, user_json(*u)};
+  if (req.method != verb::patch) return method_not_allowed("GET or PATCH");
+  std::string password;
+  if (auto e = read(*u, password, false)) return *e;
+  auto updated = repo().update_user(*u, actor(who));
+  if (!updated) return store_error(updated.error());
+  // A changed role, password or a disabled account takes effect at once.
+  auth_.end_sessions_of(id);
+  return {status::ok, user_json(*updated)};
+}
+
+ApiResult CourtApi::audit(const ApiRequest& req, const Segments& seg) {
+  if (req.method != verb::get) return method_not_allowed("GET");
+  if (seg.size() == 1 && seg[0] == "verify") {
+    auto v = repo().verify_audit();
+    if (!v) return store_error(v.error());
+    return {status::ok,
+            json::object{{"ok", v->ok()},
+                         {"entries", v->entries},
+                         {"first_bad_seq",
+                          v->first_bad_seq ? json::value(*v->first_bad_seq) : json::value(nullptr)},
+                         {"problem", v->problem}}};
+  }
+  if (!seg.empty())
+    return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(req.path));
+  std::int64_t after = 0;
+  int limit = 100;
+  if (auto a = query_param(req.query, "after")) {
+    auto id = parse_id(*a);
+    if (!id && *a != "0") return bad_field("after", "must be a sequence number");
+    after = id.value_or(0);
+  }
+  if (auto l = query_param(req.query, "limit")) {
+    auto n = parse_id(*l);
+    if (!n || *n > 1000) return bad_field("limit", "1 to 1000");
+    limit = static_cast<int>(*n);
+  }
+  auto entries = repo().list_audit(after, limit);
+  if (!entries) return store_error(entries.error());
+  json::array out;
+  for (const auto& e : *entries) out.push_back(audit_json(e));
+  return {status::ok, json::object{{"entries", std::move(out)}}};
+}
+
+}  // namespace courtcast::http

@@ -1,0 +1,567 @@
+#include "http/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <set>
+
+#include "http/server.hpp"
+#include "store/password.hpp"
+
+namespace courtcast::http {
+
+namespace json = boost::json;
+using boost::beast::http::status;
+using boost::beast::http::verb;
+using court::Unexpected;
+using store::Role;
+
+namespace {
+
+constexpr std::string_view kCookieName = "courtcast_session";
+constexpr RoleSet A = role_bit(Role::admin);
+constexpr RoleSet D = role_bit(Role::director);
+constexpr RoleSet O = role_bit(Role::officer);
+
+// The one table of who may call what. First match wins; a request matching
+// no row needs a valid login of any role and then finds no endpoint (404).
+constexpr EndpointRule kEndpoints[] = {
+    {"POST", "/api/v1/login", kPublic},
+    {"POST", "/api/v1/logout", kAnyRole},
+    {"GET", "/api/v1/me", kAnyRole},
+    {"GET", "/api/v1/step-types", kAnyRole},
+    {"*", "/api/v1/tokens/**", A},
+    {"*", "/api/v1/users/**", A},
+    {"GET", "/api/v1/audit/**", A},
+    // Live core: stream state is public, as before users existed.
+    {"GET", "/api/v1/streams/**", kPublic},
+    {"GET", "/api/v1/events", kAnyRole},
+    {"GET", "/api/v1/destinations/**", kAnyRole},
+    {"*", "/api/v1/destinations/**", A | D},
+    {"GET", "/api/v1/programs/**", kAnyRole},
+    {"*", "/api/v1/programs/**", A | D},
+    // The enforcement domain. The broadcast team plans sessions, officers
+    // keep cases and steps, approval (一案一审核) is for leadership (admin).
+    {"GET", "/api/v1/campaigns/**", kAnyRole},
+    {"*", "/api/v1/campaigns/**", A | D},
+    {"POST", "/api/v1/sessions/{id}/cases", A | D | O},
+    {"POST", "/api/v1/sessions/{id}/submit", A | D | O},
+    {"POST", "/api/v1/sessions/{id}/approve", A},
+    {"POST", "/api/v1/sessions/{id}/reject", A},
+    {"GET", "/api/v1/sessions/**", kAnyRole},
+    {"*", "/api/v1/sessions/**", A | D},
+    {"GET", "/api/v1/cases/**", kAnyRole},
+    {"*", "/api/v1/cases/**", A | O},
+    {"GET", "/api/v1/steps/**", kAnyRole},
+    {"*", "/api/v1/steps/**", A | O},
+};
+
+bool segment_matches(std::string_view pattern, std::string_view seg) {
+  if (pattern == "*") return true;
+  if (pattern == "{id}") {
+    return !seg.empty() && seg.size() <= 18 && seg[0] != '0' &&
+           std::all_of(seg.begin(), seg.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+  return pattern == seg;
+}
+
+bool path_matches(std::string_view pattern, std::string_view path) {
+  const auto want = path_segments(pattern);
+  const auto have = path_segments(path);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "**") return true;
+    if (i >= have.size() || !segment_matches(want[i], have[i])) return false;
+  }
+  return want.size() == have.size();
+}
+
+std::string role_list(RoleSet roles) {
+  std::string out;
+  for (Role r : {Role::admin, Role::director, Role::officer, Role::moderator, Role::readonly}) {
+    if (roles & role_bit(r)) out += (out.empty() ? "" : ", ") + std::string(store::role_code(r));
+  }
+  return out;
+}
+
+bool is_change(verb m) {
+  return m != verb::get && m != verb::head && m != verb::options;
+}
+
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    std::string_view part = header.substr(0, semi);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=')
+      return std::string(part.substr(name.size() + 1));
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
+// A username as it may appear in a log line: plain characters only.
+std::string loggable(std::string_view name) {
+  if (name.size() > 64) return "<too-long>";
+  for (unsigned char c : name)
+    if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f) return "<unprintable>";
+  return std::string(name);
+}
+
+json::object user_json(const Principal& p) {
+  return json::object{{"id", p.user_id ? json::value(p.user_id) : json::value(nullptr)},
+                      {"name", p.name},
+                      {"role", store::role_code(p.role)}};
+}
+
+const char* via_code(Principal::Via v) {
+  switch (v) {
+    case Principal::Via::session:
+      return "session";
+    case Principal::Via::api_token:
+      return "api_token";
+    case Principal::Via::bootstrap:
+      return "bootstrap_token";
+  }
+  return "unknown";
+}
+
+ApiResult unauthorized(std::string_view code, std::string_view message) {
+  return api_error(status::unauthorized, code, message);
+}
+
+}  // namespace
+
+// ---- helpers shared by the handlers ----
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[32];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
+    throw std::runtime_error("the system random generator failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : raw) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+court::Expected<json::object, ApiResult> parse_body(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body.empty() ? std::string_view("{}") : body, ec);
+  if (ec || !v.is_object())
+    return Unexpected<ApiResult>{
+        api_error(status::bad_request, "invalid_json", "the body must be a JSON object")};
+  return std::move(v.as_object());
+}
+
+ApiResult bad_field(std::string_view field, std::string_view reason) {
+  return api_error(status::bad_request, "invalid_field",
+                   std::string(field) + ": " + std::string(reason));
+}
+
+ApiResult store_error(const store::Error& e) {
+  // A rule about where something stands (its state) is a conflict with the
+  // current state; the others refuse what was asked as such (422).
+  static const std::set<std::string, std::less<>> kStateRules{"session_transition_not_allowed",
+                                                              "session_needs_approval_to_go_live",
+                                                              "session_already_ended",
+                                                              "session_locked_after_submission",
+                                                              "deadline_already_resolved",
+                                                              "deadline_not_yet_passed",
+                                                              "case_already_closed",
+                                                              "case_has_open_deadline",
+                                                              "step_on_closed_case"};
+  switch (e.kind) {
+    case store::ErrorKind::rule:
+      return api_error(kStateRules.count(e.code) ? status::conflict : status::unprocessable_entity,
+                       e.code, e.message);
+    case store::ErrorKind::invalid:
+      return api_error(status::bad_request, e.code == "invalid_input" ? "invalid_field" : e.code,
+                       e.message);
+    case store::ErrorKind::not_found:
+      return api_error(status::not_found, "not_found", e.message);
+    case store::ErrorKind::conflict:
+      return api_error(status::conflict, "conflict", "already exists (a unique field is taken)");
+    case store::ErrorKind::database:
+      break;
+  }
+  spdlog::error("event=database_error code={} error=\"{}\"", e.code, e.message);
+  return api_error(status::internal_server_error, "database",
+                   "the database failed; the server log has the details");
+}
+
+std::vector<std::string_view> path_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    if (slash != 0) out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+std::span<const EndpointRule> endpoint_table() {
+  return kEndpoints;
+}
+
+const EndpointRule* find_endpoint_rule(verb method, std::string_view path) {
+  const std::string_view m = boost::beast::http::to_string(method);
+  for (const auto& rule : kEndpoints) {
+    if ((rule.method == "*" || rule.method == m) && path_matches(rule.pattern, path)) return &rule;
+  }
+  return nullptr;
+}
+
+// ---- Auth ----
+
+Auth::Auth(store::Repository& repo, Access& bootstrap, AuthOptions options)
+    : repo_(repo), bootstrap_(bootstrap), options_(options) {
+  dummy_hash_ = store::hash_password(store::random_password()).value();
+}
+
+court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRequest& req) {
+  using Out = court::Expected<std::optional<Principal>, ApiResult>;
+  const EndpointRule* rule = find_endpoint_rule(req.method, req.path);
+  const bool has_credentials =
+      !req.authorization.empty() || !cookie_value(req.cookie, kCookieName).empty();
+  if (rule && (rule->roles & kPublic) && !has_credentials) return Out(std::nullopt);
+  auto who = authenticate(req);
+  if (!who) {
+    if (rule && (rule->roles & kPublic)) return Out(std::nullopt);  // stale cookie on a public page
+    return Unexpected<ApiResult>{std::move(who).error()};
+  }
+  if (rule && (rule->roles & kPublic)) return Out(std::optional<Principal>(*who));
+  if (who->via == Principal::Via::session && is_change(req.method)) {
+    auto session = find_session(req);
+    if (req.csrf_token.empty() || !session || !same_secret(req.csrf_token, session->csrf_token))
+      return Unexpected<ApiResult>{
+          api_error(status::forbidden, "csrf_token_invalid",
+                    "X-CSRF-Token: must be the csrf_token the login answered with")};
+  }
+  if (rule && !(rule->roles & role_bit(who->role))) {
+    return Unexpected<ApiResult>{
+        api_error(status::forbidden, "forbidden",
+                  "role " + std::string(store::role_code(who->role)) + " may not " +
+                      std::string(boost::beast::http::to_string(req.method)) + " " +
+                      std::string(req.path) + " (allowed: " + role_list(rule->roles) + ")")};
+  }
+  return Out(std::optional<Principal>(*who));
+}
+
+court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req) {
+  if (!req.authorization.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!std::string_view(req.authorization).starts_with(kBearer))
+      return Unexpected<ApiResult>{
+          unauthorized("unauthorized", "Authorization: must be 'Bearer TOKEN'")};
+    if (bootstrap_.allow_control(req.authorization))
+      return Principal{"api-token", Role::admin, Principal::Via::bootstrap, 0};
+    if (auto p = from_api_token(std::string_view(req.authorization).substr(kBearer.size())))
+      return *p;
+    return Unexpected<ApiResult>{
+        unauthorized("invalid_token", "the API token is unknown or revoked")};
+  }
+  if (cookie_value(req.cookie, kCookieName).empty())
+    return Unexpected<ApiResult>{unauthorized(
+        "unauthorized", "log in (POST /api/v1/login) or send Authorization: Bearer TOKEN")};
+  auto session = find_session(req);
+  if (!session)
+    return Unexpected<ApiResult>{
+        unauthorized("session_expired", "the session has ended; log in again")};
+  return session->who;
+}
+
+std::optional<Principal> Auth::from_api_token(std::string_view token) {
+  if (token.empty() || token.size() > 256) return std::nullopt;
+  const std::string hash = sha256_hex(token);
+  const std::int64_t now = now_ms();
+  // Tokens are checked on every scripted call; a short cache spares the
+  // database, and revoking through the API clears it at once.
+  constexpr std::int64_t kCacheMs = 30'000;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = tokens_.find(hash); it != tokens_.end()) {
+      if (now - it->second.cached_ms < kCacheMs) return it->second.who;
+      tokens_.erase(it);
+    }
+  }
+  auto stored = repo_.find_api_token(hash);
+  if (!stored || stored->revoked) return std::nullopt;
+  Principal p{"token:" + stored->name, stored->role, Principal::Via::api_token, 0};
+  std::lock_guard lock(mutex_);
+  if (tokens_.size() > 10'000) tokens_.clear();
+  tokens_[hash] = CachedToken{p, now};
+  return p;
+}
+
+std::optional<Auth::SessionEntry> Auth::find_session(const ApiRequest& req) {
+  const std::string cookie = cookie_value(req.cookie, kCookieName);
+  if (cookie.empty() || cookie.size() > 128) return std::nullopt;
+  const std::string key = sha256_hex(cookie);
+  const std::int64_t now = now_ms();
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return std::nullopt;
+  if (now - it->second.last_seen_ms > options_.session_idle_ms ||
+      now - it->second.created_ms > options_.session_max_ms) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_seen_ms = now;
+  return it->second;
+}
+
+void Auth::end_sessions_of(court::Id user_id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.who.user_id == user_id; });
+}
+
+void Auth::audit(const Principal& who, std::string action, const json::object& details) {
+  auto r = repo_.append_audit(std::move(action), json::serialize(details),
+                              store::Actor{who.name, now_ms()});
+  if (!r) spdlog::error("event=audit_failed error=\"{}\"", r.error().message);
+}
+
+std::optional<ApiResult> Auth::handle(const ApiRequest& req, const std::optional<Principal>& who) {
+  if (req.path == "/api/v1/login") {
+    if (req.method != verb::post)
+      return api_error(status::method_not_allowed, "method_not_allowed", "use POST");
+    return login(req);
+  }
+  const bool tokens_path = req.path == "/api/v1/tokens" || req.path.starts_with("/api/v1/tokens/");
+  if (req.path != "/api/v1/logout" && req.path != "/api/v1/me" && !tokens_path) return std::nullopt;
+  if (!who) return unauthorized("unauthorized", "log in first");
+  if (tokens_path) return tokens(req, *who);
+  if (req.path == "/api/v1/me") {
+    if (req.method != verb::get)
+      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
+    return me(req, *who);
+  }
+  if (req.method != verb::post)
+    return api_error(status::method_not_allowed, "method_not_allowed", "use POST");
+  return logout(req, *who);
+}
+
+// ---- login throttling ----
+
+std::int64_t Auth::lockout_ms(const std::string& username, const std::string& address) {
+  const std::int64_t now = now_ms();
+  std::lock_guard lock(mutex_);
+  std::int64_t wait = 0;
+  for (auto* entry :
+       {failures_by_username_.count(username) ? &failures_by_username_[username] : nullptr,
+        failures_by_address_.count(address) ? &failures_by_address_[address] : nullptr}) {
+    if (entry) wait = std::max(wait, entry->locked_until_ms - now);
+  }
+  return wait;
+}
+
+void Auth::count_failure(std::unordered_map<std::string, Failures>& map, const std::string& key,
+                         int free_failures, std::int64_t now) {
+  // Bounded: an attacker cycling names cannot grow the map without end.
+  if (map.size() > 50'000) {
+    std::erase_if(map, [&](const auto& kv) {
+      return now - kv.second.last_ms > options_.failures_forgotten_after_ms;
+    });
+    if (map.size() > 50'000) map.clear();
+  }
+  Failures& f = map[key];
+  if (now - f.last_ms > options_.failures_forgotten_after_ms) f = Failures{};
+  ++f.count;
+  f.last_ms = now;
+  if (f.count >= free_failures) {
+    const int doublings = std::min(f.count - free_failures, 20);
+    f.locked_until_ms =
+        now + std::min<std::int64_t>(std::int64_t{1000} << doublings, options_.max_lockout_ms);
+  }
+}
+
+void Auth::count_failure(const std::string& username, const std::string& address) {
+  const std::int64_t now = now_ms();
+  std::lock_guard lock(mutex_);
+  count_failure(failures_by_username_, username, options_.free_failures_per_username, now);
+  count_failure(failures_by_address_, address, options_.free_failures_per_address, now);
+}
+
+// ---- endpoints ----
+
+ApiResult Auth::login(const ApiRequest& req) {
+  auto body = parse_body(req.body);
+  if (!body) return body.error();
+  for (const auto& [k, v] : *body)
+    if (k != "username" && k != "password")
+      return bad_field(k, "unknown field (allowed: username, password)");
+  const auto* user_v = body->if_contains("username");
+  const auto* pass_v = body->if_contains("password");
+  if (!user_v || !user_v->is_string() || user_v->as_string().empty())
+    return bad_field("username", "required, a string");
+  if (!pass_v || !pass_v->is_string() || pass_v->as_string().empty())
+    return bad_field("password", "required, a string");
+  const std::string username(user_v->as_string());
+  const std::string_view password(pass_v->as_string());
+  if (username.size() > 64) return bad_field("username", "at most 64 characters");
+  if (password.size() > 1024) return bad_field("password", "at most 1024 characters");
+
+  if (const std::int64_t wait = lockout_ms(username, req.client_address); wait > 0) {
+    spdlog::warn("event=login_throttled user={} address={}", loggable(username),
+                 req.client_address);
+    ApiResult r = api_error(
+        status::too_many_requests, "too_many_login_attempts",
+        "too many failed logins; try again in " + std::to_string((wait + 999) / 1000) + " s");
+    r.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
+    return r;
+  }
+  auto user = repo_.find_user(username);
+  if (!user && user.error().kind != store::ErrorKind::not_found) return store_error(user.error());
+  // The hash is checked even for unknown users, so timing does not tell
+  // which names exist.
+  const bool ok = store::verify_password(user ? user->password_hash : dummy_hash_, password) &&
+                  user && !user->disabled;
+  if (!ok) {
+    count_failure(username, req.client_address);
+    spdlog::warn("event=login_failed user={} address={}", loggable(username), req.client_address);
+    return unauthorized("invalid_credentials",
+                        "wrong username or password, or the user is disabled");
+  }
+
+  SessionEntry entry{Principal{user->username, user->role, Principal::Via::session, user->id},
+                     random_hex(32), now_ms(), now_ms()};
+  const std::string cookie = random_hex(32);
+  {
+    std::lock_guard lock(mutex_);
+    failures_by_username_.erase(username);
+    if (sessions_.size() > 10'000) {
+      std::erase_if(sessions_, [&](const auto& kv) {
+        return entry.created_ms - kv.second.last_seen_ms > options_.session_idle_ms ||
+               entry.created_ms - kv.second.created_ms > options_.session_max_ms;
+      });
+    }
+    sessions_[sha256_hex(cookie)] = entry;
+  }
+  spdlog::info("event=login user={} role={} address={}", loggable(username),
+               store::role_code(user->role), req.client_address);
+  audit(entry.who, "user.login", json::object{{"user_id", user->id}});
+
+  ApiResult r{status::ok, json::object{{"user", user_json(entry.who)},
+                                       {"csrf_token", entry.csrf_token},
+                                       {"expires_ms", entry.created_ms + options_.session_max_ms}}};
+  r.headers.emplace_back("Set-Cookie", std::string(kCookieName) + "=" + cookie +
+                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                           std::to_string(options_.session_max_ms / 1000) +
+                                           (options_.secure_cookie ? "; Secure" : ""));
+  return r;
+}
+
+ApiResult Auth::logout(const ApiRequest& req, const Principal& who) {
+  const std::string cookie = cookie_value(req.cookie, kCookieName);
+  if (who.via == Principal::Via::session && !cookie.empty()) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(sha256_hex(cookie));
+  }
+  if (who.via == Principal::Via::session) audit(who, "user.logout", json::object{});
+  ApiResult r{status::no_content, nullptr};
+  r.headers.emplace_back(
+      "Set-Cookie", std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  return r;
+}
+
+ApiResult Auth::me(const ApiRequest& req, const Principal& who) {
+  json::object out{{"user", user_json(who)}, {"via", via_code(who.via)}};
+  // A console reloaded in the browser gets its CSRF token back here: the
+  // cookie is SameSite=Strict and CORS answers no credentialed reads, so
+  // only the console's own pages can see it.
+  if (who.via == Principal::Via::session) {
+    if (auto s = find_session(req)) out["csrf_token"] = s->csrf_token;
+  }
+  return {status::ok, std::move(out)};
+}
+
+ApiResult Auth::tokens(const ApiRequest& req, const Principal& who) {
+  const auto seg = path_segments(req.path.substr(std::string_view("/api/v1/tokens").size()));
+  auto token_json = [](const store::ApiToken& t) {
+    return json::object{{"id", t.id},
+                        {"name", t.name},
+                        {"role", store::role_code(t.role)},
+                        {"created_by", t.created_by},
+                        {"created_ms", t.created_ms},
+                        {"revoked", t.revoked}};
+  };
+  if (seg.empty() && req.method == verb::get) {
+    auto list = repo_.list_api_tokens();
+    if (!list) return store_error(list.error());
+    json::array out;
+    for (const auto& t : *list) out.push_back(token_json(t));
+    return {status::ok, json::object{{"tokens", std::move(out)}}};
+  }
+  if (seg.empty() && req.method == verb::post) {
+    auto body = parse_body(req.body);
+    if (!body) return body.error();
+    for (const auto& [k, v] : *body)
+      if (k != "name" && k != "role") return bad_field(k, "unknown field (allowed: name, role)");
+    const auto* name = body->if_contains("name");
+    const auto* role = body->if_contains("role");
+    if (!name || !name->is_string() || name->as_string().empty() || name->as_string().size() > 64)
+      return bad_field("name", "required, 1 to 64 characters");
+    std::optional<Role> r =
+        role && role->is_string() ? store::role_from_code(role->as_string()) : std::nullopt;
+    if (!r) return bad_field("role", "required: admin, director, officer, moderator or readonly");
+    const std::string token = "cct_" + random_hex(32);
+    store::ApiToken t{0, std::string(name->as_string()), *r, sha256_hex(token), "", 0, false};
+    auto created = repo_.create_api_token(std::move(t), store::Actor{who.name, now_ms()});
+    if (!created) return store_error(created.error());
+    // The one time the token is shown: only its hash is kept.
+    json::object out = token_json(*created);
+    out["token"] = token;
+    return {status::created, std::move(out)};
+  }
+  if (seg.size() == 1 && req.method == verb::delete_) {
+    const std::string id_text(seg[0]);
+    court::Id id = 0;
+    try {
+      id = std::stoll(id_text);
+    } catch (const std::exception&) {
+      return bad_field("id", "must be a token id");
+    }
+    auto revoked = repo_.revoke_api_token(id, store::Actor{who.name, now_ms()});
+    if (!revoked) return store_error(revoked.error());
+    std::lock_guard lock(mutex_);
+    tokens_.clear();
+    return {status::no_content, nullptr};
+  }
+  return api_error(status::method_not_allowed, "method_not_allowed",
+                   "use GET or POST /api/v1/tokens, DELETE /api/v1/tokens/ID");
+}
+
+}  // namespace courtcast::http

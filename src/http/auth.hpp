@@ -1,0 +1,168 @@
+#pragma once
+// Who calls the API, and whether they may: console logins with an HttpOnly
+// session cookie and a CSRF token, API tokens for scripts, the bootstrap
+// token (data_dir/keys/api-token, an admin), login throttling, and the one
+// table of which roles may call which endpoint.
+//
+// Sessions live in memory only, so a restart logs everyone out: cheaper than
+// a table written on every request, and a console simply logs in again.
+// Thread-safe: every HTTP worker calls the one Auth; its maps sit behind a
+// mutex, and the slow part of a login (argon2id) runs outside it.
+
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "court/expected.hpp"
+#include "court/id.hpp"
+#include "http/api.hpp"
+#include "store/repository.hpp"
+#include "store/user.hpp"
+
+namespace courtcast::http {
+
+class Access;
+
+// What authentication needs of a request, apart from Beast's types.
+struct ApiRequest {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string_view path;  // without the query
+  std::string_view query;
+  std::string_view body;
+  std::string authorization;    // the header, or "Bearer X" from ?token= (WebSocket)
+  std::string_view cookie;      // the Cookie header
+  std::string_view csrf_token;  // the X-CSRF-Token header
+  std::string client_address;
+};
+
+// The caller, as the audit log names them.
+struct Principal {
+  enum class Via { session, api_token, bootstrap };
+  std::string name;  // a username, "token:NAME", or "api-token" for the bootstrap token
+  store::Role role = store::Role::readonly;
+  Via via = Via::session;
+  court::Id user_id = 0;  // 0 unless logged in as a user
+};
+
+// Roles as bits, for the endpoint table.
+using RoleSet = unsigned;
+constexpr RoleSet role_bit(store::Role r) {
+  return 1u << static_cast<unsigned>(r);
+}
+inline constexpr RoleSet kPublic = 1u << 31;  // no credentials needed
+inline constexpr RoleSet kAnyRole = role_bit(store::Role::admin) | role_bit(store::Role::director) |
+                                    role_bit(store::Role::officer) |
+                                    role_bit(store::Role::moderator) |
+                                    role_bit(store::Role::readonly);
+
+// One row of the endpoint table. `method` is "GET", "POST", … or "*";
+// `pattern` is a path whose segments may be "{id}" (a positive integer),
+// "*" (any one segment) or, last, "**" (anything after, or nothing).
+struct EndpointRule {
+  std::string_view method;
+  std::string_view pattern;
+  RoleSet roles;
+};
+
+std::span<const EndpointRule> endpoint_table();
+// The first rule matching the request; null when none does.
+const EndpointRule* find_endpoint_rule(boost::beast::http::verb method, std::string_view path);
+
+struct AuthOptions {
+  std::int64_t session_idle_ms = 2 * 3600 * 1000;  // a console left alone this long logs out
+  std::int64_t session_max_ms = 12 * 3600 * 1000;  // a night-long broadcast fits
+  // Login throttling: after this many failures in a row, each further
+  // failure doubles the wait (1 s, 2 s, 4 s … up to max_lockout_ms).
+  int free_failures_per_username = 5;
+  int free_failures_per_address = 20;  // higher: a court's offices share one address
+  std::int64_t max_lockout_ms = 15 * 60 * 1000;
+  std::int64_t failures_forgotten_after_ms = 3600 * 1000;
+  bool secure_cookie = false;  // add Secure when served over HTTPS
+};
+
+class Auth {
+ public:
+  Auth(store::Repository& repo, Access& bootstrap, AuthOptions options = {});
+
+  // The caller of an /api/v1 request if the endpoint table lets them in;
+  // nullopt for a public endpoint called without credentials. Otherwise the
+  // answer: 401 without valid credentials, 403 for a missing or wrong CSRF
+  // token on a cookie-authenticated change, or for a role not allowed.
+  court::Expected<std::optional<Principal>, ApiResult> authorize(const ApiRequest& req);
+
+  // POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
+  // /api/v1/tokens; nullopt for any other path.
+  std::optional<ApiResult> handle(const ApiRequest& req, const std::optional<Principal>& who);
+
+  // Ends a user's sessions (disabled, role or password changed).
+  void end_sessions_of(court::Id user_id);
+
+  // An audit entry for an action the store does not log itself.
+  void audit(const Principal& who, std::string action, const boost::json::object& details);
+
+  store::Repository& repository() { return repo_; }
+
+ private:
+  struct SessionEntry {
+    Principal who;
+    std::string csrf_token;
+    std::int64_t created_ms = 0;
+    std::int64_t last_seen_ms = 0;
+  };
+  struct Failures {
+    int count = 0;
+    std::int64_t last_ms = 0;
+    std::int64_t locked_until_ms = 0;
+  };
+  struct CachedToken {
+    Principal who;
+    std::int64_t cached_ms = 0;
+  };
+
+  ApiResult login(const ApiRequest& req);
+  ApiResult logout(const ApiRequest& req, const Principal& who);
+  ApiResult me(const ApiRequest& req, const Principal& who);
+  ApiResult tokens(const ApiRequest& req, const Principal& who);
+
+  court::Expected<Principal, ApiResult> authenticate(const ApiRequest& req);
+  std::optional<Principal> from_api_token(std::string_view token);
+  // The session the request's cookie names, refreshed; null when none.
+  std::optional<SessionEntry> find_session(const ApiRequest& req);
+
+  // Milliseconds the caller must still wait, or 0.
+  std::int64_t lockout_ms(const std::string& username, const std::string& address);
+  void count_failure(const std::string& username, const std::string& address);
+  void count_failure(std::unordered_map<std::string, Failures>& map, const std::string& key,
+                     int free_failures, std::int64_t now_ms);
+
+  store::Repository& repo_;
+  Access& bootstrap_;
+  AuthOptions options_;
+  std::string dummy_hash_;  // verified against for unknown users, so timing tells nothing
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, SessionEntry> sessions_;  // by SHA-256 of the cookie
+  std::unordered_map<std::string, Failures> failures_by_username_;
+  std::unordered_map<std::string, Failures> failures_by_address_;
+  std::unordered_map<std::string, CachedToken> tokens_;  // by SHA-256 of the token
+};
+
+// Shared by the API handlers.
+std::int64_t now_ms();
+std::string sha256_hex(std::string_view data);
+std::string random_hex(std::size_t bytes);
+// A request body as a JSON object, or the 400 to answer with.
+court::Expected<boost::json::object, ApiResult> parse_body(std::string_view body);
+ApiResult bad_field(std::string_view field, std::string_view reason);
+// A store error with the status it maps to (404, 409, 422, 400, 500).
+ApiResult store_error(const store::Error& e);
+std::vector<std::string_view> path_segments(std::string_view path);
+
+}  // namespace courtcast::http

@@ -1,0 +1,164 @@
+"""Console login: the session cookie, logout, the first admin, throttling of
+failed logins, and secrets kept out of answers and logs."""
+
+import os
+import stat
+import time
+import unittest
+
+from court_api_support import PASSWORD, campaign_body, logged_in, make_users, username
+from harness import ApiClient, Server, initial_admin_password
+
+
+class Login(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().__enter__()
+        make_users(cls.server, ("director", "readonly", "officer"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_first_admin_password_is_kept_0600_when_stdout_is_not_a_terminal(self):
+        path = os.path.join(self.server.dir, "var", "keys", "admin-initial-password")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        password = initial_admin_password(self.server)
+        self.assertNotIn(password, self.server.log())
+        client = logged_in(self.server, "admin", password)
+        self.assertEqual(client.ok("GET", "/me")["user"]["role"], "admin")
+
+    def test_login_sets_an_httponly_strict_cookie_and_answers_a_csrf_token(self):
+        client = ApiClient(self.server)
+        status, body, headers = client.call("POST", "/login", {"username": username("director"),
+                                                               "password": PASSWORD})
+        self.assertEqual(status, 200, body)
+        cookie = headers["Set-Cookie"]
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
+        self.assertEqual(len(body["csrf_token"]), 64)
+        self.assertEqual(body["user"], {"id": body["user"]["id"], "name": username("director"),
+                                        "role": "director"})
+        self.assertNotIn(cookie.split(";")[0].split("=")[1], str(body))
+
+    def test_me_tells_who_is_calling_and_how(self):
+        client = logged_in(self.server, username("readonly"))
+        me = client.ok("GET", "/me")
+        self.assertEqual((me["user"]["name"], me["via"]), (username("readonly"), "session"))
+        self.assertEqual(me["csrf_token"], client.csrf)
+        token_me = ApiClient(self.server, self.server.token()).ok("GET", "/me")
+        self.assertEqual((token_me["user"]["role"], token_me["via"]), ("admin", "bootstrap_token"))
+
+    def test_logout_ends_the_session(self):
+        client = logged_in(self.server, username("officer"))
+        client.ok("POST", "/logout", expect=(204,))
+        status, out, _ = client.call("GET", "/me")
+        self.assertEqual(status, 401, out)
+        self.assertEqual(out["error"]["code"], "session_expired")
+
+    def test_bad_login_bodies_are_400_with_the_field(self):
+        client = ApiClient(self.server)
+        cases = [({"username": "x"}, "password"), ({"password": "x"}, "username"),
+                 ({"username": "x", "password": "y", "remember": True}, "remember"),
+                 ({"username": 5, "password": "y"}, "username")]
+        for body, field in cases:
+            with self.subTest(body=body):
+                status, out, _ = client.call("POST", "/login", body)
+                self.assertEqual(status, 400, out)
+                self.assertTrue(out["error"]["message"].startswith(field + ":"), out)
+        status, out, _ = client.call("POST", "/login", raw=b"{not json")
+        self.assertEqual((status, out["error"]["code"]), (400, "invalid_json"))
+
+    def test_disabling_a_user_ends_their_session_and_refuses_their_login(self):
+        ids = make_users(self.server, ("moderator",), suffix="-leaving")
+        client = logged_in(self.server, username("moderator", "-leaving"))
+        self.server.control("PATCH", f"/users/{ids['moderator']}", {"disabled": True})
+        self.assertEqual(client.call("GET", "/me")[0], 401)
+        status, out = ApiClient(self.server).login(username("moderator", "-leaving"), PASSWORD)
+        self.assertEqual(status, 401, out)
+
+    def test_passwords_are_never_answered_nor_logged(self):
+        status, out = self.server.control("POST", "/users", {
+            "username": "secretive", "role": "readonly", "password": "a-very-secret-pass"})
+        self.assertEqual(status, 201, out)
+        self.assertNotIn("password", str(out))
+        users = self.server.control("GET", "/users")[1]
+        self.assertNotIn("argon2", str(users))
+        client = logged_in(self.server, "secretive", "a-very-secret-pass")
+        log = self.server.log()
+        for secret in ("a-very-secret-pass", client.csrf, client.cookie.split("=")[1],
+                       self.server.token()):
+            self.assertNotIn(secret, log)
+
+    def test_weak_or_unknown_fields_in_a_new_user_are_refused(self):
+        for body, field in [({"username": "weak", "role": "readonly", "password": "short"},
+                             "password"),
+                            ({"username": "a b", "role": "readonly", "password": PASSWORD},
+                             "username"),
+                            ({"username": "r", "role": "root", "password": PASSWORD}, "role"),
+                            ({"username": "x", "role": "readonly", "password": PASSWORD,
+                              "email": "x@y"}, "email")]:
+            with self.subTest(field=field):
+                status, out = self.server.control("POST", "/users", body)
+                self.assertEqual(status, 400, out)
+                self.assertTrue(out["error"]["message"].startswith(field + ":"), out)
+
+
+class Throttling(unittest.TestCase):
+    def setUp(self):
+        self.server = Server().__enter__()
+        make_users(self.server, ("director",))
+
+    def tearDown(self):
+        self.server.stop()
+
+    def test_repeated_failures_lock_the_username_with_429_and_retry_after(self):
+        client = ApiClient(self.server)
+        for _ in range(5):
+            status, out = client.login(username("director"), "wrong-password")
+            self.assertEqual(status, 401, out)
+        status, out, headers = client.call("POST", "/login", {"username": username("director"),
+                                                              "password": PASSWORD})
+        self.assertEqual(status, 429, out)
+        self.assertEqual(out["error"]["code"], "too_many_login_attempts")
+        wait = int(headers["Retry-After"])
+        self.assertGreaterEqual(wait, 1)
+        # Waiting as told is the condition the answer names; then the right password works.
+        time.sleep(wait)
+        status, out = client.login(username("director"), PASSWORD)
+        self.assertEqual(status, 200, out)
+
+    def test_the_wait_doubles_with_each_further_failure(self):
+        client = ApiClient(self.server)
+        waits = []
+        for _ in range(3):
+            while True:
+                status, out, headers = client.call("POST", "/login", {
+                    "username": "nobody-here", "password": "guess"})
+                if status == 429:
+                    waits.append(int(headers["Retry-After"]))
+                    time.sleep(int(headers["Retry-After"]))
+                    break
+                self.assertEqual(status, 401, out)
+        self.assertEqual(waits, [1, 2, 4])
+
+    def test_many_names_from_one_address_lock_the_address(self):
+        client = ApiClient(self.server)
+        for i in range(20):
+            status, out = client.login(f"guess{i}", "guess")
+            self.assertEqual(status, 401, out)
+        status, out, headers = client.call("POST", "/login", {"username": username("director"),
+                                                              "password": PASSWORD})
+        self.assertEqual(status, 429, out)
+        self.assertIn("Retry-After", headers)
+
+    def test_a_locked_username_does_not_lock_another(self):
+        client = ApiClient(self.server)
+        for _ in range(5):
+            client.login("someone-else", "wrong")
+        status, out = client.login(username("director"), PASSWORD)
+        self.assertEqual(status, 200, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
