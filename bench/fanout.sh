@@ -180,13 +180,15 @@ run_point() {  # run_point CONFIG N REP
     echo "fanout.sh: $config N=$n produced no result; see $dir/bench.log" >&2
     return 0
   fi
-  python3 - "$json" "$server" "$setting" "$proto" "$n" "$rep" "$cpu_before" "$cpu_after" "$rss_idle" \
+  local load
+  load=$(cut -d' ' -f1 /proc/loadavg)  # how busy the (shared) machine was
+  python3 - "$json" "$server" "$setting" "$proto" "$n" "$rep" "$cpu_before" "$cpu_after" "$rss_idle" "$load" \
     >>"$RESULTS" <<'EOF'
 import json, sys
 r = json.loads(sys.argv[1])
 r.update(server=sys.argv[2], setting=sys.argv[3], proto=sys.argv[4], n=int(sys.argv[5]),
          rep=int(sys.argv[6]), server_cpu_ms_whole_run=float(sys.argv[8]) - float(sys.argv[7]),
-         server_rss_kib_idle=int(sys.argv[9]))
+         server_rss_kib_idle=int(sys.argv[9]), load_avg_1m=float(sys.argv[10]))
 print(json.dumps(r))
 EOF
   tail -n 1 "$RESULTS" >&2

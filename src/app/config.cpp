@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "relay/destination.hpp"
+
 #include <toml++/toml.h>
 #include <fstream>
 #include <set>
@@ -111,7 +113,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   Reader r(source);
   if (!r.check_keys(
           root, "the file",
-          {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "stream", "destination"}))
+          {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "relay", "standby", "program", "stream", "destination"}))
     return make_error(r.error);
   if (auto* t = section(r, root, "server");
       t && r.check_keys(*t, "[server]", {"data_dir", "workers"})) {
@@ -148,6 +150,10 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(*t, "min_free_bytes", c.record_min_free_bytes, 0, std::int64_t{1} << 50);
     r.get(*t, "retention_days", c.record_retention_days, 0, 36'500);
   }
+  if (auto* t = section(r, root, "standby"); t && r.check_keys(*t, "[standby]", {"card"}))
+    r.get(*t, "card", c.standby_card);
+  if (auto* t = section(r, root, "relay"); t && r.check_keys(*t, "[relay]", {"ca_file"}))
+    r.get(*t, "ca_file", c.relay_ca_file);
   auto each = [&](const char* name, auto&& fn) {
     const toml::node* n = root.get(name);
     if (!n) return;
@@ -177,17 +183,48 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     c.streams.push_back(std::move(s));
   });
   each("destination", [&](const toml::table& t) {
-    if (!r.check_keys(t, "[[destination]]", {"stream", "name", "url", "enabled"})) return;
+    if (!r.check_keys(t, "[[destination]]", {"stream", "name", "url", "preset", "enabled"})) return;
     DestinationConfig d;
     r.get(t, "stream", d.stream);
     r.get(t, "name", d.name);
     r.get(t, "url", d.url);
     r.get(t, "enabled", d.enabled);
+    r.get(t, "preset", d.preset);
+    relay::Preset preset;
+    if (!relay::parse_preset(d.preset, preset))
+      r.fail(t, "[[destination]] '" + d.name + "' has an unknown 'preset' (wechat_channels, weibo, toutiao, douyin, kuaishou, feitian_cloud, bilibili, custom)");
     if (d.name.empty() || d.stream.empty())
       r.fail(t, "[[destination]] needs 'name' and 'stream'");
     else if (d.url.rfind("rtmp://", 0) != 0 && d.url.rfind("rtmps://", 0) != 0)
       r.fail(t, "[[destination]] '" + d.name + "' needs a 'url' starting with rtmp:// or rtmps://");
     c.destinations.push_back(std::move(d));
+  });
+  each("program", [&](const toml::table& t) {
+    if (!r.check_keys(t, "[[program]]", {"name", "inputs", "delay_seconds", "auto_return", "input_timeout_ms"}))
+      return;
+    ProgramConfig pc;
+    r.get(t, "name", pc.name);
+    r.get(t, "auto_return", pc.auto_return);
+    r.get(t, "input_timeout_ms", pc.input_timeout_ms, 500, 60'000);
+    if (const toml::node* d = t.get("delay_seconds")) {
+      auto v = d->value<double>();
+      if (!v || *v < 0 || *v > 300) r.fail(*d, "'delay_seconds' must be a number from 0 to 300");
+      else pc.delay_seconds = *v;
+    }
+    if (const toml::node* n = t.get("inputs")) {
+      const toml::array* arr = n->as_array();
+      if (arr)
+        for (const auto& item : *arr)
+          if (auto v = item.value<std::string>()) pc.inputs.push_back(*v);
+      if (!arr || pc.inputs.size() != arr->size() || pc.inputs.empty())
+        r.fail(*n, "'inputs' must be a list of [[stream]] names");
+    }
+    if (pc.name.empty() || pc.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos)
+      r.fail(t, "[[program]] needs a 'name' of letters, digits, '-' or '_'");
+    for (const auto& input : pc.inputs)
+      if (!names.count(input)) r.fail(t, "[[program]] '" + pc.name + "' input '" + input + "' is not a [[stream]]");
+    if (names.count(pc.name)) r.fail(t, "[[program]] '" + pc.name + "' has the name of a [[stream]]");
+    c.programs.push_back(std::move(pc));
   });
   for (const auto* listen : {&c.rtmp_listen, &c.http_listen, &c.srt_listen})
     if (auto hp = parse_listen(*listen); !hp && r.error.empty())

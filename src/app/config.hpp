@@ -20,7 +20,18 @@ struct DestinationConfig {
   std::string stream;
   std::string name;
   std::string url;  // may embed the platform's stream key: a secret
+  std::string preset = "custom";
   bool enabled = true;
+};
+
+// A broadcast's program: its cameras, delay and standby behaviour. Air is
+// played as NAME (public), program as NAME.program (control only).
+struct ProgramConfig {
+  std::string name;
+  std::vector<std::string> inputs;
+  double delay_seconds = 10;
+  bool auto_return = false;
+  std::int64_t input_timeout_ms = 2000;
 };
 
 struct Config {
@@ -39,8 +50,11 @@ struct Config {
   std::int64_t record_segment_seconds = 60;
   std::int64_t record_min_free_bytes = std::int64_t{1} << 30;  // below: new segments refused
   std::int64_t record_retention_days = 0;                      // 0 deletes nothing
+  std::string relay_ca_file;  // extra CA trusted for rtmps:// destinations
   std::vector<StreamConfig> streams;
   std::vector<DestinationConfig> destinations;
+  std::vector<ProgramConfig> programs;
+  std::string standby_card;  // FLV clip; empty: the card generated at build
 };
 
 // Parses TOML text; `source` names the file in error messages.

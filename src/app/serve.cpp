@@ -8,15 +8,22 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "app/court_store.hpp"
 #include "app/stream_access.hpp"
+#include "http/destination_api.hpp"
+#include "http/auth.hpp"
+#include "http/court_api.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
+#include "program/program.hpp"
 #include "record/service.hpp"
+#include "relay/relay.hpp"
 #include "rtmp/server.hpp"
 
 namespace courtcast::app {
@@ -35,10 +42,11 @@ void setup_logging(const std::string& level) {
 
 namespace {
 
-// The publish key of the default stream, made once and kept under data_dir.
-std::string default_stream_key(const fs::path& data_dir) {
+// A secret made once and kept in data_dir/keys/NAME (0600): the default
+// stream's publish key, the API token.
+std::string kept_secret(const fs::path& data_dir, const std::string& name) {
   const fs::path dir = data_dir / "keys";
-  const fs::path file = dir / "cam-a.publish-key";
+  const fs::path file = dir / name;
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
   if (std::ifstream in(file); in) {
@@ -46,7 +54,7 @@ std::string default_stream_key(const fs::path& data_dir) {
     std::getline(in, key);
     if (key.size() >= 8) return key;
   }
-  unsigned char raw[12];
+  unsigned char raw[16];
   RAND_bytes(raw, sizeof raw);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string key;
@@ -76,7 +84,7 @@ std::string shown_host(const tcp::endpoint& ep) {
 int serve(Config config) {
   fs::create_directories(config.data_dir);
   if (config.streams.empty()) {
-    config.streams.push_back(StreamConfig{"cam-a", default_stream_key(config.data_dir), false});
+    config.streams.push_back(StreamConfig{"cam-a", kept_secret(config.data_dir, "cam-a.publish-key"), false});
     spdlog::info(
         "event=default_stream stream=cam-a note=\"no [[stream]] configured; key kept in {}/keys\"",
         config.data_dir);
@@ -113,12 +121,72 @@ int serve(Config config) {
   }
   live::Hub hub(executors, limits);
   hub.set_tap_factory([&recording](const std::string& name) { return recording->taps_for(name); });
-  StreamAccess access(hub, config.streams);
+  const std::string api_token = kept_secret(config.data_dir, "api-token");
+  StreamAccess access(hub, config.streams, config.programs, api_token);
+  // Users, roles and the court's data; the bootstrap token stays an admin.
+  auto court_store = open_court_store(config);
+  if (!court_store) return 1;
+  http::Auth auth(*court_store->repository, access);
+  http::CourtApi court_api(auth, court::Settings{});
+
+  http::EventHub events;
+  relay::RelayOptions relay_options;
+  relay_options.ca_file = config.relay_ca_file;
+  relay::Relay relay(hub, executors, relay_options);
+  relay.set_on_change([&events](const relay::Destination& d) {
+    events.publish(boost::json::serialize(boost::json::object{
+        {"type", "destination"}, {"destination", http::destination_json(d)}}));
+  });
+  for (const auto& d : config.destinations) {
+    auto spec = relay::split_platform_url(d.url);
+    if (spec) {
+      spec->name = d.name;
+      spec->stream = d.stream;
+      spec->enabled = d.enabled;
+      relay::parse_preset(d.preset, spec->preset);
+    }
+    auto added = spec ? relay.add(std::move(*spec)) : media::Result<std::string>(spec.error());
+    if (!added) {
+      spdlog::error("event=destination_invalid destination={} error=\"{}\"", d.name,
+                    added.error().message);
+      return 2;
+    }
+  }
 
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
   rtmp::Server rtmp_server(loops, access, rtmp_options);
-  http::Server http_server(loops, hub, access, rtmp_options.player_send_buffer_bytes);
+  // Programs: the director's switcher, standby card, delay and cut per broadcast.
+  std::vector<std::shared_ptr<program::Program>> programs;
+  if (!config.programs.empty()) {
+    const std::string card_path = config.standby_card.empty() ? COURTCAST_DEFAULT_CARD : config.standby_card;
+    auto card = program::load_card(card_path);
+    if (!card) {
+      spdlog::error("event=standby_card_invalid path={} error=\"{}\"", card_path, card.error().message);
+      return 2;
+    }
+    auto shared_card = std::make_shared<const program::StandbyCard>(std::move(*card));
+    for (std::size_t i = 0; i < config.programs.size(); ++i) {
+      const auto& pc = config.programs[i];
+      program::ProgramConfig settings{pc.name, pc.inputs,
+                                      static_cast<std::int64_t>(pc.delay_seconds * 1000),
+                                      pc.auto_return, pc.input_timeout_ms};
+      const std::size_t worker = i % executors.size();
+      auto p = std::make_shared<program::Program>(
+          settings, hub, worker, executors[worker], shared_card,
+          [&events, name = pc.name](const std::string& type, const std::string& details) {
+            events.publish("{\"type\":\"program." + type + "\",\"program\":\"" + name +
+                           "\",\"details\":" + details + "}");
+          });
+      p->start();
+      programs.push_back(std::move(p));
+    }
+  }
+  http::Services services{hub, access, &relay, &events, &programs,
+                          rtmp_options.player_send_buffer_bytes};
+  services.auth = &auth;
+  services.court = &court_api;
+  http::Server http_server(loops, services);
 
   tcp::endpoint rtmp_ep, http_ep;
   try {
@@ -140,7 +208,9 @@ int serve(Config config) {
   const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
   // Keys are shown only to a person at a terminal, never into a log file.
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-  std::cout << "\ncourtcast is running.\n  API:     http://" << http_host << "/api/v1/streams\n";
+  std::cout << "\ncourtcast is running.\n  API:     http://" << http_host << "/api/v1/streams\n"
+            << "  token:   " << (terminal ? api_token : std::string("<in ") + config.data_dir + "/keys/api-token>")
+            << "   (Authorization: Bearer TOKEN for the control API)\n";
   for (const auto& s : config.streams) {
     const std::string key = "?key=" + (terminal ? s.key : std::string("<publish key>"));
     const std::string play_key = s.is_public ? "" : key;
@@ -149,6 +219,7 @@ int serve(Config config) {
               << "           http://" << http_host << "/live/" << s.name << ".flv" << play_key
               << "\n";
   }
+  announce_initial_admin(config, court_store->initial_admin_password, terminal);
   std::cout << std::endl;
 
   std::vector<std::thread> threads;
@@ -162,6 +233,8 @@ int serve(Config config) {
     spdlog::info("event=stopping signal={}", signo);
     asio::post(*loops[0], [&] {
       rtmp_server.stop();
+      relay.stop_all();
+      for (auto& p : programs) p->stop();
       http_server.stop();
     });
     for (auto& c : contexts) c->stop();

@@ -76,9 +76,10 @@ std::string query_value(const std::string& query, const std::string& name) {
 }
 
 StreamAccess::StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
-                           std::string api_token)
+                           const std::vector<ProgramConfig>& programs, std::string api_token)
     : hub_(hub), api_token_(std::move(api_token)) {
   for (const auto& s : streams) streams_[s.name] = s;
+  for (const auto& p : programs) air_streams_.insert(p.name);
 }
 
 std::optional<std::string> StreamAccess::check_key(const std::string& stream,
@@ -118,9 +119,16 @@ rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest&
 
 std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
                                                      const std::string& query) {
+  if (air_streams_.count(stream)) return std::nullopt;  // air is the public face
+  const std::string token = query_value(query, "token");
+  const bool controller = !token.empty() && allow_control("Bearer " + token);
+  if (stream.ends_with(".program") && air_streams_.count(stream.substr(0, stream.size() - 8))) {
+    if (controller) return std::nullopt;
+    return "program '" + stream + "' is the director's preview: add ?token=API_TOKEN";
+  }
   auto it = streams_.find(stream);
   if (it == streams_.end()) return "no stream named '" + stream + "' is configured";
-  if (it->second.is_public) return std::nullopt;
+  if (it->second.is_public || controller) return std::nullopt;
   return check_key(stream, query, {});
 }
 

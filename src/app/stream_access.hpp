@@ -4,6 +4,7 @@
 // stream that is not public needs it too.
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "app/config.hpp"
@@ -16,7 +17,10 @@ namespace courtcast::app {
 class StreamAccess : public rtmp::ServerHooks, public http::Access {
  public:
   // `api_token` opens the control API until users and roles exist.
-  StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams, std::string api_token);
+  // Air streams of `programs` play publicly; their NAME.program and the
+  // inputs only with the API token (or an input's key).
+  StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
+               const std::vector<ProgramConfig>& programs, std::string api_token);
 
   rtmp::Admission<rtmp::MediaSink> publish(const rtmp::StreamRequest& request) override;
   rtmp::Admission<rtmp::MediaSource> play(const rtmp::StreamRequest& request) override;
@@ -31,6 +35,7 @@ class StreamAccess : public rtmp::ServerHooks, public http::Access {
 
   live::Hub& hub_;
   std::map<std::string, StreamConfig> streams_;
+  std::set<std::string> air_streams_;
   std::string api_token_;
 };
 

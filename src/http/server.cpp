@@ -17,6 +17,7 @@
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
+#include "http/program_api.hpp"
 #include "http/stream_api.hpp"
 #include "media/flv.hpp"
 
@@ -203,6 +204,14 @@ class Session : public std::enable_shared_from_this<Session> {
                                    split_path(std::string_view(path).substr(20)), req.body());
       audit_change(who, "destination.change", req, path, r);
       return r;
+    }
+    if (path == "/api/v1/programs" || path.starts_with("/api/v1/programs/")) {
+      if (!services_.access.allow_control(authorization(req, query)))
+        return api_error(status::unauthorized, "unauthorized",
+                         "the control API needs the API token (Authorization: Bearer TOKEN)");
+      static const Programs kNone;
+      return handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
+                             split_path(std::string_view(path).substr(16)), req.body(), "api-token");
     }
     if (path.starts_with("/api/"))
       return api_error(status::not_found, "not_found", "no API endpoint at " + path);

@@ -12,6 +12,7 @@
 
 #include "http/events.hpp"
 #include "live/hub.hpp"
+#include "program/program.hpp"
 #include "relay/relay.hpp"
 
 namespace courtcast::http {
@@ -38,6 +39,7 @@ struct Services {
   Access& access;
   relay::Relay* relay = nullptr;
   EventHub* events = nullptr;
+  const std::vector<std::shared_ptr<program::Program>>* programs = nullptr;
   // See rtmp::ServerOptions::player_send_buffer_bytes: same purpose.
   int player_send_buffer_bytes = 256 * 1024;
   // Users, roles and the court endpoints (auth.hpp, court_api.hpp). Without

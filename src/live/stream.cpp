@@ -281,6 +281,19 @@ bool Stream::push(PacketKind kind, std::int64_t source_dts_ms, std::span<const s
   return true;
 }
 
+void Stream::push_ready(PacketPtr packet) {
+  const auto body = packet->body();
+  if (packet->sequence_header && packet->is_video()) {
+    if (auto v = media::parse_video_tag(body)) note_codec(packet->kind, &*v, nullptr, body);
+  } else if (packet->sequence_header && packet->is_audio()) {
+    if (auto a = media::parse_audio_tag(body)) note_codec(packet->kind, nullptr, &*a, body);
+  }
+  last_packet_at_ = steady_clock::now();
+  bytes_in_.fetch_add(body.size(), std::memory_order_relaxed);
+  note_rate(*packet);
+  pending_.push_back(std::move(packet));
+}
+
 void Stream::flush() {
   if (pending_.empty()) return;
   PacketBatch batch = std::make_shared<const std::vector<PacketPtr>>(std::move(pending_));

@@ -167,6 +167,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // queues the packet; `flush` hands everything queued to the shards.
   // A body the parser rejects is dropped and counted, never forwarded.
   bool push(media::PacketKind kind, std::int64_t source_dts_ms, std::span<const std::uint8_t> body);
+  // For producers that keep a timeline of their own (the program and air
+  // writers): the packet goes out as it is, its timestamps untouched.
+  void push_ready(PacketPtr packet);
   void flush();
 
   bool live() const { return live_.load(std::memory_order_acquire); }

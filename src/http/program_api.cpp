@@ -1,0 +1,115 @@
+#include "http/program_api.hpp"
+
+#include <boost/json.hpp>
+
+namespace courtcast::http {
+
+namespace json = boost::json;
+using boost::beast::http::status;
+using boost::beast::http::verb;
+
+json::value program_json(const program::ProgramView& v) {
+  json::array inputs;
+  for (const auto& in : v.inputs)
+    inputs.push_back(json::object{{"name", in.name},
+                                  {"state", in.live ? "live" : "lost"},
+                                  {"bitrate_bps", in.bitrate_bps},
+                                  {"width", in.width},
+                                  {"height", in.height}});
+  return json::object{
+      {"name", v.name},
+      {"on_program", v.on_program},
+      {"pending", v.pending.empty() ? json::value(nullptr) : json::value(v.pending)},
+      {"on_air", v.on_air},
+      {"cut", v.cut},
+      {"delay_seconds", static_cast<double>(v.delay_ms) / 1000.0},
+      {"auto_return", v.auto_return},
+      {"last_take_to_frame_ms",
+       v.last_take_to_frame_ms < 0 ? json::value(nullptr) : json::value(v.last_take_to_frame_ms)},
+      {"inputs", std::move(inputs)}};
+}
+
+namespace {
+
+// The body as an object holding only `allowed` keys; an error result otherwise.
+std::optional<ApiResult> parse_body(const std::string& body,
+                                    std::initializer_list<std::string_view> allowed,
+                                    json::object& out) {
+  if (body.empty() && allowed.size() == 0) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(body.empty() ? std::string("{}") : body, ec);
+  if (ec || !v.is_object())
+    return api_error(status::bad_request, "invalid_json", "the body must be a JSON object");
+  out = v.as_object();
+  for (const auto& [k, val] : out)
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end())
+      return api_error(status::bad_request, "invalid_field", std::string(k) + ": unknown field");
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResult handle_programs(const Programs& programs, verb method,
+                          const std::vector<std::string_view>& seg, const std::string& body,
+                          const std::string& who) {
+  if (seg.empty()) {
+    if (method != verb::get)
+      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
+    json::array list;
+    for (const auto& p : programs) list.push_back(program_json(p->view()));
+    return {status::ok, json::object{{"programs", std::move(list)}}};
+  }
+  std::shared_ptr<program::Program> p;
+  for (const auto& candidate : programs)
+    if (candidate->name() == seg[0]) p = candidate;
+  if (!p)
+    return api_error(status::not_found, "program_not_found",
+                     "no program '" + std::string(seg[0]) + "'");
+  if (seg.size() == 1) {
+    if (method != verb::get)
+      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
+    return {status::ok, program_json(p->view())};
+  }
+  if (seg.size() != 2 || method != verb::post)
+    return api_error(status::not_found, "not_found",
+                     "actions are POST take, card, delay, cut, resume, auto_return");
+  const std::string_view action = seg[1];
+  json::object o;
+  if (action == "take") {
+    if (auto e = parse_body(body, {"input"}, o)) return *e;
+    const auto* input = o.if_contains("input");
+    if (!input || !input->is_string())
+      return api_error(status::bad_request, "invalid_field", "input: required, a string");
+    if (auto r = p->take(std::string(input->as_string()), who); !r)
+      return api_error(status::bad_request, "invalid_field", r.error().message);
+  } else if (action == "card" || action == "cut" || action == "resume") {
+    if (auto e = parse_body(body, {}, o)) return *e;
+    if (action == "card") p->take_card(who);
+    if (action == "cut") p->cut(who);
+    if (action == "resume") p->resume(who);
+  } else if (action == "delay") {
+    if (auto e = parse_body(body, {"delay_seconds"}, o)) return *e;
+    const auto* d = o.if_contains("delay_seconds");
+    if (!d || !d->is_number())
+      return api_error(status::bad_request, "invalid_field",
+                       "delay_seconds: required, a number from 0 to 300");
+    const double seconds = d->to_number<double>();
+    if (!(seconds >= 0 && seconds <= 300))
+      return api_error(status::bad_request, "invalid_field",
+                       "delay_seconds: must be from 0 to 300");
+    if (auto r = p->set_delay(static_cast<std::int64_t>(seconds * 1000), who); !r)
+      return api_error(status::bad_request, "invalid_field", r.error().message);
+  } else if (action == "auto_return") {
+    if (auto e = parse_body(body, {"on"}, o)) return *e;
+    const auto* on = o.if_contains("on");
+    if (!on || !on->is_bool())
+      return api_error(status::bad_request, "invalid_field", "on: required, true or false");
+    p->set_auto_return(on->as_bool());
+  } else {
+    return api_error(status::not_found, "not_found",
+                     "actions are take, card, delay, cut, resume, auto_return");
+  }
+  return {status::accepted, json::object{{"accepted", std::string(action)}}};
+}
+
+}  // namespace courtcast::http

@@ -1,0 +1,94 @@
+#include "program/card.hpp"
+
+#include <fstream>
+#include <iterator>
+
+#include "media/flv.hpp"
+
+namespace courtcast::program {
+
+using media::make_error;
+using media::Packet;
+using media::PacketKind;
+
+media::Result<StandbyCard> load_card(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("standby card: cannot read '" + path + "'");
+  const media::Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  media::FlvReader reader;
+  std::span<const std::uint8_t> rest(data);
+  StandbyCard card;
+  std::int64_t first_dts = -1;
+  for (;;) {
+    std::size_t used = 0;
+    auto tag = reader.next(rest, used);
+    if (!tag) return make_error("standby card: " + tag.error().message);
+    if (!*tag) break;
+    const auto& t = **tag;
+    rest = rest.subspan(used);
+    if (t.type == 9) {
+      auto v = media::parse_video_tag(t.body);
+      if (!v || v->codec != media::VideoCodec::H264)
+        return make_error("standby card: video must be H.264");
+      if (v->sequence_header) {
+        card.video_header = Packet::make(PacketKind::Video, 0, 0, false, true, t.body);
+        continue;
+      }
+      if (first_dts < 0) {
+        if (!v->keyframe) return make_error("standby card: the clip must start with a keyframe");
+        first_dts = t.dts_ms;
+      }
+      card.packets.push_back(Packet::make(PacketKind::Video, t.dts_ms - first_dts, v->cts_ms,
+                                          v->keyframe, false, t.body));
+    } else if (t.type == 8) {
+      auto a = media::parse_audio_tag(t.body);
+      if (!a || a->codec != media::AudioCodec::AAC)
+        return make_error("standby card: audio must be AAC");
+      if (a->sequence_header) {
+        card.audio_header = Packet::make(PacketKind::Audio, 0, 0, false, true, t.body);
+        continue;
+      }
+      if (first_dts < 0) continue;  // audio before the first keyframe: not needed
+      card.packets.push_back(Packet::make(PacketKind::Audio,
+                                          std::max<std::int64_t>(0, t.dts_ms - first_dts), 0, false,
+                                          false, t.body));
+    }
+  }
+  if (!card.video_header || !card.audio_header)
+    return make_error("standby card: needs H.264 video and AAC audio with their headers");
+  if (card.packets.empty()) return make_error("standby card: no frames");
+  const std::int64_t last = card.packets.back()->dts_ms;
+  if (last < 1000) return make_error("standby card: shorter than one second");
+  // One frame interval past the last frame, so the loop keeps the frame rate.
+  std::int64_t frame_ms = 40;
+  for (std::size_t i = card.packets.size(); i-- > 1;) {
+    if (card.packets[i]->is_video()) {
+      for (std::size_t j = i; j-- > 0;)
+        if (card.packets[j]->is_video()) {
+          frame_ms = std::max<std::int64_t>(1, card.packets[i]->dts_ms - card.packets[j]->dts_ms);
+          break;
+        }
+      break;
+    }
+  }
+  card.duration_ms = last + frame_ms;
+  return card;
+}
+
+void CardPlayout::due(std::int64_t elapsed_ms, std::vector<media::PacketPtr>& out) {
+  for (;;) {
+    if (index_ >= card_.packets.size()) {
+      index_ = 0;
+      loop_offset_ms_ += card_.duration_ms;
+    }
+    const auto& p = card_.packets[index_];
+    const std::int64_t dts = p->dts_ms + loop_offset_ms_;
+    if (dts > elapsed_ms) return;
+    out.push_back(loop_offset_ms_ == 0
+                      ? p
+                      : Packet::make(p->kind, dts, p->cts_ms, p->keyframe, false, p->body()));
+    ++index_;
+  }
+}
+
+}  // namespace courtcast::program

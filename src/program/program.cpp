@@ -1,0 +1,353 @@
+#include "program/program.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+namespace courtcast::program {
+
+using namespace std::chrono;
+using media::PacketPtr;
+using Clock = steady_clock;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kTick = milliseconds(20);
+// Air with nothing to send for this long shows the card, so that platforms
+// (Kuaishou closes a room after a minute or two of silence) stay fed.
+constexpr auto kAirGap = milliseconds(1000);
+
+namespace {
+
+std::string json_text(boost::json::object o) {
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
+                 asio::any_io_executor executor, std::shared_ptr<const StandbyCard> card,
+                 OnEvent on_event)
+    : config_(std::move(config)),
+      hub_(hub),
+      worker_(worker),
+      executor_(executor),
+      card_(std::move(card)),
+      on_event_(std::move(on_event)),
+      auto_return_(config_.auto_return),
+      delay_ms_(config_.delay_ms),
+      program_card_(*card_),
+      air_card_(*card_),
+      ticker_(executor) {
+  inputs_.resize(config_.inputs.size());  // fixed from here on: Input* stay valid
+  for (std::size_t i = 0; i < inputs_.size(); ++i) inputs_[i].name = config_.inputs[i];
+  view_.name = config_.name;
+}
+
+bool Program::has_input(const std::string& input) const {
+  return std::find(config_.inputs.begin(), config_.inputs.end(), input) != config_.inputs.end();
+}
+
+void Program::start() {
+  asio::post(executor_, [self = shared_from_this()] {
+    if (self->running_) return;
+    self->running_ = true;
+    self->program_writer_ = std::make_unique<TimelineWriter>(
+        self->hub_.acquire(program_stream(self->config_.name)), "program:" + self->config_.name);
+    self->air_writer_ = std::make_unique<TimelineWriter>(self->hub_.acquire(self->config_.name),
+                                                         "air:" + self->config_.name);
+    if (!self->program_writer_->publishing() || !self->air_writer_->publishing())
+      spdlog::error("event=program_streams_taken program={}", self->config_.name);
+    self->to_card("no camera taken yet");
+    for (std::size_t i = 0; i < self->inputs_.size(); ++i)
+      asio::co_spawn(self->executor_, self->read_input(i), asio::detached);
+    asio::co_spawn(self->executor_, self->tick_loop(), asio::detached);
+    spdlog::info("event=program_start program={} inputs={} delay_ms={}", self->config_.name,
+                 self->inputs_.size(), self->delay_ms_);
+  });
+}
+
+void Program::stop() {
+  asio::post(executor_, [self = shared_from_this()] {
+    self->running_ = false;
+    self->ticker_.cancel();
+    self->program_writer_.reset();
+    self->air_writer_.reset();
+  });
+}
+
+media::Result<void> Program::take(const std::string& input, const std::string& who) {
+  if (!has_input(input))
+    return media::make_error("input: '" + input + "' is not an input of program '" + config_.name +
+                             "'");
+  asio::post(executor_, [self = shared_from_this(), input, who] {
+    for (auto& in : self->inputs_)
+      if (in.name == input) {
+        if (self->on_program_ == &in) return;
+        self->pending_ = &in;  // goes on program at its next keyframe
+        self->lost_ = nullptr;
+        self->take_at_ = Clock::now();
+      }
+    spdlog::info("event=program_take program={} input={} by={}", self->config_.name, input, who);
+    self->emit("take", json_text({{"input", input}, {"by", who}}));
+    self->publish_view();
+  });
+  return {};
+}
+
+void Program::take_card(const std::string& who) {
+  asio::post(executor_, [self = shared_from_this(), who] {
+    self->pending_ = nullptr;
+    self->lost_ = nullptr;
+    if (self->on_program_) self->to_card("taken by " + who);
+    self->emit("card", json_text({{"by", who}}));
+  });
+}
+
+media::Result<void> Program::set_delay(std::int64_t delay_ms, const std::string& who) {
+  if (delay_ms < 0 || delay_ms > kMaxDelayMs)
+    return media::make_error("delay_seconds: must be from 0 to 300");
+  asio::post(executor_, [self = shared_from_this(), delay_ms, who] {
+    const std::int64_t before = self->delay_ms_;
+    self->delay_ms_ = delay_ms;
+    if (delay_ms < before) {
+      // Shorter: what is now overdue is skipped, and air goes on from the
+      // newest keyframe that is due, so it lands on a keyframe.
+      const auto now = Clock::now();
+      std::size_t keep_from = 0;
+      bool found = false;
+      for (std::size_t i = 0; i < self->delay_line_.size(); ++i) {
+        const auto& q = self->delay_line_[i];
+        if (q.arrived + milliseconds(delay_ms) > now) break;
+        if (q.packet->is_video() && q.packet->keyframe) {
+          keep_from = i;
+          found = true;
+        }
+      }
+      for (std::size_t i = 0; found && i < keep_from; ++i) {
+        const auto& p = self->delay_line_.front().packet;
+        if (p->sequence_header)
+          (p->is_video() ? self->air_video_header_ : self->air_audio_header_) = p;
+        self->delay_line_.pop_front();
+      }
+      if (found && !self->air_on_card_) {
+        self->air_writer_->begin_segment();
+        for (const auto& h : {self->air_video_header_, self->air_audio_header_})
+          if (h) self->air_writer_->write(h);
+      }
+    }
+    spdlog::info("event=program_delay program={} delay_ms={} before_ms={} by={}",
+                 self->config_.name, delay_ms, before, who);
+    self->emit("delay", json_text({{"delay_ms", delay_ms}, {"by", who}}));
+    self->publish_view();
+  });
+  return {};
+}
+
+void Program::cut(const std::string& who) {
+  asio::post(executor_, [self = shared_from_this(), who] {
+    // Nothing that reached program before the cut may reach air: drop the
+    // delay line and hold the card until the director resumes.
+    const std::size_t dropped = self->delay_line_.size();
+    self->delay_line_.clear();
+    self->cut_ = true;
+    self->air_to_card(Clock::now());
+    spdlog::warn("event=program_cut program={} by={} dropped_packets={}", self->config_.name, who,
+                 dropped);
+    self->emit("cut", json_text({{"by", who}, {"dropped_packets", dropped}}));
+    self->publish_view();
+  });
+}
+
+void Program::resume(const std::string& who) {
+  asio::post(executor_, [self = shared_from_this(), who] {
+    if (!self->cut_) return;
+    self->cut_ = false;  // air returns when program from now on is due
+    spdlog::info("event=program_resume program={} by={}", self->config_.name, who);
+    self->emit("resume", json_text({{"by", who}}));
+    self->publish_view();
+  });
+}
+
+void Program::set_auto_return(bool on) {
+  asio::post(executor_, [self = shared_from_this(), on] {
+    self->auto_return_ = on;
+    self->publish_view();
+  });
+}
+
+ProgramView Program::view() const {
+  ProgramView v;
+  {
+    std::lock_guard lock(view_mutex_);
+    v = view_;
+  }
+  for (const auto& name : config_.inputs) {
+    InputView in{name};
+    if (auto s = hub_.find(name)) {
+      const auto info = s->info();
+      in.live = info.live;
+      in.bitrate_bps = info.bitrate_bps;
+      in.width = info.width;
+      in.height = info.height;
+    }
+    v.inputs.push_back(in);
+  }
+  return v;
+}
+
+void Program::publish_view() {
+  std::lock_guard lock(view_mutex_);
+  view_.on_program = on_program_ ? on_program_->name : kCardSource;
+  view_.pending = pending_ ? pending_->name : "";
+  view_.on_air = air_on_card_ ? "card" : "program";
+  view_.cut = cut_;
+  view_.delay_ms = delay_ms_;
+  view_.auto_return = auto_return_;
+  view_.last_take_to_frame_ms = take_to_frame_ms_;
+}
+
+void Program::emit(const std::string& type, const std::string& details) {
+  if (on_event_) on_event_(type, details);
+}
+
+asio::awaitable<void> Program::read_input(std::size_t index) {
+  auto self = shared_from_this();
+  auto handle = hub_.acquire(inputs_[index].name);
+  live::Player player(handle.shared(), worker_);
+  std::vector<PacketPtr> batch;
+  while (running_) {
+    if (!co_await player.next(batch)) break;
+    for (const auto& p : batch) on_input(inputs_[index], p);
+    if (program_writer_) program_writer_->flush();
+    if (air_writer_) air_writer_->flush();
+  }
+}
+
+void Program::on_input(Input& in, const PacketPtr& p) {
+  if (!running_) return;
+  in.last_seen = Clock::now();
+  in.seen = true;
+  if (p->sequence_header) {
+    (p->is_video() ? in.video_header : in.audio_header) = p;
+    if (on_program_ == &in) to_program(p);  // a returning camera's new configuration
+    return;
+  }
+  if (p->kind == media::PacketKind::Data) return;
+  if (!on_program_ && lost_ == &in && auto_return_ && !pending_) pending_ = &in;
+  if (pending_ == &in && p->is_video() && p->keyframe) {
+    switch_to(in, p);
+    return;
+  }
+  if (on_program_ == &in) to_program(p);
+}
+
+void Program::switch_to(Input& in, const PacketPtr& keyframe) {
+  on_program_ = &in;
+  pending_ = nullptr;
+  lost_ = nullptr;
+  if (take_at_ != Clock::time_point{})
+    take_to_frame_ms_ = duration_cast<milliseconds>(Clock::now() - take_at_).count();
+  take_at_ = {};
+  program_writer_->begin_segment();
+  for (const auto& h : {in.video_header, in.audio_header})
+    if (h) to_program(h);
+  to_program(keyframe);
+  spdlog::info("event=program_on input={} program={} take_to_frame_ms={}", in.name, config_.name,
+               take_to_frame_ms_);
+  emit("program", json_text({{"on_program", in.name}, {"take_to_frame_ms", take_to_frame_ms_}}));
+  publish_view();
+}
+
+void Program::to_card(const std::string& why) {
+  on_program_ = nullptr;
+  program_writer_->begin_segment();
+  to_program(card_->video_header);
+  to_program(card_->audio_header);
+  program_card_.restart();
+  program_card_started_ = Clock::now();
+  spdlog::info("event=program_card program={} reason=\"{}\"", config_.name, why);
+  emit("program", json_text({{"on_program", kCardSource}, {"reason", why}}));
+  publish_view();
+}
+
+void Program::to_program(const PacketPtr& p) {
+  auto out = program_writer_->write(p);
+  if (!out || cut_) return;
+  delay_line_.push_back(Queued{Clock::now(), std::move(out)});
+  if (delay_ms_ == 0) air_tick(Clock::now());
+}
+
+asio::awaitable<void> Program::tick_loop() {
+  auto self = shared_from_this();
+  while (running_) {
+    ticker_.expires_after(kTick);
+    co_await ticker_.async_wait(use_nothrow);
+    if (!running_) break;
+    const auto now = Clock::now();
+    if (on_program_ && now - on_program_->last_seen > milliseconds(config_.input_timeout_ms)) {
+      lost_ = on_program_;
+      spdlog::warn("event=program_input_lost program={} input={}", config_.name, lost_->name);
+      to_card("input " + lost_->name + " sent nothing for " +
+              std::to_string(config_.input_timeout_ms) + " ms");
+    }
+    if (!on_program_) play_card(program_card_, program_card_started_, *program_writer_, now, true);
+    air_tick(now);
+    program_writer_->flush();
+    air_writer_->flush();
+  }
+}
+
+void Program::play_card(CardPlayout& playout, Clock::time_point started, TimelineWriter& writer,
+                        Clock::time_point now, bool to_delay) {
+  std::vector<PacketPtr> due;
+  playout.due(duration_cast<milliseconds>(now - started).count(), due);
+  for (const auto& p : due) {
+    if (to_delay) {
+      to_program(p);
+    } else {
+      writer.write(p);
+    }
+  }
+}
+
+void Program::air_to_card(Clock::time_point now) {
+  if (air_on_card_) return;
+  air_on_card_ = true;
+  air_writer_->begin_segment();
+  air_writer_->write(card_->video_header);
+  air_writer_->write(card_->audio_header);
+  air_card_.restart();
+  air_card_started_ = now;
+  publish_view();
+}
+
+void Program::air_tick(Clock::time_point now) {
+  if (!cut_) {
+    while (!delay_line_.empty() && delay_line_.front().arrived + milliseconds(delay_ms_) <= now) {
+      PacketPtr p = std::move(delay_line_.front().packet);
+      delay_line_.pop_front();
+      if (p->sequence_header) {
+        (p->is_video() ? air_video_header_ : air_audio_header_) = p;
+        if (!air_on_card_) air_writer_->write(p);
+        continue;
+      }
+      if (air_on_card_) {
+        if (!(p->is_video() && p->keyframe)) continue;  // back from the card at a keyframe
+        air_on_card_ = false;
+        air_writer_->begin_segment();
+        for (const auto& h : {air_video_header_, air_audio_header_})
+          if (h) air_writer_->write(h);
+        publish_view();
+      }
+      air_writer_->write(p);
+    }
+    if (!air_on_card_ && now - air_writer_->last_write_at() > kAirGap) air_to_card(now);
+  }
+  if (air_on_card_) play_card(air_card_, air_card_started_, *air_writer_, now, false);
+}
+
+}  // namespace courtcast::program

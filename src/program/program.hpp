@@ -1,0 +1,141 @@
+#pragma once
+// One broadcast's program and air (design.md §1): the director takes a
+// camera (it goes on program at its next keyframe), or the standby card;
+// air is program behind a delay that can change live, and a cut replaces
+// everything not yet aired with the card until the director resumes.
+// Whatever the cameras do, program and air never stop: the card fills in.
+//
+// All media work runs on one executor; the control calls are thread-safe.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "live/hub.hpp"
+#include "program/card.hpp"
+#include "program/timeline.hpp"
+
+namespace courtcast::program {
+
+namespace asio = boost::asio;
+
+struct ProgramConfig {
+  std::string name;  // air is played as NAME, program as NAME.program
+  std::vector<std::string> inputs;
+  std::int64_t delay_ms = 10'000;
+  bool auto_return = false;
+  // An input on program that sends nothing for this long is replaced by the card.
+  std::int64_t input_timeout_ms = 2000;
+};
+
+constexpr std::int64_t kMaxDelayMs = 300'000;
+constexpr const char* kCardSource = "card";
+
+struct InputView {
+  std::string name;
+  bool live = false;
+  std::uint64_t bitrate_bps = 0;
+  std::uint32_t width = 0, height = 0;
+};
+
+struct ProgramView {
+  std::string name;
+  std::string on_program;  // an input's name, or "card"
+  std::string pending;     // the input waiting for its keyframe, if any
+  std::string on_air;      // "program" or "card"
+  bool cut = false;
+  std::int64_t delay_ms = 0;
+  bool auto_return = false;
+  std::int64_t last_take_to_frame_ms = -1;
+  std::vector<InputView> inputs;
+};
+
+class Program : public std::enable_shared_from_this<Program> {
+ public:
+  // (event type, details as JSON text): for the WebSocket and the audit log.
+  using OnEvent = std::function<void(const std::string& type, const std::string& details)>;
+
+  Program(ProgramConfig config, live::Hub& hub, std::size_t worker, asio::any_io_executor executor,
+          std::shared_ptr<const StandbyCard> card, OnEvent on_event);
+
+  static std::string program_stream(const std::string& name) { return name + ".program"; }
+  const std::string& name() const { return config_.name; }
+  bool has_input(const std::string& input) const;
+
+  void start();
+  void stop();
+
+  // Control; errors are for the caller to report (unknown input, bad delay).
+  media::Result<void> take(const std::string& input, const std::string& who);
+  void take_card(const std::string& who);
+  media::Result<void> set_delay(std::int64_t delay_ms, const std::string& who);
+  void cut(const std::string& who);
+  void resume(const std::string& who);
+  void set_auto_return(bool on);
+
+  ProgramView view() const;
+
+ private:
+  struct Input {
+    std::string name;
+    media::PacketPtr video_header, audio_header;
+    std::chrono::steady_clock::time_point last_seen{};
+    bool seen = false;
+  };
+  struct Queued {
+    std::chrono::steady_clock::time_point arrived;
+    media::PacketPtr packet;
+  };
+
+  asio::awaitable<void> read_input(std::size_t index);
+  asio::awaitable<void> tick_loop();
+  void on_input(Input& in, const media::PacketPtr& p);
+  void switch_to(Input& in, const media::PacketPtr& keyframe);
+  void to_card(const std::string& why);
+  void to_program(const media::PacketPtr& p);
+  void air_tick(std::chrono::steady_clock::time_point now);
+  void air_to_card(std::chrono::steady_clock::time_point now);
+  void play_card(CardPlayout& playout, std::chrono::steady_clock::time_point started,
+                 TimelineWriter& writer, std::chrono::steady_clock::time_point now, bool to_delay);
+  void publish_view();
+  void emit(const std::string& type, const std::string& details);
+
+  const ProgramConfig config_;
+  live::Hub& hub_;
+  const std::size_t worker_;
+  asio::any_io_executor executor_;
+  std::shared_ptr<const StandbyCard> card_;
+  OnEvent on_event_;
+
+  // Executor-only state.
+  bool running_ = false;
+  std::vector<Input> inputs_;
+  Input* on_program_ = nullptr;  // nullptr: the card
+  Input* pending_ = nullptr;
+  Input* lost_ = nullptr;  // taken off by the timeout; back with auto_return
+  bool auto_return_;
+  std::int64_t delay_ms_;
+  bool cut_ = false;
+  std::chrono::steady_clock::time_point take_at_{};
+  std::int64_t take_to_frame_ms_ = -1;
+  std::unique_ptr<TimelineWriter> program_writer_, air_writer_;
+  CardPlayout program_card_, air_card_;
+  std::chrono::steady_clock::time_point program_card_started_{}, air_card_started_{};
+  std::deque<Queued> delay_line_;
+  bool air_on_card_ = false;
+  media::PacketPtr air_video_header_, air_audio_header_;
+  asio::steady_timer ticker_;
+
+  mutable std::mutex view_mutex_;
+  ProgramView view_;
+};
+
+}  // namespace courtcast::program
