@@ -159,6 +159,7 @@ void Recorder::run() {
     if (segment_.is_open()) {
       if (auto r = segment_.flush(); !r) fail(r.error().message);
     }
+    report_alert_change();
     if (segment_.is_open() && steady_clock::now() >= next_disk_check_) {
       // Stop a segment that is filling the disk instead of running it dry.
       if (!disk_ok(true)) {
@@ -189,6 +190,13 @@ void Recorder::set_state(RecorderState s) {
     status_.alert = false;
     status_.alert_reason.clear();
   }
+}
+
+void Recorder::report_alert_change() {
+  const RecorderStatus now = status();
+  if (now.alert == reported_alert_) return;
+  reported_alert_ = now.alert;
+  if (options_.on_alert_change) options_.on_alert_change(now);
 }
 
 void Recorder::note_gap(std::int64_t since_utc_ms, const std::string& reason) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,8 @@
 
 namespace courtcast::record {
 
+struct RecorderStatus;
+
 struct RecorderOptions {
   std::filesystem::path root;                     // data_dir/recordings
   std::string session = "unscheduled";            // a live session's id once sessions exist
@@ -36,6 +39,9 @@ struct RecorderOptions {
   // Held by the writer thread while it runs: a recorder replacing another on
   // the same folder waits until the old one has closed its segment.
   std::shared_ptr<std::mutex> directory_lock;
+  // Called on the writer thread when the alert is raised or cleared, for
+  // the API's WebSocket event. Must not block.
+  std::function<void(const RecorderStatus&)> on_alert_change;
 };
 
 enum class RecorderState { Idle, Recording, Refused, Failed };
@@ -100,6 +106,7 @@ class Recorder : public live::Tap {
   void fail(const std::string& error);
   void note_gap(std::int64_t since_utc_ms, const std::string& reason);
   void set_state(RecorderState s);
+  void report_alert_change();
   media::Bytes restamped(const media::Packet& p, std::int64_t dts_ms) const;
 
   const std::string stream_;
@@ -136,6 +143,7 @@ class Recorder : public live::Tap {
 
   mutable std::mutex status_mutex_;
   RecorderStatus status_;
+  bool reported_alert_ = false;  // writer thread only
 };
 
 }  // namespace courtcast::record

@@ -79,6 +79,7 @@ std::shared_ptr<Recorder> RecordingService::recorder(const std::string& session,
   o.min_free_bytes = options_.min_free_bytes;
   o.max_queue_bytes = options_.max_queue_bytes;
   o.process_start_utc_ms = start_utc_ms_;
+  o.on_alert_change = options_.on_alert_change;
   auto& dir_lock = directory_locks_[id];
   if (!dir_lock) dir_lock = std::make_shared<std::mutex>();
   o.directory_lock = dir_lock;

@@ -4,6 +4,7 @@
 // applies retention, and answers "is anything wrong?" for the API.
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,9 @@ struct RecordingOptions {
   std::uint64_t min_free_bytes = 1ull << 30;
   std::int64_t retention_days = 0;  // 0 keeps everything
   std::size_t max_queue_bytes = 64u << 20;
+  // Raised or cleared alerts (disk low, a failed write), for the API's
+  // WebSocket event; called on a recorder's writer thread, must not block.
+  std::function<void(const RecorderStatus&)> on_alert_change;
 };
 
 class RecordingService {

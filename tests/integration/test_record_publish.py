@@ -38,9 +38,13 @@ class ThreeMinuteRecording(unittest.TestCase):
         finally:
             stop(publisher)
         cls.stream_dir = os.path.join(cls.server.dir, "var", "recordings", "unscheduled", "cam-a")
-        # The camera's end closes the last segment; its line follows at once.
-        wait_for(lambda: not any(n.endswith(".part") for n in os.listdir(cls.stream_dir)), 10,
-                 "the last segment to be closed")
+        # The camera's end closes the last segment: renamed first, its line just after.
+        def closed():
+            names = os.listdir(cls.stream_dir)
+            flv = [n for n in names if n.endswith(".flv")]
+            return (not any(n.endswith(".part") for n in names)
+                    and len(manifest_lines(cls.stream_dir)) == len(flv))
+        wait_for(closed, 10, "the last segment to be closed and listed")
         cls.lines = manifest_lines(cls.stream_dir)
         cls.work = tempfile.mkdtemp(prefix="courtcast-record-")
 
