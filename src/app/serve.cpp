@@ -8,7 +8,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -229,6 +232,7 @@ int serve(Config config) {
 
   asio::io_context main_loop(1);
   asio::signal_set signals(main_loop, SIGINT, SIGTERM);
+  asio::steady_timer grace(main_loop);
   signals.async_wait([&](boost::system::error_code, int signo) {
     spdlog::info("event=stopping signal={}", signo);
     asio::post(*loops[0], [&] {
@@ -237,13 +241,23 @@ int serve(Config config) {
       for (auto& p : programs) p->stop();
       http_server.stop();
     });
-    for (auto& c : contexts) c->stop();
+    // Let those stops run (destinations and programs end their publishes)
+    // before the loops end.
+    grace.expires_after(std::chrono::milliseconds(300));
+    grace.async_wait([&](boost::system::error_code) {
+      for (auto& c : contexts) c->stop();
+    });
   });
   main_loop.run();
   for (auto& t : threads) t.join();
   recording->shutdown();  // open segments synced and listed before exit
   spdlog::info("event=stopped");
-  return 0;
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  // Connections still open hold coroutine frames on every loop; tearing them
+  // down across loops that are being destroyed is a use-after-free waiting to
+  // happen, and nothing they own needs saving: everything durable is done.
+  std::_Exit(0);
 }
 
 }  // namespace courtcast::app
