@@ -5,6 +5,7 @@
 // worker read that shard's ring at their own cursor. The publisher never
 // waits for a player, and a player that falls behind skips to a keyframe.
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +35,9 @@ struct StreamLimits {
   std::size_t max_gop_bytes = 32 << 20;
   // 0 wakes players on every packet (lowest latency); more merges their writes.
   std::int64_t merge_window_ms = 0;
+  // With no merge window: how long audio alone may wait for the next video
+  // frame so that both go out in one write (0: never wait).
+  std::int64_t audio_hold_ms = 20;
   // Upper bound of one gathered write to a player.
   std::size_t max_batch_bytes = 1 << 20;
   std::size_t max_batch_packets = 512;
@@ -94,6 +98,7 @@ class Shard {
   std::vector<PacketPtr> start_headers_;  // headers re-stamped for start_headers_dts_
   std::int64_t start_headers_dts_ = 0;
   std::vector<Player*> waiting_;
+  std::vector<Player*> woken_;
   asio::steady_timer merge_timer_;
   bool merge_armed_ = false;
   bool publishing_ = false;
@@ -134,6 +139,7 @@ class Player {
   bool started_ = false;
   bool closed_ = false;
   bool interrupted_ = false;
+  bool registered_ = false;  // on the shard's waiting list
   std::uint64_t skipped_ = 0;
 };
 
