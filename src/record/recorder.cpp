@@ -159,15 +159,19 @@ void Recorder::run() {
     if (segment_.is_open()) {
       if (auto r = segment_.flush(); !r) fail(r.error().message);
     }
-    report_alert_change();
-    if (segment_.is_open() && steady_clock::now() >= next_disk_check_) {
-      // Stop a segment that is filling the disk instead of running it dry.
-      if (!disk_ok(true)) {
-        close_segment();
-        note_gap(open_line_.end_utc_ms, "disk_low");
-        need_keyframe_ = true;
+    if (steady_clock::now() >= next_disk_check_) {
+      if (segment_.is_open()) {
+        // Stop a segment that is filling the disk instead of running it dry.
+        if (!disk_ok(true)) {
+          close_segment();
+          note_gap(open_line_.end_utc_ms, "disk_low");
+          need_keyframe_ = true;
+        }
+      } else if (status().state == RecorderState::Refused) {
+        disk_ok(true);  // clears the alert once space is back, even while offline
       }
     }
+    report_alert_change();
     if (stop) break;
     // Let writes gather, so that a stream costs a few syscalls a second.
     std::unique_lock lock(mutex_);
@@ -295,6 +299,10 @@ bool Recorder::disk_ok(bool log_change) {
       status_.state = RecorderState::Refused;
       status_.alert = true;
       status_.alert_reason = "disk_low";
+    } else if (prev == RecorderState::Refused) {
+      status_.state = RecorderState::Idle;
+      status_.alert = false;
+      status_.alert_reason.clear();
     }
   }
   if (!ok && prev != RecorderState::Refused && log_change)
