@@ -257,15 +257,15 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   const bool has_credentials =
       !req.authorization.empty() || !cookie_value(req.cookie, kCookieName).empty();
   if (rule && (rule->roles & kPublic) && !has_credentials) return Out(std::nullopt);
-  auto who = authenticate(req);
+  std::string csrf_token;
+  auto who = authenticate(req, &csrf_token);
   if (!who) {
     if (rule && (rule->roles & kPublic)) return Out(std::nullopt);  // stale cookie on a public page
     return Unexpected<ApiResult>{std::move(who).error()};
   }
   if (rule && (rule->roles & kPublic)) return Out(std::optional<Principal>(*who));
   if (who->via == Principal::Via::session && is_change(req.method)) {
-    auto session = find_session(req);
-    if (req.csrf_token.empty() || !session || !same_secret(req.csrf_token, session->csrf_token))
+    if (req.csrf_token.empty() || !same_secret(req.csrf_token, csrf_token))
       return Unexpected<ApiResult>{
           api_error(status::forbidden, "csrf_token_invalid",
                     "X-CSRF-Token: must be the csrf_token the login answered with")};
@@ -280,7 +280,8 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   return Out(std::optional<Principal>(*who));
 }
 
-court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req) {
+court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req,
+                                                         std::string* csrf_token) {
   if (!req.authorization.empty()) {
     constexpr std::string_view kBearer = "Bearer ";
     if (!std::string_view(req.authorization).starts_with(kBearer))
@@ -300,6 +301,7 @@ court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req) 
   if (!session)
     return Unexpected<ApiResult>{
         unauthorized("session_expired", "the session has ended; log in again")};
+  if (csrf_token) *csrf_token = session->csrf_token;
   return session->who;
 }
 
@@ -380,11 +382,10 @@ std::int64_t Auth::lockout_ms(const std::string& username, const std::string& ad
   const std::int64_t now = now_ms();
   std::lock_guard lock(mutex_);
   std::int64_t wait = 0;
-  for (auto* entry :
-       {failures_by_username_.count(username) ? &failures_by_username_[username] : nullptr,
-        failures_by_address_.count(address) ? &failures_by_address_[address] : nullptr}) {
-    if (entry) wait = std::max(wait, entry->locked_until_ms - now);
-  }
+  if (auto it = failures_by_username_.find(username); it != failures_by_username_.end())
+    wait = std::max(wait, it->second.locked_until_ms - now);
+  if (auto it = failures_by_address_.find(address); it != failures_by_address_.end())
+    wait = std::max(wait, it->second.locked_until_ms - now);
   return wait;
 }
 

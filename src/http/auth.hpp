@@ -131,7 +131,9 @@ class Auth {
   ApiResult me(const ApiRequest& req, const Principal& who);
   ApiResult tokens(const ApiRequest& req, const Principal& who);
 
-  court::Expected<Principal, ApiResult> authenticate(const ApiRequest& req);
+  // For a console session, `csrf_token` receives the session's token.
+  court::Expected<Principal, ApiResult> authenticate(const ApiRequest& req,
+                                                     std::string* csrf_token = nullptr);
   std::optional<Principal> from_api_token(std::string_view token);
   // The session the request's cookie names, refreshed; null when none.
   std::optional<SessionEntry> find_session(const ApiRequest& req);

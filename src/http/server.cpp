@@ -206,12 +206,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return r;
     }
     if (path == "/api/v1/programs" || path.starts_with("/api/v1/programs/")) {
-      if (!services_.access.allow_control(authorization(req, query)))
+      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
         return api_error(status::unauthorized, "unauthorized",
                          "the control API needs the API token (Authorization: Bearer TOKEN)");
       static const Programs kNone;
-      return handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
-                             split_path(std::string_view(path).substr(16)), req.body(), "api-token");
+      auto r = handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
+                               split_path(std::string_view(path).substr(16)), req.body(),
+                               who ? who->name : "api-token");
+      audit_change(who, "program.change", req, path, r);
+      return r;
     }
     if (path.starts_with("/api/"))
       return api_error(status::not_found, "not_found", "no API endpoint at " + path);
