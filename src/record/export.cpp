@@ -173,11 +173,23 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
     first_in->reset();
   }
 
-  std::int64_t last_dts[2] = {INT64_MIN, INT64_MIN};
-  std::int64_t max_end = zero_ts;
+  // Clip time = source timestamp + offset. Within one run of the server the
+  // stream's timeline is continuous across segments (and across camera
+  // drop-outs); after a restart it begins again, so such a segment is placed
+  // by its wall-clock start instead.
+  std::int64_t offset = -zero_ts;
+  std::int64_t last_out[2] = {INT64_MIN, INT64_MIN};
+  std::int64_t max_end = 0;
   std::string write_error;
   for (std::size_t k = 0; k < result.segments.size() && write_error.empty(); ++k) {
     const ManifestLine& seg = result.segments[k];
+    if (k > 0) {
+      const ManifestLine& prev = result.segments[k - 1];
+      const std::int64_t wall_step = seg.start_utc_ms - prev.end_utc_ms;
+      const std::int64_t ts_step = seg.first_ts_ms - prev.last_ts_ms;
+      if (ts_step < 0 || ts_step > wall_step + 2000)
+        offset = (seg.start_utc_ms - from_utc_ms) - seg.first_ts_ms;
+    }
     auto in = open_segment(dir / seg.file);
     if (!in) return in.error();
     const std::int64_t end_ts = seg.first_ts_ms + (to_utc_ms - seg.start_utc_ms);
@@ -187,19 +199,20 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
           const bool video = t == AVMEDIA_TYPE_VIDEO;
           const int out_index = video ? out_video : out_audio;
           if (out_index < 0 || dts >= end_ts) return;
-          if (video ? dts < video_start_ts : pts < zero_ts) return;
+          if (k == 0 && (video ? dts < video_start_ts : pts < zero_ts)) return;
           // Segments meet at a keyframe; never repeat or step back across them.
-          std::int64_t& last = last_dts[video ? 0 : 1];
-          if (dts <= last) return;
-          last = dts;
+          const std::int64_t out_dts = dts + offset;
+          std::int64_t& last = last_out[video ? 0 : 1];
+          if (out_dts <= last) return;
+          last = out_dts;
           AVStream* os = oc->streams[out_index];
           const AVRational in_tb = (*in)->streams[p.stream_index]->time_base;
           p.stream_index = out_index;
-          p.dts = av_rescale_q(dts - zero_ts, AVRational{1, 1000}, os->time_base);
-          p.pts = av_rescale_q(pts - zero_ts, AVRational{1, 1000}, os->time_base);
+          p.dts = av_rescale_q(out_dts, AVRational{1, 1000}, os->time_base);
+          p.pts = av_rescale_q(pts + offset, AVRational{1, 1000}, os->time_base);
           p.duration = av_rescale_q(p.duration, in_tb, os->time_base);
           p.pos = -1;
-          max_end = std::max(max_end, pts);
+          max_end = std::max(max_end, pts + offset);
           if (int w = av_interleaved_write_frame(oc.get(), &p); w < 0) write_error = av_error(w);
           result.packets++;
         });
@@ -209,7 +222,7 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
   if (int rc = av_write_trailer(oc.get()); rc < 0)
     return make_error("cannot finish " + out.string() + ": " + av_error(rc));
   oc.reset();
-  result.duration_ms = max_end - zero_ts;
+  result.duration_ms = max_end;
 
   std::uint64_t clip_size = 0;
   auto clip_sha = sha256_file(out, &clip_size);
