@@ -44,6 +44,13 @@ class ThreeMinuteRecording(unittest.TestCase):
             flv = [n for n in names if n.endswith(".flv")]
             return (not any(n.endswith(".part") for n in names)
                     and len(manifest_lines(cls.stream_dir)) == len(flv))
+        # The server noticing the end comes first; then a state that holds
+        # for a second, since a cut renames and lists one segment before the
+        # next is opened.
+        wait_for(lambda: not (cls.server.stream_info("cam-a") or {}).get("live"), 15,
+                 "the server to see the camera go")
+        wait_for(closed, 10, "the last segment to be closed and listed")
+        time.sleep(1)
         wait_for(closed, 10, "the last segment to be closed and listed")
         cls.lines = manifest_lines(cls.stream_dir)
         cls.work = tempfile.mkdtemp(prefix="courtcast-record-")
