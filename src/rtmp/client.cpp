@@ -1,8 +1,14 @@
 #include "rtmp/client.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <climits>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,7 +87,133 @@ std::string status_text(const Status& s) {
   return out;
 }
 
+// A chunk's basic header, as chunk.cpp writes it.
+std::uint8_t* put_basic_header(std::uint8_t* p, unsigned fmt, std::uint32_t csid) {
+  if (csid < 64) {
+    *p++ = static_cast<std::uint8_t>(fmt << 6 | csid);
+  } else if (csid < 320) {
+    *p++ = static_cast<std::uint8_t>(fmt << 6);
+    *p++ = static_cast<std::uint8_t>(csid - 64);
+  } else {
+    *p++ = static_cast<std::uint8_t>(fmt << 6 | 1);
+    *p++ = static_cast<std::uint8_t>((csid - 64) & 0xFF);
+    *p++ = static_cast<std::uint8_t>((csid - 64) >> 8);
+  }
+  return p;
+}
+
+// Writes what the socket takes now of `buffers`, without blocking: sendmsg
+// with up to IOV_MAX pieces per call (Asio's gathered writes stop at 16).
+// Returns the bytes written; a full socket is not an error.
+std::size_t send_now(int fd, std::span<const asio::const_buffer> buffers,
+                     boost::system::error_code& ec) {
+  std::size_t written = 0;
+  while (!buffers.empty()) {
+    std::array<iovec, IOV_MAX> iov;
+    std::size_t count = 0, bytes = 0;
+    for (; count < iov.size() && count < buffers.size(); ++count) {
+      iov[count].iov_base = const_cast<void*>(buffers[count].data());
+      iov[count].iov_len = buffers[count].size();
+      bytes += buffers[count].size();
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        ec.assign(errno, boost::system::system_category());
+      return written;
+    }
+    written += static_cast<std::size_t>(n);
+    if (static_cast<std::size_t>(n) < bytes) return written;  // the socket is full
+    buffers = buffers.subspan(count);
+  }
+  return written;
+}
+
 }  // namespace
+
+void GatherFramer::clear() {
+  owned_.clear();
+  pieces_.clear();
+  size_bytes_ = 0;
+}
+
+void GatherFramer::own(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  if (!pieces_.empty() && !pieces_.back().external)
+    pieces_.back().size += size;  // owned_ grows contiguously: extend the last piece
+  else
+    pieces_.push_back({nullptr, owned_.size(), size});
+  owned_.insert(owned_.end(), data, data + size);
+  size_bytes_ += size;
+}
+
+void GatherFramer::refer(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  if (size < kCopyBelowBytes) return own(data, size);
+  pieces_.push_back({data, 0, size});
+  size_bytes_ += size;
+}
+
+void GatherFramer::append_framed(std::span<const std::uint8_t> bytes) {
+  own(bytes.data(), bytes.size());
+}
+
+void GatherFramer::append_message(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_id,
+                                  std::uint32_t timestamp, std::span<const std::uint8_t> body,
+                                  std::uint32_t chunk_size, bool copy) {
+  const bool ext = timestamp >= 0xFFFFFF;
+  std::uint8_t header[3 + 11 + 4];
+  std::uint8_t* p = put_basic_header(header, 0, csid);
+  media::write_u24be(p, ext ? 0xFFFFFF : timestamp);
+  media::write_u24be(p + 3, static_cast<std::uint32_t>(body.size()));
+  p[6] = type;
+  p[7] = static_cast<std::uint8_t>(stream_id);
+  p[8] = static_cast<std::uint8_t>(stream_id >> 8);
+  p[9] = static_cast<std::uint8_t>(stream_id >> 16);
+  p[10] = static_cast<std::uint8_t>(stream_id >> 24);
+  p += 11;
+  if (ext) {
+    media::write_u32be(p, timestamp);
+    p += 4;
+  }
+  own(header, static_cast<std::size_t>(p - header));
+  std::size_t off = 0;
+  for (;;) {
+    const std::size_t n = std::min<std::size_t>(chunk_size, body.size() - off);
+    if (copy)
+      own(body.data() + off, n);
+    else
+      refer(body.data() + off, n);
+    off += n;
+    if (off >= body.size()) break;
+    p = put_basic_header(header, 3, csid);
+    if (ext) {
+      media::write_u32be(p, timestamp);
+      p += 4;
+    }
+    own(header, static_cast<std::size_t>(p - header));
+  }
+}
+
+std::span<const asio::const_buffer> GatherFramer::buffers() {
+  buffers_.clear();
+  for (const Piece& piece : pieces_)
+    buffers_.emplace_back(piece.external ? piece.external : owned_.data() + piece.offset,
+                          piece.size);
+  first_ = 0;
+  return buffers_;
+}
+
+std::span<const asio::const_buffer> GatherFramer::consume(std::size_t bytes) {
+  while (first_ < buffers_.size() && bytes >= buffers_[first_].size())
+    bytes -= buffers_[first_++].size();
+  if (first_ < buffers_.size()) buffers_[first_] += bytes;
+  return std::span(buffers_).subspan(first_);
+}
 
 Result<Url> parse_url(std::string_view text) {
   Url u;
@@ -338,21 +470,61 @@ asio::awaitable<Result<void>> BasicClient<S>::await_status(std::string_view succ
 template <typename S>
 asio::awaitable<Result<void>> BasicClient<S>::send(media::PacketKind kind, std::int64_t dts_ms,
                                                    std::span<const std::uint8_t> body) {
+  const OutgoingPacket packet{kind, dts_ms, body};
+  co_return co_await send_batch(std::span(&packet, 1));
+}
+
+template <typename S>
+asio::awaitable<Result<void>> BasicClient<S>::send_batch(std::span<const OutgoingPacket> packets) {
   if (failed_) co_return make_error("rtmp client: publish ended by the server: " + *failed_);
-  const std::uint32_t csid = kind == media::PacketKind::Audio   ? kAudioCsid
-                             : kind == media::PacketKind::Video ? kVideoCsid
-                                                                : kDataCsid;
-  std::span<const std::uint8_t> wire = body;
-  if (kind == media::PacketKind::Data &&
-      !(body.size() >= sizeof kSetDataFrame &&
-        std::equal(std::begin(kSetDataFrame), std::end(kSetDataFrame), body.begin()))) {
-    data_frame_.assign(std::begin(kSetDataFrame), std::end(kSetDataFrame));
-    data_frame_.insert(data_frame_.end(), body.begin(), body.end());
-    wire = data_frame_;
+  // Over plain TCP the payloads stay where they are and go out in one
+  // writev; TLS encrypts into records of its own, so one contiguous buffer
+  // (and one SSL_write per 16 KB) is the cheaper shape there.
+  constexpr bool gather = std::is_same_v<S, tcp::socket>;
+  if constexpr (gather) {
+    framer_.clear();
+    framer_.append_framed(out_);  // control messages queued since the last write
+    out_.clear();
   }
-  write_message(out_, csid, static_cast<std::uint8_t>(kind), media_stream_id_,
-                static_cast<std::uint32_t>(dts_ms), wire, options_.chunk_size);
-  if (auto ec = co_await flush_out()) co_return io_error("publishing", ec);
+  for (const OutgoingPacket& packet : packets) {
+    const std::uint32_t csid = packet.kind == media::PacketKind::Audio   ? kAudioCsid
+                               : packet.kind == media::PacketKind::Video ? kVideoCsid
+                                                                         : kDataCsid;
+    std::span<const std::uint8_t> wire = packet.body;
+    bool copy = false;
+    if (packet.kind == media::PacketKind::Data &&
+        !(wire.size() >= sizeof kSetDataFrame &&
+          std::equal(std::begin(kSetDataFrame), std::end(kSetDataFrame), wire.begin()))) {
+      data_frame_.assign(std::begin(kSetDataFrame), std::end(kSetDataFrame));
+      data_frame_.insert(data_frame_.end(), wire.begin(), wire.end());
+      wire = data_frame_;
+      copy = true;  // data_frame_ is reused by the next data packet of the batch
+    }
+    const auto type = static_cast<std::uint8_t>(packet.kind);
+    const auto timestamp = static_cast<std::uint32_t>(packet.dts_ms);
+    if constexpr (gather)
+      framer_.append_message(csid, type, media_stream_id_, timestamp, wire, options_.chunk_size,
+                             copy);
+    else
+      write_message(out_, csid, type, media_stream_id_, timestamp, wire, options_.chunk_size);
+  }
+  if constexpr (gather) {
+    // One sendmsg for the batch; when the socket is full, wait until it
+    // takes more and go on from where it stopped.
+    auto pending = framer_.buffers();
+    while (!pending.empty()) {
+      boost::system::error_code ec;
+      const std::size_t n = send_now(stream_.native_handle(), pending, ec);
+      bytes_written_ += n;
+      if (ec) co_return io_error("publishing", ec);
+      pending = framer_.consume(n);
+      if (pending.empty()) break;
+      auto [wec] = co_await stream_.async_wait(tcp::socket::wait_write, use_nothrow);
+      if (wec) co_return io_error("publishing", wec);
+    }
+  } else {
+    if (auto ec = co_await flush_out()) co_return io_error("publishing", ec);
+  }
   if (auto ec = co_await drain_available()) co_return io_error("reading while publishing", ec);
   if (failed_) co_return make_error("rtmp client: publish ended by the server: " + *failed_);
   co_return Result<void>{};

@@ -10,6 +10,7 @@
 // instantiation in client.cpp.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -66,6 +67,54 @@ struct ClientMessage {
   std::span<const std::uint8_t> body;
 };
 
+// One packet for BasicClient::send_batch(); `body` must stay valid until
+// send_batch() returns.
+struct OutgoingPacket {
+  media::PacketKind kind = media::PacketKind::Video;
+  std::int64_t dts_ms = 0;
+  std::span<const std::uint8_t> body;
+};
+
+// Frames messages exactly as write_message() does, without copying their
+// payloads: chunk headers (and payload slices under kCopyBelowBytes, where
+// an iovec costs more than the copy) go into one owned buffer, larger
+// payload slices are referenced where they lie. buffers() is what one
+// gathered write sends. Kept from batch to batch, it stops allocating once
+// it has seen the largest batch.
+class GatherFramer {
+ public:
+  static constexpr std::size_t kCopyBelowBytes = 512;
+
+  void clear();
+  // Appends bytes that are already framed (queued control messages).
+  void append_framed(std::span<const std::uint8_t> bytes);
+  // Appends one message; with `copy`, its payload is copied too (for a body
+  // that will not outlive the call).
+  void append_message(std::uint32_t chunk_stream_id, std::uint8_t type, std::uint32_t stream_id,
+                      std::uint32_t timestamp, std::span<const std::uint8_t> body,
+                      std::uint32_t chunk_size, bool copy = false);
+  // Valid until the next append, clear or buffers().
+  std::span<const asio::const_buffer> buffers();
+  // After `bytes` of buffers() went out: what is left to send.
+  std::span<const asio::const_buffer> consume(std::size_t bytes);
+  std::size_t size_bytes() const { return size_bytes_; }
+  bool empty() const { return size_bytes_ == 0; }
+
+ private:
+  struct Piece {
+    const std::uint8_t* external;  // nullptr: `size` bytes of owned_ from `offset`
+    std::size_t offset, size;
+  };
+  void own(const std::uint8_t* data, std::size_t size);
+  void refer(const std::uint8_t* data, std::size_t size);
+
+  media::Bytes owned_;
+  std::vector<Piece> pieces_;
+  std::vector<asio::const_buffer> buffers_;
+  std::size_t first_ = 0;  // buffers_ before it have been sent
+  std::size_t size_bytes_ = 0;
+};
+
 // Plain TCP: resolves, connects, disables Nagle. Refuses rtmps:// URLs.
 asio::awaitable<boost::system::error_code> open_stream(asio::ip::tcp::socket& socket,
                                                        const Url& url);
@@ -97,6 +146,10 @@ class BasicClient {
   // ("onMetaData", {...}) and goes out as @setDataFrame.
   asio::awaitable<media::Result<void>> send(media::PacketKind kind, std::int64_t dts_ms,
                                             std::span<const std::uint8_t> body);
+  // Publishing: sends `packets` as send() would, one after the other, with
+  // one gathered write (over TLS, one buffer: the TLS layer copies anyway)
+  // and one look at what the server sent, for the whole batch.
+  asio::awaitable<media::Result<void>> send_batch(std::span<const OutgoingPacket> packets);
 
   // Playing: the next audio, video or data message. Answers pings and sends
   // acknowledgements on the way; an error-level onStatus ends with an error.
@@ -166,6 +219,7 @@ class BasicClient {
   // Writing: control messages wait here until the next write.
   media::Bytes out_;
   media::Bytes data_frame_;
+  GatherFramer framer_;  // send_batch()'s framing, reused
   std::uint64_t bytes_written_ = 0;
 };
 
