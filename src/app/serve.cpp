@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/court_store.hpp"
+#include "app/listener.hpp"
 #include "app/stream_access.hpp"
 #include "http/destination_api.hpp"
 #include "http/auth.hpp"
@@ -158,7 +159,7 @@ int serve(Config config) {
 
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
-  rtmp::Server rtmp_server(loops, access, rtmp_options);
+  rtmp::Server rtmp_server(access, rtmp_options);
   // Programs: the director's switcher, standby card, delay and cut per broadcast.
   std::vector<std::shared_ptr<program::Program>> programs;
   if (!config.programs.empty()) {
@@ -189,12 +190,18 @@ int serve(Config config) {
                           rtmp_options.player_send_buffer_bytes};
   services.auth = &auth;
   services.court = &court_api;
-  http::Server http_server(loops, services);
+  http::Server http_server(services);
+  Listener rtmp_listener(loops, [&rtmp_server](tcp::socket s, std::size_t worker) {
+    rtmp_server.serve(std::move(s), worker);
+  });
+  Listener http_listener(loops, [&http_server](tcp::socket s, std::size_t worker) {
+    http_server.serve(std::move(s), worker);
+  });
 
   tcp::endpoint rtmp_ep, http_ep;
   try {
-    rtmp_ep = rtmp_server.listen(endpoint_of(config.rtmp_listen));
-    http_ep = http_server.listen(endpoint_of(config.http_listen));
+    rtmp_ep = rtmp_listener.listen(endpoint_of(config.rtmp_listen));
+    http_ep = http_listener.listen(endpoint_of(config.http_listen));
   } catch (const std::exception& e) {
     spdlog::error("event=listen_failed error=\"{}\"", e.what());
     return 1;
@@ -236,10 +243,10 @@ int serve(Config config) {
   signals.async_wait([&](boost::system::error_code, int signo) {
     spdlog::info("event=stopping signal={}", signo);
     asio::post(*loops[0], [&] {
-      rtmp_server.stop();
+      rtmp_listener.stop();
       relay.stop_all();
       for (auto& p : programs) p->stop();
-      http_server.stop();
+      http_listener.stop();
     });
     // Let those stops run (destinations and programs end their publishes)
     // before the loops end.

@@ -84,6 +84,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, std::size_t worker, const Services& services)
       : stream_(std::move(socket)), worker_(worker), services_(services) {}
 
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
   asio::awaitable<void> run() {
     auto self = shared_from_this();
     beast::flat_buffer buffer;
@@ -313,39 +315,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-Server::Server(std::vector<asio::io_context*> workers, Services services)
-    : workers_(std::move(workers)), services_(services), acceptor_(*workers_.at(0)) {}
-
-Server::~Server() {
-  stop();
-}
-
-tcp::endpoint Server::listen(const tcp::endpoint& endpoint) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-  return acceptor_.local_endpoint();
-}
-
-void Server::stop() {
-  boost::system::error_code ec;
-  acceptor_.close(ec);
-}
-
-asio::awaitable<void> Server::accept_loop() {
-  for (;;) {
-    const std::size_t worker = next_worker_++ % workers_.size();
-    auto [ec, socket] = co_await acceptor_.async_accept(*workers_[worker], use_nothrow);
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (ec) continue;
-    socket.set_option(tcp::no_delay(true));
-    auto session = std::make_shared<Session>(std::move(socket), worker, services_);
-    asio::co_spawn(
-        workers_[worker]->get_executor(),
-        [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
-  }
+void Server::serve(tcp::socket socket, std::size_t worker) {
+  auto session = std::make_shared<Session>(std::move(socket), worker, services_);
+  auto executor = session->executor();
+  asio::co_spawn(
+      executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
 }
 
 }  // namespace courtcast::http

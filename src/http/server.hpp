@@ -50,18 +50,12 @@ struct Services {
 
 class Server {
  public:
-  Server(std::vector<asio::io_context*> workers, Services services);
-  ~Server();
-  asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
-  void stop();
+  explicit Server(Services services) : services_(services) {}
+  // Runs one connection on the socket's own executor (its worker).
+  void serve(asio::ip::tcp::socket socket, std::size_t worker);
 
  private:
-  asio::awaitable<void> accept_loop();
-
-  std::vector<asio::io_context*> workers_;
   Services services_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::size_t next_worker_ = 0;
 };
 
 }  // namespace courtcast::http

@@ -1,7 +1,7 @@
 #pragma once
-// The RTMP server: accepts connections, runs one session per connection on
-// the worker that owns its socket, and asks ServerHooks (the application)
-// whether a publish or play may happen and where its media goes.
+// The RTMP server: runs one session per accepted connection on the worker
+// that owns its socket, and asks ServerHooks (the application) whether a
+// publish or play may happen and where its media goes.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -81,20 +81,13 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(std::vector<asio::io_context*> workers, ServerHooks& hooks, ServerOptions options = {});
-  ~Server();
-  // Binds and starts accepting; a port of 0 picks a free one. Returns the bound address.
-  asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
-  void stop();
+  Server(ServerHooks& hooks, ServerOptions options = {});
+  // Runs one connection on the socket's own executor (its worker).
+  void serve(asio::ip::tcp::socket socket, std::size_t worker);
 
  private:
-  asio::awaitable<void> accept_loop();
-
-  std::vector<asio::io_context*> workers_;
   ServerHooks& hooks_;
   ServerOptions options_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::size_t next_worker_ = 0;
 };
 
 }  // namespace courtcast::rtmp
