@@ -20,9 +20,9 @@
 #include "app/court_store.hpp"
 #include "app/listener.hpp"
 #include "app/stream_access.hpp"
-#include "http/destination_api.hpp"
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
+#include "http/destination_api.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
 #include "program/program.hpp"
@@ -88,7 +88,8 @@ std::string shown_host(const tcp::endpoint& ep) {
 int serve(Config config) {
   fs::create_directories(config.data_dir);
   if (config.streams.empty()) {
-    config.streams.push_back(StreamConfig{"cam-a", kept_secret(config.data_dir, "cam-a.publish-key"), false});
+    config.streams.push_back(
+        StreamConfig{"cam-a", kept_secret(config.data_dir, "cam-a.publish-key"), false});
     spdlog::info(
         "event=default_stream stream=cam-a note=\"no [[stream]] configured; key kept in {}/keys\"",
         config.data_dir);
@@ -110,7 +111,12 @@ int serve(Config config) {
   limits.merge_window_ms = config.merge_window_ms;
   // Every stream the hub creates is recorded as evidence from its first
   // packet; the service outlives the hub so no tap factory call dangles.
+  http::EventHub events;
   record::RecordingOptions record_options;
+  record_options.on_alert_change = [&events](const record::RecorderStatus& status) {
+    events.publish(boost::json::serialize(boost::json::object{
+        {"type", "recording.alert"}, {"recording", http::recorder_json(status)}}));
+  };
   record_options.enabled = config.record_enabled;
   record_options.data_dir = config.data_dir;
   record_options.segment_seconds = config.record_segment_seconds;
@@ -133,13 +139,12 @@ int serve(Config config) {
   http::Auth auth(*court_store->repository, access);
   http::CourtApi court_api(auth, court::Settings{});
 
-  http::EventHub events;
   relay::RelayOptions relay_options;
   relay_options.ca_file = config.relay_ca_file;
   relay::Relay relay(hub, executors, relay_options);
   relay.set_on_change([&events](const relay::Destination& d) {
-    events.publish(boost::json::serialize(boost::json::object{
-        {"type", "destination"}, {"destination", http::destination_json(d)}}));
+    events.publish(boost::json::serialize(
+        boost::json::object{{"type", "destination"}, {"destination", http::destination_json(d)}}));
   });
   for (const auto& d : config.destinations) {
     auto spec = relay::split_platform_url(d.url);
@@ -163,10 +168,12 @@ int serve(Config config) {
   // Programs: the director's switcher, standby card, delay and cut per broadcast.
   std::vector<std::shared_ptr<program::Program>> programs;
   if (!config.programs.empty()) {
-    const std::string card_path = config.standby_card.empty() ? COURTCAST_DEFAULT_CARD : config.standby_card;
+    const std::string card_path =
+        config.standby_card.empty() ? COURTCAST_DEFAULT_CARD : config.standby_card;
     auto card = program::load_card(card_path);
     if (!card) {
-      spdlog::error("event=standby_card_invalid path={} error=\"{}\"", card_path, card.error().message);
+      spdlog::error("event=standby_card_invalid path={} error=\"{}\"", card_path,
+                    card.error().message);
       return 2;
     }
     auto shared_card = std::make_shared<const program::StandbyCard>(std::move(*card));
@@ -186,10 +193,12 @@ int serve(Config config) {
       programs.push_back(std::move(p));
     }
   }
-  http::Services services{hub, access, &relay, &events, &programs,
-                          rtmp_options.player_send_buffer_bytes};
+  http::Services services{hub,     access,    &relay,
+                          &events, &programs, rtmp_options.player_send_buffer_bytes};
   services.auth = &auth;
   services.court = &court_api;
+  http::RecordingApi recording_api(*recording);
+  services.recordings = &recording_api;
   http::Server http_server(services);
   Listener rtmp_listener(loops, [&rtmp_server](tcp::socket s, std::size_t worker) {
     rtmp_server.serve(std::move(s), worker);
@@ -219,7 +228,8 @@ int serve(Config config) {
   // Keys are shown only to a person at a terminal, never into a log file.
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   std::cout << "\ncourtcast is running.\n  API:     http://" << http_host << "/api/v1/streams\n"
-            << "  token:   " << (terminal ? api_token : std::string("<in ") + config.data_dir + "/keys/api-token>")
+            << "  token:   "
+            << (terminal ? api_token : std::string("<in ") + config.data_dir + "/keys/api-token>")
             << "   (Authorization: Bearer TOKEN for the control API)\n";
   for (const auto& s : config.streams) {
     const std::string key = "?key=" + (terminal ? s.key : std::string("<publish key>"));

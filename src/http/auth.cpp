@@ -45,6 +45,10 @@ constexpr EndpointRule kEndpoints[] = {
     {"*", "/api/v1/destinations/**", A | D},
     {"GET", "/api/v1/programs/**", kAnyRole},
     {"*", "/api/v1/programs/**", A | D},
+    // Evidence: anyone on the team sees the recorders; clips for the case
+    // file are cut by officers and the broadcast team.
+    {"GET", "/api/v1/recordings/**", kAnyRole},
+    {"POST", "/api/v1/recordings/*/*/exports", A | D | O},
     // The enforcement domain. The broadcast team plans sessions, officers
     // keep cases and steps, approval (一案一审核) is for leadership (admin).
     {"GET", "/api/v1/campaigns/**", kAnyRole},

@@ -218,6 +218,18 @@ class Session : public std::enable_shared_from_this<Session> {
       audit_change(who, "program.change", req, path, r);
       return r;
     }
+    if (path == "/api/v1/recordings" || path.starts_with("/api/v1/recordings/")) {
+      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
+        return api_error(status::unauthorized, "unauthorized",
+                         "the control API needs the API token (Authorization: Bearer TOKEN)");
+      if (!services_.recordings)
+        return api_error(status::service_unavailable, "recording_disabled", "recording is off");
+      auto r =
+          services_.recordings->handle(req.method(), split_path(std::string_view(path).substr(18)),
+                                       req.body(), who ? who->name : "api-token");
+      audit_change(who, "recording.export", req, path, r);
+      return r;
+    }
     if (path.starts_with("/api/"))
       return api_error(status::not_found, "not_found", "no API endpoint at " + path);
     return api_error(status::not_found, "not_found", "nothing at " + path);

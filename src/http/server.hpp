@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/events.hpp"
+#include "http/recording_api.hpp"
 #include "live/hub.hpp"
 #include "program/program.hpp"
 #include "relay/relay.hpp"
@@ -46,6 +47,7 @@ struct Services {
   // `auth` only the bootstrap token opens the control API.
   Auth* auth = nullptr;
   CourtApi* court = nullptr;
+  RecordingApi* recordings = nullptr;  // recorder state and clip export
 };
 
 class Server {

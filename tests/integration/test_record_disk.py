@@ -2,13 +2,15 @@
 recorder refuses new segments and raises an alert, and live delivery to
 players carries on untouched."""
 
+import json
 import os
 import shutil
 import subprocess
 import time
 import unittest
 
-from harness import FlvPlayer, Server, publish, read_for, stop, test_media, wait_for, wait_live
+from harness import (FlvPlayer, Server, WebSocketReader, publish, read_for, stop, test_media,
+                     wait_for, wait_live)
 
 SIZE_MB = 48
 THRESHOLD_MB = 24
@@ -36,6 +38,7 @@ class DiskFillsUp(unittest.TestCase):
             with open(os.path.join(var, "filler"), "wb") as f:
                 f.write(b"\0" * ((SIZE_MB - THRESHOLD_MB - 4) << 20))
             with server:
+                events = WebSocketReader(server.http_port, f"/api/v1/events?token={server.token()}")
                 publisher = publish(server.rtmp_url("cam-a", "key=test-key-a1"), test_media())
                 wait_live(server, "cam-a")
                 player = FlvPlayer(server.flv_url("cam-a"))
@@ -43,6 +46,13 @@ class DiskFillsUp(unittest.TestCase):
                 wait_for(lambda: "event=record_alert reason=disk_low" in server.log(), 60,
                          "the disk-low alert")
                 alert_at = time.monotonic()
+                # The alert also reaches the API and the WebSocket.
+                self.assertTrue(server.control("GET", "/recordings")[1]["alert"])
+                event = json.loads(events.next_text(timeout=10))
+                self.assertEqual(event["type"], "recording.alert")
+                self.assertTrue(event["recording"]["alert"])
+                self.assertEqual(event["recording"]["alert_reason"], "disk_low")
+                events.close()
                 after = read_for(player, 4.0)
                 self.assertFalse(player.closed, "the player stays connected")
                 media = [t for t in after if t.is_video and not t.is_sequence_header]
