@@ -31,6 +31,10 @@ class LiveSource : public rtmp::MediaSource {
   }
   void interrupt() override { player_.interrupt(); }
   void count_sent(std::size_t bytes) override { player_.count_sent(bytes); }
+  void set_direct_writer(std::function<bool()> direct) override {
+    player_.set_direct_writer(std::move(direct));
+  }
+  bool take_ready(std::vector<media::PacketPtr>& out) override { return player_.take_ready(out); }
 
  private:
   live::StreamHandle handle_;

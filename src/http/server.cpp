@@ -79,6 +79,18 @@ std::vector<std::string_view> split_path(std::string_view rest) {
   return out;
 }
 
+// The FLV tags of `packets` as buffers; returns their size in bytes.
+std::size_t flv_buffers(const std::vector<media::PacketPtr>& packets,
+                        std::vector<asio::const_buffer>& out) {
+  out.clear();
+  std::size_t bytes = 0;
+  for (const auto& p : packets) {
+    out.emplace_back(p->flv_tag().data(), p->flv_tag().size());
+    bytes += p->flv_tag().size();
+  }
+  return bytes;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::size_t worker, const Services& services)
@@ -256,19 +268,43 @@ class Session : public std::enable_shared_from_this<Session> {
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
     if (ec) co_return;
     spdlog::info("event=http_flv_play stream={}", name);
-    std::vector<media::PacketPtr> batch;
-    std::vector<asio::const_buffer> buffers;
+    // The fast path writes at the wake without blocking (live::Player); what
+    // the socket did not take waits in `left` for the coroutine below.
+    auto& socket = stream_.socket();
+    beast::error_code nb_ec;
+    socket.non_blocking(true, nb_ec);
+    std::vector<media::PacketPtr> batch, direct_batch, left;
+    std::size_t left_offset = 0;
+    std::vector<asio::const_buffer> buffers, direct_buffers;
+    if (!nb_ec) {
+      player.set_direct_writer([&]() -> bool {
+        if (!player.take_ready(direct_batch)) return true;
+        const std::size_t total = flv_buffers(direct_batch, direct_buffers);
+        beast::error_code ec;
+        std::size_t n = socket.write_some(direct_buffers, ec);
+        if (ec && ec != asio::error::would_block) n = 0;  // the coroutine meets the error
+        if (!ec && n == total) {
+          player.count_sent(total);
+          return true;
+        }
+        left.swap(direct_batch);
+        left_offset = ec ? 0 : n;
+        return false;
+      });
+    }
     while (co_await player.next(batch)) {
-      buffers.clear();
-      std::size_t bytes = 0;
-      for (const auto& p : batch) {
-        buffers.emplace_back(p->flv_tag().data(), p->flv_tag().size());
-        bytes += p->flv_tag().size();
+      for (auto* part : {&left, &batch}) {
+        if (part->empty()) continue;
+        const std::size_t total = flv_buffers(*part, buffers);
+        const std::size_t skip = part == &left ? left_offset : 0;
+        stream_.expires_after(30s);  // a player that stops reading for this long is dropped
+        beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
+        rest.consume(skip);
+        auto [wec, wn] = co_await asio::async_write(stream_, rest, use_nothrow);
+        if (wec) co_return;
+        player.count_sent(total - skip);
+        part->clear();
       }
-      stream_.expires_after(30s);  // a player that stops reading for this long is dropped
-      auto [wec, wn] = co_await asio::async_write(stream_, buffers, use_nothrow);
-      if (wec) break;
-      player.count_sent(bytes);
     }
   }
 

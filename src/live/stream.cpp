@@ -83,6 +83,13 @@ void Shard::wake_players() {
   // Swap rather than move so both lists keep their capacity between wakes.
   woken_.swap(waiting_);
   for (Player* p : woken_) {
+    if (p->direct_ && !p->closed_ && !p->interrupted_ && p->direct_()) {
+      waiting_.push_back(p);  // written in place; still waiting for more
+      continue;
+    }
+    // Not written in place: next() returns (empty when nothing new) so its
+    // caller finishes what the direct write left over, in order.
+    if (p->direct_) p->interrupted_ = true;
     p->registered_ = false;
     p->wake_timer_.cancel();
   }
@@ -168,6 +175,13 @@ asio::awaitable<bool> Player::next(std::vector<PacketPtr>& out) {
       registered_ = false;
     }
   }
+}
+
+bool Player::take_ready(std::vector<PacketPtr>& out) {
+  out.clear();
+  if (closed_) return false;
+  gather(out);
+  return !out.empty();
 }
 
 void Player::start_at(std::uint64_t seq, std::vector<PacketPtr>& out) {

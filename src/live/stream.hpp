@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -121,6 +122,16 @@ class Player {
   // Makes a pending next() return at once, with nothing, so that the
   // connection can send something else first.
   void interrupt();
+
+  // The fast path of the hot loop. While next() waits, a wake calls
+  // `direct` on the shard's thread instead of resuming the coroutine: it
+  // takes what is ready (take_ready) and writes it without blocking. It
+  // returns true when everything went out (the player keeps waiting, no
+  // handler or coroutine hop at all), false to hand over to next()'s caller
+  // (the socket was full; it finishes the write asynchronously).
+  void set_direct_writer(std::function<bool()> direct) { direct_ = std::move(direct); }
+  // What next() would return, without waiting; false when nothing is ready.
+  bool take_ready(std::vector<PacketPtr>& out);
   void close();
   void count_sent(std::size_t bytes);
   // Packets this player skipped because it fell behind.
@@ -140,6 +151,7 @@ class Player {
   bool closed_ = false;
   bool interrupted_ = false;
   bool registered_ = false;  // on the shard's waiting list
+  std::function<bool()> direct_;
   std::uint64_t skipped_ = 0;
 };
 

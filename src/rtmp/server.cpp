@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 
 #include "media/bytes_io.hpp"
 #include "rtmp/amf0.hpp"
@@ -39,6 +40,19 @@ std::string endpoint_text(const tcp::socket& s) {
   const auto ep = s.remote_endpoint(ec);
   if (ec) return "unknown";
   return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// The play framings of `packets` as buffers; returns their size in bytes.
+std::size_t play_buffers(const std::vector<media::PacketPtr>& packets,
+                         std::vector<asio::const_buffer>& out) {
+  out.clear();
+  std::size_t bytes = 0;
+  for (const auto& p : packets) {
+    const auto& wire = p->framed(media::Framing::RtmpPlay, frame_for_play);
+    out.emplace_back(wire.data(), wire.size());
+    bytes += wire.size();
+  }
+  return bytes;
 }
 
 // One RTMP connection. Everything runs on the socket's worker; the reader,
@@ -124,6 +138,17 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     std::vector<asio::const_buffer> buffers;
     media::Bytes control;
     while (!closed_) {
+      // What a direct write left half-sent goes first: nothing may come
+      // between the chunks of one message.
+      if (!left_.empty()) {
+        const std::size_t total = play_buffers(left_, buffers);
+        boost::beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
+        rest.consume(left_offset_);
+        if (!co_await write(rest)) break;
+        source_->count_sent(total - left_offset_);
+        left_.clear();
+        continue;
+      }
       if (!control_.empty()) {
         control.swap(control_);
         control_.clear();
@@ -132,15 +157,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       }
       if (closing_) break;
       if (source_) {
+        install_direct_writer();
         if (!co_await source_->next(batch)) break;
         if (batch.empty()) continue;
-        buffers.clear();
-        std::size_t bytes = 0;
-        for (const auto& p : batch) {
-          const auto& wire = p->framed(media::Framing::RtmpPlay, frame_for_play);
-          buffers.emplace_back(wire.data(), wire.size());
-          bytes += wire.size();
-        }
+        const std::size_t bytes = play_buffers(batch, buffers);
         if (!co_await write(buffers)) break;
         source_->count_sent(bytes);
         continue;
@@ -149,6 +169,32 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       co_await signal_.async_wait(use_nothrow);
     }
     shutdown();
+  }
+
+  // The fast path (see live::Player::set_direct_writer): media ready at a
+  // wake is written on the spot without blocking; what the socket does not
+  // take is left for write_loop.
+  void install_direct_writer() {
+    if (direct_installed_) return;
+    direct_installed_ = true;
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) return;
+    source_->set_direct_writer([this]() -> bool {
+      if (closed_ || closing_ || !control_.empty() || !left_.empty()) return false;
+      if (!source_->take_ready(direct_batch_)) return true;
+      const std::size_t total = play_buffers(direct_batch_, direct_buffers_);
+      boost::system::error_code wec;
+      std::size_t n = socket_.write_some(direct_buffers_, wec);
+      if (wec && wec != asio::error::would_block) n = 0;  // write_loop meets the error
+      if (!wec && n == total) {
+        source_->count_sent(total);
+        return true;
+      }
+      left_.swap(direct_batch_);
+      left_offset_ = wec ? 0 : n;
+      return false;
+    });
   }
 
   template <typename Buffers>
@@ -489,6 +535,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   media::Bytes control_;
   std::unique_ptr<MediaSink> sink_;
   std::unique_ptr<MediaSource> source_;
+  bool direct_installed_ = false;
+  std::vector<media::PacketPtr> direct_batch_, left_;  // left_: half-sent by a direct write
+  std::size_t left_offset_ = 0;
+  std::vector<asio::const_buffer> direct_buffers_;
   std::uint32_t chunk_out_ = 128;
   std::uint64_t bytes_read_ = 0, last_ack_ = 0;
   std::uint32_t peer_window_ = 0;

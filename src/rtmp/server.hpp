@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -48,6 +49,9 @@ class MediaSource {
   virtual asio::awaitable<bool> next(std::vector<media::PacketPtr>& out) = 0;
   virtual void interrupt() = 0;
   virtual void count_sent(std::size_t bytes) = 0;
+  // The fast path: see live::Player::set_direct_writer and take_ready.
+  virtual void set_direct_writer(std::function<bool()> direct) = 0;
+  virtual bool take_ready(std::vector<media::PacketPtr>& out) = 0;
 };
 
 // The answer to a publish or play request: a sink/source, or why not.
