@@ -10,7 +10,8 @@
 #               source nginx-rtmp the stream is published to (the source's
 #               CPU is not counted, like the publisher's);
 #   courtcast   `courtcast serve` with N [[destination]] entries (recording
-#               off: nginx records nothing either).
+#               off: nginx records nothing either), WORKERS event loops;
+#   courtcast-1w  the same with one event loop (workers = 1).
 #
 # The destinations are one "sink" nginx-rtmp listening on N loopback ports
 # (one per platform, stream key key-I on port I), with rtmp_stat on an HTTP
@@ -30,7 +31,7 @@
 #
 # Environment: SECONDS_PER_RUN (30), REPEAT (3), SETTLE (5), BUILD_DIR
 # (build-relay), CONFIGS (space-separated subset of: nginx-push ffmpeg
-# courtcast), WORKERS (courtcast event loops, 0 = one per core), WRAP (a
+# courtcast courtcast-1w), WORKERS (courtcast event loops, 0 = one per core), WRAP (a
 # command courtcast runs under; with "valgrind --tool=callgrind ..." the
 # profile is zeroed at the window's start and dumped at its end).
 # Results: bench/out/relay-<time>/results.jsonl and a table on stdout
@@ -45,7 +46,7 @@ REPEAT=${REPEAT:-3}
 SETTLE=${SETTLE:-5}
 WORKERS=${WORKERS:-0}
 WRAP=${WRAP:-}
-CONFIGS=${CONFIGS:-"nginx-push ffmpeg courtcast"}
+CONFIGS=${CONFIGS:-"nginx-push ffmpeg courtcast courtcast-1w"}
 NS=${*:-"8 16"}
 NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 STREAM_FILE=$OUT/stream-720p25-3800k-60s.flv
@@ -238,14 +239,15 @@ $pushes    }
       start_nginx "$dir/relay" "$relay_port"
       [[ $config == nginx-push ]] && relay_pids=("$NGINX_PID")
       publish_url=rtmp://127.0.0.1:$relay_port/live/bench ;;
-    courtcast)
-      local http_port
+    courtcast | courtcast-1w)
+      local http_port workers=$WORKERS
+      [[ $config == courtcast-1w ]] && workers=1
       http_port=$(free_port)
       {
         cat <<EOF
 [server]
 data_dir = "$dir/var"
-workers = $WORKERS
+workers = $workers
 [rtmp]
 listen = "127.0.0.1:$relay_port"
 [http]
@@ -295,7 +297,7 @@ EOF
   sink_bytes >"$dir/bytes-start"
   # Under callgrind, count the window only.
   local profiling=""
-  [[ $config == courtcast && $WRAP == *callgrind* ]] && profiling=${relay_pids[0]}
+  [[ $config == courtcast* && $WRAP == *callgrind* ]] && profiling=${relay_pids[0]}
   [[ -n $profiling ]] && callgrind_control -z "$profiling" >/dev/null
   cpu0=$(cpu_ms "${relay_pids[@]}")
   sched0=$(sched_us "${relay_pids[@]}")
@@ -380,9 +382,10 @@ for (n, config), rs in sorted(groups.items()):
           f"{min(r['full_rate'] for r in rs):>4}/{n:<4} {min(r['probes_ok'] for r in rs):>5}/{n:<4}")
 print()
 for n in sorted({n for n, _ in groups}):
-    for other in ("nginx-push", "ffmpeg"):
-        if (n, "courtcast") in stat and stat.get((n, other)) and sched.get((n, other)):
-            target = "  (target <= 0.50)" if other == "nginx-push" else ""
-            print(f"N={n}: courtcast / {other}: stat {stat[(n, 'courtcast')] / stat[(n, other)]:.2f}, "
-                  f"sched {sched[(n, 'courtcast')] / sched[(n, other)]:.2f}{target}")
+    for cc in ("courtcast", "courtcast-1w"):
+        for other in ("nginx-push", "ffmpeg"):
+            if (n, cc) in stat and stat.get((n, other)) and sched.get((n, other)):
+                target = "  (target <= 0.50)" if other == "nginx-push" else ""
+                print(f"N={n}: {cc} / {other}: stat {stat[(n, cc)] / stat[(n, other)]:.2f}, "
+                      f"sched {sched[(n, cc)] / sched[(n, other)]:.2f}{target}")
 EOF
