@@ -12,11 +12,17 @@ PacketPtr Packet::make(PacketKind kind, std::int64_t dts_ms, std::int32_t cts_ms
   p->cts_ms = cts_ms;
   p->keyframe = keyframe;
   p->sequence_header = sequence_header;
-  p->flv_tag_.resize(kTagHeaderBytes + body.size() + 4);
-  write_flv_tag_header(p->flv_tag_.data(), static_cast<std::uint8_t>(kind), dts_ms, body.size());
-  std::copy(body.begin(), body.end(), p->flv_tag_.begin() + kTagHeaderBytes);
-  write_u32be(p->flv_tag_.data() + kTagHeaderBytes + body.size(),
-              static_cast<std::uint32_t>(kTagHeaderBytes + body.size()));
+  // Appended piece by piece rather than resized and overwritten: zero-filling
+  // every payload first was a sixth of the relay's instructions.
+  std::uint8_t header[kTagHeaderBytes];
+  write_flv_tag_header(header, static_cast<std::uint8_t>(kind), dts_ms, body.size());
+  std::uint8_t trailer[4];
+  write_u32be(trailer, static_cast<std::uint32_t>(kTagHeaderBytes + body.size()));
+  auto& tag = p->flv_tag_;
+  tag.reserve(kTagHeaderBytes + body.size() + 4);
+  tag.insert(tag.end(), header, header + kTagHeaderBytes);
+  tag.insert(tag.end(), body.begin(), body.end());
+  tag.insert(tag.end(), trailer, trailer + 4);
   return p;
 }
 
