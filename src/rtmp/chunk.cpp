@@ -73,17 +73,7 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
     if (avail < header_bytes + chunk_bytes) return pos;
 
     // The header is complete and so is its chunk: commit the header state.
-    if (fmt == 0) {
-      // RTMP 5.3.1.2.4: a type 3 that follows a type 0 takes the type 0's
-      // timestamp as its delta (FFmpeg's writer counts on it).
-      cs.delta = ts_field;
-      cs.timestamp = ts_field;
-    } else if (fmt == 1 || fmt == 2) {
-      cs.delta = ts_field;
-      cs.timestamp += ts_field;
-    } else if (new_message && cs.seen) {
-      cs.timestamp += cs.delta;
-    }
+    advance_timestamp(fmt, ts_field, new_message, cs.seen, cs.timestamp, cs.delta);
     cs.seen = true;
     cs.extended = extended;
     cs.length = length;

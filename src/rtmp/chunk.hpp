@@ -78,6 +78,24 @@ class ChunkReader {
   std::unordered_map<std::uint32_t, ChunkStream> streams_;
 };
 
+// The timestamp rules of RTMP 5.3.1.2, for every chunk reader: a chunk
+// header of type `fmt` carrying `ts_field` (absolute for type 0, a delta for
+// types 1 and 2, nothing for 3) moves a chunk stream's timestamp and delta.
+// A type 3 that starts a message repeats the last delta; after a type 0 that
+// delta is the type 0's timestamp (FFmpeg's writer counts on it).
+inline void advance_timestamp(unsigned fmt, std::uint32_t ts_field, bool starts_message,
+                              bool seen_before, std::uint32_t& timestamp, std::uint32_t& delta) {
+  if (fmt == 0) {
+    delta = ts_field;
+    timestamp = ts_field;
+  } else if (fmt == 1 || fmt == 2) {
+    delta = ts_field;
+    timestamp += ts_field;
+  } else if (starts_message && seen_before) {
+    timestamp += delta;
+  }
+}
+
 // Appends `body` as one message: a type-0 header, then type-3 continuation
 // chunks of `chunk_size` bytes (each repeating an extended timestamp).
 void write_message(Bytes& out, std::uint32_t chunk_stream_id, std::uint8_t type,

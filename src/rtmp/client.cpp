@@ -718,15 +718,7 @@ Result<std::optional<typename BasicClient<S>::Incoming>> BasicClient<S>::parse_o
     // A header other than type 3 in the middle of a message restarts it.
     if (fmt != 3) cs.received = 0;
     const bool new_message = cs.received == 0;
-    if (fmt == 0) {
-      cs.delta = ts_field - cs.timestamp;
-      cs.timestamp = ts_field;
-    } else if (fmt == 1 || fmt == 2) {
-      cs.delta = ts_field;
-      cs.timestamp += ts_field;
-    } else if (new_message && cs.seen) {
-      cs.timestamp += cs.delta;
-    }
+    advance_timestamp(fmt, ts_field, new_message, cs.seen, cs.timestamp, cs.delta);
     cs.seen = true;
     cs.extended = extended;
     cs.length = length;
