@@ -64,7 +64,7 @@ std::string query_value(const std::string& query, const std::string& name) {
       std::string out;
       const std::string raw = part.substr(eq + 1);
       for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '%' && i + 2 < raw.size() + 0 && hex_digit(raw[i + 1]) >= 0 &&
+        if (raw[i] == '%' && i + 2 < raw.size() && hex_digit(raw[i + 1]) >= 0 &&
             hex_digit(raw[i + 2]) >= 0) {
           out.push_back(static_cast<char>(hex_digit(raw[i + 1]) * 16 + hex_digit(raw[i + 2])));
           i += 2;

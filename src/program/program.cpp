@@ -26,6 +26,14 @@ std::string json_text(boost::json::object o) {
   return boost::json::serialize(o);
 }
 
+// The card's packets due by `now` for a playout that started at `started`.
+std::vector<PacketPtr> card_due(CardPlayout& playout, Clock::time_point started,
+                                Clock::time_point now) {
+  std::vector<PacketPtr> due;
+  playout.due(duration_cast<milliseconds>(now - started).count(), due);
+  return due;
+}
+
 }  // namespace
 
 Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
@@ -294,23 +302,11 @@ asio::awaitable<void> Program::tick_loop() {
       to_card("input " + lost_->name + " sent nothing for " +
               std::to_string(config_.input_timeout_ms) + " ms");
     }
-    if (!on_program_) play_card(program_card_, program_card_started_, *program_writer_, now, true);
+    if (!on_program_)
+      for (const auto& p : card_due(program_card_, program_card_started_, now)) to_program(p);
     air_tick(now);
     program_writer_->flush();
     air_writer_->flush();
-  }
-}
-
-void Program::play_card(CardPlayout& playout, Clock::time_point started, TimelineWriter& writer,
-                        Clock::time_point now, bool to_delay) {
-  std::vector<PacketPtr> due;
-  playout.due(duration_cast<milliseconds>(now - started).count(), due);
-  for (const auto& p : due) {
-    if (to_delay) {
-      to_program(p);
-    } else {
-      writer.write(p);
-    }
   }
 }
 
@@ -347,7 +343,8 @@ void Program::air_tick(Clock::time_point now) {
     }
     if (!air_on_card_ && now - air_writer_->last_write_at() > kAirGap) air_to_card(now);
   }
-  if (air_on_card_) play_card(air_card_, air_card_started_, *air_writer_, now, false);
+  if (air_on_card_)
+    for (const auto& p : card_due(air_card_, air_card_started_, now)) air_writer_->write(p);
 }
 
 }  // namespace courtcast::program

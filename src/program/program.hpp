@@ -103,8 +103,6 @@ class Program : public std::enable_shared_from_this<Program> {
   void to_program(const media::PacketPtr& p);
   void air_tick(std::chrono::steady_clock::time_point now);
   void air_to_card(std::chrono::steady_clock::time_point now);
-  void play_card(CardPlayout& playout, std::chrono::steady_clock::time_point started,
-                 TimelineWriter& writer, std::chrono::steady_clock::time_point now, bool to_delay);
   void publish_view();
   void emit(const std::string& type, const std::string& details);
 
