@@ -19,6 +19,7 @@
 
 #include "app/court_store.hpp"
 #include "app/listener.hpp"
+#include "app/session_broadcasts.hpp"
 #include "app/stream_access.hpp"
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
@@ -122,6 +123,10 @@ int serve(Config config) {
   record_options.segment_seconds = config.record_segment_seconds;
   record_options.min_free_bytes = static_cast<std::uint64_t>(config.record_min_free_bytes);
   record_options.retention_days = config.record_retention_days;
+  record_options.session_of = [](const std::string& stream) -> std::optional<std::string> {
+    const auto id = SessionBroadcasts::session_of(stream);
+    return id ? std::optional(std::to_string(*id)) : std::nullopt;
+  };
   std::unique_ptr<record::RecordingService> recording;
   try {
     recording = std::make_unique<record::RecordingService>(record_options);
@@ -132,7 +137,18 @@ int serve(Config config) {
   live::Hub hub(executors, limits);
   hub.set_tap_factory([&recording](const std::string& name) { return recording->taps_for(name); });
   const std::string api_token = kept_secret(config.data_dir, "api-token");
-  StreamAccess access(hub, config.streams, config.programs, api_token);
+  // Programs: the director's switcher, standby card, delay and cut, one per
+  // broadcast (config ones, and live sessions' while they are live).
+  const std::string card_path =
+      config.standby_card.empty() ? COURTCAST_DEFAULT_CARD : config.standby_card;
+  auto card = program::load_card(card_path);
+  if (!card) {
+    spdlog::error("event=standby_card_invalid path={} error=\"{}\"", card_path,
+                  card.error().message);
+    return 2;
+  }
+  program::ProgramRegistry programs(std::make_shared<const program::StandbyCard>(std::move(*card)));
+  StreamAccess access(hub, config.streams, programs, api_token);
   // Users, roles and the court's data; the bootstrap token stays an admin.
   auto court_store = open_court_store(config);
   if (!court_store) return 1;
@@ -165,33 +181,28 @@ int serve(Config config) {
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
   rtmp::Server rtmp_server(access, rtmp_options);
-  // Programs: the director's switcher, standby card, delay and cut per broadcast.
-  std::vector<std::shared_ptr<program::Program>> programs;
-  if (!config.programs.empty()) {
-    const std::string card_path =
-        config.standby_card.empty() ? COURTCAST_DEFAULT_CARD : config.standby_card;
-    auto card = program::load_card(card_path);
-    if (!card) {
-      spdlog::error("event=standby_card_invalid path={} error=\"{}\"", card_path,
-                    card.error().message);
-      return 2;
-    }
-    auto shared_card = std::make_shared<const program::StandbyCard>(std::move(*card));
-    for (std::size_t i = 0; i < config.programs.size(); ++i) {
-      const auto& pc = config.programs[i];
-      program::ProgramConfig settings{pc.name, pc.inputs,
-                                      static_cast<std::int64_t>(pc.delay_seconds * 1000),
-                                      pc.auto_return, pc.input_timeout_ms};
-      const std::size_t worker = i % executors.size();
-      auto p = std::make_shared<program::Program>(
-          settings, hub, worker, executors[worker], shared_card,
-          [&events, name = pc.name](const std::string& type, const std::string& details) {
-            events.publish("{\"type\":\"program." + type + "\",\"program\":\"" + name +
-                           "\",\"details\":" + details + "}");
-          });
-      p->start();
-      programs.push_back(std::move(p));
-    }
+  const auto program_event = [&events](const std::string& program, const std::string& type,
+                                       const std::string& details) {
+    events.publish("{\"type\":\"program." + type +
+                   "\",\"program\":" + boost::json::serialize(boost::json::value(program)) +
+                   ",\"details\":" + details + "}");
+  };
+  for (std::size_t i = 0; i < config.programs.size(); ++i) {
+    const auto& pc = config.programs[i];
+    program::ProgramConfig settings{pc.name,
+                                    {},
+                                    static_cast<std::int64_t>(pc.delay_seconds * 1000),
+                                    pc.auto_return,
+                                    pc.input_timeout_ms};
+    for (const auto& input : pc.inputs) settings.inputs.push_back({input, input});
+    const std::size_t worker = i % executors.size();
+    auto p = std::make_shared<program::Program>(
+        settings, hub, worker, executors[worker], programs.card(),
+        [program_event, name = pc.name](const std::string& type, const std::string& details) {
+          program_event(name, type, details);
+        });
+    programs.add(p);
+    p->start();
   }
   http::Services services{hub,     access,    &relay,
                           &events, &programs, rtmp_options.player_send_buffer_bytes};
@@ -199,6 +210,14 @@ int serve(Config config) {
   services.court = &court_api;
   http::RecordingApi recording_api(*recording);
   services.recordings = &recording_api;
+  // Live sessions: their inputs, program, air and destinations follow the
+  // session's state as the court API changes it.
+  SessionBroadcasts broadcasts(
+      BroadcastWiring{hub, programs, &relay, *court_store->repository, executors, program_event,
+                      [&events](const std::string& json) { events.publish(json); },
+                      kept_secret(config.data_dir, "session-publish-secret"), 0, 2000});
+  access.set_session_inputs(&broadcasts);
+  court_api.set_session_media(&broadcasts);
   http::Server http_server(services);
   Listener rtmp_listener(loops, [&rtmp_server](tcp::socket s, std::size_t worker) {
     rtmp_server.serve(std::move(s), worker);
@@ -217,6 +236,8 @@ int serve(Config config) {
   }
   spdlog::info("event=listening protocol=rtmp address={}:{}", rtmp_ep.address().to_string(),
                rtmp_ep.port());
+  broadcasts.set_rtmp_port(rtmp_ep.port());
+  broadcasts.resume_open_sessions();
   spdlog::info("event=listening protocol=http address={}:{}", http_ep.address().to_string(),
                http_ep.port());
   spdlog::info("event=started workers={} merge_window_ms={} max_lag_ms={}", workers,
@@ -255,7 +276,7 @@ int serve(Config config) {
     asio::post(*loops[0], [&] {
       rtmp_listener.stop();
       relay.stop_all();
-      for (auto& p : programs) p->stop();
+      for (auto& p : programs.list()) p->stop();
       http_listener.stop();
     });
     // Let those stops run (destinations and programs end their publishes)

@@ -10,8 +10,12 @@ namespace {
 // A publish into the live hub; ending it (destruction) frees the stream name.
 class LiveSink : public rtmp::MediaSink {
  public:
-  explicit LiveSink(live::StreamHandle handle) : handle_(std::move(handle)) {}
-  ~LiveSink() override { handle_->end_publish(); }
+  LiveSink(live::StreamHandle handle, std::function<void()> on_end)
+      : handle_(std::move(handle)), on_end_(std::move(on_end)) {}
+  ~LiveSink() override {
+    handle_->end_publish();
+    if (on_end_) on_end_();
+  }
   bool push(media::PacketKind kind, std::int64_t dts_ms,
             std::span<const std::uint8_t> body) override {
     return handle_->push(kind, dts_ms, body);
@@ -20,6 +24,7 @@ class LiveSink : public rtmp::MediaSink {
 
  private:
   live::StreamHandle handle_;
+  std::function<void()> on_end_;
 };
 
 class LiveSource : public rtmp::MediaSource {
@@ -80,21 +85,26 @@ std::string query_value(const std::string& query, const std::string& name) {
 }
 
 StreamAccess::StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
-                           const std::vector<ProgramConfig>& programs, std::string api_token)
-    : hub_(hub), api_token_(std::move(api_token)) {
+                           const program::ProgramRegistry& programs, std::string api_token)
+    : hub_(hub), programs_(programs), api_token_(std::move(api_token)) {
   for (const auto& s : streams) streams_[s.name] = s;
-  for (const auto& p : programs) air_streams_.insert(p.name);
+}
+
+std::optional<std::string> StreamAccess::key_of(const std::string& stream) const {
+  if (auto it = streams_.find(stream); it != streams_.end()) return it->second.key;
+  if (session_inputs_) return session_inputs_->input_key(stream);
+  return std::nullopt;
 }
 
 std::optional<std::string> StreamAccess::check_key(const std::string& stream,
                                                    const std::string& stream_query,
                                                    const std::string& app_query) const {
-  auto it = streams_.find(stream);
-  if (it == streams_.end()) return "no stream named '" + stream + "' is configured";
+  const auto expected = key_of(stream);
+  if (!expected) return "no stream named '" + stream + "' is configured or open";
   std::string key = query_value(stream_query, "key");
   if (key.empty()) key = query_value(app_query, "key");
   if (key.empty()) return "a key is required: add ?key=KEY to the stream name";
-  if (!same_secret(key, it->second.key)) return "wrong key for stream '" + stream + "'";
+  if (!same_secret(key, *expected)) return "wrong key for stream '" + stream + "'";
   return std::nullopt;
 }
 
@@ -109,7 +119,12 @@ rtmp::Admission<rtmp::MediaSink> StreamAccess::publish(const rtmp::StreamRequest
     return {nullptr, "NetStream.Publish.BadName",
             "stream '" + r.stream + "' is already being published"};
   spdlog::info("event=publish_start stream={} peer={}", r.stream, r.peer);
-  return {std::make_unique<LiveSink>(std::move(handle)), {}, {}};
+  std::function<void()> on_end;
+  if (session_inputs_ && !streams_.count(r.stream)) {
+    session_inputs_->input_started(r.stream);
+    on_end = [inputs = session_inputs_, stream = r.stream] { inputs->input_ended(stream); };
+  }
+  return {std::make_unique<LiveSink>(std::move(handle), std::move(on_end)), {}, {}};
 }
 
 rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest& r) {
@@ -123,16 +138,16 @@ rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest&
 
 std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
                                                      const std::string& query) {
-  if (air_streams_.count(stream)) return std::nullopt;  // air is the public face
+  if (programs_.find(stream)) return std::nullopt;  // air is the public face
   const std::string token = query_value(query, "token");
   const bool controller = !token.empty() && allow_control("Bearer " + token);
-  if (stream.ends_with(".program") && air_streams_.count(stream.substr(0, stream.size() - 8))) {
+  if (stream.ends_with(".program") && programs_.find(stream.substr(0, stream.size() - 8))) {
     if (controller) return std::nullopt;
     return "program '" + stream + "' is the director's preview: add ?token=API_TOKEN";
   }
-  auto it = streams_.find(stream);
-  if (it == streams_.end()) return "no stream named '" + stream + "' is configured";
-  if (it->second.is_public || controller) return std::nullopt;
+  if (auto it = streams_.find(stream); it != streams_.end() && it->second.is_public)
+    return std::nullopt;
+  if (controller && key_of(stream)) return std::nullopt;
   return check_key(stream, query, {});
 }
 

@@ -1,26 +1,37 @@
 #pragma once
 // Who may publish and play which stream: the policy behind both the RTMP
 // server and HTTP playback. Publishing needs the stream's key; playing a
-// stream that is not public needs it too.
+// stream that is not public needs it too. A running program's air is public;
+// its program stream and its inputs need the API token.
 
 #include <map>
-#include <set>
 #include <string>
 
 #include "app/config.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
+#include "program/registry.hpp"
 #include "rtmp/server.hpp"
 
 namespace courtcast::app {
 
+// Streams that come and go with live sessions: their inputs' keys, and
+// when each input starts and stops publishing.
+class SessionInputs {
+ public:
+  virtual ~SessionInputs() = default;
+  // The key that publishes `stream` while it is an open session's input.
+  virtual std::optional<std::string> input_key(const std::string& stream) const = 0;
+  virtual void input_started(const std::string& stream) = 0;
+  virtual void input_ended(const std::string& stream) = 0;
+};
+
 class StreamAccess : public rtmp::ServerHooks, public http::Access {
  public:
   // `api_token` opens the control API until users and roles exist.
-  // Air streams of `programs` play publicly; their NAME.program and the
-  // inputs only with the API token (or an input's key).
   StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
-               const std::vector<ProgramConfig>& programs, std::string api_token);
+               const program::ProgramRegistry& programs, std::string api_token);
+  void set_session_inputs(SessionInputs* inputs) { session_inputs_ = inputs; }
 
   rtmp::Admission<rtmp::MediaSink> publish(const rtmp::StreamRequest& request) override;
   rtmp::Admission<rtmp::MediaSource> play(const rtmp::StreamRequest& request) override;
@@ -32,10 +43,12 @@ class StreamAccess : public rtmp::ServerHooks, public http::Access {
   // nullopt when `key` (taken from the stream or app query) opens `stream`.
   std::optional<std::string> check_key(const std::string& stream, const std::string& stream_query,
                                        const std::string& app_query) const;
+  std::optional<std::string> key_of(const std::string& stream) const;
 
   live::Hub& hub_;
   std::map<std::string, StreamConfig> streams_;
-  std::set<std::string> air_streams_;
+  const program::ProgramRegistry& programs_;
+  SessionInputs* session_inputs_ = nullptr;
   std::string api_token_;
 };
 

@@ -50,7 +50,22 @@ Result<void> validate_session(const LiveSession& s) {
   if (s.scheduled_end_ms < s.scheduled_start_ms) {
     return fail(Rule::invalid_input, "session schedule: the end must not be before the start");
   }
-  if (s.delay_ms < 0) return fail(Rule::invalid_input, "session delay_ms: must be 0 or more");
+  if (s.delay_ms < 0 || s.delay_ms > 300'000)
+    return fail(Rule::invalid_input, "session delay_ms: must be from 0 to 300000");
+  for (std::size_t i = 0; i < s.inputs.size(); ++i) {
+    const std::string& in = s.inputs[i];
+    const bool name_ok =
+        !in.empty() && in.size() <= 32 && in != "program" &&
+        std::all_of(in.begin(), in.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        });
+    if (!name_ok)
+      return fail(
+          Rule::invalid_input,
+          "session inputs: '" + in + "' must be 1-32 of a-z, 0-9, _ and -, and not 'program'");
+    if (std::find(s.inputs.begin(), s.inputs.begin() + i, in) != s.inputs.begin() + i)
+      return fail(Rule::invalid_input, "session inputs: '" + in + "' is listed twice");
+  }
   if (s.vehicles < 0 || s.questions_answered < 0) {
     return fail(Rule::invalid_input, "session vehicles and questions_answered: must be 0 or more");
   }

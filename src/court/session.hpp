@@ -80,9 +80,10 @@ struct LiveSession {
   ExecutionPlan plan;
   std::vector<ContingencyItem> contingency;
   std::vector<Id> case_ids;
-  std::vector<std::string> inputs;        // names of input streams
+  // Cameras, by names that become part of stream names: 1-32 of a-z 0-9 _ -.
+  std::vector<std::string> inputs;
   std::vector<std::string> destinations;  // names of platform destinations
-  std::int64_t delay_ms = 0;
+  std::int64_t delay_ms = 10'000;         // broadcast delay of air behind program
   std::vector<AudienceFigure> audience;
   std::vector<Officer> officers;  // deployed on the day
   int vehicles = 0;

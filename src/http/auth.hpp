@@ -40,6 +40,7 @@ struct ApiRequest {
   std::string_view cookie;      // the Cookie header
   std::string_view csrf_token;  // the X-CSRF-Token header
   std::string client_address;
+  std::string_view host;  // the Host header: publish URLs are given with it
 };
 
 // The caller, as the audit log names them.

@@ -164,6 +164,11 @@ ApiResult CourtApi::campaigns(const ApiRequest& req, const Principal& who, const
 }
 
 ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const Segments& seg) {
+  // Every change reaches the session's broadcast (inputs, program, air).
+  const auto changed = [this](store::Result<court::LiveSession> r) {
+    if (r && media_) media_->session_changed(*r);
+    return r;
+  };
   if (seg.empty()) {
     if (req.method == verb::get) {
       store::SessionFilter filter;
@@ -174,7 +179,7 @@ ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const 
     court::LiveSession s;
     if (auto e = read_body(req, kSessionFields, [&](FieldReader& r) { read_session(r, s, true); }))
       return *e;
-    return answer(repo().create_session(s, actor(who)), session_json, status::created);
+    return answer(changed(repo().create_session(s, actor(who))), session_json, status::created);
   }
   const court::Id id = *parse_id(seg[0]);
   if (seg.size() == 1) {
@@ -185,7 +190,7 @@ ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const 
     if (auto e =
             read_body(req, kSessionFields, [&](FieldReader& r) { read_session(r, *s, false); }))
       return *e;
-    return answer(repo().update_session(*s, actor(who)), session_json);
+    return answer(changed(repo().update_session(*s, actor(who))), session_json);
   }
   if (seg.size() != 2) return not_found(req.path);
   const std::string_view what = seg[1];
@@ -197,13 +202,27 @@ ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const 
     if (auto s = repo().get_session(id); !s) return store_error(s.error());
     return answer_list(repo().list_steps(store::StepFilter::of_session(id)), "steps", step_json);
   }
+  if (what == "broadcast" || what == "publish-urls") {
+    if (req.method != (what == "broadcast" ? verb::get : verb::post))
+      return method_not_allowed(what == "broadcast" ? "GET" : "POST");
+    if (auto e = read_body(req, {}, [](FieldReader&) {}); e && what != "broadcast") return *e;
+    auto s = repo().get_session(id);
+    if (!s) return store_error(s.error());
+    if (!media_)
+      return api_error(status::service_unavailable, "broadcast_disabled",
+                       "this server runs no broadcasts");
+    if (what == "broadcast") return {status::ok, media_->broadcast_json(*s, req.host)};
+    // The keys are secrets: who asked for them is on the record.
+    auth_.audit(who, "session.publish_urls", json::object{{"session_id", id}});
+    return {status::ok, media_->publish_urls_json(*s, req.host)};
+  }
   if (req.method != verb::post) return method_not_allowed("POST");
   if (what == "cases") {
     std::int64_t case_id = 0;
     if (auto e = read_body(req, {"case_id"},
                            [&](FieldReader& r) { r.int64("case_id", case_id, true, 1); }))
       return *e;
-    return answer(repo().add_case_to_session(id, case_id, actor(who)), session_json);
+    return answer(changed(repo().add_case_to_session(id, case_id, actor(who))), session_json);
   }
   if (what == "audience") {
     court::AudienceFigure f;
@@ -228,7 +247,7 @@ ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const 
     } else if (auto e = read_body(req, {}, [](FieldReader&) {})) {
       return *e;
     }
-    return answer(repo().transition_session(id, action, reason, settings_, actor(who)),
+    return answer(changed(repo().transition_session(id, action, reason, settings_, actor(who))),
                   session_json);
   }
   return not_found(req.path);

@@ -15,6 +15,7 @@
 #include "court/settings.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
+#include "http/session_media.hpp"
 
 namespace courtcast::http {
 
@@ -24,6 +25,9 @@ class CourtApi {
 
   // The answer for a court path; nullopt for a path that is not one.
   std::optional<ApiResult> handle(const ApiRequest& req, const Principal& who);
+  // Sessions' inputs, program, air and destinations; without it sessions
+  // are records only.
+  void set_session_media(SessionMedia* media) { media_ = media; }
 
  private:
   using Segments = std::vector<std::string_view>;
@@ -40,6 +44,7 @@ class CourtApi {
 
   Auth& auth_;
   court::Settings settings_;
+  SessionMedia* media_ = nullptr;
 };
 
 // Helpers for the handlers.

@@ -12,6 +12,7 @@ json::value program_json(const program::ProgramView& v) {
   json::array inputs;
   for (const auto& in : v.inputs)
     inputs.push_back(json::object{{"name", in.name},
+                                  {"stream", in.stream},
                                   {"state", in.live ? "live" : "lost"},
                                   {"bitrate_bps", in.bitrate_bps},
                                   {"width", in.width},
@@ -49,19 +50,17 @@ std::optional<ApiResult> parse_body(const std::string& body,
 
 }  // namespace
 
-ApiResult handle_programs(const Programs& programs, verb method,
+ApiResult handle_programs(const program::ProgramRegistry& programs, verb method,
                           const std::vector<std::string_view>& seg, const std::string& body,
                           const std::string& who) {
   if (seg.empty()) {
     if (method != verb::get)
       return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
     json::array list;
-    for (const auto& p : programs) list.push_back(program_json(p->view()));
+    for (const auto& p : programs.list()) list.push_back(program_json(p->view()));
     return {status::ok, json::object{{"programs", std::move(list)}}};
   }
-  std::shared_ptr<program::Program> p;
-  for (const auto& candidate : programs)
-    if (candidate->name() == seg[0]) p = candidate;
+  auto p = programs.find(std::string(seg[0]));
   if (!p)
     return api_error(status::not_found, "program_not_found",
                      "no program '" + std::string(seg[0]) + "'");

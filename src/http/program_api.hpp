@@ -9,16 +9,14 @@
 #include <vector>
 
 #include "http/api.hpp"
-#include "program/program.hpp"
+#include "program/registry.hpp"
 
 namespace courtcast::http {
-
-using Programs = std::vector<std::shared_ptr<program::Program>>;
 
 boost::json::value program_json(const program::ProgramView& v);
 
 // `segments` is the path after /api/v1/programs; `who` names the caller for the log.
-ApiResult handle_programs(const Programs& programs, boost::beast::http::verb method,
+ApiResult handle_programs(const program::ProgramRegistry& programs, boost::beast::http::verb method,
                           const std::vector<std::string_view>& segments, const std::string& body,
                           const std::string& who);
 

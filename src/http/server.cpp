@@ -150,9 +150,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   ApiRequest api_request(const Request& req, const std::string& path, const std::string& query) {
-    ApiRequest api{req.method(), path, query, req.body(), authorization(req, query), {}, {}, {}};
+    ApiRequest api{req.method(), path, query, req.body(), authorization(req, query),
+                   {},           {},   {},    {}};
     if (auto it = req.find(bhttp::field::cookie); it != req.end()) api.cookie = it->value();
     if (auto it = req.find("X-CSRF-Token"); it != req.end()) api.csrf_token = it->value();
+    if (auto it = req.find(bhttp::field::host); it != req.end()) api.host = it->value();
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) api.client_address = peer.address().to_string();
@@ -223,7 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
         return api_error(status::unauthorized, "unauthorized",
                          "the control API needs the API token (Authorization: Bearer TOKEN)");
-      static const Programs kNone;
+      static const program::ProgramRegistry kNone;
       auto r = handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
                                split_path(std::string_view(path).substr(16)), req.body(),
                                who ? who->name : "api-token");

@@ -13,7 +13,7 @@
 #include "http/events.hpp"
 #include "http/recording_api.hpp"
 #include "live/hub.hpp"
-#include "program/program.hpp"
+#include "program/registry.hpp"
 #include "relay/relay.hpp"
 
 namespace courtcast::http {
@@ -40,7 +40,7 @@ struct Services {
   Access& access;
   relay::Relay* relay = nullptr;
   EventHub* events = nullptr;
-  const std::vector<std::shared_ptr<program::Program>>* programs = nullptr;
+  program::ProgramRegistry* programs = nullptr;
   // See rtmp::ServerOptions::player_send_buffer_bytes: same purpose.
   int player_send_buffer_bytes = 256 * 1024;
   // Users, roles and the court endpoints (auth.hpp, court_api.hpp). Without

@@ -15,8 +15,12 @@ media::Result<StandbyCard> load_card(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("standby card: cannot read '" + path + "'");
   const media::Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_card(data);
+}
+
+media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
   media::FlvReader reader;
-  std::span<const std::uint8_t> rest(data);
+  std::span<const std::uint8_t> rest = flv;
   StandbyCard card;
   std::int64_t first_dts = -1;
   for (;;) {
@@ -77,11 +81,11 @@ media::Result<StandbyCard> load_card(const std::string& path) {
 
 void CardPlayout::due(std::int64_t elapsed_ms, std::vector<media::PacketPtr>& out) {
   for (;;) {
-    if (index_ >= card_.packets.size()) {
+    if (index_ >= card_->packets.size()) {
       index_ = 0;
-      loop_offset_ms_ += card_.duration_ms;
+      loop_offset_ms_ += card_->duration_ms;
     }
-    const auto& p = card_.packets[index_];
+    const auto& p = card_->packets[index_];
     const std::int64_t dts = p->dts_ms + loop_offset_ms_;
     if (dts > elapsed_ms) return;
     out.push_back(loop_offset_ms_ == 0

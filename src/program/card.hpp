@@ -3,6 +3,8 @@
 // memory and played in a loop whenever no camera may or can be on air.
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,16 +19,19 @@ struct StandbyCard {
   std::int64_t duration_ms = 0;  // one loop
 };
 
-// Loads an FLV clip; it must be H.264 + AAC, start with a keyframe and last
+// Reads an FLV clip; it must be H.264 + AAC, start with a keyframe and last
 // at least one second, so that it loops cleanly.
+media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv);
 media::Result<StandbyCard> load_card(const std::string& path);
 
 // Plays a card on one timeline in real time: each call hands out the packets
 // due by `elapsed_ms` since the card started, looping with growing timestamps.
 class CardPlayout {
  public:
-  explicit CardPlayout(const StandbyCard& card) : card_(card) {}
-  void restart() {
+  explicit CardPlayout(std::shared_ptr<const StandbyCard> card) : card_(std::move(card)) {}
+  // From the start of `card` (the same one, or one a court uploaded since).
+  void restart(std::shared_ptr<const StandbyCard> card) {
+    card_ = std::move(card);
     index_ = 0;
     loop_offset_ms_ = 0;
   }
@@ -34,7 +39,7 @@ class CardPlayout {
   void due(std::int64_t elapsed_ms, std::vector<media::PacketPtr>& out);
 
  private:
-  const StandbyCard& card_;
+  std::shared_ptr<const StandbyCard> card_;
   std::size_t index_ = 0;
   std::int64_t loop_offset_ms_ = 0;
 };

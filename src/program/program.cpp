@@ -47,16 +47,49 @@ Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
       on_event_(std::move(on_event)),
       auto_return_(config_.auto_return),
       delay_ms_(config_.delay_ms),
-      program_card_(*card_),
-      air_card_(*card_),
-      ticker_(executor) {
-  inputs_.resize(config_.inputs.size());  // fixed from here on: Input* stay valid
-  for (std::size_t i = 0; i < inputs_.size(); ++i) inputs_[i].name = config_.inputs[i];
+      program_card_(card_),
+      air_card_(card_),
+      ticker_(executor),
+      input_list_(config_.inputs) {
+  for (const auto& in : config_.inputs) inputs_.emplace_back(in.name, in.stream);
   view_.name = config_.name;
 }
 
 bool Program::has_input(const std::string& input) const {
-  return std::find(config_.inputs.begin(), config_.inputs.end(), input) != config_.inputs.end();
+  std::lock_guard lock(view_mutex_);
+  return std::any_of(input_list_.begin(), input_list_.end(),
+                     [&](const ProgramInput& in) { return in.name == input; });
+}
+
+void Program::add_input(ProgramInput input) {
+  {
+    std::lock_guard lock(view_mutex_);
+    for (const auto& in : input_list_)
+      if (in.name == input.name) return;
+    input_list_.push_back(input);
+  }
+  asio::post(executor_, [self = shared_from_this(), input] {
+    self->inputs_.emplace_back(input.name, input.stream);
+    if (self->running_)
+      asio::co_spawn(self->executor_, self->read_input(self->inputs_.back()), asio::detached);
+    spdlog::info("event=program_input_added program={} input={} stream={}", self->config_.name,
+                 input.name, input.stream);
+  });
+}
+
+void Program::set_card(std::shared_ptr<const StandbyCard> card, const std::string& who) {
+  asio::post(executor_, [self = shared_from_this(), card = std::move(card), who] {
+    self->card_ = card;
+    const auto now = Clock::now();
+    // Whatever shows the card starts the new one, with its own headers.
+    if (!self->on_program_) self->to_card("new card from " + who);
+    if (self->air_on_card_) {
+      self->air_on_card_ = false;
+      self->air_to_card(now);
+    }
+    spdlog::info("event=program_card_set program={} by={}", self->config_.name, who);
+    self->emit("card_set", json_text({{"by", who}}));
+  });
 }
 
 void Program::start() {
@@ -70,8 +103,8 @@ void Program::start() {
     if (!self->program_writer_->publishing() || !self->air_writer_->publishing())
       spdlog::error("event=program_streams_taken program={}", self->config_.name);
     self->to_card("no camera taken yet");
-    for (std::size_t i = 0; i < self->inputs_.size(); ++i)
-      asio::co_spawn(self->executor_, self->read_input(i), asio::detached);
+    for (auto& in : self->inputs_)
+      asio::co_spawn(self->executor_, self->read_input(in), asio::detached);
     asio::co_spawn(self->executor_, self->tick_loop(), asio::detached);
     spdlog::info("event=program_start program={} inputs={} delay_ms={}", self->config_.name,
                  self->inputs_.size(), self->delay_ms_);
@@ -189,13 +222,15 @@ void Program::set_auto_return(bool on) {
 
 ProgramView Program::view() const {
   ProgramView v;
+  std::vector<ProgramInput> inputs;
   {
     std::lock_guard lock(view_mutex_);
     v = view_;
+    inputs = input_list_;
   }
-  for (const auto& name : config_.inputs) {
-    InputView in{name};
-    if (auto s = hub_.find(name)) {
+  for (const auto& input : inputs) {
+    InputView in{input.name, input.stream};
+    if (auto s = hub_.find(input.stream)) {
       const auto info = s->info();
       in.live = info.live;
       in.bitrate_bps = info.bitrate_bps;
@@ -218,18 +253,40 @@ void Program::publish_view() {
   view_.last_take_to_frame_ms = take_to_frame_ms_;
 }
 
+// Each input's state for the director's console: at once when one goes live
+// or is lost or changes size, and every 5 s for the bitrates.
+void Program::report_inputs(Clock::time_point now) {
+  if (now < next_inputs_check_) return;
+  next_inputs_check_ = now + seconds(1);
+  boost::json::array inputs;
+  std::string state;
+  for (const auto& in : view().inputs) {
+    inputs.push_back(boost::json::object{{"name", in.name},
+                                         {"state", in.live ? "live" : "lost"},
+                                         {"bitrate_bps", in.bitrate_bps},
+                                         {"width", in.width},
+                                         {"height", in.height}});
+    state += in.name + (in.live ? ":live:" : ":lost:") + std::to_string(in.width) + "x" +
+             std::to_string(in.height) + ";";
+  }
+  if (state == last_inputs_state_ && now - last_inputs_event_ < seconds(5)) return;
+  last_inputs_state_ = std::move(state);
+  last_inputs_event_ = now;
+  emit("inputs", json_text({{"inputs", std::move(inputs)}}));
+}
+
 void Program::emit(const std::string& type, const std::string& details) {
   if (on_event_) on_event_(type, details);
 }
 
-asio::awaitable<void> Program::read_input(std::size_t index) {
+asio::awaitable<void> Program::read_input(Input& in) {
   auto self = shared_from_this();
-  auto handle = hub_.acquire(inputs_[index].name);
+  auto handle = hub_.acquire(in.stream);
   live::Player player(handle.shared(), worker_);
   std::vector<PacketPtr> batch;
   while (running_) {
     if (!co_await player.next(batch)) break;
-    for (const auto& p : batch) on_input(inputs_[index], p);
+    for (const auto& p : batch) on_input(in, p);
     if (program_writer_) program_writer_->flush();
     if (air_writer_) air_writer_->flush();
   }
@@ -275,7 +332,7 @@ void Program::to_card(const std::string& why) {
   program_writer_->begin_segment();
   to_program(card_->video_header);
   to_program(card_->audio_header);
-  program_card_.restart();
+  program_card_.restart(card_);
   program_card_started_ = Clock::now();
   spdlog::info("event=program_card program={} reason=\"{}\"", config_.name, why);
   emit("program", json_text({{"on_program", kCardSource}, {"reason", why}}));
@@ -307,6 +364,7 @@ asio::awaitable<void> Program::tick_loop() {
     air_tick(now);
     program_writer_->flush();
     air_writer_->flush();
+    report_inputs(now);
   }
 }
 
@@ -316,7 +374,7 @@ void Program::air_to_card(Clock::time_point now) {
   air_writer_->begin_segment();
   air_writer_->write(card_->video_header);
   air_writer_->write(card_->audio_header);
-  air_card_.restart();
+  air_card_.restart(card_);
   air_card_started_ = now;
   publish_view();
 }

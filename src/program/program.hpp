@@ -27,9 +27,17 @@ namespace courtcast::program {
 
 namespace asio = boost::asio;
 
+// A camera: the name the director takes it by, and the hub stream it
+// publishes to (the same for config programs; "session-7.cam-a" for "cam-a"
+// of live session 7).
+struct ProgramInput {
+  std::string name;
+  std::string stream;
+};
+
 struct ProgramConfig {
   std::string name;  // air is played as NAME, program as NAME.program
-  std::vector<std::string> inputs;
+  std::vector<ProgramInput> inputs;
   std::int64_t delay_ms = 10'000;
   bool auto_return = false;
   // An input on program that sends nothing for this long is replaced by the card.
@@ -41,6 +49,7 @@ constexpr const char* kCardSource = "card";
 
 struct InputView {
   std::string name;
+  std::string stream;
   bool live = false;
   std::uint64_t bitrate_bps = 0;
   std::uint32_t width = 0, height = 0;
@@ -69,6 +78,8 @@ class Program : public std::enable_shared_from_this<Program> {
   static std::string program_stream(const std::string& name) { return name + ".program"; }
   const std::string& name() const { return config_.name; }
   bool has_input(const std::string& input) const;
+  // A camera added while live (a session's new input); no-op for a known name.
+  void add_input(ProgramInput input);
 
   void start();
   void stop();
@@ -80,12 +91,15 @@ class Program : public std::enable_shared_from_this<Program> {
   void cut(const std::string& who);
   void resume(const std::string& who);
   void set_auto_return(bool on);
+  // A court's own card; whatever shows the card switches to it at once.
+  void set_card(std::shared_ptr<const StandbyCard> card, const std::string& who);
 
   ProgramView view() const;
 
  private:
   struct Input {
-    std::string name;
+    Input(std::string n, std::string s) : name(std::move(n)), stream(std::move(s)) {}
+    std::string name, stream;
     media::PacketPtr video_header, audio_header;
     std::chrono::steady_clock::time_point last_seen{};
     bool seen = false;
@@ -95,7 +109,7 @@ class Program : public std::enable_shared_from_this<Program> {
     media::PacketPtr packet;
   };
 
-  asio::awaitable<void> read_input(std::size_t index);
+  asio::awaitable<void> read_input(Input& in);
   asio::awaitable<void> tick_loop();
   void on_input(Input& in, const media::PacketPtr& p);
   void switch_to(Input& in, const media::PacketPtr& keyframe);
@@ -104,9 +118,10 @@ class Program : public std::enable_shared_from_this<Program> {
   void air_tick(std::chrono::steady_clock::time_point now);
   void air_to_card(std::chrono::steady_clock::time_point now);
   void publish_view();
+  void report_inputs(std::chrono::steady_clock::time_point now);
   void emit(const std::string& type, const std::string& details);
 
-  const ProgramConfig config_;
+  const ProgramConfig config_;  // inputs as at the start; inputs_ is current
   live::Hub& hub_;
   const std::size_t worker_;
   asio::any_io_executor executor_;
@@ -115,7 +130,7 @@ class Program : public std::enable_shared_from_this<Program> {
 
   // Executor-only state.
   bool running_ = false;
-  std::vector<Input> inputs_;
+  std::deque<Input> inputs_;     // a deque: Input* stay valid as inputs are added
   Input* on_program_ = nullptr;  // nullptr: the card
   Input* pending_ = nullptr;
   Input* lost_ = nullptr;  // taken off by the timeout; back with auto_return
@@ -131,9 +146,12 @@ class Program : public std::enable_shared_from_this<Program> {
   bool air_on_card_ = false;
   media::PacketPtr air_video_header_, air_audio_header_;
   asio::steady_timer ticker_;
+  std::chrono::steady_clock::time_point next_inputs_check_{}, last_inputs_event_{};
+  std::string last_inputs_state_;  // live/lost and size of each input, as last reported
 
   mutable std::mutex view_mutex_;
   ProgramView view_;
+  std::vector<ProgramInput> input_list_;  // under view_mutex_: for take() and view()
 };
 
 }  // namespace courtcast::program

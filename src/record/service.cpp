@@ -94,7 +94,8 @@ std::vector<std::shared_ptr<live::Tap>> RecordingService::taps_for(const std::st
     std::lock_guard lock(mutex_);
     if (stopping_) return {};
   }
-  return {recorder(options_.session, stream)};
+  const auto session = options_.session_of ? options_.session_of(stream) : std::nullopt;
+  return {recorder(session.value_or(options_.session), stream)};
 }
 
 std::vector<RecorderStatus> RecordingService::statuses() const {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,7 +22,9 @@ namespace courtcast::record {
 struct RecordingOptions {
   bool enabled = true;
   std::filesystem::path data_dir = "var";
-  std::string session = "unscheduled";
+  std::string session = "unscheduled";  // where streams of no live session are filed
+  // The live session a stream belongs to (its id as text), if any.
+  std::function<std::optional<std::string>(const std::string& stream)> session_of;
   std::int64_t segment_seconds = 60;
   std::uint64_t min_free_bytes = 1ull << 30;
   std::int64_t retention_days = 0;  // 0 keeps everything
@@ -41,7 +44,8 @@ class RecordingService {
   RecordingService(const RecordingService&) = delete;
   RecordingService& operator=(const RecordingService&) = delete;
 
-  // The taps for a new stream of the hub (none when recording is disabled).
+  // The taps for a new stream of the hub (none when recording is disabled),
+  // filed under its live session.
   std::vector<std::shared_ptr<live::Tap>> taps_for(const std::string& stream);
   // A recorder for `stream` under another session (a live session's air).
   std::shared_ptr<Recorder> recorder(const std::string& session, const std::string& stream);

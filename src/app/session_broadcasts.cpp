@@ -1,0 +1,288 @@
+#include "app/session_broadcasts.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "http/program_api.hpp"
+
+namespace courtcast::app {
+
+namespace json = boost::json;
+using court::SessionState;
+
+namespace {
+
+court::UtcMs utc_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Inputs take publishes from approval until the end; program and air run
+// while live.
+bool inputs_open(SessionState s) {
+  return s == SessionState::approved || s == SessionState::live;
+}
+
+// "example.org:8080" → "example.org"; "[::1]:8080" → "[::1]".
+std::string host_name(std::string_view host) {
+  if (host.empty()) return "127.0.0.1";
+  if (host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));
+  return std::string(host.substr(0, host.find(':')));
+}
+
+}  // namespace
+
+SessionBroadcasts::SessionBroadcasts(BroadcastWiring wiring) : w_(std::move(wiring)) {}
+
+std::optional<court::Id> SessionBroadcasts::session_of(const std::string& stream) {
+  constexpr std::string_view kPrefix = "session-";
+  if (!stream.starts_with(kPrefix)) return std::nullopt;
+  court::Id id = 0;
+  std::size_t i = kPrefix.size();
+  for (; i < stream.size() && i < kPrefix.size() + 18 && stream[i] >= '0' && stream[i] <= '9'; ++i)
+    id = id * 10 + (stream[i] - '0');
+  if (i == kPrefix.size() || stream[kPrefix.size()] == '0') return std::nullopt;
+  if (i != stream.size() && stream[i] != '.') return std::nullopt;
+  return id;
+}
+
+std::string SessionBroadcasts::publish_key(const std::string& stream) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const std::string message = "publish:" + stream;
+  HMAC(EVP_sha256(), w_.key_secret.data(), static_cast<int>(w_.key_secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  for (unsigned int i = 0; i < 16 && i < len; ++i) {
+    key.push_back(kHex[mac[i] >> 4]);
+    key.push_back(kHex[mac[i] & 15]);
+  }
+  return key;
+}
+
+void SessionBroadcasts::resume_open_sessions() {
+  auto sessions = w_.repository.list_sessions({});
+  if (!sessions) {
+    spdlog::error("event=sessions_resume_failed error=\"{}\"", sessions.error().message);
+    return;
+  }
+  for (const auto& s : *sessions)
+    if (inputs_open(s.state)) session_changed(s);
+}
+
+void SessionBroadcasts::session_changed(const court::LiveSession& s) {
+  std::lock_guard lock(mutex_);
+  auto it = open_.find(s.id);
+  if (!inputs_open(s.state)) {
+    if (it == open_.end()) return;
+    go_off_air(s.id, it->second);
+    carry_air(s, false);
+    open_.erase(it);
+    spdlog::info("event=session_closed session={} state={}", s.id,
+                 court::session_state_code(s.state));
+    return;
+  }
+  if (it == open_.end()) {
+    it = open_.emplace(s.id, Open{}).first;
+    spdlog::info("event=session_open session={} inputs={}", s.id, s.inputs.size());
+  }
+  Open& open = it->second;
+  open.state = s.state;
+  for (const auto& input : s.inputs) {
+    if (std::find(open.inputs.begin(), open.inputs.end(), input) != open.inputs.end()) continue;
+    open.inputs.push_back(input);
+    if (open.program) open.program->add_input({input, input_stream(s.id, input)});
+  }
+  // Inputs taken off a session stop taking publishes; one already on a live
+  // program stays its input until the session ends.
+  std::erase_if(open.inputs, [&](const std::string& input) {
+    return std::find(s.inputs.begin(), s.inputs.end(), input) == s.inputs.end() &&
+           !(open.program && open.program->has_input(input));
+  });
+  if (s.state == SessionState::live && !open.program) {
+    go_live(s.id, s, open);
+    carry_air(s, true);
+  }
+}
+
+void SessionBroadcasts::go_live(court::Id id, const court::LiveSession& s, Open& open) {
+  program::ProgramConfig config;
+  config.name = air_stream(id);
+  for (const auto& input : open.inputs) config.inputs.push_back({input, input_stream(id, input)});
+  config.delay_ms = std::clamp<std::int64_t>(s.delay_ms, 0, program::kMaxDelayMs);
+  config.input_timeout_ms = w_.input_timeout_ms;
+  const std::size_t worker = next_worker_++ % w_.executors.size();
+  auto program = std::make_shared<program::Program>(
+      config, w_.hub, worker, w_.executors[worker], w_.programs.card(),
+      [event = w_.program_event, name = config.name](const std::string& type,
+                                                     const std::string& details) {
+        if (event) event(name, type, details);
+      });
+  if (!w_.programs.add(program)) {
+    spdlog::error("event=session_program_taken session={} program={}", id, config.name);
+    return;
+  }
+  program->start();
+  open.program = std::move(program);
+  spdlog::info("event=session_live session={} air={} delay_ms={}", id, config.name,
+               config.delay_ms);
+}
+
+void SessionBroadcasts::go_off_air(court::Id id, Open& open) {
+  if (!open.program) return;
+  w_.programs.remove(open.program->name());
+  open.program->stop();
+  open.program.reset();
+  spdlog::info("event=session_off_air session={}", id);
+}
+
+// The destinations a session names carry its air while it is live; any
+// destination already pointed at its air (added through the API with the
+// session's air as its stream) is started and stopped with it.
+void SessionBroadcasts::carry_air(const court::LiveSession& s, bool on) {
+  if (!w_.relay) return;
+  const std::string air = air_stream(s.id);
+  for (const auto& d : w_.relay->list()) {
+    auto spec = d->spec();
+    const bool named =
+        std::find(s.destinations.begin(), s.destinations.end(), spec.name) != s.destinations.end();
+    if (!named && spec.stream != air) continue;
+    if (on) {
+      spec.stream = air;
+      spec.enabled = true;
+      if (auto r = w_.relay->update(d->id(), spec); !r)
+        spdlog::error("event=session_destination_failed session={} destination={} error=\"{}\"",
+                      s.id, spec.name, r.error().message);
+    } else if (spec.stream == air) {
+      w_.relay->set_enabled(d->id(), false);
+    }
+  }
+}
+
+std::optional<std::pair<court::Id, std::string>> SessionBroadcasts::open_input(
+    const std::string& stream) const {
+  const auto id = session_of(stream);
+  const std::string prefix = id ? air_stream(*id) + "." : std::string();
+  if (!id || stream.size() <= prefix.size()) return std::nullopt;
+  const std::string input = stream.substr(prefix.size());
+  auto it = open_.find(*id);
+  if (it == open_.end()) return std::nullopt;
+  const auto& inputs = it->second.inputs;
+  if (std::find(inputs.begin(), inputs.end(), input) == inputs.end()) return std::nullopt;
+  return std::make_pair(*id, input);
+}
+
+std::optional<std::string> SessionBroadcasts::input_key(const std::string& stream) const {
+  std::lock_guard lock(mutex_);
+  if (!open_input(stream)) return std::nullopt;
+  return publish_key(stream);
+}
+
+void SessionBroadcasts::input_started(const std::string& stream) {
+  std::optional<std::pair<court::Id, std::string>> input;
+  {
+    std::lock_guard lock(mutex_);
+    input = open_input(stream);
+  }
+  if (!input) return;
+  // The two-recorder rule for coercive steps reads these spans.
+  if (auto r = w_.repository.open_input_span(input->first, input->second, utc_now_ms()); !r)
+    spdlog::error("event=input_span_failed session={} input={} error=\"{}\"", input->first,
+                  input->second, r.error().message);
+  if (w_.publish_event)
+    w_.publish_event(json::serialize(json::object{{"type", "session.input"},
+                                                  {"session_id", input->first},
+                                                  {"input", input->second},
+                                                  {"state", "live"}}));
+}
+
+void SessionBroadcasts::input_ended(const std::string& stream) {
+  const auto id = session_of(stream);
+  if (!id) return;
+  const std::string input = stream.substr(air_stream(*id).size() + 1);
+  if (auto r = w_.repository.close_input_span(*id, input, utc_now_ms()); !r)
+    spdlog::error("event=input_span_failed session={} input={} error=\"{}\"", *id, input,
+                  r.error().message);
+  if (w_.publish_event)
+    w_.publish_event(json::serialize(json::object{
+        {"type", "session.input"}, {"session_id", *id}, {"input", input}, {"state", "lost"}}));
+}
+
+json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s, std::string_view host) {
+  const std::string air = air_stream(s.id);
+  const std::string rtmp = "rtmp://" + host_name(host) + ":" + std::to_string(w_.rtmp_port);
+  std::shared_ptr<program::Program> program;
+  bool open = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = open_.find(s.id); it != open_.end()) {
+      open = true;
+      program = it->second.program;
+    }
+  }
+  json::array inputs;
+  for (const auto& input : s.inputs) {
+    const std::string stream = input_stream(s.id, input);
+    json::object o{{"name", input},
+                   {"stream", stream},
+                   {"publish_url", rtmp + "/live/" + stream + "?key=****"}};
+    if (auto info = w_.hub.find(stream)) {
+      const auto i = info->info();
+      o["state"] = i.live ? "live" : "lost";
+      o["bitrate_bps"] = i.bitrate_bps;
+      o["width"] = i.width;
+      o["height"] = i.height;
+    } else {
+      o["state"] = "lost";
+    }
+    inputs.push_back(std::move(o));
+  }
+  json::array destinations;
+  if (w_.relay)
+    for (const auto& d : w_.relay->list()) {
+      const auto spec = d->spec();
+      if (spec.stream == air || std::find(s.destinations.begin(), s.destinations.end(),
+                                          spec.name) != s.destinations.end())
+        destinations.push_back(json::object{{"id", d->id()},
+                                            {"name", spec.name},
+                                            {"state", relay::to_string(d->health().state)},
+                                            {"carries_air", spec.stream == air}});
+    }
+  return json::object{
+      {"session_id", s.id},
+      {"state", court::session_state_code(s.state)},
+      {"inputs_open", open},
+      {"on_air", program != nullptr},
+      {"air",
+       json::object{
+           {"stream", air}, {"rtmp", rtmp + "/live/" + air}, {"flv", "/live/" + air + ".flv"}}},
+      {"program",
+       json::object{{"stream", program::Program::program_stream(air)},
+                    {"flv", "/live/" + program::Program::program_stream(air) + ".flv?token=TOKEN"},
+                    {"control", "/api/v1/programs/" + air},
+                    {"state", program ? http::program_json(program->view()) : json::value()}}},
+      {"inputs", std::move(inputs)},
+      {"destinations", std::move(destinations)}};
+}
+
+json::value SessionBroadcasts::publish_urls_json(const court::LiveSession& s,
+                                                 std::string_view host) {
+  const std::string rtmp = "rtmp://" + host_name(host) + ":" + std::to_string(w_.rtmp_port);
+  json::array inputs;
+  for (const auto& input : s.inputs) {
+    const std::string stream = input_stream(s.id, input);
+    const std::string key = publish_key(stream);
+    inputs.push_back(json::object{{"name", input},
+                                  {"server", rtmp + "/live"},
+                                  {"stream_key", stream + "?key=" + key},
+                                  {"publish_url", rtmp + "/live/" + stream + "?key=" + key}});
+  }
+  return json::object{{"session_id", s.id}, {"inputs", std::move(inputs)}};
+}
+
+}  // namespace courtcast::app

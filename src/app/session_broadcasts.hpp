@@ -1,0 +1,93 @@
+#pragma once
+// Live sessions on the wire (design.md §1). Session 7 with inputs cam-a and
+// cam-b publishes to session-7.cam-a and session-7.cam-b, each with its own
+// key; while it is live its program runs as session-7.program and its air as
+// session-7, and the destinations it names carry that air.
+//
+// Inputs take publishes from approval on (camera checks before going live)
+// until the session ends; program, air and destinations run while it is
+// live. A restart picks up the sessions that were open.
+//
+// Publish keys are not stored: each is an HMAC of its stream name under a
+// secret kept in data_dir/keys, so they survive restarts and never sit in
+// the database.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/stream_access.hpp"
+#include "http/session_media.hpp"
+#include "live/hub.hpp"
+#include "program/registry.hpp"
+#include "relay/relay.hpp"
+#include "store/repository.hpp"
+
+namespace courtcast::app {
+
+struct BroadcastWiring {
+  live::Hub& hub;
+  program::ProgramRegistry& programs;
+  relay::Relay* relay = nullptr;
+  store::Repository& repository;  // input spans: when each camera was live
+  std::vector<boost::asio::any_io_executor> executors;
+  // A program's event (program name, type, details as JSON): for the WebSocket.
+  std::function<void(const std::string&, const std::string&, const std::string&)> program_event;
+  std::function<void(const std::string& json)> publish_event;  // any other event
+  std::string key_secret;
+  std::uint16_t rtmp_port = 1935;
+  std::int64_t input_timeout_ms = 2000;
+};
+
+class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
+ public:
+  explicit SessionBroadcasts(BroadcastWiring wiring);
+
+  // Where publish URLs point; known once the RTMP listener is bound.
+  void set_rtmp_port(std::uint16_t port) { w_.rtmp_port = port; }
+  // The sessions open in the store now (after a restart).
+  void resume_open_sessions();
+
+  static std::string air_stream(court::Id id) { return "session-" + std::to_string(id); }
+  static std::string input_stream(court::Id id, const std::string& input) {
+    return air_stream(id) + "." + input;
+  }
+  // The session a stream belongs to ("7" for session-7, session-7.cam-a and
+  // session-7.program); nullopt for others.
+  static std::optional<court::Id> session_of(const std::string& stream);
+
+  // http::SessionMedia
+  void session_changed(const court::LiveSession& s) override;
+  boost::json::value broadcast_json(const court::LiveSession& s, std::string_view host) override;
+  boost::json::value publish_urls_json(const court::LiveSession& s, std::string_view host) override;
+
+  // SessionInputs
+  std::optional<std::string> input_key(const std::string& stream) const override;
+  void input_started(const std::string& stream) override;
+  void input_ended(const std::string& stream) override;
+
+ private:
+  struct Open {
+    court::SessionState state = court::SessionState::approved;
+    std::vector<std::string> inputs;
+    std::shared_ptr<program::Program> program;  // while live
+  };
+
+  std::string publish_key(const std::string& stream) const;
+  void go_live(court::Id id, const court::LiveSession& s, Open& open);
+  void go_off_air(court::Id id, Open& open);
+  void carry_air(const court::LiveSession& s, bool on);
+  // (session, input) of an open session's input stream.
+  std::optional<std::pair<court::Id, std::string>> open_input(const std::string& stream) const;
+
+  BroadcastWiring w_;
+  mutable std::mutex mutex_;
+  std::map<court::Id, Open> open_;
+  std::size_t next_worker_ = 0;
+};
+
+}  // namespace courtcast::app

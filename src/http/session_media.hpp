@@ -1,0 +1,27 @@
+#pragma once
+// What a live session is on the wire: its inputs (each with a publish key),
+// its program and air, its destinations. The court API tells it of every
+// change to a session and asks it for the session's broadcast.
+
+#include <boost/json/value.hpp>
+#include <string_view>
+
+#include "court/session.hpp"
+
+namespace courtcast::http {
+
+class SessionMedia {
+ public:
+  virtual ~SessionMedia() = default;
+  // After every successful change of a session (created, edited, moved on).
+  virtual void session_changed(const court::LiveSession& s) = 0;
+  // GET /sessions/{id}/broadcast: stream names, play and preview paths, each
+  // input's state, and the program's state while live. No secrets.
+  virtual boost::json::value broadcast_json(const court::LiveSession& s, std::string_view host) = 0;
+  // POST /sessions/{id}/publish-urls: each input's publish URL with its key,
+  // for the camera operators. `host` is the Host the request came to.
+  virtual boost::json::value publish_urls_json(const court::LiveSession& s,
+                                               std::string_view host) = 0;
+};
+
+}  // namespace courtcast::http
