@@ -1,0 +1,207 @@
+"""Live sessions on the wire: a session created through the API gets its own
+inputs with publish keys, runs its program and air while live, sends its air
+to the destinations it names, comes back after a restart, and shuts it all
+when it ends."""
+
+import json
+import subprocess
+import time
+import unittest
+
+from court_api_support import (case_body, logged_in, make_users, session_body, step_body,
+                               username)
+from harness import (ApiClient, FlvPlayer, NginxRtmp, Server, WebSocketReader, publish, stop,
+                     test_media, wait_for, wait_live)
+
+
+def probe_size(url, timeout=15):
+    """(width, height) of the first video frame ffprobe reads from `url`."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "5000000", "-select_streams",
+                          "v:0", "-show_entries", "stream=width,height", "-of", "json", url],
+                         capture_output=True, text=True, timeout=timeout)
+    streams = json.loads(out.stdout or "{}").get("streams", [])
+    return (streams[0]["width"], streams[0]["height"]) if streams else None
+
+
+def play_status(url):
+    """The HTTP status an HTTP-FLV play of `url` is answered with."""
+    player = FlvPlayer(url)
+    try:
+        player.read_headers()
+        return player.status
+    finally:
+        player.close()
+
+
+def publish_refused(url, media):
+    """Whether FFmpeg's publish to `url` is refused (it exits with an error)."""
+    proc = publish(url, media)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        stop(proc)
+        return False
+    return proc.returncode != 0
+
+
+class LiveSessions(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.media_a = test_media("720p", "1280x720")
+        cls.media_b = test_media("540p", "960x540", tone=660)
+        cls.platform = NginxRtmp(plain=1)
+        port = cls.platform.plain_ports[0]
+        # A platform configured once, idle until a session names it.
+        cls.server = Server(extra=f'[[destination]]\nstream = "cam-a"\nname = "douyin"\n'
+                                  f'preset = "douyin"\nurl = "rtmp://127.0.0.1:{port}/live/dy-key"\n'
+                                  f"enabled = false\n")
+        cls.server.__enter__()
+        cls.procs = []
+        make_users(cls.server, ("director",))
+        cls.director = logged_in(cls.server, username("director"))
+        cls.admin = ApiClient(cls.server, cls.server.token())
+        cls.started_ms = int(time.time() * 1000)
+        case = cls.case = cls.admin.ok("POST", "/cases", case_body())["id"]
+        body = session_body()
+        body.update({"destinations": ["douyin"], "delay_ms": 2000})
+        cls.session = cls.director.ok("POST", "/sessions", body)["id"]
+        cls.director.ok("POST", f"/sessions/{cls.session}/cases", {"case_id": case})
+        cls.director.ok("PATCH", f"/sessions/{cls.session}", {"plan": {"case_order": [case]}})
+        cls.air = f"session-{cls.session}"
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs:
+            stop(p)
+        cls.server.stop()
+        cls.platform.stop()
+
+    def input_url(self, name, key):
+        return self.server.rtmp_url(f"{self.air}.{name}", f"key={key}")
+
+    def publish_urls(self):
+        out = self.director.ok("POST", f"/sessions/{self.session}/publish-urls")
+        return {i["name"]: i["publish_url"] for i in out["inputs"]}
+
+    def test_1_inputs_open_at_approval_with_their_own_keys(self):
+        urls = self.publish_urls()
+        self.assertEqual(set(urls), {"cam-a", "cam-b"})
+        self.assertIn(f"/live/{self.air}.cam-a?key=", urls["cam-a"])
+        self.assertIn(f":{self.server.rtmp_port}/", urls["cam-a"])
+        key_a = urls["cam-a"].split("key=")[1]
+        key_b = urls["cam-b"].split("key=")[1]
+        self.assertNotEqual(key_a, key_b)
+        # A draft session's inputs take nothing, even with the right key.
+        self.assertTrue(publish_refused(self.input_url("cam-a", key_a), self.media_a))
+        self.assertEqual(self.director.ok("POST", f"/sessions/{self.session}/submit")["state"],
+                         "submitted")
+        self.assertEqual(self.admin.ok("POST", f"/sessions/{self.session}/approve")["state"],
+                         "approved")
+        # Approved: each input takes its own key only.
+        self.assertTrue(publish_refused(self.input_url("cam-a", key_b), self.media_a))
+        self.procs.append(publish(self.input_url("cam-a", key_a), self.media_a))
+        wait_live(self.server, f"{self.air}.cam-a")
+        self.procs.append(publish(self.input_url("cam-b", key_b), self.media_b))
+        wait_live(self.server, f"{self.air}.cam-b")
+        # Not live yet: no air, nothing goes to the platform.
+        self.assertIsNone(self.server.stream_info(self.air))
+        self.assertEqual(play_status(self.server.flv_url(self.air)), 403)
+        broadcast = self.director.ok("GET", f"/sessions/{self.session}/broadcast")
+        self.assertEqual(broadcast["inputs_open"], True)
+        self.assertEqual(broadcast["on_air"], False)
+        self.assertEqual({i["name"]: i["state"] for i in broadcast["inputs"]},
+                         {"cam-a": "live", "cam-b": "live"})
+        # The answer never holds a key; the log neither.
+        text = json.dumps(broadcast)
+        for key in (key_a, key_b):
+            self.assertNotIn(key, text)
+            self.assertNotIn(key, self.server.log())
+
+    def test_2_live_session_airs_and_feeds_its_destination(self):
+        events = WebSocketReader(self.server.http_port, f"/api/v1/events?token={self.server.token()}")
+        try:
+            self.assertEqual(self.director.ok("POST", f"/sessions/{self.session}/start")["state"],
+                             "live")
+            wait_for(lambda: self.server.stream_info(self.air), 10, "the session's air")
+            # Air is public; program is the director's preview.
+            self.director.ok("POST", f"/programs/{self.air}/take", {"input": "cam-b"},
+                             expect=(202,))
+            wait_for(lambda: probe_size(self.server.flv_url(f"{self.air}.program",
+                                                            f"token={self.server.token()}"))
+                     == (960, 540), 20, "cam-b on program")
+            self.assertEqual(play_status(self.server.flv_url(f"{self.air}.program")), 403)
+            self.assertEqual(play_status(self.server.flv_url(f"{self.air}.cam-a")), 403)
+            wait_for(lambda: probe_size(self.server.flv_url(self.air)) == (960, 540), 20,
+                     "cam-b on air after the delay")
+            # The destination the session names carries its air.
+            wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{self.platform.plain_ports[0]}"
+                                        f"/live/dy-key") == (960, 540), 30,
+                     "the session's air on the platform")
+            broadcast = self.director.ok("GET", f"/sessions/{self.session}/broadcast")
+            self.assertEqual(broadcast["on_air"], True)
+            self.assertEqual([(d["name"], d["carries_air"]) for d in broadcast["destinations"]],
+                             [("douyin", True)])
+            self.assertEqual(broadcast["program"]["state"]["on_program"], "cam-b")
+            # A coercive step needs two cameras live for all of it: the inputs'
+            # publishes are what the rule reads.
+            now = int(time.time() * 1000)
+            self.admin.ok("POST", "/steps", step_body(self.case, "summon", session_id=self.session,
+                                                      start_ms=self.started_ms - 120_000,
+                                                      end_ms=self.started_ms - 119_000,
+                                                      deadline={"due_ms": now + 3_600_000}))
+            search = {"session_id": self.session, "end_ms": now,
+                      "witnesses": [{"name": "赵某", "organisation": "检察院"}]}
+            status, out, _ = self.admin.call("POST", "/steps", step_body(
+                self.case, "search", **search, start_ms=self.started_ms - 60_000))
+            self.assertEqual((status, out["error"]["code"]),
+                             (422, "coercive_step_needs_two_recording_inputs"))
+            self.admin.ok("POST", "/steps", step_body(self.case, "search", **search,
+                                                      start_ms=now - 1000))
+            # Inputs' state reaches the console as events.
+            seen = set()
+            deadline = time.time() + 10
+            while time.time() < deadline and not {"program.inputs"} <= seen:
+                seen.add(json.loads(events.next_text())["type"])
+            self.assertIn("program.inputs", seen)
+        finally:
+            events.close()
+
+    def test_3_a_restart_brings_the_live_session_back(self):
+        for p in self.procs:
+            stop(p)
+        self.procs.clear()
+        self.server.stop()
+        self.server.__enter__()  # the same data_dir and database, a new process
+        cls = type(self)
+        cls.director = logged_in(self.server, username("director"))
+        cls.admin = ApiClient(self.server, self.server.token())
+        urls = self.publish_urls()  # the same keys after a restart
+        self.procs.append(publish(urls["cam-a"], self.media_a))
+        wait_live(self.server, f"{self.air}.cam-a")
+        wait_for(lambda: self.server.stream_info(self.air), 10, "air back after the restart")
+        self.director.ok("POST", f"/programs/{self.air}/take", {"input": "cam-a"}, expect=(202,))
+        wait_for(lambda: probe_size(self.server.flv_url(self.air)) == (1280, 720), 20,
+                 "cam-a on air after the restart")
+
+    def test_4_ending_the_session_shuts_its_air_and_inputs(self):
+        self.assertEqual(self.director.ok("POST", f"/sessions/{self.session}/end")["state"],
+                         "ended")
+        status, body, _ = self.director.call("GET", f"/programs/{self.air}")
+        self.assertEqual(status, 404, body)
+        def douyin_stopped():
+            for d in self.admin.ok("GET", "/destinations")["destinations"]:
+                if d["name"] == "douyin" and d["health"]["state"] in ("stopped", "idle"):
+                    return d
+            return None
+        douyin = wait_for(douyin_stopped, 10, "the destination to stop")
+        self.assertFalse(douyin["enabled"])
+        key_b = self.publish_urls()["cam-b"].split("key=")[1]
+        self.assertTrue(publish_refused(self.input_url("cam-b", key_b), self.media_b))
+        # The evidence of its inputs and of what aired is filed under the session.
+        filed = {(r["session"], r["stream"]) for r in self.admin.ok("GET", "/recordings")["recordings"]}
+        for stream in (f"{self.air}.cam-a", f"{self.air}.cam-b", self.air):
+            self.assertIn((str(self.session), stream), filed)
+
+
+if __name__ == "__main__":
+    unittest.main()
