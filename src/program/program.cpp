@@ -115,6 +115,9 @@ void Program::stop() {
   asio::post(executor_, [self = shared_from_this()] {
     self->running_ = false;
     self->ticker_.cancel();
+    // Readers of inputs that send nothing would wait (and keep us) forever.
+    for (auto& in : self->inputs_)
+      if (in.player) in.player->interrupt();
     self->program_writer_.reset();
     self->air_writer_.reset();
   });
@@ -283,6 +286,7 @@ asio::awaitable<void> Program::read_input(Input& in) {
   auto self = shared_from_this();
   auto handle = hub_.acquire(in.stream);
   live::Player player(handle.shared(), worker_);
+  in.player = &player;
   std::vector<PacketPtr> batch;
   while (running_) {
     if (!co_await player.next(batch)) break;
@@ -290,6 +294,7 @@ asio::awaitable<void> Program::read_input(Input& in) {
     if (program_writer_) program_writer_->flush();
     if (air_writer_) air_writer_->flush();
   }
+  in.player = nullptr;
 }
 
 void Program::on_input(Input& in, const PacketPtr& p) {

@@ -103,6 +103,7 @@ class Program : public std::enable_shared_from_this<Program> {
     media::PacketPtr video_header, audio_header;
     std::chrono::steady_clock::time_point last_seen{};
     bool seen = false;
+    live::Player* player = nullptr;  // while read_input runs: stop() wakes it
   };
   struct Queued {
     std::chrono::steady_clock::time_point arrived;
