@@ -37,6 +37,8 @@ def table(f):
          {"platform": "抖音", "kind": "watch_count", "count": 1000}, {A, D}),
         ("GET", f"/sessions/{f['session']}/stats", None, ALL),
         ("GET", f"/sessions/{f['session']}/steps", None, ALL),
+        ("GET", f"/sessions/{f['session']}/broadcast", None, ALL),
+        ("POST", f"/sessions/{f['session']}/publish-urls", {}, {A, D}),
         ("GET", "/cases", None, ALL),
         ("POST", "/cases", lambda: case_body(f["campaign"]), {A, O}),
         ("GET", f"/cases/{f['case']}", None, ALL),
