@@ -32,8 +32,10 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
     rest = rest.subspan(used);
     if (t.type == 9) {
       auto v = media::parse_video_tag(t.body);
-      if (!v || v->codec != media::VideoCodec::H264)
-        return make_error("standby card: video must be H.264");
+      if (!v) return make_error("standby card: a video tag is damaged: " + v.error().message);
+      if (v->codec != media::VideoCodec::H264)
+        return make_error(std::string("standby card: video must be H.264 (the file has ") +
+                          media::to_string(v->codec) + ")");
       if (v->sequence_header) {
         card.video_header = Packet::make(PacketKind::Video, 0, 0, false, true, t.body);
         continue;
@@ -46,8 +48,10 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
                                           v->keyframe, false, t.body));
     } else if (t.type == 8) {
       auto a = media::parse_audio_tag(t.body);
-      if (!a || a->codec != media::AudioCodec::AAC)
-        return make_error("standby card: audio must be AAC");
+      if (!a) return make_error("standby card: an audio tag is damaged: " + a.error().message);
+      if (a->codec != media::AudioCodec::AAC)
+        return make_error(std::string("standby card: audio must be AAC (the file has ") +
+                          media::to_string(a->codec) + ")");
       if (a->sequence_header) {
         card.audio_header = Packet::make(PacketKind::Audio, 0, 0, false, true, t.body);
         continue;
@@ -58,8 +62,12 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
                                           false, t.body));
     }
   }
-  if (!card.video_header || !card.audio_header)
-    return make_error("standby card: needs H.264 video and AAC audio with their headers");
+  if (!card.video_header)
+    return make_error("standby card: no H.264 video (or no sequence header before its frames)");
+  if (!card.audio_header)
+    return make_error(
+        "standby card: no AAC audio (or no sequence header before its frames); a card needs "
+        "audio, silence will do");
   if (card.packets.empty()) return make_error("standby card: no frames");
   const std::int64_t last = card.packets.back()->dts_ms;
   if (last < 1000) return make_error("standby card: shorter than one second");

@@ -1,0 +1,248 @@
+#include "program/card_store.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+
+namespace courtcast::program {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+std::string sha256_hex(std::span<const std::uint8_t> data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+std::string utc_text(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string errno_text(const std::string& what, const fs::path& path) {
+  return what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+// Temp file, fsync, rename: a crash leaves the old file or the new one,
+// never half of either.
+std::optional<std::string> write_durably(const fs::path& path, std::span<const std::uint8_t> data) {
+  const fs::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return errno_text("cannot create", tmp);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      auto e = errno_text("cannot write", tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return e;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    auto e = errno_text("cannot sync", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto e = errno_text("cannot rename to", path);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  return std::nullopt;
+}
+
+// The rename is durable only once the directory itself is synced.
+void sync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+std::optional<media::Bytes> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return media::Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+json::object sidecar_json(const CardUploadInfo& u, const std::string& flv_sha256) {
+  return json::object{{"uploaded_by", u.by},
+                      {"uploaded_at_ms", u.at_ms},
+                      {"uploaded_at", utc_text(u.at_ms)},
+                      {"format", to_string(u.format)},
+                      {"sha256", u.sha256},
+                      {"size_bytes", u.size_bytes},
+                      {"flv_sha256", flv_sha256}};
+}
+
+// The sidecar's upload details, if they describe `flv` (they are written
+// after it, so a crash between the two renames leaves them stale).
+std::optional<CardUploadInfo> read_sidecar(const fs::path& path, const std::string& flv_sha256) {
+  auto text = read_file(path);
+  if (!text) return std::nullopt;
+  boost::system::error_code ec;
+  const json::value v =
+      json::parse(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  const auto str = [&](std::string_view key) -> std::string {
+    const auto* f = o.if_contains(key);
+    return f && f->is_string() ? std::string(f->as_string()) : std::string();
+  };
+  const auto num = [&](std::string_view key) -> std::int64_t {
+    const auto* f = o.if_contains(key);
+    return f && f->is_int64() ? f->as_int64() : f && f->is_uint64() ? f->as_uint64() : 0;
+  };
+  if (str("flv_sha256") != flv_sha256) return std::nullopt;
+  CardUploadInfo u;
+  u.by = str("uploaded_by");
+  u.at_ms = num("uploaded_at_ms");
+  u.format = str("format") == "mp4" ? CardFormat::mp4 : CardFormat::flv;
+  u.sha256 = str("sha256");
+  u.size_bytes = static_cast<std::uint64_t>(num("size_bytes"));
+  return u;
+}
+
+}  // namespace
+
+const char* to_string(CardSource s) {
+  switch (s) {
+    case CardSource::built_in:
+      return "built-in";
+    case CardSource::config:
+      return "config";
+    case CardSource::uploaded:
+      return "uploaded";
+  }
+  return "unknown";
+}
+
+CardStore::CardStore(fs::path dir, std::shared_ptr<const StandbyCard> fallback,
+                     CardSource fallback_source, std::string fallback_path,
+                     ProgramRegistry& programs)
+    : dir_(std::move(dir)),
+      fallback_(std::move(fallback)),
+      fallback_source_(fallback_source),
+      fallback_path_(std::move(fallback_path)),
+      programs_(programs) {}
+
+void CardStore::load() {
+  std::lock_guard lock(mutex_);
+  const fs::path path = card_path();
+  if (auto bytes = read_file(path)) {
+    auto card = parse_card(*bytes);
+    if (card && card->duration_ms <= kCardMaxDurationMs) {
+      uploaded_ = std::make_shared<const StandbyCard>(std::move(*card));
+      upload_info_ = read_sidecar(sidecar_path(), sha256_hex(*bytes));
+      if (!upload_info_)
+        spdlog::warn(
+            "event=standby_card_sidecar_unreadable path={} note=\"upload details unknown\"",
+            sidecar_path().string());
+    } else {
+      spdlog::error("event=standby_card_upload_invalid path={} error=\"{}\" fallback={}",
+                    path.string(),
+                    card ? "longer than the 60 s a card may last" : card.error().message,
+                    to_string(fallback_source_));
+    }
+  }
+  programs_.set_card(uploaded_ ? uploaded_ : fallback_, "startup");
+  const auto i = info_locked();
+  spdlog::info("event=standby_card source={} path={} duration_ms={} size={}x{}{}",
+               to_string(i.source), uploaded_ ? path.string() : fallback_path_, i.duration_ms,
+               i.size.width, i.size.height,
+               i.upload ? " uploaded_by=" + i.upload->by : std::string());
+}
+
+CardInfo CardStore::info() const {
+  std::lock_guard lock(mutex_);
+  return info_locked();
+}
+
+CardInfo CardStore::info_locked() const {
+  const auto& card = uploaded_ ? *uploaded_ : *fallback_;
+  CardInfo i;
+  i.source = uploaded_ ? CardSource::uploaded : fallback_source_;
+  i.duration_ms = card.duration_ms;
+  i.size = card_size(card);
+  if (uploaded_) i.upload = upload_info_;
+  return i;
+}
+
+CardResult<CardInfo> CardStore::upload(std::span<const std::uint8_t> bytes, const std::string& who,
+                                       std::int64_t now_ms) {
+  // The remux runs outside the lock: a slow upload does not hold up GET.
+  auto converted = convert_card_upload(bytes);
+  if (!converted) return converted.error();
+  CardUploadInfo u{who, now_ms, converted->format, sha256_hex(bytes), bytes.size()};
+  const std::string flv_sha256 = sha256_hex(converted->flv);
+  const std::string sidecar = json::serialize(sidecar_json(u, flv_sha256)) + "\n";
+
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec)
+    return CardError{CardError::Kind::storage,
+                     "standby card: cannot create " + dir_.string() + ": " + ec.message()};
+  if (auto e = write_durably(card_path(), converted->flv))
+    return CardError{CardError::Kind::storage, "standby card: " + *e};
+  if (auto e = write_durably(
+          sidecar_path(),
+          std::span(reinterpret_cast<const std::uint8_t*>(sidecar.data()), sidecar.size())))
+    spdlog::warn("event=standby_card_sidecar_failed error=\"{}\"", *e);
+  sync_dir(dir_);
+  uploaded_ = std::make_shared<const StandbyCard>(std::move(converted->card));
+  upload_info_ = u;
+  programs_.set_card(uploaded_, who);
+  const auto i = info_locked();
+  spdlog::info(
+      "event=standby_card_uploaded by={} format={} size_bytes={} sha256={} duration_ms={} "
+      "size={}x{}",
+      who, to_string(u.format), u.size_bytes, u.sha256, i.duration_ms, i.size.width, i.size.height);
+  return i;
+}
+
+CardResult<CardInfo> CardStore::reset(const std::string& who) {
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  fs::remove(card_path(), ec);
+  if (ec)
+    return CardError{CardError::Kind::storage,
+                     "standby card: cannot remove " + card_path().string() + ": " + ec.message()};
+  fs::remove(sidecar_path(), ec);
+  sync_dir(dir_);
+  const bool had_upload = uploaded_ != nullptr;
+  uploaded_.reset();
+  upload_info_.reset();
+  if (had_upload) programs_.set_card(fallback_, who);
+  spdlog::info("event=standby_card_reset by={} source={}", who, to_string(fallback_source_));
+  return info_locked();
+}
+
+}  // namespace courtcast::program

@@ -1,0 +1,146 @@
+#include "program/card_upload.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include "media/flv.hpp"
+
+namespace courtcast::program {
+namespace {
+
+media::Bytes clip(const std::string& name) {
+  std::ifstream in(std::string(COURTCAST_CARD_MEDIA) + "/" + name, std::ios::binary);
+  EXPECT_TRUE(in) << name;
+  return media::Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string refusal(const CardResult<ConvertedCard>& r) {
+  return r ? std::string("accepted") : r.error().message;
+}
+
+TEST(CardUpload, valid_mp4_is_remuxed_to_an_flv_card) {
+  const auto mp4 = clip("valid.mp4");
+  auto r = convert_card_upload(mp4);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->format, CardFormat::mp4);
+  EXPECT_EQ(std::string(r->flv.begin(), r->flv.begin() + 3), "FLV");
+  EXPECT_NEAR(static_cast<double>(r->card.duration_ms), 3000, 100);
+  const auto size = card_size(r->card);
+  EXPECT_EQ(size.width, 640u);
+  EXPECT_EQ(size.height, 360u);
+  ASSERT_FALSE(r->card.packets.empty());
+  EXPECT_TRUE(r->card.packets.front()->keyframe);
+  // Stored FLV parses the same again: what is kept is what was checked.
+  auto again = parse_card(r->flv);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->packets.size(), r->card.packets.size());
+}
+
+TEST(CardUpload, faststart_mp4_is_accepted) {
+  auto r = convert_card_upload(clip("faststart.mp4"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NEAR(static_cast<double>(r->card.duration_ms), 2000, 100);
+}
+
+TEST(CardUpload, mp4_timestamps_never_go_back) {
+  auto r = convert_card_upload(clip("valid.mp4"));
+  ASSERT_TRUE(r) << r.error().message;
+  std::int64_t last[2] = {-1, -1};
+  for (const auto& p : r->card.packets) {
+    auto& l = last[p->is_video() ? 0 : 1];
+    EXPECT_GE(p->dts_ms, l);
+    l = p->dts_ms;
+  }
+  EXPECT_GT(last[1], 2000) << "audio runs the length of the clip";
+}
+
+TEST(CardUpload, valid_flv_is_kept_as_uploaded) {
+  const auto flv = clip("valid.flv");
+  auto r = convert_card_upload(flv);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->format, CardFormat::flv);
+  EXPECT_EQ(r->flv, flv);
+  EXPECT_EQ(card_size(r->card).width, 640u);
+}
+
+TEST(CardUpload, hevc_mp4_is_refused_naming_its_codec) {
+  auto r = convert_card_upload(clip("hevc.mp4"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, CardError::Kind::invalid);
+  EXPECT_EQ(refusal(r), "standby card: video must be H.264 (the file has hevc)");
+}
+
+TEST(CardUpload, video_only_mp4_is_refused) {
+  auto r = convert_card_upload(clip("video-only.mp4"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(refusal(r).find("no audio"), std::string::npos) << refusal(r);
+}
+
+TEST(CardUpload, video_only_flv_is_refused) {
+  auto r = convert_card_upload(clip("video-only.flv"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(refusal(r).find("no AAC audio"), std::string::npos) << refusal(r);
+}
+
+TEST(CardUpload, garbage_is_refused_as_neither_flv_nor_mp4) {
+  media::Bytes junk(4096);
+  std::mt19937 rng(7);
+  for (auto& b : junk) b = static_cast<std::uint8_t>(rng());
+  junk[4] = 'x';  // no box type by chance
+  auto r = convert_card_upload(junk);
+  ASSERT_FALSE(r);
+  EXPECT_NE(refusal(r).find("neither FLV nor MP4"), std::string::npos) << refusal(r);
+  EXPECT_FALSE(convert_card_upload(media::Bytes{}));
+}
+
+TEST(CardUpload, truncated_mp4_and_flv_are_refused) {
+  const auto mp4 = clip("valid.mp4");  // moov at the end: cut anywhere, the index is damaged
+  for (const std::size_t keep : {mp4.size() / 4, mp4.size() / 2, mp4.size() * 3 / 4}) {
+    auto r = convert_card_upload(std::span(mp4).first(keep));
+    ASSERT_FALSE(r) << keep;
+    EXPECT_EQ(r.error().kind, CardError::Kind::invalid);
+    EXPECT_NE(refusal(r).find("MP4"), std::string::npos) << keep << ": " << refusal(r);
+  }
+
+  // faststart: the index is whole, the media after it is not.
+  const auto faststart = clip("faststart.mp4");
+  auto cut = convert_card_upload(std::span(faststart).first(faststart.size() * 3 / 4));
+  ASSERT_FALSE(cut);
+  EXPECT_NE(refusal(cut).find("cut short"), std::string::npos) << refusal(cut);
+
+  auto flv = clip("valid.flv");
+  flv.resize(600);
+  auto f = convert_card_upload(flv);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().kind, CardError::Kind::invalid);
+}
+
+TEST(CardUpload, mp4_box_header_over_garbage_is_refused) {
+  media::Bytes fake = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm'};
+  fake.resize(2048, 0xAB);
+  auto r = convert_card_upload(fake);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, CardError::Kind::invalid);
+}
+
+TEST(CardUpload, longer_than_sixty_seconds_is_refused) {
+  auto r = convert_card_upload(clip("long.mp4"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(refusal(r).find("at most 60 s"), std::string::npos) << refusal(r);
+}
+
+TEST(CardUpload, larger_than_the_cap_is_refused_as_too_large) {
+  media::Bytes big(kCardMaxBytes + 1, 0);
+  big[0] = 'F', big[1] = 'L', big[2] = 'V', big[3] = 1;
+  auto r = convert_card_upload(big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, CardError::Kind::too_large);
+  EXPECT_NE(refusal(r).find("more than the 32 MiB"), std::string::npos) << refusal(r);
+}
+
+}  // namespace
+}  // namespace courtcast::program
