@@ -26,6 +26,7 @@
 #include "http/destination_api.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
+#include "program/card_store.hpp"
 #include "program/program.hpp"
 #include "record/service.hpp"
 #include "relay/relay.hpp"
@@ -147,7 +148,14 @@ int serve(Config config) {
                   card.error().message);
     return 2;
   }
-  program::ProgramRegistry programs(std::make_shared<const program::StandbyCard>(std::move(*card)));
+  program::ProgramRegistry programs;
+  // A card the court uploaded (kept in data_dir/cards) wins over the config's.
+  program::CardStore cards(
+      fs::path(config.data_dir) / "cards",
+      std::make_shared<const program::StandbyCard>(std::move(*card)),
+      config.standby_card.empty() ? program::CardSource::built_in : program::CardSource::config,
+      card_path, programs);
+  cards.load();
   StreamAccess access(hub, config.streams, programs, api_token);
   // Users, roles and the court's data; the bootstrap token stays an admin.
   auto court_store = open_court_store(config);
@@ -210,6 +218,7 @@ int serve(Config config) {
   services.court = &court_api;
   http::RecordingApi recording_api(*recording);
   services.recordings = &recording_api;
+  services.cards = &cards;
   // Live sessions: their inputs, program, air and destinations follow the
   // session's state as the court API changes it.
   SessionBroadcasts broadcasts(

@@ -45,6 +45,8 @@ constexpr EndpointRule kEndpoints[] = {
     {"*", "/api/v1/destinations/**", A | D},
     {"GET", "/api/v1/programs/**", kAnyRole},
     {"*", "/api/v1/programs/**", A | D},
+    {"GET", "/api/v1/card", kAnyRole},
+    {"*", "/api/v1/card", A | D},
     // Evidence: anyone on the team sees the recorders; clips for the case
     // file are cut by officers and the broadcast team.
     {"GET", "/api/v1/recordings/**", kAnyRole},

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -15,6 +16,7 @@
 #include <deque>
 
 #include "http/auth.hpp"
+#include "http/card_api.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
 #include "http/program_api.hpp"
@@ -35,6 +37,14 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
+
+constexpr std::uint64_t kBodyLimitBytes = 1 << 20;  // every body but a standby card's
+
+// Work too slow for a worker loop (a standby card's remux and fsync).
+asio::thread_pool& blocking_pool() {
+  static asio::thread_pool pool(1);
+  return pool;
+}
 
 void add_cors(Response& res) {
   res.set(bhttp::field::access_control_allow_origin, "*");
@@ -103,27 +113,63 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::flat_buffer buffer;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(1 << 20);
+      // The largest body any path takes; each path's own limit is applied
+      // once its header is read.
+      parser.body_limit(program::kCardMaxBytes);
       parser.header_limit(16 * 1024);
       stream_.expires_after(60s);
-      auto [ec, n] = co_await bhttp::async_read(stream_, buffer, parser, use_nothrow);
+      auto [header_ec, header_n] =
+          co_await bhttp::async_read_header(stream_, buffer, parser, use_nothrow);
+      beast::error_code ec = header_ec;
+      std::string path, query;
+      std::uint64_t body_limit = kBodyLimitBytes;
+      if (!ec || ec == bhttp::error::body_limit) {  // either way the header is there
+        std::string_view target(parser.get().target().data(), parser.get().target().size());
+        const auto q = target.find('?');
+        path = target.substr(0, q);
+        query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+        if (is_card_upload(parser.get(), path)) body_limit = program::kCardMaxBytes;
+      }
+      std::optional<Response> refusal;
+      if (!ec) {
+        if (auto refused = admit_body(parser, path, query, body_limit)) {
+          refusal = make_response(parser.get(), *refused);
+          refusal->keep_alive(false);  // its body was not read
+        }
+      }
+      if (refusal) {
+        co_await send(std::move(*refusal));
+        break;
+      }
+      if (!ec) {
+        if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+          bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+          auto [cec, cn] = co_await bhttp::async_write(stream_, go_on, use_nothrow);
+          if (cec) break;
+        }
+        // A card is up to 32 MiB: a slow uplink gets longer than 60 s for it.
+        if (body_limit > kBodyLimitBytes) stream_.expires_after(300s);
+        auto [body_ec, body_n] = co_await bhttp::async_read(stream_, buffer, parser, use_nothrow);
+        ec = body_ec;
+      }
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) break;
       if (ec) {
         if (ec != beast::error::timeout && ec != asio::error::connection_reset) {
           Request bad;
           bad.version(11);
           bad.keep_alive(false);
-          co_await send(make_response(bad, api_error(bhttp::status::bad_request, "bad_request",
-                                                     "malformed HTTP request: " + ec.message())));
+          // Chosen outside the co_await: GCC 12 destroys both arms of a ?:
+          // that sits in a co_await expression.
+          Response answer =
+              make_response(bad, ec == bhttp::error::body_limit
+                                     ? too_large(path, body_limit)
+                                     : api_error(bhttp::status::bad_request, "bad_request",
+                                                 "malformed HTTP request: " + ec.message()));
+          co_await send(std::move(answer));
         }
         break;
       }
       Request req = parser.release();
-      std::string_view target(req.target().data(), req.target().size());
-      const auto q = target.find('?');
-      const std::string path(target.substr(0, q));
-      const std::string query(q == std::string_view::npos ? std::string_view()
-                                                          : target.substr(q + 1));
 
       if (path.starts_with("/live/") && path.ends_with(".flv") &&
           req.method() == bhttp::verb::get) {
@@ -140,7 +186,11 @@ class Session : public std::enable_shared_from_this<Session> {
                            "events need the API token (Authorization: Bearer TOKEN)")));
         break;
       }
-      Response res = make_response(req, route(req, path, query));
+      Response res;  // (not a ?: with a co_await arm, see above)
+      if (is_card_upload(req, path))
+        res = co_await respond_off_loop(req, path, query);
+      else
+        res = make_response(req, route(req, path, query));
       const bool keep = res.keep_alive();
       if (!co_await send(std::move(res)) || !keep) break;
     }
@@ -159,6 +209,49 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) api.client_address = peer.address().to_string();
     return api;
+  }
+
+  // Remuxing and syncing a card takes long enough to stall this worker's
+  // players; it runs on the blocking pool instead.
+  asio::awaitable<Response> respond_off_loop(const Request& req, const std::string& path,
+                                             const std::string& query) {
+    ApiResult r = co_await asio::co_spawn(
+        blocking_pool(), [&]() -> asio::awaitable<ApiResult> { co_return route(req, path, query); },
+        asio::use_awaitable);
+    co_return make_response(req, r);
+  }
+
+  static bool is_card_upload(const Request& req, std::string_view path) {
+    return path == "/api/v1/card" && req.method() == bhttp::verb::put;
+  }
+
+  static ApiResult too_large(std::string_view path, std::uint64_t limit) {
+    return api_error(bhttp::status::payload_too_large, "body_too_large",
+                     (path == "/api/v1/card" ? std::string("standby card: more than the ")
+                                             : std::string("the request body is more than ")) +
+                         std::to_string(limit >> 20) + " MiB allowed");
+  }
+
+  // Before a body is read: it must fit its path's limit, and a card upload
+  // must come from a caller allowed to make one, so that no one else can
+  // make the server hold 32 MiB.
+  std::optional<ApiResult> admit_body(bhttp::request_parser<bhttp::string_body>& parser,
+                                      const std::string& path, const std::string& query,
+                                      std::uint64_t limit) {
+    const Request& req = parser.get();
+    if (is_card_upload(req, path)) {
+      if (services_.auth) {
+        auto gate = services_.auth->authorize(api_request(req, path, query));
+        if (!gate) return gate.error();
+      } else if (!services_.access.allow_control(authorization(req, query))) {
+        return api_error(bhttp::status::unauthorized, "unauthorized",
+                         "the control API needs the API token (Authorization: Bearer TOKEN)");
+      }
+    }
+    if (auto length = parser.content_length(); length && *length > limit)
+      return too_large(path, limit);
+    parser.body_limit(limit);  // chunked bodies count against it as they come
+    return std::nullopt;
   }
 
   // Any logged-in role may follow events; the bootstrap token too.
@@ -230,6 +323,34 @@ class Session : public std::enable_shared_from_this<Session> {
                                split_path(std::string_view(path).substr(16)), req.body(),
                                who ? who->name : "api-token");
       audit_change(who, "program.change", req, path, r);
+      return r;
+    }
+    if (path == "/api/v1/card") {
+      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
+        return api_error(status::unauthorized, "unauthorized",
+                         "the control API needs the API token (Authorization: Bearer TOKEN)");
+      if (!services_.cards)
+        return api_error(status::service_unavailable, "card_disabled", "no standby card store");
+      const std::string by = who ? who->name : "api-token";
+      auto r = handle_card(*services_.cards, req.method(), req.body(),
+                           req[bhttp::field::content_type], by, now_ms());
+      if (req.method() != bhttp::verb::get && r.status == status::ok) {
+        const bool upload = req.method() == bhttp::verb::put;
+        if (services_.events)
+          services_.events->publish(
+              json::serialize(json::object{{"type", "card"},
+                                           {"action", upload ? "upload" : "reset"},
+                                           {"by", by},
+                                           {"card", r.body}}));
+        if (services_.auth && who) {
+          json::object details{{"method", bhttp::to_string(req.method())}, {"path", path}};
+          if (upload) {
+            const auto& card = r.body.as_object();
+            for (const char* key : {"sha256", "format", "size_bytes"}) details[key] = card.at(key);
+          }
+          services_.auth->audit(*who, upload ? "card.upload" : "card.reset", details);
+        }
+      }
       return r;
     }
     if (path == "/api/v1/recordings" || path.starts_with("/api/v1/recordings/")) {

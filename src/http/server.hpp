@@ -13,6 +13,7 @@
 #include "http/events.hpp"
 #include "http/recording_api.hpp"
 #include "live/hub.hpp"
+#include "program/card_store.hpp"
 #include "program/registry.hpp"
 #include "relay/relay.hpp"
 
@@ -48,6 +49,7 @@ struct Services {
   Auth* auth = nullptr;
   CourtApi* court = nullptr;
   RecordingApi* recordings = nullptr;  // recorder state and clip export
+  program::CardStore* cards = nullptr;  // the standby card and the court's uploads
 };
 
 class Server {
