@@ -295,13 +295,20 @@ class Session : public std::enable_shared_from_this<Session> {
     if (path == "/api/v1/streams" || path.starts_with("/api/v1/streams/")) {
       if (req.method() != bhttp::verb::get)
         return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
-      if (path == "/api/v1/streams") return {status::ok, streams_json(services_.hub)};
+      // The public sees what it may play (air), without publishers'
+      // addresses; the team sees inputs and programs too.
+      const bool team = services_.auth ? who.has_value()
+                                       : services_.access.allow_control(authorization(req, query));
+      const auto shown = [&](const std::string& name) {
+        return team || !services_.access.refuse_play(name, {});
+      };
+      if (path == "/api/v1/streams") return {status::ok, streams_json(services_.hub, shown, team)};
       const std::string name = path.substr(16);
       auto s = services_.hub.find(name);
-      if (!s)
+      if (!s || !shown(name))
         return api_error(status::not_found, "stream_not_found",
                          "no stream named '" + name + "' is live or being played");
-      return {status::ok, stream_json(s->info())};
+      return {status::ok, stream_json(s->info(), team)};
     }
     if (path == "/api/v1/destinations" || path.starts_with("/api/v1/destinations/")) {
       if (!services_.auth && !services_.access.allow_control(authorization(req, query)))

@@ -6,7 +6,7 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 
-json::value stream_json(const live::StreamInfo& s) {
+json::value stream_json(const live::StreamInfo& s, bool with_publisher) {
   json::object video{{"codec", media::to_string(s.video_codec)},
                      {"width", s.width},
                      {"height", s.height},
@@ -15,24 +15,27 @@ json::value stream_json(const live::StreamInfo& s) {
   json::object audio{{"codec", media::to_string(s.audio_codec)},
                      {"sample_rate", s.audio_sample_rate},
                      {"channels", s.audio_channels}};
-  return json::object{
-      {"name", s.name},
-      {"live", s.live},
-      {"publisher", s.live ? json::value(s.publisher_address) : json::value(nullptr)},
-      {"uptime_ms", s.uptime_ms},
-      {"video", std::move(video)},
-      {"audio", std::move(audio)},
-      {"bitrate_bps", s.bitrate_bps},
-      {"players", s.players},
-      {"bytes_in", s.bytes_in},
-      {"bytes_out", s.bytes_out},
-      {"skipped_packets", s.skipped_packets},
-      {"publishes", s.publishes}};
+  return json::object{{"name", s.name},
+                      {"live", s.live},
+                      {"publisher", s.live && with_publisher ? json::value(s.publisher_address)
+                                                             : json::value(nullptr)},
+                      {"uptime_ms", s.uptime_ms},
+                      {"video", std::move(video)},
+                      {"audio", std::move(audio)},
+                      {"bitrate_bps", s.bitrate_bps},
+                      {"players", s.players},
+                      {"bytes_in", s.bytes_in},
+                      {"bytes_out", s.bytes_out},
+                      {"skipped_packets", s.skipped_packets},
+                      {"publishes", s.publishes}};
 }
 
-json::value streams_json(const live::Hub& hub) {
+json::value streams_json(const live::Hub& hub,
+                         const std::function<bool(const std::string& name)>& shown,
+                         bool with_publisher) {
   json::array list;
-  for (const auto& s : hub.streams()) list.push_back(stream_json(s->info()));
+  for (const auto& s : hub.streams())
+    if (shown(s->name())) list.push_back(stream_json(s->info(), with_publisher));
   return json::object{{"streams", std::move(list)}};
 }
 

@@ -1,13 +1,18 @@
 #pragma once
-// JSON views of live streams for /api/v1/streams.
+// JSON views of live streams for /api/v1/streams. The public sees the
+// streams it may play, without who publishes them; the team sees them all.
 
 #include <boost/json/value.hpp>
+#include <functional>
 
 #include "live/hub.hpp"
 
 namespace courtcast::http {
 
-boost::json::value stream_json(const live::StreamInfo& info);
-boost::json::value streams_json(const live::Hub& hub);
+// `with_publisher`: the publisher's address (a field team's phone) is shown.
+boost::json::value stream_json(const live::StreamInfo& info, bool with_publisher);
+boost::json::value streams_json(const live::Hub& hub,
+                                const std::function<bool(const std::string& name)>& shown,
+                                bool with_publisher);
 
 }  // namespace courtcast::http

@@ -110,8 +110,12 @@ class Server:
     def flv_url(self, stream, query=""):
         return f"http://127.0.0.1:{self.http_port}/live/{stream}.flv" + (f"?{query}" if query else "")
 
-    def api(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/api/v1{path}", timeout=5) as r:
+    def api(self, path, anonymous=False):
+        """A GET as the team (with the API token), or as the public."""
+        headers = {} if anonymous else {"Authorization": f"Bearer {self.token()}"}
+        req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}/api/v1{path}",
+                                     headers=headers)
+        with urllib.request.urlopen(req, timeout=5) as r:
             return json.loads(r.read())
 
     def token(self):

@@ -104,6 +104,11 @@ class LiveSessions(unittest.TestCase):
         wait_live(self.server, f"{self.air}.cam-a")
         self.procs.append(publish(self.input_url("cam-b", key_b), self.media_b))
         wait_live(self.server, f"{self.air}.cam-b")
+        # The public does not learn of the cameras, nor where they publish from.
+        public = [s["name"] for s in self.server.api("/streams", anonymous=True)["streams"]]
+        self.assertNotIn(f"{self.air}.cam-a", public)
+        team = {s["name"]: s for s in self.server.api("/streams")["streams"]}
+        self.assertEqual(team[f"{self.air}.cam-a"]["publisher"].split(":")[0], "127.0.0.1")
         # Not live yet: no air, nothing goes to the platform.
         self.assertIsNone(self.server.stream_info(self.air))
         self.assertEqual(play_status(self.server.flv_url(self.air)), 403)
@@ -124,6 +129,9 @@ class LiveSessions(unittest.TestCase):
             self.assertEqual(self.director.ok("POST", f"/sessions/{self.session}/start")["state"],
                              "live")
             wait_for(lambda: self.server.stream_info(self.air), 10, "the session's air")
+            public = {s["name"]: s for s in self.server.api("/streams", anonymous=True)["streams"]}
+            self.assertEqual(sorted(public), [self.air])
+            self.assertIsNone(public[self.air]["publisher"])
             # Air is public; program is the director's preview.
             self.director.ok("POST", f"/programs/{self.air}/take", {"input": "cam-b"},
                              expect=(202,))
