@@ -14,6 +14,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
 OUT=$ROOT/bench/out
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-30}
@@ -43,7 +44,6 @@ stop_server() {
 trap stop_server EXIT
 trap 'stop_server; exit 130' INT TERM
 
-need() { command -v "$1" >/dev/null || { echo "fanout.sh: $1 is missing (run scripts/bootstrap)" >&2; exit 1; }; }
 need ffmpeg
 need nginx
 need python3
@@ -63,25 +63,6 @@ if [[ ! -f $STREAM_FILE ]]; then
     -c:a aac -b:a 128k -ar 44100 -ac 2 -f flv "$STREAM_FILE.tmp"
   mv "$STREAM_FILE.tmp" "$STREAM_FILE"
 fi
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() {  # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s)
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-cpu_ms() {  # utime + stime of PID in ms, from /proc/PID/stat
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
-}
-
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # The start_* functions set SERVER_PID and the port variables; they are not
 # called in $(...) so that the server stays this shell's child.
@@ -110,7 +91,7 @@ public = true
 EOF
   "$BUILD/courtcast" serve --config "$dir/courtcast.toml" >"$dir/courtcast.log" 2>&1 &
   SERVER_PID=$!
-  wait_port "$rtmp_port" && wait_port "$http_port" || { cat "$dir/courtcast.log" >&2; return 1; }
+  wait_port "$rtmp_port" "$SERVER_PID" && wait_port "$http_port" "$SERVER_PID" || { cat "$dir/courtcast.log" >&2; return 1; }
 }
 
 start_nginx() {  # start_nginx DIR -> RTMP_PORT
@@ -138,7 +119,7 @@ rtmp {
 EOF
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" &
   SERVER_PID=$!
-  wait_port "$port" || { cat "$dir/logs/error.log" >&2; return 1; }
+  wait_port "$port" "$SERVER_PID" || { cat "$dir/logs/error.log" >&2; return 1; }
 }
 
 run_point() {  # run_point CONFIG N REP
@@ -166,7 +147,7 @@ run_point() {  # run_point CONFIG N REP
     *) echo "fanout.sh: unknown config $config" >&2; return 1 ;;
   esac
   local cpu_before rss_idle json
-  cpu_before=$(cpu_ms "$SERVER_PID")
+  cpu_before=$(cpu_total_ms "$SERVER_PID")
   rss_idle=$(rss_kib "$SERVER_PID")
   echo "fanout.sh: $config N=$n run $rep" >&2
   json=$(timeout $((SECONDS_PER_RUN + 90)) "$BUILD/courtcast-bench" \
@@ -174,7 +155,7 @@ run_point() {  # run_point CONFIG N REP
     --players "$n" --seconds "$SECONDS_PER_RUN" --threads "$BENCH_THREADS" \
     --server-pid "$SERVER_PID" --label "$config" 2>"$dir/bench.log") || true
   local cpu_after
-  cpu_after=$(cpu_ms "$SERVER_PID")
+  cpu_after=$(cpu_total_ms "$SERVER_PID")
   stop_server
   if [[ -z $json ]]; then
     echo "fanout.sh: $config N=$n produced no result; see $dir/bench.log" >&2

@@ -39,6 +39,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD_DIR:-$ROOT/build-relay}
 OUT=$ROOT/bench/out
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-30}
@@ -50,7 +51,6 @@ CONFIGS=${CONFIGS:-"nginx-push ffmpeg courtcast courtcast-1w"}
 NS=${*:-"8 16"}
 NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 STREAM_FILE=$OUT/stream-720p25-3800k-60s.flv
-TICKS=$(getconf CLK_TCK)
 
 PIDS=()  # every process this script started, killed by cleanup
 
@@ -67,7 +67,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-need() { command -v "$1" >/dev/null || { echo "relay.sh: $1 is missing (run scripts/bootstrap)" >&2; exit 1; }; }
 need ffmpeg
 need ffprobe
 need nginx
@@ -97,39 +96,6 @@ INPUT_KBPS=$(ffprobe -v error -show_entries format=bit_rate -of csv=p=0 "$STREAM
 
 RUN=$(mktemp -d "$OUT/relay-$(date +%Y%m%d-%H%M%S)-XXXX")
 RESULTS=$RUN/results.jsonl
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() {  # wait_port PORT PID: until something accepts on 127.0.0.1:PORT (30 s)
-  for _ in $(seq 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-cpu_ms() {  # summed utime and stime of the PIDs, in ms: "USER SYS"
-  local p user=0 sys=0
-  for p in "$@"; do
-    read -r u s < <(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$p/stat")
-    user=$((user + u)) sys=$((sys + s))
-  done
-  echo $((user * 1000 / TICKS)) $((sys * 1000 / TICKS))
-}
-
-sched_us() {  # summed on-CPU time of every thread of the PIDs, in µs (/proc/PID/task/*/schedstat)
-  local p
-  for p in "$@"; do cat /proc/"$p"/task/*/schedstat; done | awk '{ ns += $1 } END { printf "%.0f", ns / 1000 }'
-}
-
-rss_kib() {  # summed VmRSS of the PIDs
-  local p total=0
-  for p in "$@"; do total=$((total + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"))); done
-  echo "$total"
-}
 
 nginx_conf() {  # nginx_conf DIR RTMP_SERVERS [HTTP_PORT]: a foreground single-process nginx
   local dir=$1 servers=$2 http_port=${3:-}

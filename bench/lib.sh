@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Helpers shared by the bench/ scripts; source it, do not run it:
+#
+#   . "$(dirname "$0")/lib.sh"
+#
+# Everything here reads /proc or the loopback interface and starts nothing.
+
+TICKS=${TICKS:-$(getconf CLK_TCK)}
+
+need() {  # need COMMAND: exit with a hint when a tool is missing
+  command -v "$1" >/dev/null || { echo "$(basename "$0"): $1 is missing (run scripts/bootstrap)" >&2; exit 1; }
+}
+
+free_port() {  # a TCP port free on 127.0.0.1 right now
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() {  # wait_port PORT [PID]: until something accepts on 127.0.0.1:PORT (30 s); fails early if PID dies
+  local _
+  for _ in $(seq 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    [[ -z ${2:-} ]] || kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+cpu_ms() {  # cpu_ms PID...: summed utime and stime in ms (/proc/PID/stat, CLK_TCK ticks): "USER SYS"
+  local p u s user=0 sys=0
+  for p in "$@"; do
+    read -r u s < <(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$p/stat")
+    user=$((user + u)) sys=$((sys + s))
+  done
+  echo $((user * 1000 / TICKS)) $((sys * 1000 / TICKS))
+}
+
+cpu_total_ms() {  # cpu_total_ms PID...: utime + stime in ms
+  local c
+  c=$(cpu_ms "$@")
+  echo $((${c% *} + ${c#* }))
+}
+
+thread_cpu_us() {  # thread_cpu_us PID PREFIX: on-CPU time in µs of PID's threads whose name starts with PREFIX (schedstat)
+  local t ns=0
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) == "$2"* ]] || continue
+    ns=$((ns + $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null || echo 0)))
+  done
+  echo $((ns / 1000))
+}
+
+sched_us() {  # sched_us PID...: summed on-CPU time of every thread, in µs (/proc/PID/task/*/schedstat, ns)
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/schedstat; done | awk '{ ns += $1 } END { printf "%.0f", ns / 1000 }'
+}
+
+rss_kib() {  # rss_kib PID...: summed VmRSS in KiB
+  local p total=0
+  for p in "$@"; do total=$((total + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"))); done
+  echo "$total"
+}
+
+status_kib() {  # status_kib PID FIELD: one KiB field of /proc/PID/status (VmHWM, RssAnon, ...)
+  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+machine_note() {  # one line: cores, CPU model, load average
+  echo "$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
