@@ -21,7 +21,7 @@ bool counts_as_held(const LiveSession& s) {
          (s.state == SessionState::live || s.state == SessionState::ended);
 }
 
-void add_step(ActivityStats& a, const EnforcementStep& s) {
+void add_step(ActivityStats& a, const StepFigures& s) {
   const StepTypeInfo& info = step_type_info(s.type);
   ++a.steps;
   if (info.coercive) ++a.coercive_steps;
@@ -44,10 +44,15 @@ void add_step(ActivityStats& a, const EnforcementStep& s) {
   }
   if (s.type == StepType::vacate_handover) a.area_vacated_m2 += s.area_m2;
   if (s.type == StepType::refusal_referral) ++a.refusal_referrals;
-  if (s.deadline) {
-    if (s.deadline->state == DeadlineState::met) ++a.deadlines_met;
-    if (s.deadline->state == DeadlineState::missed) ++a.deadlines_missed;
-  }
+  if (s.deadline == DeadlineState::met) ++a.deadlines_met;
+  if (s.deadline == DeadlineState::missed) ++a.deadlines_missed;
+}
+
+std::vector<StepFigures> figures_of(std::span<const EnforcementStep> steps) {
+  std::vector<StepFigures> out;
+  out.reserve(steps.size());
+  for (const auto& s : steps) out.push_back(step_figures(s));
+  return out;
 }
 
 void merge_audience(AudienceTotals& into, const AudienceTotals& from) {
@@ -128,6 +133,20 @@ class Months {
 
 }  // namespace
 
+StepFigures step_figures(const EnforcementStep& step) {
+  StepFigures f;
+  f.id = step.id;
+  f.case_id = step.case_id;
+  f.session_id = step.session_id;
+  f.type = step.type;
+  f.start_ms = step.start_ms;
+  f.amount_fen = step.amount_fen;
+  f.people_count = step.people_count;
+  f.area_m2 = step.area_m2;
+  if (step.deadline) f.deadline = step.deadline->state;
+  return f;
+}
+
 void AudienceTotals::add(const AudienceFigure& figure) {
   auto it = std::find_if(platforms.begin(), platforms.end(),
                          [&](const auto& p) { return p.platform == figure.platform; });
@@ -165,6 +184,11 @@ std::optional<double> PeriodStats::closure_within_deadline_rate() const {
 SessionStats compute_session_stats(const LiveSession& session,
                                    std::span<const EnforcementStep> steps,
                                    const Settings& settings) {
+  return compute_session_stats(session, figures_of(steps), settings);
+}
+
+SessionStats compute_session_stats(const LiveSession& session, std::span<const StepFigures> steps,
+                                   const Settings& settings) {
   SessionStats out = session_header(session, settings);
   std::unordered_set<Id> cases(session.case_ids.begin(), session.case_ids.end());
   std::unordered_set<Id> settled;
@@ -184,6 +208,13 @@ CampaignStats compute_campaign_stats(const Campaign& campaign,
                                      std::span<const Case> cases,
                                      std::span<const EnforcementStep> steps,
                                      const Settings& settings) {
+  return compute_campaign_stats(campaign, sessions, cases, figures_of(steps), settings);
+}
+
+CampaignStats compute_campaign_stats(const Campaign& campaign,
+                                     std::span<const LiveSession> sessions,
+                                     std::span<const Case> cases,
+                                     std::span<const StepFigures> steps, const Settings& settings) {
   CampaignStats out;
   out.campaign_id = campaign.id;
   Months months(settings);

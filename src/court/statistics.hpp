@@ -8,6 +8,10 @@
 // step (on air or not); cases received by filing month and closed by closing
 // month. The amount-recovery rate is over the cases closed in the period.
 // Training sessions (live without approval) are not counted as held.
+//
+// Steps are read through StepFigures, the few fields the figures come from,
+// so the store can load a campaign's steps without their people, notes and
+// evidence; a full EnforcementStep is reduced with step_figures().
 
 #include <cstdint>
 #include <optional>
@@ -23,12 +27,32 @@
 
 namespace courtcast::court {
 
+// What statistics read of an enforcement step, and nothing more but its id,
+// which orders steps that start at the same moment.
+struct StepFigures {
+  Id id = 0;
+  Id case_id = 0;
+  std::optional<Id> session_id;
+  StepType type = StepType::other;
+  UtcMs start_ms = 0;
+  std::int64_t amount_fen = 0;
+  int people_count = 0;
+  double area_m2 = 0;
+  std::optional<DeadlineState> deadline;  // the state of its deadline, if it has one
+
+  bool operator==(const StepFigures&) const = default;
+};
+
+StepFigures step_figures(const EnforcementStep& step);
+
 // Kinds are summed separately, never into one another.
 struct PlatformAudience {
   std::string platform;
   std::int64_t watch_count = 0;  // 观看人次
   std::int64_t clicks = 0;       // 点击量
   std::int64_t visits = 0;       // 访问量
+
+  bool operator==(const PlatformAudience&) const = default;
 };
 
 struct AudienceTotals {
@@ -38,6 +62,7 @@ struct AudienceTotals {
   std::int64_t visits = 0;
 
   void add(const AudienceFigure& figure);
+  bool operator==(const AudienceTotals&) const = default;
 };
 
 // What enforcement steps and sessions add up to.
@@ -57,6 +82,8 @@ struct ActivityStats {
   int coercive_steps = 0;
   int deadlines_met = 0;
   int deadlines_missed = 0;
+
+  bool operator==(const ActivityStats&) const = default;
 };
 
 struct SessionStats {
@@ -72,6 +99,8 @@ struct SessionStats {
   int vehicles = 0;
   int witnesses = 0;
   ActivityStats activity;
+
+  bool operator==(const SessionStats&) const = default;
 };
 
 struct PeriodStats {
@@ -93,11 +122,14 @@ struct PeriodStats {
   std::optional<double> actual_enforcement_rate() const;  // enforced ÷ closed
   std::optional<double> amount_recovery_rate() const;     // recovered ÷ claimed
   std::optional<double> closure_within_deadline_rate() const;
+  bool operator==(const PeriodStats&) const = default;
 };
 
 struct MonthStats {
   YearMonth month;
   PeriodStats stats;
+
+  bool operator==(const MonthStats&) const = default;
 };
 
 struct CampaignStats {
@@ -105,14 +137,23 @@ struct CampaignStats {
   PeriodStats total;
   std::vector<MonthStats> months;  // every month of the period, in order
   std::vector<SessionStats> sessions;
+
+  bool operator==(const CampaignStats&) const = default;
 };
 
-// Steps not on this session are ignored.
+// Steps not on this session are ignored. Areas are summed in the order the
+// steps come in; the store gives them by start, then id.
+SessionStats compute_session_stats(const LiveSession& session, std::span<const StepFigures> steps,
+                                   const Settings& settings);
 SessionStats compute_session_stats(const LiveSession& session,
                                    std::span<const EnforcementStep> steps,
                                    const Settings& settings);
 
 // Sessions, cases and steps are those of the campaign, as the store loads them.
+CampaignStats compute_campaign_stats(const Campaign& campaign,
+                                     std::span<const LiveSession> sessions,
+                                     std::span<const Case> cases,
+                                     std::span<const StepFigures> steps, const Settings& settings);
 CampaignStats compute_campaign_stats(const Campaign& campaign,
                                      std::span<const LiveSession> sessions,
                                      std::span<const Case> cases,

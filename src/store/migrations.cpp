@@ -302,10 +302,28 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
+// Version 3: the case index of steps also holds the columns statistics read
+// (rows::step_figures), so a campaign's figures come from the index alone
+// instead of one visit per step to rows that carry its people, notes and
+// evidence. Its key still gives a case's steps in (start_ms, id) order.
+constexpr std::string_view kSqliteV3 = R"sql(
+DROP INDEX steps_case;
+CREATE INDEX steps_case ON steps(case_id, start_ms, id, session_id, type, amount_fen,
+                                 people_count, area_m2, deadline_state);
+)sql";
+
+constexpr std::string_view kPostgresV3 = R"sql(
+DROP INDEX steps_case;
+CREATE INDEX steps_case ON steps(case_id, start_ms, id)
+  INCLUDE (session_id, type, amount_fen, people_count, area_m2, deadline_state);
+)sql";
+
 constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1},
-                                 {2, "api tokens", kSqliteV2}};
+                                 {2, "api tokens", kSqliteV2},
+                                 {3, "steps: case index covers the statistics", kSqliteV3}};
 constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1},
-                                   {2, "api tokens", kPostgresV2}};
+                                   {2, "api tokens", kPostgresV2},
+                                   {3, "steps: case index covers the statistics", kPostgresV3}};
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "court/campaign.hpp"
 #include "court/case.hpp"
 #include "court/session.hpp"
+#include "court/statistics.hpp"
 #include "court/step.hpp"
 #include "store/audit.hpp"
 #include "store/repository.hpp"
@@ -28,6 +29,8 @@ std::vector<court::Case> load_cases(SqlTx& tx, const CaseFilter& filter);
 std::vector<court::Case> load_campaign_cases(SqlTx& tx, Id campaign_id);
 std::vector<court::LiveSession> load_sessions(SqlTx& tx, const SessionFilter& filter);
 std::vector<court::EnforcementStep> load_steps(SqlTx& tx, const StepFilter& filter);
+// The same steps as load_steps, in the same order, reduced to what statistics read.
+std::vector<court::StepFigures> load_step_figures(SqlTx& tx, const StepFilter& filter);
 std::vector<court::InputSpan> load_spans(SqlTx& tx, Id session_id);
 
 Id insert_case(SqlTx& tx, const court::Case& c);

@@ -240,7 +240,7 @@ Result<court::CampaignStats> SqlRepository::campaign_stats(Id campaign_id,
     if (!campaign) return fail_not_found(describe("campaign", campaign_id));
     const auto sessions = queries::load_sessions(tx, SessionFilter{campaign_id});
     const auto cases = queries::load_campaign_cases(tx, campaign_id);
-    const auto steps = queries::load_steps(tx, StepFilter::of_campaign(campaign_id));
+    const auto steps = queries::load_step_figures(tx, StepFilter::of_campaign(campaign_id));
     return court::compute_campaign_stats(*campaign, sessions, cases, steps, settings);
   });
 }
@@ -250,7 +250,7 @@ Result<court::SessionStats> SqlRepository::session_stats(Id session_id,
   return in_tx<court::SessionStats>(TxMode::read, [&](SqlTx& tx) -> Result<court::SessionStats> {
     auto session = queries::load_session(tx, session_id, false);
     if (!session) return fail_not_found(describe("session", session_id));
-    const auto steps = queries::load_steps(tx, StepFilter::of_session(session_id));
+    const auto steps = queries::load_step_figures(tx, StepFilter::of_session(session_id));
     return court::compute_session_stats(*session, steps, settings);
   });
 }

@@ -289,6 +289,29 @@ court::EnforcementStep step_from(const Row& r) {
   return s;
 }
 
+const Table& step_figures() {
+  static const Table t{"steps",
+                       {"case_id", "session_id", "type", "start_ms", "amount_fen", "people_count",
+                        "area_m2", "deadline_state"}};
+  return t;
+}
+
+court::StepFigures step_figures_from(const Row& r) {
+  court::StepFigures f;
+  f.id = r.int64(0);
+  f.case_id = r.int64(1);
+  f.session_id = r.opt_int64(2);
+  f.type = decode(court::step_type_from_code(r.text(3)), "step type", r.text(3));
+  f.start_ms = r.int64(4);
+  f.amount_fen = r.int64(5);
+  f.people_count = static_cast<int>(r.int64(6));
+  f.area_m2 = r.real(7);
+  if (!r.is_null(8)) {
+    f.deadline = decode(court::deadline_state_from_code(r.text(8)), "deadline", r.text(8));
+  }
+  return f;
+}
+
 const Table& users() {
   static const Table t{"users", {"username", "role", "password_hash", "disabled", "created_ms"}};
   return t;

@@ -10,6 +10,7 @@
 #include "court/campaign.hpp"
 #include "court/case.hpp"
 #include "court/session.hpp"
+#include "court/statistics.hpp"
 #include "court/step.hpp"
 #include "store/audit.hpp"
 #include "store/sql.hpp"
@@ -33,6 +34,10 @@ const Table& sessions();  // case_ids live in session_cases
 const Table& steps();
 const Table& users();
 const Table& api_tokens();
+// Only the columns of steps that statistics read (court::StepFigures), to
+// select; the steps_case index holds them all (migration 3). Steps are
+// written whole through steps().
+const Table& step_figures();
 
 std::vector<Param> params(const court::Campaign& c);
 std::vector<Param> params(const court::Case& c);
@@ -45,6 +50,7 @@ court::Campaign campaign_from(const Row& r);
 court::Case case_from(const Row& r);
 court::LiveSession session_from(const Row& r);  // without case_ids
 court::EnforcementStep step_from(const Row& r);
+court::StepFigures step_figures_from(const Row& r);
 User user_from(const Row& r);
 ApiToken api_token_from(const Row& r);
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iomanip>
+#include <ostream>
 #include <thread>
 #include <vector>
 
@@ -11,6 +13,42 @@
 #include "court/time.hpp"
 #include "store/demo_loader.hpp"
 #include "store/password.hpp"
+
+namespace courtcast::court {
+
+// Statistics as gtest shows them when they differ: every figure, areas to the last bit.
+void PrintTo(const ActivityStats& a, std::ostream* os) {
+  *os << "{steps " << a.steps << ", coercive " << a.coercive_steps << ", summoned "
+      << a.people_summoned << ", detained " << a.people_detained << ", on spot "
+      << a.paid_on_spot_fen << ", recovered " << a.recovered_fen << ", paid out " << a.paid_out_fen
+      << ", fines " << a.fines_fen << ", area " << std::setprecision(17) << a.area_vacated_m2
+      << ", referrals " << a.refusal_referrals << ", settled " << a.cases_settled << ", handled "
+      << a.cases_handled << ", answered " << a.questions_answered << ", deadlines met "
+      << a.deadlines_met << " missed " << a.deadlines_missed << "}";
+}
+void PrintTo(const PeriodStats& p, std::ostream* os) {
+  *os << "{held " << p.sessions_held << "/" << p.sessions_target << ", live " << p.live_ms
+      << " ms, watch " << p.audience.watch_count << ", received " << p.cases_received << ", closed "
+      << p.cases_closed << ", activity ";
+  PrintTo(p.activity, os);
+  *os << "}";
+}
+void PrintTo(const MonthStats& m, std::ostream* os) {
+  *os << m.month.year << "-" << m.month.month << " ";
+  PrintTo(m.stats, os);
+}
+void PrintTo(const SessionStats& s, std::ostream* os) {
+  *os << "{session " << s.session_id << ", " << s.duration_ms << " ms, activity ";
+  PrintTo(s.activity, os);
+  *os << "}";
+}
+void PrintTo(const CampaignStats& c, std::ostream* os) {
+  *os << "{campaign " << c.campaign_id << ", total ";
+  PrintTo(c.total, os);
+  *os << ", " << c.months.size() << " months, " << c.sessions.size() << " sessions}";
+}
+
+}  // namespace courtcast::court
 
 namespace courtcast::store {
 namespace {
@@ -40,8 +78,9 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 
   Actor by(std::string name, UtcMs at = t(8, 0)) { return Actor{std::move(name), at}; }
 
-  court::Case new_case(int n) {
+  court::Case new_case(int n, std::optional<court::Id> campaign_id = std::nullopt) {
     court::Case c;
+    c.campaign_id = campaign_id;
     c.number = "(2024)甘0602执" + std::to_string(n) + "号";
     c.cause = "借款合同纠纷";
     c.applicants = {{"张某"}};
@@ -53,15 +92,17 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
     return *stored;
   }
 
-  // A session carrying `case_id`, approved and live, with two cameras up since 08:00.
-  court::LiveSession live_session(court::Id case_id) {
+  // A session carrying `case_ids`, approved and live, with two cameras up since 08:00.
+  court::LiveSession live_session(std::vector<court::Id> case_ids,
+                                  std::optional<court::Id> campaign_id = std::nullopt) {
     court::LiveSession s;
+    s.campaign_id = campaign_id;
     s.title = "直击执行现场";
     s.site = "武威市凉州区";
     s.scheduled_start_ms = t(8, 0);
     s.scheduled_end_ms = t(11, 0);
-    s.case_ids = {case_id};
-    s.plan.case_order = {case_id};
+    s.case_ids = case_ids;
+    s.plan.case_order = case_ids;
     s.plan.host = "孙某";
     auto created = repo_->create_session(s, by("li"));
     EXPECT_TRUE(created) << created.error().message;
@@ -72,6 +113,9 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(repo_->open_input_span(id, "cam-a", t(8, 0)));
     EXPECT_TRUE(repo_->open_input_span(id, "cam-b", t(8, 0)));
     return *repo_->get_session(id);
+  }
+  court::LiveSession live_session(court::Id case_id) {
+    return live_session(std::vector<court::Id>{case_id});
   }
 
   court::EnforcementStep step(court::Id case_id, std::optional<court::Id> session_id,
@@ -101,10 +145,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 2);
+  EXPECT_EQ(*repo_->schema_version(), 3);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 2);
+  EXPECT_EQ(*repo_->schema_version(), 3);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -473,6 +517,95 @@ TEST_P(RepositoryTest, demo_loads_once_and_its_statistics_match_the_report) {
   ASSERT_TRUE(session_stats);
   EXPECT_EQ(session_stats->activity.people_summoned, 2);
   EXPECT_TRUE(repo_->verify_audit()->ok());
+}
+
+// The store reads statistics from the few columns they count; computed from
+// the steps loaded whole, every figure must come out the same, to the last
+// bit of the summed areas.
+TEST_P(RepositoryTest, statistics_from_counted_columns_equal_those_from_whole_steps) {
+  ASSERT_TRUE(load_demo_if_empty(*repo_, kSettings));
+  const court::Id campaign_id = repo_->list_campaigns()->front().id;
+
+  // Two more cases of the campaign, and one of no campaign that reaches it
+  // through a second session of the campaign.
+  const std::vector<court::Case> cases{new_case(7001, campaign_id), new_case(7002, campaign_id),
+                                       new_case(7003)};
+  const court::LiveSession session =
+      live_session({cases[0].id, cases[1].id, cases[2].id}, campaign_id);
+
+  int generated = 0;  // of the campaign: the outside case's steps off air are not
+  for (const court::Case& c : cases) {
+    auto paid = step(c.id, std::nullopt, court::StepType::payment_on_spot, t(8, 5), t(8, 5));
+    paid.amount_fen = 100'000;
+    ASSERT_TRUE(repo_->mark_step(paid, kSettings, by("王某")));
+    if (c.campaign_id) ++generated;
+    auto notice = step(c.id, session.id, court::StepType::summon, t(8, 10), t(8, 11));
+    notice.people_count = 3;
+    const auto id = repo_->mark_step(notice, kSettings, by("王某"))->id;
+    ASSERT_TRUE(repo_->record_deadline(id, t(8, 20), by("王某", t(8, 20))));
+    ++generated;
+  }
+  auto unmet =
+      step(cases[1].id, std::nullopt, court::StepType::order_to_perform, t(8, 12), t(8, 12));
+  const auto unmet_id = repo_->mark_step(unmet, kSettings, by("王某"))->id;
+  ASSERT_TRUE(repo_->record_deadline(unmet_id, std::nullopt, by("王某", t(9, 0))));
+  ++generated;
+
+  // Every kind of figure over four months, on and off air, with areas that
+  // are not whole and three steps starting at each moment.
+  const court::StepType types[] = {court::StepType::payment_on_spot,
+                                   court::StepType::vacate_handover,
+                                   court::StepType::payout,
+                                   court::StepType::detention,
+                                   court::StepType::fine,
+                                   court::StepType::settlement,
+                                   court::StepType::deduct,
+                                   court::StepType::refusal_referral,
+                                   court::StepType::search};
+  for (int i = 0; i < 90; ++i) {
+    const court::StepType type = types[i % std::size(types)];
+    const court::StepTypeInfo& info = court::step_type_info(type);
+    // Coercive steps need the session's two cameras; deductions are off air.
+    const bool on_air = info.coercive || (type != court::StepType::deduct && i % 4 != 3);
+    const UtcMs start = t(9, 0) + (i / 3) * 4 * court::kMsPerDay;
+    const court::Case& c = cases[(i + i / 9) % cases.size()];  // each type on every case
+    auto s = step(c.id, on_air ? std::optional(session.id) : std::nullopt, type, start,
+                  start + court::kMsPerMinute);
+    if (info.amount != court::AmountKind::none) s.amount_fen = 100 + i;
+    s.people_count = i % 3;
+    if (type == court::StepType::vacate_handover) s.area_m2 = 0.1 * i + 1.0 / 3;
+    auto marked = repo_->mark_step(s, kSettings, by("王某"));
+    ASSERT_TRUE(marked) << info.code << ": " << marked.error().message;
+    if (on_air || c.campaign_id) ++generated;
+  }
+
+  const court::Campaign campaign = *repo_->get_campaign(campaign_id);
+  const auto sessions = *repo_->list_sessions(SessionFilter{campaign_id});
+  auto campaign_cases = *repo_->list_cases(CaseFilter{campaign_id});
+  campaign_cases.push_back(*repo_->get_case(cases[2].id));
+  const auto steps = *repo_->list_steps(StepFilter::of_campaign(campaign_id));
+  const court::CampaignStats whole =
+      court::compute_campaign_stats(campaign, sessions, campaign_cases, steps, kSettings);
+  auto counted = repo_->campaign_stats(campaign_id, kSettings);
+  ASSERT_TRUE(counted) << counted.error().message;
+
+  EXPECT_EQ(counted->total.activity.steps, 11 + generated);
+  EXPECT_GT(counted->total.activity.deadlines_missed, 0);
+  EXPECT_GT(counted->total.activity.people_detained, 0);
+  EXPECT_GT(counted->total.activity.area_vacated_m2, 0);
+  EXPECT_GE(counted->months.size(), 4u);
+  ASSERT_EQ(counted->sessions.size(), 2u);
+  EXPECT_EQ(counted->total.activity, whole.total.activity);
+  EXPECT_EQ(counted->total, whole.total);
+  EXPECT_EQ(counted->months, whole.months);
+  EXPECT_EQ(counted->sessions, whole.sessions);
+  EXPECT_EQ(*counted, whole);
+  for (const auto& s : sessions) {
+    const auto on_session = *repo_->list_steps(StepFilter::of_session(s.id));
+    EXPECT_EQ(*repo_->session_stats(s.id, kSettings),
+              court::compute_session_stats(s, on_session, kSettings))
+        << "session " << s.id;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(sqlite, RepositoryTest, ::testing::Values("sqlite"),
