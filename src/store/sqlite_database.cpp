@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
@@ -110,6 +111,16 @@ class SqliteDatabase final : public Database {
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
+// Numbers are written here rather than by sqlite3_column_text, whose printf
+// was most of the time of reading a campaign's 100,000 steps; and a double
+// comes out shortest and exact, as PostgreSQL gives it, not in 15 digits.
+template <typename T>
+std::string number_text(T v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
 // Leaves the statement reusable whatever happens while it runs.
 struct ResetOnExit {
   sqlite3_stmt* stmt;
@@ -147,13 +158,22 @@ Rows SqliteTx::query(std::string_view sql, std::span<const Param> params) {
     std::vector<std::optional<std::string>> cells;
     cells.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) {
-      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
-        cells.emplace_back();
-        continue;
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_NULL:
+          cells.emplace_back();
+          break;
+        case SQLITE_INTEGER:
+          cells.emplace_back(number_text(sqlite3_column_int64(stmt, c)));
+          break;
+        case SQLITE_FLOAT:
+          cells.emplace_back(number_text(sqlite3_column_double(stmt, c)));
+          break;
+        default: {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          cells.emplace_back(
+              std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+        }
       }
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-      cells.emplace_back(
-          std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
     }
     out.emplace_back(std::move(cells));
   }
