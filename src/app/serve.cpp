@@ -15,9 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "app/court_store.hpp"
+#include "app/kept_destinations.hpp"
 #include "app/listener.hpp"
 #include "app/session_broadcasts.hpp"
 #include "app/stream_access.hpp"
@@ -185,6 +187,11 @@ int serve(Config config) {
       return 2;
     }
   }
+  // Then the ones made through the API before the last restart.
+  std::set<std::string> config_destinations;
+  for (const auto& d : config.destinations) config_destinations.insert(d.name);
+  KeptDestinations kept_destinations(relay, *court_store->repository, config_destinations);
+  kept_destinations.restore();
 
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
@@ -219,6 +226,7 @@ int serve(Config config) {
   http::RecordingApi recording_api(*recording);
   services.recordings = &recording_api;
   services.cards = &cards;
+  services.destinations_changed = [&kept_destinations] { kept_destinations.save(); };
   // Live sessions: their inputs, program, air and destinations follow the
   // session's state as the court API changes it.
   SessionBroadcasts broadcasts(

@@ -319,6 +319,9 @@ class Session : public std::enable_shared_from_this<Session> {
       auto r = handle_destinations(*services_.relay, req.method(),
                                    split_path(std::string_view(path).substr(20)), req.body());
       audit_change(who, "destination.change", req, path, r);
+      if (req.method() != bhttp::verb::get && static_cast<int>(r.status) < 300 &&
+          services_.destinations_changed)
+        services_.destinations_changed();
       return r;
     }
     if (path == "/api/v1/programs" || path.starts_with("/api/v1/programs/")) {

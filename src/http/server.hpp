@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,8 +49,11 @@ struct Services {
   // `auth` only the bootstrap token opens the control API.
   Auth* auth = nullptr;
   CourtApi* court = nullptr;
-  RecordingApi* recordings = nullptr;  // recorder state and clip export
+  RecordingApi* recordings = nullptr;   // recorder state and clip export
   program::CardStore* cards = nullptr;  // the standby card and the court's uploads
+  // After a destination is added, changed or removed through the API (to
+  // keep the set across restarts).
+  std::function<void()> destinations_changed = nullptr;
 };
 
 class Server {

@@ -318,12 +318,28 @@ CREATE INDEX steps_case ON steps(case_id, start_ms, id)
   INCLUDE (session_id, type, amount_fen, people_count, area_m2, deadline_state);
 )sql";
 
+// Version 4: destinations made through the API, so that a restart sends
+// sessions' air to the same platforms. One DDL for both backends.
+constexpr std::string_view kDestinationsV4 = R"sql(
+CREATE TABLE destinations (
+  name TEXT PRIMARY KEY,
+  preset TEXT NOT NULL,
+  server_url TEXT NOT NULL,
+  stream_key TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  position BIGINT NOT NULL
+);
+)sql";
+
 constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1},
                                  {2, "api tokens", kSqliteV2},
-                                 {3, "steps: case index covers the statistics", kSqliteV3}};
+                                 {3, "steps: case index covers the statistics", kSqliteV3},
+                                 {4, "destinations made through the API", kDestinationsV4}};
 constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1},
                                    {2, "api tokens", kPostgresV2},
-                                   {3, "steps: case index covers the statistics", kPostgresV3}};
+                                   {3, "steps: case index covers the statistics", kPostgresV3},
+                                   {4, "destinations made through the API", kDestinationsV4}};
 
 }  // namespace
 

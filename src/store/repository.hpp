@@ -25,6 +25,7 @@
 #include "court/statistics.hpp"
 #include "court/step.hpp"
 #include "store/audit.hpp"
+#include "store/destination.hpp"
 #include "store/error.hpp"
 #include "store/user.hpp"
 
@@ -133,6 +134,10 @@ class Repository {
   virtual Result<ApiToken> find_api_token(std::string_view token_hash) = 0;
   virtual Result<std::vector<ApiToken>> list_api_tokens() = 0;
   virtual Result<ApiToken> revoke_api_token(Id id, const Actor& by) = 0;
+
+  // Destinations made through the API, replaced as a whole after each change.
+  virtual Result<std::vector<StoredDestination>> list_destinations() = 0;
+  virtual Result<void> replace_destinations(const std::vector<StoredDestination>& all) = 0;
 
   // The audit log, for control actions outside the store (take, cut, delay,
   // destinations, Q&A decisions); the store's own writes log themselves.

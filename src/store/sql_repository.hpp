@@ -73,6 +73,9 @@ class SqlRepository final : public Repository {
   Result<std::vector<ApiToken>> list_api_tokens() override;
   Result<ApiToken> revoke_api_token(Id id, const Actor& by) override;
 
+  Result<std::vector<StoredDestination>> list_destinations() override;
+  Result<void> replace_destinations(const std::vector<StoredDestination>& all) override;
+
   Result<AuditEntry> append_audit(std::string action, std::string details_json,
                                   const Actor& by) override;
   Result<std::vector<AuditEntry>> list_audit(std::int64_t after_seq, int limit) override;

@@ -50,7 +50,7 @@ class LiveSessions(unittest.TestCase):
     def setUpClass(cls):
         cls.media_a = test_media("720p", "1280x720")
         cls.media_b = test_media("540p", "960x540", tone=660)
-        cls.platform = NginxRtmp(plain=1)
+        cls.platform = NginxRtmp(plain=2)
         port = cls.platform.plain_ports[0]
         # A platform configured once, idle until a session names it.
         cls.server = Server(extra=f'[[destination]]\nstream = "cam-a"\nname = "douyin"\n'
@@ -146,10 +146,18 @@ class LiveSessions(unittest.TestCase):
             wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{self.platform.plain_ports[0]}"
                                         f"/live/dy-key") == (960, 540), 30,
                      "the session's air on the platform")
+            # A platform added through the API for this session's air.
+            self.director.ok("POST", "/destinations", {
+                "name": "kuaishou", "preset": "kuaishou", "stream": self.air,
+                "url": f"rtmp://127.0.0.1:{self.platform.plain_ports[1]}/live/ks-key"})
+            wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{self.platform.plain_ports[1]}"
+                                        f"/live/ks-key") == (960, 540), 30,
+                     "the session's air on the API-added platform")
             broadcast = self.director.ok("GET", f"/sessions/{self.session}/broadcast")
             self.assertEqual(broadcast["on_air"], True)
-            self.assertEqual([(d["name"], d["carries_air"]) for d in broadcast["destinations"]],
-                             [("douyin", True)])
+            self.assertEqual(sorted((d["name"], d["carries_air"])
+                                    for d in broadcast["destinations"]),
+                             [("douyin", True), ("kuaishou", True)])
             self.assertEqual(broadcast["program"]["state"]["on_program"], "cam-b")
             # A coercive step needs two cameras live for all of it: the inputs'
             # publishes are what the rule reads.
@@ -191,19 +199,25 @@ class LiveSessions(unittest.TestCase):
         self.director.ok("POST", f"/programs/{self.air}/take", {"input": "cam-a"}, expect=(202,))
         wait_for(lambda: probe_size(self.server.flv_url(self.air)) == (1280, 720), 20,
                  "cam-a on air after the restart")
+        # Both platforms get it again: the config's and the one the API added.
+        for port, key in ((self.platform.plain_ports[0], "dy-key"),
+                          (self.platform.plain_ports[1], "ks-key")):
+            wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{port}/live/{key}") == (1280, 720),
+                     30, f"air on {key} after the restart")
 
     def test_4_ending_the_session_shuts_its_air_and_inputs(self):
         self.assertEqual(self.director.ok("POST", f"/sessions/{self.session}/end")["state"],
                          "ended")
         status, body, _ = self.director.call("GET", f"/programs/{self.air}")
         self.assertEqual(status, 404, body)
-        def douyin_stopped():
+
+        def stopped(name):
             for d in self.admin.ok("GET", "/destinations")["destinations"]:
-                if d["name"] == "douyin" and d["health"]["state"] in ("stopped", "idle"):
+                if d["name"] == name and d["health"]["state"] in ("stopped", "idle"):
                     return d
             return None
-        douyin = wait_for(douyin_stopped, 10, "the destination to stop")
-        self.assertFalse(douyin["enabled"])
+        for name in ("douyin", "kuaishou"):
+            self.assertFalse(wait_for(lambda: stopped(name), 10, f"{name} to stop")["enabled"])
         key_b = self.publish_urls()["cam-b"].split("key=")[1]
         self.assertTrue(publish_refused(self.input_url("cam-b", key_b), self.media_b))
         # The evidence of its inputs and of what aired is filed under the session.

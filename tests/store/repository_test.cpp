@@ -145,10 +145,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 3);
+  EXPECT_EQ(*repo_->schema_version(), 4);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 3);
+  EXPECT_EQ(*repo_->schema_version(), 4);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -490,6 +490,29 @@ TEST_P(RepositoryTest, api_tokens_are_found_by_hash_and_stay_revoked) {
   for (const auto& e : audit) {
     EXPECT_EQ(e.details.find(hash), std::string::npos) << "a token hash reached the log";
   }
+}
+
+TEST_P(RepositoryTest, destinations_are_replaced_as_a_set_and_keep_their_order) {
+  EXPECT_TRUE(repo_->list_destinations()->empty());
+  const std::vector<StoredDestination> first = {
+      {"快手", "kuaishou", "rtmp://push.example/live", "ks?auth=1", "session-7", true},
+      {"weibo", "weibo", "rtmps://push.example:443/live", "wb", "session-7", false}};
+  ASSERT_TRUE(repo_->replace_destinations(first));
+  auto listed = repo_->list_destinations();
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "快手");
+  EXPECT_EQ((*listed)[0].stream_key, "ks?auth=1");
+  EXPECT_TRUE((*listed)[0].enabled);
+  EXPECT_EQ((*listed)[1].server_url, "rtmps://push.example:443/live");
+  EXPECT_FALSE((*listed)[1].enabled);
+  // A removal is a smaller set; nothing of the old one stays.
+  ASSERT_TRUE(repo_->replace_destinations({first[1]}));
+  listed = repo_->list_destinations();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].name, "weibo");
+  ASSERT_TRUE(repo_->replace_destinations({}));
+  EXPECT_TRUE(repo_->list_destinations()->empty());
 }
 
 TEST_P(RepositoryTest, demo_loads_once_and_its_statistics_match_the_report) {
