@@ -120,9 +120,13 @@ Rows select_steps(SqlTx& tx, const std::string& select, const StepFilter& filter
     return tx.query(select + " WHERE session_id = $1" + std::string(order), {*filter.session_id});
   }
   if (filter.campaign_id) {
-    return tx.query(select +
-                        " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)"
-                        " OR session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)" +
+    // Its cases' steps, then the other steps on its sessions: one OR of the
+    // two subqueries made PostgreSQL read the whole steps table for any
+    // campaign, however few steps it had.
+    return tx.query(select + " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)" +
+                        " UNION ALL " + select +
+                        " WHERE session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)"
+                        " AND case_id NOT IN (SELECT id FROM cases WHERE campaign_id = $1)" +
                         std::string(order),
                     {*filter.campaign_id});
   }
