@@ -30,7 +30,7 @@ class PgTx final : public SqlTx {
  public:
   explicit PgTx(pqxx::transaction_base& tx) : tx_(tx) {}
 
-  Rows query(std::string_view sql, std::span<const Param> params) override {
+  void query_each(std::string_view sql, std::span<const Param> params, const RowFn& fn) override {
     // libpq takes text parameters; NULL is a null pointer.
     std::vector<std::string> storage;
     storage.reserve(params.size());
@@ -55,24 +55,23 @@ class PgTx final : public SqlTx {
     }
     const pqxx::result r =
         tx_.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(values));
-    Rows out;
-    out.reserve(r.size());
+    Row out(static_cast<std::size_t>(r.columns()));
     for (const auto& row : r) {
-      std::vector<std::optional<std::string>> cells;
-      cells.reserve(row.size());
+      std::size_t i = 0;
       for (const auto& field : row) {
         if (field.is_null()) {
-          cells.emplace_back();
+          out.set_null(i++);
         } else {
-          cells.emplace_back(std::string(field.c_str(), field.size()));
+          out.set(i++, std::string_view(field.c_str(), field.size()));
         }
       }
-      out.emplace_back(std::move(cells));
+      fn(out);
     }
-    return out;
   }
 
-  void exec(std::string_view sql, std::span<const Param> params) override { query(sql, params); }
+  void exec(std::string_view sql, std::span<const Param> params) override {
+    query_each(sql, params, [](const Row&) {});
+  }
   void exec_script(std::string_view sql) override { tx_.exec(std::string(sql)); }
   std::string_view for_update() const override { return " FOR UPDATE"; }
   void lock(std::string_view resource) override {

@@ -23,6 +23,7 @@ using Param = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 // NULL is an empty optional.
 class Row {
  public:
+  explicit Row(std::size_t columns) : cells_(columns) {}  // all NULL
   explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
   bool is_null(std::size_t i) const { return !cells_.at(i).has_value(); }
   const std::string& text(std::size_t i) const;
@@ -30,6 +31,14 @@ class Row {
   double real(std::size_t i) const;
   std::optional<std::int64_t> opt_int64(std::size_t i) const;
   std::optional<std::string> opt_text(std::size_t i) const { return cells_.at(i); }
+
+  // For backends: a Row refilled row after row keeps its strings' storage.
+  void set(std::size_t i, std::string_view text) {
+    auto& cell = cells_.at(i);
+    if (!cell) cell.emplace();
+    cell->assign(text);
+  }
+  void set_null(std::size_t i) { cells_.at(i).reset(); }
 
  private:
   std::vector<std::optional<std::string>> cells_;
@@ -44,11 +53,16 @@ struct DbError : std::runtime_error {
   Kind kind;
 };
 
+using RowFn = std::function<void(const Row&)>;
+
 // One open transaction.
 class SqlTx {
  public:
   virtual ~SqlTx() = default;
-  virtual Rows query(std::string_view sql, std::span<const Param> params) = 0;
+  // Calls `fn` with each row as it is read, in one Row refilled each time:
+  // a large result then costs what `fn` keeps of it, not a copy of every
+  // cell. `fn` must not use the transaction.
+  virtual void query_each(std::string_view sql, std::span<const Param> params, const RowFn& fn) = 0;
   virtual void exec(std::string_view sql, std::span<const Param> params) = 0;
   // Several statements without parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
@@ -58,8 +72,13 @@ class SqlTx {
   // Serialises writers of one named resource (the audit chain) until commit.
   virtual void lock(std::string_view resource) = 0;
 
+  // Every row, kept.
+  Rows query(std::string_view sql, std::span<const Param> params);
   Rows query(std::string_view sql, std::initializer_list<Param> params = {}) {
     return query(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  void query_each(std::string_view sql, std::initializer_list<Param> params, const RowFn& fn) {
+    query_each(sql, std::span<const Param>(params.begin(), params.size()), fn);
   }
   void exec(std::string_view sql, std::initializer_list<Param> params = {}) {
     exec(sql, std::span<const Param>(params.begin(), params.size()));

@@ -110,46 +110,44 @@ std::vector<court::LiveSession> load_sessions(SqlTx& tx, const SessionFilter& fi
 
 namespace {
 
-// `select` (a Table's) restricted to the steps `filter` names.
-Rows select_steps(SqlTx& tx, const std::string& select, const StepFilter& filter,
-                  std::string_view order) {
+// `select` (a Table's) restricted to the steps `filter` names, row by row.
+void select_steps(SqlTx& tx, const std::string& select, const StepFilter& filter,
+                  std::string_view order, const RowFn& fn) {
   if (filter.case_id) {
-    return tx.query(select + " WHERE case_id = $1" + std::string(order), {*filter.case_id});
-  }
-  if (filter.session_id) {
-    return tx.query(select + " WHERE session_id = $1" + std::string(order), {*filter.session_id});
-  }
-  if (filter.campaign_id) {
+    tx.query_each(select + " WHERE case_id = $1" + std::string(order), {*filter.case_id}, fn);
+  } else if (filter.session_id) {
+    tx.query_each(select + " WHERE session_id = $1" + std::string(order), {*filter.session_id}, fn);
+  } else if (filter.campaign_id) {
     // Its cases' steps, then the other steps on its sessions: one OR of the
     // two subqueries made PostgreSQL read the whole steps table for any
     // campaign, however few steps it had.
-    return tx.query(select + " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)" +
-                        " UNION ALL " + select +
-                        " WHERE session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)"
-                        " AND case_id NOT IN (SELECT id FROM cases WHERE campaign_id = $1)" +
-                        std::string(order),
-                    {*filter.campaign_id});
+    tx.query_each(select + " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)" +
+                      " UNION ALL " + select +
+                      " WHERE session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)"
+                      " AND case_id NOT IN (SELECT id FROM cases WHERE campaign_id = $1)" +
+                      std::string(order),
+                  {*filter.campaign_id}, fn);
+  } else {
+    tx.query_each(select + std::string(order), {}, fn);
   }
-  return tx.query(select + std::string(order));
 }
 
 }  // namespace
 
 std::vector<court::EnforcementStep> load_steps(SqlTx& tx, const StepFilter& filter) {
-  const Rows rs = select_steps(tx, rows::steps().select(), filter, " ORDER BY start_ms, id");
   std::vector<court::EnforcementStep> out;
-  out.reserve(rs.size());
-  for (const auto& r : rs) out.push_back(rows::step_from(r));
+  select_steps(tx, rows::steps().select(), filter, " ORDER BY start_ms, id",
+               [&](const Row& r) { out.push_back(rows::step_from(r)); });
   return out;
 }
 
 std::vector<court::StepFigures> load_step_figures(SqlTx& tx, const StepFilter& filter) {
-  // Sorted here rather than by ORDER BY: for a campaign's 100,000 steps the
-  // database's sort costs several times what sorting these small structs does.
-  const Rows rs = select_steps(tx, rows::step_figures().select(), filter, "");
+  // Decoded as they are read, so 100,000 steps never stand as rows of text
+  // cells at once; sorted here rather than by ORDER BY, which costs the
+  // database several times what sorting these small structs does.
   std::vector<court::StepFigures> out;
-  out.reserve(rs.size());
-  for (const auto& r : rs) out.push_back(rows::step_figures_from(r));
+  select_steps(tx, rows::step_figures().select(), filter, "",
+               [&](const Row& r) { out.push_back(rows::step_figures_from(r)); });
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return std::tie(a.start_ms, a.id) < std::tie(b.start_ms, b.id);
   });

@@ -31,6 +31,12 @@ std::optional<std::int64_t> Row::opt_int64(std::size_t i) const {
   return int64(i);
 }
 
+Rows SqlTx::query(std::string_view sql, std::span<const Param> params) {
+  Rows out;
+  query_each(sql, params, [&](const Row& r) { out.push_back(r); });
+  return out;
+}
+
 namespace rows {
 
 namespace {

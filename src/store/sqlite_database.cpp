@@ -24,8 +24,10 @@ class SqliteDatabase;
 class SqliteTx final : public SqlTx {
  public:
   explicit SqliteTx(SqliteDatabase& db) : db_(db) {}
-  Rows query(std::string_view sql, std::span<const Param> params) override;
-  void exec(std::string_view sql, std::span<const Param> params) override { query(sql, params); }
+  void query_each(std::string_view sql, std::span<const Param> params, const RowFn& fn) override;
+  void exec(std::string_view sql, std::span<const Param> params) override {
+    query_each(sql, params, [](const Row&) {});
+  }
   void exec_script(std::string_view sql) override;
   // BEGIN IMMEDIATE already holds the database's write lock until commit.
   std::string_view for_update() const override { return ""; }
@@ -115,10 +117,10 @@ class SqliteDatabase final : public Database {
 // was most of the time of reading a campaign's 100,000 steps; and a double
 // comes out shortest and exact, as PostgreSQL gives it, not in 15 digits.
 template <typename T>
-std::string number_text(T v) {
+void set_number(Row& row, std::size_t i, T v) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
+  row.set(i, std::string_view(buf, static_cast<std::size_t>(end - buf)));
 }
 
 // Leaves the statement reusable whatever happens while it runs.
@@ -130,7 +132,7 @@ struct ResetOnExit {
   }
 };
 
-Rows SqliteTx::query(std::string_view sql, std::span<const Param> params) {
+void SqliteTx::query_each(std::string_view sql, std::span<const Param> params, const RowFn& fn) {
   sqlite3_stmt* stmt = db_.statement(sql);
   ResetOnExit guard{stmt};
   for (std::size_t i = 0; i < params.size(); ++i) {
@@ -149,35 +151,33 @@ Rows SqliteTx::query(std::string_view sql, std::span<const Param> params) {
     }
     if (rc != SQLITE_OK) db_.raise(rc, sql);
   }
-  Rows out;
-  const int columns = sqlite3_column_count(stmt);
+  const auto columns = static_cast<std::size_t>(sqlite3_column_count(stmt));
+  Row row(columns);
   for (;;) {
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) db_.raise(rc, sql);
-    std::vector<std::optional<std::string>> cells;
-    cells.reserve(static_cast<std::size_t>(columns));
-    for (int c = 0; c < columns; ++c) {
+    for (std::size_t i = 0; i < columns; ++i) {
+      const int c = static_cast<int>(i);
       switch (sqlite3_column_type(stmt, c)) {
         case SQLITE_NULL:
-          cells.emplace_back();
+          row.set_null(i);
           break;
         case SQLITE_INTEGER:
-          cells.emplace_back(number_text(sqlite3_column_int64(stmt, c)));
+          set_number(row, i, sqlite3_column_int64(stmt, c));
           break;
         case SQLITE_FLOAT:
-          cells.emplace_back(number_text(sqlite3_column_double(stmt, c)));
+          set_number(row, i, sqlite3_column_double(stmt, c));
           break;
         default: {
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          cells.emplace_back(
-              std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          row.set(i,
+                  std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
         }
       }
     }
-    out.emplace_back(std::move(cells));
+    fn(row);
   }
-  return out;
 }
 
 void SqliteTx::exec_script(std::string_view sql) {
