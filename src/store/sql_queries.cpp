@@ -118,13 +118,9 @@ void select_steps(SqlTx& tx, const std::string& select, const StepFilter& filter
   } else if (filter.session_id) {
     tx.query_each(select + " WHERE session_id = $1" + std::string(order), {*filter.session_id}, fn);
   } else if (filter.campaign_id) {
-    // Its cases' steps, then the other steps on its sessions: one OR of the
-    // two subqueries made PostgreSQL read the whole steps table for any
-    // campaign, however few steps it had.
-    tx.query_each(select + " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)" +
-                      " UNION ALL " + select +
-                      " WHERE session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)"
-                      " AND case_id NOT IN (SELECT id FROM cases WHERE campaign_id = $1)" +
+    tx.query_each(select +
+                      " WHERE case_id IN (SELECT id FROM cases WHERE campaign_id = $1)"
+                      " OR session_id IN (SELECT id FROM sessions WHERE campaign_id = $1)" +
                       std::string(order),
                   {*filter.campaign_id}, fn);
   } else {
