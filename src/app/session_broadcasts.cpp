@@ -92,7 +92,6 @@ void SessionBroadcasts::session_changed(const court::LiveSession& s) {
     spdlog::info("event=session_open session={} inputs={}", s.id, s.inputs.size());
   }
   Open& open = it->second;
-  open.state = s.state;
   for (const auto& input : s.inputs) {
     if (std::find(open.inputs.begin(), open.inputs.end(), input) != open.inputs.end()) continue;
     open.inputs.push_back(input);

@@ -72,7 +72,6 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
 
  private:
   struct Open {
-    court::SessionState state = court::SessionState::approved;
     std::vector<std::string> inputs;
     std::shared_ptr<program::Program> program;  // while live
   };
