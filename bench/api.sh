@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Control API benchmark on loopback with wrk, SQLite backend: marking
+# Control API benchmark on loopback with wrk, SQLite by default: marking
 # enforcement steps (POST /api/v1/steps, each a transaction that checks the
 # rules against the case's stored steps, updates the case and appends to the
 # audit chain) and statistics queries (GET /api/v1/sessions/ID/stats and
@@ -9,7 +9,9 @@
 #   bench/api.sh
 #
 # Environment: BUILD_DIR (build-bench), SECONDS_PER_RUN (15), CONNECTIONS (32),
-# THREADS (2), CASES (200), STEPS (100000), WORKERS (server event loops, 2).
+# THREADS (2), CASES (200), STEPS (100000), WORKERS (server event loops, 2),
+# DATABASE_URL (an empty PostgreSQL database, postgresql://…; unset: SQLite
+# in the run's temporary directory).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,9 @@ enabled = false
 [log]
 level = "warn"
 TOML
+if [[ -n ${DATABASE_URL:-} ]]; then
+  printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >>"$DIR/courtcast.toml"
+fi
 "$BUILD/courtcast" serve --config "$DIR/courtcast.toml" >"$DIR/server.log" 2>&1 &
 SERVER_PID=$!
 API=http://127.0.0.1:$PORT/api/v1
@@ -103,7 +108,9 @@ run() {  # name, wrk args…
     grep -E "Requests/sec|Non-2xx|  50%|  99%|requests in"
 }
 
-echo "courtcast $(git -C "$ROOT" rev-parse --short HEAD), SQLite, $WORKERS workers, wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $(nproc) cores"
+BACKEND=SQLite
+[[ -z ${DATABASE_URL:-} ]] || BACKEND=PostgreSQL
+echo "courtcast $(git -C "$ROOT" rev-parse --short HEAD), $BACKEND, $WORKERS workers, wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $(nproc) cores"
 run "mark steps (POST /api/v1/steps)" -s "$DIR/mark.lua" "$API/steps"
 run "session statistics (GET /api/v1/sessions/1/stats, demo)" -H "$AUTH" "$API/sessions/1/stats"
 run "campaign statistics (GET /api/v1/campaigns/1/stats, demo)" -H "$AUTH" "$API/campaigns/1/stats"
