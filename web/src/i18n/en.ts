@@ -138,6 +138,7 @@ const en: typeof zh = {
     read_only: 'Read-only: viewing, no controls',
     moderator_note: 'Moderator: cut and resume only, no takes',
     take_sent: 'Take of {input} requested',
+    step_type: '{type}',
     tile_hint: 'click to take',
   },
   dest: {

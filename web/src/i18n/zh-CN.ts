@@ -136,6 +136,7 @@ export default {
     read_only: '只读：可查看，不能操作',
     moderator_note: '审核员：可一键切断与恢复，不能切换机位',
     take_sent: '已请求切换到 {input}',
+    step_type: '{type}',
     tile_hint: '点击切换',
   },
   dest: {
