@@ -125,8 +125,11 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(*t, "listen", c.rtmp_listen);
     r.get(*t, "publish_idle_timeout_ms", c.publish_idle_timeout_ms, 1000, 600'000);
   }
-  if (auto* t = section(r, root, "http"); t && r.check_keys(*t, "[http]", {"listen"}))
+  if (auto* t = section(r, root, "http");
+      t && r.check_keys(*t, "[http]", {"listen", "web_dir"})) {
     r.get(*t, "listen", c.http_listen);
+    r.get(*t, "web_dir", c.web_dir);
+  }
   if (auto* t = section(r, root, "srt"); t && r.check_keys(*t, "[srt]", {"listen"}))
     r.get(*t, "listen", c.srt_listen);
   if (auto* t = section(r, root, "database"); t && r.check_keys(*t, "[database]", {"url"}))

@@ -38,6 +38,8 @@ struct Config {
   std::string data_dir = "var";
   std::string rtmp_listen = "0.0.0.0:1935";
   std::string http_listen = "0.0.0.0:8080";
+  // The built web console (`make web`), relative to the working directory.
+  std::string web_dir = "web/dist";
   std::string srt_listen = "0.0.0.0:10080";
   std::string database_url = "sqlite:var/courtcast.db";
   std::string log_level = "info";

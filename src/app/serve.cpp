@@ -227,6 +227,14 @@ int serve(Config config) {
   services.recordings = &recording_api;
   services.cards = &cards;
   services.destinations_changed = [&kept_destinations] { kept_destinations.save(); };
+  // The web console; a developer who only builds the C++ still gets a server.
+  const http::StaticSite site(config.web_dir);
+  services.site = &site;
+  if (!site.built())
+    spdlog::warn(
+        "event=web_console_missing web_dir={} note=\"no index.html: build the console with "
+        "'make web' (or: cd web && npm ci && npm run build); / says so until then\"",
+        config.web_dir);
   // Live sessions: their inputs, program, air and destinations follow the
   // session's state as the court API changes it.
   SessionBroadcasts broadcasts(

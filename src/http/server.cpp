@@ -189,6 +189,8 @@ class Session : public std::enable_shared_from_this<Session> {
       Response res;  // (not a ?: with a co_await arm, see above)
       if (is_card_upload(req, path))
         res = co_await respond_off_loop(req, path, query);
+      else if (services_.site && StaticSite::serves(req.method(), path))
+        res = static_response(req, path);
       else
         res = make_response(req, route(req, path, query));
       const bool keep = res.keep_alive();
@@ -209,6 +211,23 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) api.client_address = peer.address().to_string();
     return api;
+  }
+
+  // A file of the console. Read on this worker: the files are small and in
+  // the page cache after the first load, and a console loads them once.
+  Response static_response(const Request& req, const std::string& path) {
+    StaticResponse out = services_.site->serve(StaticRequest{
+        req.method(), path, req[bhttp::field::accept], req[bhttp::field::accept_encoding],
+        req[bhttp::field::if_none_match]});
+    Response res{out.status, req.version()};
+    res.set(bhttp::field::server, "courtcast");
+    for (const auto& [name, value] : out.headers) res.set(name, value);
+    res.keep_alive(req.keep_alive());
+    if (out.has_body) {
+      res.body() = std::move(out.body);
+      res.content_length(out.content_length);  // a HEAD's too, with no body
+    }
+    return res;
   }
 
   // Remuxing and syncing a card takes long enough to stall this worker's

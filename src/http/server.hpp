@@ -1,5 +1,6 @@
 #pragma once
-// The one HTTP server: REST API under /api/v1, HTTP-FLV playback under /live.
+// The one HTTP server: REST API under /api/v1, HTTP-FLV playback under /live,
+// the web console's files everywhere else (static_site.hpp).
 // Connections are spread over the worker event loops like RTMP ones.
 
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +14,7 @@
 
 #include "http/events.hpp"
 #include "http/recording_api.hpp"
+#include "http/static_site.hpp"
 #include "live/hub.hpp"
 #include "program/card_store.hpp"
 #include "program/registry.hpp"
@@ -54,6 +56,8 @@ struct Services {
   // After a destination is added, changed or removed through the API (to
   // keep the set across restarts).
   std::function<void()> destinations_changed = nullptr;
+  // The web console's files, served for GET and HEAD outside /api and /live.
+  const StaticSite* site = nullptr;
 };
 
 class Server {
