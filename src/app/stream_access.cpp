@@ -131,19 +131,21 @@ rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest&
   if (r.app != "live")
     return {nullptr, "NetStream.Play.StreamNotFound",
             "unknown application '" + r.app + "': play rtmp://HOST/live/STREAM"};
-  if (auto why = refuse_play(r.stream, r.stream_query.empty() ? r.app_query : r.stream_query))
+  if (auto why =
+          refuse_play(r.stream, r.stream_query.empty() ? r.app_query : r.stream_query, false))
     return {nullptr, "NetStream.Play.Failed", *why};
   return {std::make_unique<LiveSource>(hub_.acquire(r.stream), r.worker), {}, {}};
 }
 
 std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
-                                                     const std::string& query) {
+                                                     const std::string& query, bool team) {
   if (programs_.find(stream)) return std::nullopt;  // air is the public face
   const std::string token = query_value(query, "token");
-  const bool controller = !token.empty() && allow_control("Bearer " + token);
+  const bool controller = team || (!token.empty() && allow_control("Bearer " + token));
   if (stream.ends_with(".program") && programs_.find(stream.substr(0, stream.size() - 8))) {
     if (controller) return std::nullopt;
-    return "program '" + stream + "' is the director's preview: add ?token=API_TOKEN";
+    return "program '" + stream +
+           "' is the team's preview: log in to the console or add ?token=API_TOKEN";
   }
   if (auto it = streams_.find(stream); it != streams_.end() && it->second.is_public)
     return std::nullopt;

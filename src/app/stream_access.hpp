@@ -2,7 +2,7 @@
 // Who may publish and play which stream: the policy behind both the RTMP
 // server and HTTP playback. Publishing needs the stream's key; playing a
 // stream that is not public needs it too. A running program's air is public;
-// its program stream and its inputs need the API token.
+// its program stream and its inputs need the API token or a console login.
 
 #include <map>
 #include <string>
@@ -35,8 +35,8 @@ class StreamAccess : public rtmp::ServerHooks, public http::Access {
 
   rtmp::Admission<rtmp::MediaSink> publish(const rtmp::StreamRequest& request) override;
   rtmp::Admission<rtmp::MediaSource> play(const rtmp::StreamRequest& request) override;
-  std::optional<std::string> refuse_play(const std::string& stream,
-                                         const std::string& query) override;
+  std::optional<std::string> refuse_play(const std::string& stream, const std::string& query,
+                                         bool team) override;
   bool allow_control(std::string_view authorization) override;
 
  private:

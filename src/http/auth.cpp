@@ -286,6 +286,12 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   return Out(std::optional<Principal>(*who));
 }
 
+std::optional<Principal> Auth::logged_in(const ApiRequest& req) {
+  auto who = authenticate(req);
+  if (!who) return std::nullopt;
+  return *who;
+}
+
 court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req,
                                                          std::string* csrf_token) {
   if (!req.authorization.empty()) {

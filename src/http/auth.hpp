@@ -98,6 +98,10 @@ class Auth {
   // token on a cookie-authenticated change, or for a role not allowed.
   court::Expected<std::optional<Principal>, ApiResult> authorize(const ApiRequest& req);
 
+  // Who calls, by session cookie or token, outside the endpoint table: for
+  // what lives outside /api (the console's previews). nullopt when no one.
+  std::optional<Principal> logged_in(const ApiRequest& req);
+
   // POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
   // /api/v1/tokens; nullopt for any other path.
   std::optional<ApiResult> handle(const ApiRequest& req, const std::optional<Principal>& who);

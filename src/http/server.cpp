@@ -173,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
       if (path.starts_with("/live/") && path.ends_with(".flv") &&
           req.method() == bhttp::verb::get) {
-        co_await serve_flv(req, path.substr(6, path.size() - 10), query);
+        co_await serve_flv(req, path, path.substr(6, path.size() - 10), query);
         break;  // the FLV response ends with the connection
       }
       if (path == "/api/v1/events" && websocket::is_upgrade(req)) {
@@ -216,9 +216,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // A file of the console. Read on this worker: the files are small and in
   // the page cache after the first load, and a console loads them once.
   Response static_response(const Request& req, const std::string& path) {
-    StaticResponse out = services_.site->serve(StaticRequest{
-        req.method(), path, req[bhttp::field::accept], req[bhttp::field::accept_encoding],
-        req[bhttp::field::if_none_match]});
+    StaticResponse out = services_.site->serve(
+        StaticRequest{req.method(), path, req[bhttp::field::accept],
+                      req[bhttp::field::accept_encoding], req[bhttp::field::if_none_match]});
     Response res{out.status, req.version()};
     res.set(bhttp::field::server, "courtcast");
     for (const auto& [name, value] : out.headers) res.set(name, value);
@@ -319,7 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
       const bool team = services_.auth ? who.has_value()
                                        : services_.access.allow_control(authorization(req, query));
       const auto shown = [&](const std::string& name) {
-        return team || !services_.access.refuse_play(name, {});
+        return team || !services_.access.refuse_play(name, {}, false);
       };
       if (path == "/api/v1/streams") return {status::ok, streams_json(services_.hub, shown, team)};
       const std::string name = path.substr(16);
@@ -399,9 +399,14 @@ class Session : public std::enable_shared_from_this<Session> {
     return api_error(status::not_found, "not_found", "nothing at " + path);
   }
 
-  asio::awaitable<void> serve_flv(const Request& req, const std::string& name,
-                                  const std::string& query) {
-    if (auto why = services_.access.refuse_play(name, query)) {
+  asio::awaitable<void> serve_flv(const Request& req, const std::string& path,
+                                  const std::string& name, const std::string& query) {
+    // The console's previews play with its login cookie: no API token
+    // ever reaches the browser.
+    bool team = false;
+    if (services_.auth && req.find(bhttp::field::cookie) != req.end())
+      team = services_.auth->logged_in(api_request(req, path, query)).has_value();
+    if (auto why = services_.access.refuse_play(name, query, team)) {
       spdlog::warn("event=http_flv_refused stream={} reason=\"{}\"", name, *why);
       co_await send(make_response(req, api_error(bhttp::status::forbidden, "play_refused", *why)));
       co_return;

@@ -32,8 +32,10 @@ class Access {
  public:
   virtual ~Access() = default;
   // nullopt when `stream` may be played with this query string; else why not.
+  // `team`: the caller is logged in (a console session of any role), which
+  // opens the previews (programs, inputs) as `?token=` does for scripts.
   virtual std::optional<std::string> refuse_play(const std::string& stream,
-                                                 const std::string& query) = 0;
+                                                 const std::string& query, bool team) = 0;
   // Whether an Authorization header value grants the control API.
   virtual bool allow_control(std::string_view authorization) = 0;
 };
