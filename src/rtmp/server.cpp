@@ -219,7 +219,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
         close("publisher sent nothing for " +
               std::to_string(options_.publish_idle_timeout.count()) + " ms");
       } else if (writing_ && now - write_started_ > options_.write_stall_timeout) {
-        close("player stopped reading");
+        close("player stopped reading", spdlog::level::info);
       }
     }
   }
@@ -409,7 +409,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       on_play(n && n->is_string() ? n->string : std::string(), stream_id);
     } else if (name == "deleteStream" || name == "closeStream") {
       end_publish(name);
-      if (source_) close("player closed the stream");
+      if (source_) close("player closed the stream", spdlog::level::info);
     }
   }
 
@@ -494,10 +494,14 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     spdlog::info("event=rtmp_unpublish stream={} peer={} reason={}", stream_, peer_, why);
   }
 
-  void close(const std::string& reason) {
+  // `level`: warn for what an operator should look at (a protocol error, a
+  // camera gone quiet); a viewer leaving or dropped for its own slow network
+  // is routine, info like its event=rtmp_play.
+  void close(const std::string& reason, spdlog::level::level_enum level = spdlog::level::warn) {
     if (closed_) return;
     if (handshake_done_ || reason.find("handshake") != std::string::npos)
-      spdlog::warn("event=rtmp_close peer={} stream={} reason=\"{}\"", peer_, stream_, reason);
+      spdlog::log(level, "event=rtmp_close peer={} stream={} reason=\"{}\"", peer_, stream_,
+                  reason);
     closing_ = true;
     shutdown();
   }
