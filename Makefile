@@ -4,18 +4,41 @@ FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 CONFIG ?=
 
-.PHONY: all bootstrap build run test fuzz bench format clean
+# The web console (web/) is built when it is there: `make web`.
+WEB := $(if $(wildcard web/package.json),web)
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+  $(wildcard web/package.json web/package-lock.json web/index.html web/vite.config.* \
+             web/tsconfig*.json web/env.d.ts)
+
+.PHONY: all bootstrap build build-quietly web run test fuzz bench format clean
 
 all: build
 
 bootstrap:
-	scripts/bootstrap
+	@scripts/bootstrap
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOURTCAST_FUZZ_DIR=$(abspath $(FUZZ_BUILD))
 
-build: $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS)
+# TARGET=courtcast builds the server alone (what `make run` needs).
+build: $(BUILD)/CMakeCache.txt $(WEB)
+	cmake --build $(BUILD) -j $(JOBS) $(if $(TARGET),--target $(TARGET))
+
+# npm ci when the lock file changed (scripts/web-deps keeps the stamp).
+web/node_modules/.lock-hash: $(wildcard web/package-lock.json)
+	scripts/web-deps
+
+# The console is rebuilt only when its sources changed. Text files get a
+# gzip -9 sibling that courtcast sends to browsers taking gzip
+# (src/http/static_site.hpp says why it does not compress per request).
+web/dist/index.html: $(WEB_SOURCES) web/node_modules/.lock-hash
+	cd web && npm run build
+	find web/dist -type f \( -name '*.js' -o -name '*.mjs' -o -name '*.css' -o -name '*.html' \
+	  -o -name '*.svg' -o -name '*.json' -o -name '*.wasm' -o -name '*.ico' \) -size +1023c \
+	  -exec gzip -9 -k -n -f {} +
+	touch $@
+
+web: $(if $(WEB),web/dist/index.html)
 
 # The libFuzzer targets need clang; they get a build of their own.
 $(FUZZ_BUILD)/CMakeCache.txt:
@@ -24,11 +47,22 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 fuzz: $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 
-run: bootstrap
-	$(MAKE) build
-	$(BUILD)/courtcast serve $(if $(CONFIG),--config $(CONFIG))
+# The build's output goes to a log: the first screen of `make run` is the
+# server's banner. A failed build shows the log's tail.
+build-quietly:
+	@mkdir -p $(BUILD)
+	@echo "building… (log: $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory build >$(BUILD)/build.log 2>&1 || { \
+	  tail -n 40 $(BUILD)/build.log; echo "build failed; the whole log: $(BUILD)/build.log"; exit 1; }
 
-test: build fuzz
+run: bootstrap
+	@$(MAKE) -s --no-print-directory build-quietly TARGET=courtcast
+	@$(BUILD)/courtcast serve $(if $(CONFIG),--config $(CONFIG))
+
+# Bootstrap first: on a fresh machine CMake needs its packages before it can
+# configure anything.
+test: bootstrap
+	@$(MAKE) --no-print-directory build fuzz
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build

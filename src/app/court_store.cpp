@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <iostream>
 
 #include "court/settings.hpp"
 #include "store/demo_loader.hpp"
@@ -85,13 +84,8 @@ std::optional<CourtStore> open_court_store(const Config& config) {
   return out;
 }
 
-void announce_initial_admin(const Config& config, const std::string& password, bool terminal) {
+void keep_initial_admin_password(const Config& config, const std::string& password) {
   if (password.empty()) return;
-  if (terminal) {
-    std::cout << "  login:   admin / " << password
-              << "   (shown this once: change it under Users)\n";
-    return;
-  }
   const fs::path file = fs::path(config.data_dir) / "keys" / "admin-initial-password";
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
@@ -102,8 +96,6 @@ void announce_initial_admin(const Config& config, const std::string& password, b
     spdlog::error("event=admin_password_not_written path={}", file.string());
   }
   if (fd >= 0) ::close(fd);
-  std::cout << "  login:   admin, first password in " << file.string()
-            << " (delete the file once read)\n";
 }
 
 }  // namespace courtcast::app

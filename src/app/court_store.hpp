@@ -22,9 +22,9 @@ struct CourtStore {
 // that is. nullopt (after logging why) when the database cannot be used.
 std::optional<CourtStore> open_court_store(const Config& config);
 
-// Shows the first admin's password once: on a terminal it is printed; with
-// stdout going to a log it goes into data_dir/keys/admin-initial-password
-// (0600) and only that path is printed.
-void announce_initial_admin(const Config& config, const std::string& password, bool terminal);
+// Keeps the first admin's password in data_dir/keys/admin-initial-password
+// (0600), for when stdout goes to a log: the banner then names the file
+// (on a terminal it prints the password once instead).
+void keep_initial_admin_password(const Config& config, const std::string& password);
 
 }  // namespace courtcast::app

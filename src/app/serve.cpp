@@ -3,6 +3,10 @@
 #include <openssl/rand.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "app/court_store.hpp"
@@ -85,6 +90,71 @@ tcp::endpoint endpoint_of(const std::string& listen) {
 
 std::string shown_host(const tcp::endpoint& ep) {
   return ep.address().is_unspecified() ? "127.0.0.1" : ep.address().to_string();
+}
+
+// The first IPv4 address of this machine that is not loopback: where a
+// laptop on the court's network opens the console. Empty when none.
+std::string lan_address() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return {};
+  std::string out;
+  for (ifaddrs* i = list; i && out.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+        !(i->ifa_flags & IFF_UP))
+      continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) out = text;
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+// What an operator needs to start, on one screen: where the console is, how
+// to log in, where to publish and where to watch. Secrets (keys, the token,
+// the first password) are shown only to a person at a terminal, never into
+// a log file.
+void print_banner(const Config& config, const http::StaticSite& site, const tcp::endpoint& rtmp_ep,
+                  const tcp::endpoint& http_ep, const std::string& api_token,
+                  const std::string& initial_admin_password) {
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  const std::string rtmp_host = shown_host(rtmp_ep) + ":" + std::to_string(rtmp_ep.port());
+  const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
+  const std::string lan = http_ep.address().is_unspecified() ? lan_address() : std::string();
+  const std::string rule(64, '-');
+  std::ostringstream out;
+  out << "\n" << rule << "\n courtcast is running\n\n";
+  out << "  console:  http://" << http_host << "/\n";
+  if (!lan.empty())
+    out << "            http://" << lan << ":" << http_ep.port() << "/  (from this network)\n";
+  if (!site.built())
+    out << "            not built yet: make web  (or: cd web && npm ci && npm run build)\n";
+  if (!terminal) keep_initial_admin_password(config, initial_admin_password);
+  const fs::path password_file = fs::path(config.data_dir) / "keys" / "admin-initial-password";
+  std::error_code ec;
+  if (!initial_admin_password.empty() && terminal)
+    out << "  login:    admin / " << initial_admin_password
+        << "   (shown this once: change it under Users)\n";
+  else if (fs::exists(password_file, ec))
+    out << "  login:    admin, first password in " << password_file.string()
+        << "  (delete the file once read)\n";
+  else
+    out << "  login:    a console user (the first one, admin, was made at first start)\n";
+  for (const auto& s : config.streams) {
+    const std::string key = terminal ? s.key : std::string("<publish key>");
+    out << "  publish:  rtmp://" << rtmp_host << "/live/" << s.name << "?key=" << key << "\n"
+        << "            (OBS: server rtmp://" << rtmp_host << "/live, stream key " << s.name
+        << "?key=" << key << ")\n"
+        << "  watch:    http://" << http_host << "/live/" << s.name << ".flv"
+        << (s.is_public ? "" : "?key=" + key) << "\n";
+  }
+  out << "  sessions: each live session's cameras get their own publish URLs\n"
+      << "            on the console's camera page (or POST /api/v1/sessions/ID/publish-urls)\n";
+  out << "  API:      http://" << http_host << "/api/v1   token "
+      << (terminal ? api_token : std::string("in ") + config.data_dir + "/keys/api-token")
+      << "  (Authorization: Bearer TOKEN)\n"
+      << rule << "\n";
+  std::cout << out.str() << std::flush;
 }
 
 }  // namespace
@@ -268,25 +338,7 @@ int serve(Config config) {
   spdlog::info("event=started workers={} merge_window_ms={} max_lag_ms={}", workers,
                config.merge_window_ms, config.max_lag_ms);
 
-  // What an operator needs to start: where to publish and where to watch.
-  const std::string rtmp_host = shown_host(rtmp_ep) + ":" + std::to_string(rtmp_ep.port());
-  const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
-  // Keys are shown only to a person at a terminal, never into a log file.
-  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-  std::cout << "\ncourtcast is running.\n  API:     http://" << http_host << "/api/v1/streams\n"
-            << "  token:   "
-            << (terminal ? api_token : std::string("<in ") + config.data_dir + "/keys/api-token>")
-            << "   (Authorization: Bearer TOKEN for the control API)\n";
-  for (const auto& s : config.streams) {
-    const std::string key = "?key=" + (terminal ? s.key : std::string("<publish key>"));
-    const std::string play_key = s.is_public ? "" : key;
-    std::cout << "  publish: rtmp://" << rtmp_host << "/live/" << s.name << key << "\n"
-              << "  play:    rtmp://" << rtmp_host << "/live/" << s.name << play_key << "\n"
-              << "           http://" << http_host << "/live/" << s.name << ".flv" << play_key
-              << "\n";
-  }
-  announce_initial_admin(config, court_store->initial_admin_password, terminal);
-  std::cout << std::endl;
+  print_banner(config, site, rtmp_ep, http_ep, api_token, court_store->initial_admin_password);
 
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
