@@ -265,6 +265,7 @@ int serve(Config config) {
 
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
+  rtmp_options.max_buffered_bytes_total = static_cast<std::size_t>(config.rtmp_max_buffered_bytes);
   rtmp::Server rtmp_server(access, rtmp_options);
   const auto program_event = [&events](const std::string& program, const std::string& type,
                                        const std::string& details) {

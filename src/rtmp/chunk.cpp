@@ -11,8 +11,44 @@ using media::make_error;
 using media::read_u24be;
 using media::read_u32be;
 
+bool BufferBudget::take(std::size_t bytes) {
+  std::size_t used = used_bytes_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > limit_bytes_ - std::min(used, limit_bytes_)) return false;
+  } while (!used_bytes_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  return true;
+}
+
+ChunkReader::~ChunkReader() {
+  if (shared_) shared_->give_back(buffered_bytes_);
+}
+
+Result<void> ChunkReader::grow(ChunkStream& cs, std::uint32_t length, std::size_t bytes) {
+  const std::size_t need = cs.payload.size() + bytes;
+  if (need <= cs.reserved) return {};
+  // Doubling keeps a growing message to a few copies; the declared length
+  // caps it, so a lie about the length costs the liar, not the server.
+  const std::size_t want = std::max(need, std::min<std::size_t>(length, 2 * cs.reserved));
+  const std::size_t more = want - cs.reserved;
+  if (buffered_bytes_ + more > limits_.max_buffered_bytes) {
+    over_limit_ = true;
+    return make_error("rtmp chunk: messages would hold more than " +
+                      std::to_string(limits_.max_buffered_bytes) + " bytes");
+  }
+  if (shared_ && !shared_->take(more)) {
+    over_limit_ = true;
+    return make_error("rtmp chunk: the server's buffers for messages are full (" +
+                      std::to_string(shared_->limit_bytes()) + " bytes)");
+  }
+  cs.payload.reserve(want);
+  cs.reserved = want;
+  buffered_bytes_ += more;
+  return {};
+}
+
 Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
                                        const std::function<void(const Message&)>& on_message) {
+  over_limit_ = false;
   std::size_t pos = 0;
   for (;;) {
     const std::uint8_t* p = data.data() + pos;
@@ -36,8 +72,11 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
     auto it = streams_.find(csid);
     if (it == streams_.end()) {
       if (fmt != 0) return make_error("rtmp chunk: first chunk on a chunk stream is not type 0");
-      if (streams_.size() >= limits_.max_chunk_streams)
-        return make_error("rtmp chunk: too many chunk streams");
+      if (streams_.size() >= limits_.max_chunk_streams) {
+        over_limit_ = true;
+        return make_error("rtmp chunk: more than " + std::to_string(limits_.max_chunk_streams) +
+                          " chunk streams");
+      }
       it = streams_.emplace(csid, ChunkStream{}).first;
     }
     ChunkStream& cs = it->second;
@@ -61,9 +100,11 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
     if (extended) ts_field = read_u32be(p + hdr + kMsgHeaderBytes[fmt]);
 
     if (fmt != 3 || new_message) {
-      if (length > limits_.max_message_bytes)
+      if (length > limits_.max_message_bytes) {
+        over_limit_ = true;
         return make_error("rtmp chunk: message length " + std::to_string(length) +
-                          " exceeds the limit");
+                          " exceeds the limit of " + std::to_string(limits_.max_message_bytes));
+      }
       // A header other than type 3 mid-message restarts the message.
       if (fmt != 3 && !new_message) cs.payload.clear();
     }
@@ -72,6 +113,7 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
     const std::uint32_t chunk_bytes = std::min(chunk_size_, length - have);
     if (avail < header_bytes + chunk_bytes) return pos;
 
+    if (auto grown = grow(cs, length, chunk_bytes); !grown) return grown.error();
     // The header is complete and so is its chunk: commit the header state.
     advance_timestamp(fmt, ts_field, new_message, cs.seen, cs.timestamp, cs.delta);
     cs.seen = true;

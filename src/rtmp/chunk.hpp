@@ -3,6 +3,7 @@
 // formats, extended timestamps, chunk size changes, abort) and writes
 // messages as chunks. Pure translation between bytes and messages.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -41,17 +42,53 @@ struct Message {
   std::span<const std::uint8_t> body;
 };
 
+// What one reader accepts. A peer that passes a limit gets an error, which
+// closes its connection: memory is committed only to peers that earned it.
 struct ChunkLimits {
   std::uint32_t max_chunk_size = 1 << 24;
   std::uint32_t max_message_bytes = 16 << 20;
   std::size_t max_chunk_streams = 64;
+  // The buffers of this reader's messages, finished or not: what the peer can
+  // make the process hold.
+  std::size_t max_buffered_bytes = 32 << 20;
+};
+
+// Bytes the message buffers of many readers (every connection of a server)
+// may hold together. Thread-safe; readers take and give back.
+class BufferBudget {
+ public:
+  explicit BufferBudget(std::size_t limit_bytes) : limit_bytes_(limit_bytes) {}
+  BufferBudget(const BufferBudget&) = delete;
+  BufferBudget& operator=(const BufferBudget&) = delete;
+
+  // False, taking nothing, when `bytes` more would pass the limit.
+  bool take(std::size_t bytes);
+  void give_back(std::size_t bytes) { used_bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
+  std::size_t used_bytes() const { return used_bytes_.load(std::memory_order_relaxed); }
+  std::size_t limit_bytes() const { return limit_bytes_; }
+
+ private:
+  const std::size_t limit_bytes_;
+  std::atomic<std::size_t> used_bytes_{0};
 };
 
 // Reassembles incoming chunks. Set Chunk Size and Abort take effect inside the
 // reader (they change how the next chunk parses) and are also delivered.
+// A message's buffer grows with what arrives, never to its declared length
+// up front, and is kept for the next message on its chunk stream.
 class ChunkReader {
  public:
-  explicit ChunkReader(ChunkLimits limits = {}) : limits_(limits) {}
+  // `shared`, when given, must outlive the reader.
+  explicit ChunkReader(ChunkLimits limits = {}, BufferBudget* shared = nullptr)
+      : limits_(limits), shared_(shared) {}
+  ~ChunkReader();
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  // New limits for what comes next, e.g. raised once a publish is accepted;
+  // may be called from `on_message`. Buffers already held are kept.
+  void set_limits(const ChunkLimits& limits) { limits_ = limits; }
+  const ChunkLimits& limits() const { return limits_; }
 
   // Parses every complete chunk in `data` and calls `on_message` for each
   // complete message (its body is valid only during the call). Returns the
@@ -60,6 +97,11 @@ class ChunkReader {
                             const std::function<void(const Message&)>& on_message);
 
   std::uint32_t chunk_size() const { return chunk_size_; }
+  // Bytes the message buffers hold now (their capacity).
+  std::size_t buffered_bytes() const { return buffered_bytes_; }
+  // Whether the last error was a limit (too large, too many, too much held)
+  // rather than a malformed chunk: the caller counts those apart.
+  bool over_limit() const { return over_limit_; }
 
  private:
   struct ChunkStream {
@@ -70,10 +112,18 @@ class ChunkReader {
     std::uint8_t type = 0;
     bool extended = false;  // last header carried an extended timestamp
     bool seen = false;
-    Bytes payload;  // the message being assembled
+    Bytes payload;             // the message being assembled
+    std::size_t reserved = 0;  // payload's capacity, as charged to the budgets
   };
 
+  // Makes room for `bytes` more of a `length`-byte message in `cs`'s
+  // payload, charging the budgets.
+  Result<void> grow(ChunkStream& cs, std::uint32_t length, std::size_t bytes);
+
   ChunkLimits limits_;
+  BufferBudget* shared_;
+  std::size_t buffered_bytes_ = 0;
+  bool over_limit_ = false;
   std::uint32_t chunk_size_ = 128;
   std::unordered_map<std::uint32_t, ChunkStream> streams_;
 };

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
@@ -22,9 +24,38 @@
 
 namespace courtcast::rtmp {
 
+using namespace std::chrono;
+
 namespace {
 
-using namespace std::chrono;
+// Logs the first of a burst of like events, then at most one line per
+// interval: a flood of connections must not flood the log. Each line carries
+// the running count, so what was not logged is still counted.
+class BurstLog {
+ public:
+  bool due(steady_clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    if (now < next_) return false;
+    next_ = now + seconds(10);
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  steady_clock::time_point next_{};
+};
+
+}  // namespace
+
+struct Server::State {
+  explicit State(std::size_t max_buffered_bytes) : budget(max_buffered_bytes) {}
+  BufferBudget budget;
+  std::atomic<std::uint64_t> buffer_limits{0};
+  BurstLog limit_log;
+};
+
+namespace {
+
 using amf0::Value;
 using asio::ip::tcp;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
@@ -60,12 +91,13 @@ std::size_t play_buffers(const std::vector<media::PacketPtr>& packets,
 class ServerSession : public std::enable_shared_from_this<ServerSession> {
  public:
   ServerSession(tcp::socket socket, std::size_t worker, ServerHooks& hooks,
-                const ServerOptions& options)
+                const ServerOptions& options, std::shared_ptr<Server::State> state)
       : socket_(std::move(socket)),
         worker_(worker),
         hooks_(hooks),
         options_(options),
-        reader_(options.chunk_limits),
+        state_(std::move(state)),
+        reader_(options.stranger_limits, &state_->budget),
         signal_(socket_.get_executor()),
         watchdog_(socket_.get_executor()),
         peer_(endpoint_text(socket_)) {}
@@ -121,7 +153,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       auto consumed = reader_.parse(std::span(buffer.data(), used),
                                     [this](const Message& m) { on_message(m); });
       if (!consumed) {
-        close(consumed.error().message);
+        if (reader_.over_limit())
+          close_by_limit(consumed.error().message);
+        else
+          close(consumed.error().message);
         break;
       }
       if (sink_) sink_->flush();
@@ -438,6 +473,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       return;
     }
     sink_ = std::move(admission.granted);
+    reader_.set_limits(options_.publisher_limits);
     queue([&](media::Bytes& out) {
       write_user_control(out, kStreamBegin, stream_id, chunk_out_);
       write_status(out, stream_id, "status", "NetStream.Publish.Start",
@@ -506,6 +542,18 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     shutdown();
   }
 
+  // Limits are what a flood meets: counted always, logged once per burst.
+  void close_by_limit(const std::string& reason) {
+    const auto total = ++state_->buffer_limits;
+    if (state_->limit_log.due(steady_clock::now()))
+      spdlog::warn(
+          "event=rtmp_limit peer={} reason=\"{}\" total={} buffered_bytes={} "
+          "buffered_limit_bytes={} (further ones within 10 s are counted, not logged)",
+          peer_, reason, total, state_->budget.used_bytes(), state_->budget.limit_bytes());
+    closing_ = true;
+    shutdown();
+  }
+
   void shutdown() {
     if (closed_) return;
     closed_ = true;
@@ -531,6 +579,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   std::size_t worker_;
   ServerHooks& hooks_;
   const ServerOptions options_;
+  std::shared_ptr<Server::State> state_;
   ChunkReader reader_;
   asio::steady_timer signal_;
   asio::steady_timer watchdog_;
@@ -556,10 +605,20 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
 }  // namespace
 
-Server::Server(ServerHooks& hooks, ServerOptions options) : hooks_(hooks), options_(options) {}
+Server::Server(ServerHooks& hooks, ServerOptions options)
+    : hooks_(hooks),
+      options_(options),
+      state_(std::make_shared<State>(options.max_buffered_bytes_total)) {}
+
+Server::~Server() = default;
+
+ServerCounters Server::counters() const {
+  return {state_->buffer_limits.load()};
+}
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
-  auto session = std::make_shared<ServerSession>(std::move(socket), worker, hooks_, options_);
+  auto session =
+      std::make_shared<ServerSession>(std::move(socket), worker, hooks_, options_, state_);
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

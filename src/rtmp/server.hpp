@@ -80,18 +80,40 @@ struct ServerOptions {
   // reaches the skip-to-keyframe logic instead of parking megabytes of kernel
   // memory per connection; 256 KiB still carries 20 Mbit/s at 100 ms RTT.
   int player_send_buffer_bytes = 256 * 1024;
-  ChunkLimits chunk_limits{};
+  // Until a publish or play is accepted a peer is a stranger and may make the
+  // server hold only a little: enough for connect, createStream and publish.
+  ChunkLimits stranger_limits{.max_chunk_size = 1 << 24,
+                              .max_message_bytes = 64 * 1024,
+                              .max_chunk_streams = 8,
+                              .max_buffered_bytes = 128 * 1024};
+  // An accepted publisher sends real video: a 4K keyframe can be a few MiB.
+  ChunkLimits publisher_limits{.max_chunk_size = 1 << 24,
+                               .max_message_bytes = 16 << 20,
+                               .max_chunk_streams = 64,
+                               .max_buffered_bytes = 32 << 20};
+  // What the message buffers of all connections may hold together.
+  std::size_t max_buffered_bytes_total = std::size_t{512} << 20;
+};
+
+// Why connections were closed by a limit, since start-up.
+struct ServerCounters {
+  std::uint64_t buffer_limits = 0;  // message size, chunk streams, bytes held
 };
 
 class Server {
  public:
   Server(ServerHooks& hooks, ServerOptions options = {});
-  // Runs one connection on the socket's own executor (its worker).
+  ~Server();
+  // Runs one connection on the socket's own executor (its worker). Thread-safe.
   void serve(asio::ip::tcp::socket socket, std::size_t worker);
+  ServerCounters counters() const;
+
+  struct State;  // shared with the sessions, which may outlive the Server's caller
 
  private:
   ServerHooks& hooks_;
   ServerOptions options_;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace courtcast::rtmp

@@ -494,6 +494,119 @@ TEST(ChunkReader, too_many_chunk_streams_is_an_error) {
   EXPECT_NE(parse_error(w.bytes, {.max_chunk_streams = 8}), "");
 }
 
+TEST(ChunkReader, limit_errors_are_told_apart_from_malformed_chunks) {
+  Wire big;
+  big.fmt0(6, 0, 5000, kVideo, 1).data(pattern(128));
+  ChunkReader reader({.max_message_bytes = 1000});
+  EXPECT_FALSE(reader.parse(big.bytes, [](const Message&) {}));
+  EXPECT_TRUE(reader.over_limit());
+  Wire bad;
+  bad.basic(1, 5).put24(0).put24(1).put8(kAudio).put8(0);
+  ChunkReader other;
+  EXPECT_FALSE(other.parse(bad.bytes, [](const Message&) {}));
+  EXPECT_FALSE(other.over_limit());
+}
+
+TEST(ChunkReader, unfinished_message_holds_what_arrived_not_its_declared_length) {
+  Wire w;
+  w.fmt0(6, 0, 15 << 20, kVideo, 1).data(pattern(128));
+  ChunkReader reader;
+  auto used = reader.parse(w.bytes, [](const Message&) {});
+  ASSERT_TRUE(used);
+  EXPECT_EQ(*used, w.bytes.size());
+  EXPECT_EQ(reader.buffered_bytes(), 128u);
+}
+
+TEST(ChunkReader, growing_message_buffer_doubles_up_to_the_declared_length) {
+  const Bytes body = pattern(3000);
+  Wire w;
+  w.fmt0(6, 0, 3000, kVideo, 1).data(std::span(body).first(128));
+  for (std::size_t off = 128; off < 3000; off += 128)
+    w.fmt3(6).data(std::span(body).subspan(off, std::min<std::size_t>(128, 3000 - off)));
+  ChunkReader reader;
+  const auto got = parse_all(reader, w.bytes);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, body);
+  EXPECT_EQ(reader.buffered_bytes(), 3000u) << "capped at the length, kept for the next message";
+}
+
+TEST(ChunkReader, unfinished_messages_past_the_reader_cap_are_an_error) {
+  // Chunk streams of unfinished 60 KiB messages hold 4 KiB each here; a cap
+  // of 20 KiB (and the Set Chunk Size's 4 bytes) takes five, stops the sixth.
+  const ChunkLimits limits{
+      .max_message_bytes = 64 * 1024, .max_chunk_streams = 8, .max_buffered_bytes = 20 * 1024 + 4};
+  ChunkReader reader(limits);
+  Wire set;
+  set.fmt0(2, 0, 4, kSetChunkSize, 0).put32(4096);
+  ASSERT_EQ(parse_all(reader, set.bytes).size(), 1u);
+  for (std::uint32_t csid = 3; csid < 3 + 8; ++csid) {
+    Wire w;
+    w.fmt0(csid, 0, 60 * 1024, kVideo, 1).data(pattern(4096));
+    auto used = reader.parse(w.bytes, [](const Message&) {});
+    if (csid < 3 + 5) {
+      ASSERT_TRUE(used) << csid;
+      continue;
+    }
+    ASSERT_FALSE(used) << csid;
+    EXPECT_TRUE(reader.over_limit());
+    EXPECT_NE(used.error().message.find("more than 20484 bytes"), std::string::npos)
+        << used.error().message;
+    return;
+  }
+  FAIL() << "the cap was never reached";
+}
+
+TEST(ChunkReader, shared_budget_caps_all_readers_together_and_is_given_back) {
+  BufferBudget budget(10'000);
+  {
+    ChunkReader a({}, &budget), b({}, &budget);
+    Wire w;
+    w.fmt0(6, 0, 8000, kVideo, 1).data(pattern(128));
+    for (int i = 0; i < 46; ++i) w.fmt3(6).data(pattern(128));
+    ASSERT_TRUE(a.parse(w.bytes, [](const Message&) {}));
+    EXPECT_EQ(budget.used_bytes(), a.buffered_bytes());
+    EXPECT_GE(budget.used_bytes(), 47u * 128);
+    auto refused = b.parse(w.bytes, [](const Message&) {});
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(b.over_limit());
+    EXPECT_NE(refused.error().message.find("buffers for messages are full"), std::string::npos)
+        << refused.error().message;
+    EXPECT_LE(budget.used_bytes(), budget.limit_bytes());
+  }
+  EXPECT_EQ(budget.used_bytes(), 0u) << "destroyed readers give their bytes back";
+}
+
+TEST(ChunkReader, raised_limits_apply_to_what_follows_in_the_same_input) {
+  // A stranger's small limit; the callback raises it on the first message,
+  // as the server does when a publish is accepted.
+  ChunkReader reader({.max_message_bytes = 100});
+  Wire w;
+  w.fmt0(3, 0, 10, kCommandAmf0, 0).data(pattern(10));
+  w.fmt0(6, 0, 1000, kVideo, 1).data(pattern(128));
+  for (int i = 0; i < 7; ++i) w.fmt3(6).data(pattern(i < 6 ? 128 : 1000 - 7 * 128));
+  std::vector<std::size_t> sizes;
+  auto used = reader.parse(w.bytes, [&](const Message& m) {
+    sizes.push_back(m.body.size());
+    reader.set_limits({.max_message_bytes = 16 << 20});
+  });
+  ASSERT_TRUE(used) << used.error().message;
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{10, 1000}));
+}
+
+TEST(ChunkReader, stranger_flood_of_60_large_unfinished_messages_is_stopped_at_the_first) {
+  // The attack of issue 10: 60 chunk streams each opening a 15 MiB message.
+  const ChunkLimits stranger{
+      .max_message_bytes = 64 * 1024, .max_chunk_streams = 8, .max_buffered_bytes = 128 * 1024};
+  BufferBudget budget(std::size_t{512} << 20);
+  ChunkReader reader(stranger, &budget);
+  Wire w;
+  for (std::uint32_t csid = 3; csid < 63; ++csid)
+    w.fmt0(csid, 0, 15 << 20, kVideo, 1).data(pattern(128));
+  EXPECT_FALSE(reader.parse(w.bytes, [](const Message&) {}));
+  EXPECT_TRUE(reader.over_limit());
+  EXPECT_EQ(budget.used_bytes(), 0u);
+}
+
 TEST(ChunkReader, incomplete_input_consumes_nothing_of_the_partial_chunk) {
   Wire w;
   w.fmt0(4, 0, 10, kAudio, 1).data(pattern(10));
