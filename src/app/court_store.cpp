@@ -1,13 +1,11 @@
 #include "app/court_store.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 
+#include "base/clock.hpp"
+#include "base/file.hpp"
 #include "court/settings.hpp"
 #include "store/demo_loader.hpp"
 #include "store/password.hpp"
@@ -67,9 +65,7 @@ std::optional<CourtStore> open_court_store(const Config& config) {
   }
   if (*users == 0) {
     const std::string password = store::random_password();
-    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+    const std::int64_t now_ms = base::utc_now_ms();
     auto created =
         out.repository->create_user(store::User{0, "admin", store::Role::admin,
                                                 store::hash_password(password).value(), false, 0},
@@ -89,13 +85,9 @@ void keep_initial_admin_password(const Config& config, const std::string& passwo
   const fs::path file = fs::path(config.data_dir) / "keys" / "admin-initial-password";
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd >= 0) ::fchmod(fd, 0600);  // a file left from before keeps its mode otherwise
-  const std::string line = password + "\n";
-  if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    spdlog::error("event=admin_password_not_written path={}", file.string());
-  }
-  if (fd >= 0) ::close(fd);
+  if (auto r = base::write_file_atomically(file, password + "\n", 0600); !r)
+    spdlog::error("event=admin_password_not_written path={} error=\"{}\"", file.string(),
+                  r.error().message);
 }
 
 }  // namespace courtcast::app

@@ -1,6 +1,5 @@
 #include "app/serve.hpp"
 
-#include <openssl/rand.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <arpa/inet.h>
@@ -28,6 +27,8 @@
 #include "app/listener.hpp"
 #include "app/session_broadcasts.hpp"
 #include "app/stream_access.hpp"
+#include "base/file.hpp"
+#include "base/secret.hpp"
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
@@ -67,19 +68,9 @@ std::string kept_secret(const fs::path& data_dir, const std::string& name) {
     std::getline(in, key);
     if (key.size() >= 8) return key;
   }
-  unsigned char raw[16];
-  RAND_bytes(raw, sizeof raw);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string key;
-  for (unsigned char b : raw) {
-    key.push_back(kHex[b >> 4]);
-    key.push_back(kHex[b & 15]);
-  }
-  {
-    std::ofstream out(file, std::ios::trunc);
-    out << key << "\n";
-  }
-  ::chmod(file.c_str(), 0600);
+  const std::string key = base::random_hex(16);
+  if (auto r = base::write_file_atomically(file, key + "\n", 0600); !r)
+    throw std::runtime_error("cannot keep a secret: " + r.error().message);
   return key;
 }
 

@@ -5,8 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 
+#include "base/clock.hpp"
+#include "base/hex.hpp"
 #include "http/program_api.hpp"
 
 namespace courtcast::app {
@@ -15,11 +16,6 @@ namespace json = boost::json;
 using court::SessionState;
 
 namespace {
-
-court::UtcMs utc_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Inputs take publishes from approval until the end; program and air run
 // while live.
@@ -56,13 +52,7 @@ std::string SessionBroadcasts::publish_key(const std::string& stream) const {
   const std::string message = "publish:" + stream;
   HMAC(EVP_sha256(), w_.key_secret.data(), static_cast<int>(w_.key_secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string key;
-  for (unsigned int i = 0; i < 16 && i < len; ++i) {
-    key.push_back(kHex[mac[i] >> 4]);
-    key.push_back(kHex[mac[i] & 15]);
-  }
-  return key;
+  return base::to_hex({mac, std::min(len, 16u)});
 }
 
 void SessionBroadcasts::resume_open_sessions() {
@@ -190,7 +180,7 @@ void SessionBroadcasts::input_started(const std::string& stream) {
   }
   if (!input) return;
   // The two-recorder rule for coercive steps reads these spans.
-  if (auto r = w_.repository.open_input_span(input->first, input->second, utc_now_ms()); !r)
+  if (auto r = w_.repository.open_input_span(input->first, input->second, base::utc_now_ms()); !r)
     spdlog::error("event=input_span_failed session={} input={} error=\"{}\"", input->first,
                   input->second, r.error().message);
   if (w_.publish_event)
@@ -204,7 +194,7 @@ void SessionBroadcasts::input_ended(const std::string& stream) {
   const auto id = session_of(stream);
   if (!id) return;
   const std::string input = stream.substr(air_stream(*id).size() + 1);
-  if (auto r = w_.repository.close_input_span(*id, input, utc_now_ms()); !r)
+  if (auto r = w_.repository.close_input_span(*id, input, base::utc_now_ms()); !r)
     spdlog::error("event=input_span_failed session={} input={} error=\"{}\"", *id, input,
                   r.error().message);
   if (w_.publish_event)

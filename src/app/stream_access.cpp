@@ -1,7 +1,9 @@
 #include "app/stream_access.hpp"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
+
+#include "base/secret.hpp"
+#include "base/text.hpp"
 
 namespace courtcast::app {
 
@@ -46,43 +48,7 @@ class LiveSource : public rtmp::MediaSource {
   live::Player player_;
 };
 
-bool same_secret(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::string query_value(const std::string& query, const std::string& name) {
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    const std::size_t end = std::min(query.find('&', pos), query.size());
-    const std::string part = query.substr(pos, end - pos);
-    const std::size_t eq = part.find('=');
-    if (part.substr(0, eq) == name && eq != std::string::npos) {
-      std::string out;
-      const std::string raw = part.substr(eq + 1);
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '%' && i + 2 < raw.size() && hex_digit(raw[i + 1]) >= 0 &&
-            hex_digit(raw[i + 2]) >= 0) {
-          out.push_back(static_cast<char>(hex_digit(raw[i + 1]) * 16 + hex_digit(raw[i + 2])));
-          i += 2;
-        } else {
-          out.push_back(raw[i] == '+' ? ' ' : raw[i]);
-        }
-      }
-      return out;
-    }
-    pos = end + 1;
-  }
-  return {};
-}
 
 StreamAccess::StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
                            const program::ProgramRegistry& programs, std::string api_token)
@@ -101,10 +67,10 @@ std::optional<std::string> StreamAccess::check_key(const std::string& stream,
                                                    const std::string& app_query) const {
   const auto expected = key_of(stream);
   if (!expected) return "no stream named '" + stream + "' is configured or open";
-  std::string key = query_value(stream_query, "key");
-  if (key.empty()) key = query_value(app_query, "key");
+  std::string key = base::query_value(stream_query, "key").value_or("");
+  if (key.empty()) key = base::query_value(app_query, "key").value_or("");
   if (key.empty()) return "a key is required: add ?key=KEY to the stream name";
-  if (!same_secret(key, *expected)) return "wrong key for stream '" + stream + "'";
+  if (!base::same_secret(key, *expected)) return "wrong key for stream '" + stream + "'";
   return std::nullopt;
 }
 
@@ -140,7 +106,7 @@ rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest&
 std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
                                                      const std::string& query, bool team) {
   if (programs_.find(stream)) return std::nullopt;  // air is the public face
-  const std::string token = query_value(query, "token");
+  const std::string token = base::query_value(query, "token").value_or("");
   const bool controller = team || (!token.empty() && allow_control("Bearer " + token));
   if (stream.ends_with(".program") && programs_.find(stream.substr(0, stream.size() - 8))) {
     if (controller) return std::nullopt;
@@ -156,7 +122,7 @@ std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
 bool StreamAccess::allow_control(std::string_view authorization) {
   constexpr std::string_view kBearer = "Bearer ";
   if (api_token_.empty() || !authorization.starts_with(kBearer)) return false;
-  return same_secret(std::string(authorization.substr(kBearer.size())), api_token_);
+  return base::same_secret(authorization.substr(kBearer.size()), api_token_);
 }
 
 }  // namespace courtcast::app

@@ -52,7 +52,4 @@ class StreamAccess : public rtmp::ServerHooks, public http::Access {
   std::string api_token_;
 };
 
-// The value of `name` in a URL query string ("a=1&key=x"), percent-decoded.
-std::string query_value(const std::string& query, const std::string& name);
-
 }  // namespace courtcast::app

@@ -104,12 +104,12 @@ ApiResult CourtApi::audit(const ApiRequest& req, const Segments& seg) {
     return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(req.path));
   std::int64_t after = 0;
   int limit = 100;
-  if (auto a = query_param(req.query, "after")) {
+  if (auto a = base::query_value(req.query, "after")) {
     auto id = parse_id(*a);
     if (!id && *a != "0") return bad_field("after", "must be a sequence number");
     after = id.value_or(0);
   }
-  if (auto l = query_param(req.query, "limit")) {
+  if (auto l = base::query_value(req.query, "limit")) {
     auto n = parse_id(*l);
     if (!n || *n > 1000) return bad_field("limit", "1 to 1000");
     limit = static_cast<int>(*n);

@@ -1,8 +1,5 @@
 #include "http/auth.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -98,10 +95,6 @@ bool is_change(verb m) {
   return m != verb::get && m != verb::head && m != verb::options;
 }
 
-bool same_secret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::string cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const auto semi = header.find(';');
@@ -150,38 +143,6 @@ ApiResult unauthorized(std::string_view code, std::string_view message) {
 
 // ---- helpers shared by the handlers ----
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[32];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
-    throw std::runtime_error("the system random generator failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : raw) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
 court::Expected<json::object, ApiResult> parse_body(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body.empty() ? std::string_view("{}") : body, ec);
@@ -227,17 +188,6 @@ ApiResult store_error(const store::Error& e) {
                    "the database failed; the server log has the details");
 }
 
-std::vector<std::string_view> path_segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    if (slash != 0) out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 std::span<const EndpointRule> endpoint_table() {
   return kEndpoints;
 }
@@ -271,7 +221,7 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   }
   if (rule && (rule->roles & kPublic)) return Out(std::optional<Principal>(*who));
   if (who->via == Principal::Via::session && is_change(req.method)) {
-    if (req.csrf_token.empty() || !same_secret(req.csrf_token, csrf_token))
+    if (req.csrf_token.empty() || !base::same_secret(req.csrf_token, csrf_token))
       return Unexpected<ApiResult>{
           api_error(status::forbidden, "csrf_token_invalid",
                     "X-CSRF-Token: must be the csrf_token the login answered with")};

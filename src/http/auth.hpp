@@ -20,6 +20,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.hpp"
+#include "base/secret.hpp"
+#include "base/text.hpp"
 #include "court/expected.hpp"
 #include "court/id.hpp"
 #include "http/api.hpp"
@@ -162,14 +165,16 @@ class Auth {
 };
 
 // Shared by the API handlers.
-std::int64_t now_ms();
-std::string sha256_hex(std::string_view data);
-std::string random_hex(std::size_t bytes);
+inline std::int64_t now_ms() {
+  return base::utc_now_ms();
+}
+using base::random_hex;
+using base::sha256_hex;
 // A request body as a JSON object, or the 400 to answer with.
 court::Expected<boost::json::object, ApiResult> parse_body(std::string_view body);
 ApiResult bad_field(std::string_view field, std::string_view reason);
 // A store error with the status it maps to (404, 409, 422, 400, 500).
 ApiResult store_error(const store::Error& e);
-std::vector<std::string_view> path_segments(std::string_view path);
+using base::path_segments;
 
 }  // namespace courtcast::http

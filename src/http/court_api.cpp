@@ -21,19 +21,6 @@ std::optional<court::Id> parse_id(std::string_view text) {
   return id;
 }
 
-std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
-        part[name.size()] == '=')
-      return part.substr(name.size() + 1);
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
 store::Actor actor(const Principal& who) {
   return store::Actor{who.name, now_ms()};
 }
@@ -84,7 +71,7 @@ ApiResult not_found(std::string_view path) {
 // ?NAME=ID, absent or a positive id; else the 400.
 std::optional<ApiResult> id_param(const ApiRequest& req, std::string_view name,
                                   std::optional<court::Id>& out) {
-  auto text = query_param(req.query, name);
+  auto text = base::query_value(req.query, name);
   if (!text) return std::nullopt;
   out = parse_id(*text);
   if (!out) return bad_field(name, "must be a positive integer id");

@@ -49,8 +49,6 @@ class CourtApi {
 
 // Helpers for the handlers.
 std::optional<court::Id> parse_id(std::string_view text);
-// The value of `name` in a query string, undecoded (ids and numbers only).
-std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
 store::Actor actor(const Principal& who);
 ApiResult method_not_allowed(std::string_view allowed);
 

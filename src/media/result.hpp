@@ -1,32 +1,12 @@
 #pragma once
-// The error type of the parsers: a message a person can act on. Only a
-// failure allocates; success paths stay allocation-free.
+// The parsers' error type is the base one; media code names it media::Result.
 
-#include <boost/assert/source_location.hpp>
-#include <boost/system/result.hpp>
-#include <stdexcept>
-#include <string>
+#include "base/result.hpp"
 
 namespace courtcast::media {
 
-struct Error {
-  struct Tag {};
-  // The tag keeps Error from being constructible from a plain string, which
-  // would make Result<std::string> ambiguous.
-  Error() = default;
-  Error(Tag, std::string m) : message(std::move(m)) {}
-  std::string message;
-};
-
-[[noreturn]] inline void throw_exception_from_error(const Error& e, const boost::source_location&) {
-  throw std::runtime_error(e.message);
-}
-
-template <typename T>
-using Result = boost::system::result<T, Error>;
-
-inline Error make_error(std::string message) {
-  return Error(Error::Tag{}, std::move(message));
-}
+using base::Error;
+using base::make_error;
+using base::Result;
 
 }  // namespace courtcast::media

@@ -1,36 +1,22 @@
 #include "program/card_store.hpp"
 
-#include <fcntl.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iterator>
+
+#include "base/file.hpp"
+#include "base/secret.hpp"
 
 namespace courtcast::program {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using base::sha256_hex;
 
 namespace {
-
-std::string sha256_hex(std::span<const std::uint8_t> data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
 
 std::string utc_text(std::int64_t ms) {
   const std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -39,51 +25,6 @@ std::string utc_text(std::int64_t ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string errno_text(const std::string& what, const fs::path& path) {
-  return what + " " + path.string() + ": " + std::strerror(errno);
-}
-
-// Temp file, fsync, rename: a crash leaves the old file or the new one,
-// never half of either.
-std::optional<std::string> write_durably(const fs::path& path, std::span<const std::uint8_t> data) {
-  const fs::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return errno_text("cannot create", tmp);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      auto e = errno_text("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return e;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    auto e = errno_text("cannot sync", tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto e = errno_text("cannot rename to", path);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  return std::nullopt;
-}
-
-// The rename is durable only once the directory itself is synced.
-void sync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 std::optional<media::Bytes> read_file(const fs::path& path) {
@@ -210,13 +151,10 @@ CardResult<CardInfo> CardStore::upload(std::span<const std::uint8_t> bytes, cons
   if (ec)
     return CardError{CardError::Kind::storage,
                      "standby card: cannot create " + dir_.string() + ": " + ec.message()};
-  if (auto e = write_durably(card_path(), converted->flv))
-    return CardError{CardError::Kind::storage, "standby card: " + *e};
-  if (auto e = write_durably(
-          sidecar_path(),
-          std::span(reinterpret_cast<const std::uint8_t*>(sidecar.data()), sidecar.size())))
-    spdlog::warn("event=standby_card_sidecar_failed error=\"{}\"", *e);
-  sync_dir(dir_);
+  if (auto r = base::write_file_atomically(card_path(), converted->flv); !r)
+    return CardError{CardError::Kind::storage, "standby card: " + r.error().message};
+  if (auto r = base::write_file_atomically(sidecar_path(), sidecar); !r)
+    spdlog::warn("event=standby_card_sidecar_failed error=\"{}\"", r.error().message);
   uploaded_ = std::make_shared<const StandbyCard>(std::move(converted->card));
   upload_info_ = u;
   programs_.set_card(uploaded_, who);
@@ -236,7 +174,7 @@ CardResult<CardInfo> CardStore::reset(const std::string& who) {
     return CardError{CardError::Kind::storage,
                      "standby card: cannot remove " + card_path().string() + ": " + ec.message()};
   fs::remove(sidecar_path(), ec);
-  sync_dir(dir_);
+  base::sync_dir(dir_);
   const bool had_upload = uploaded_ != nullptr;
   uploaded_.reset();
   upload_info_.reset();

@@ -1,6 +1,7 @@
 #include "record/crypto.hpp"
 
 #include <fcntl.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
@@ -9,39 +10,14 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/file.hpp"
+
 namespace courtcast::record {
 
 namespace fs = std::filesystem;
 using media::make_error;
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
 namespace {
-
-bool from_hex(std::string_view hex, std::vector<std::uint8_t>& out) {
-  if (hex.size() % 2) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  out.clear();
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-  }
-  return true;
-}
 
 std::shared_ptr<EVP_PKEY> own(EVP_PKEY* k) {
   return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free);
@@ -78,12 +54,6 @@ std::string Sha256::hex_digest() {
   EVP_DigestFinal_ex(ctx_, md, &len);
   EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
   return to_hex({md, len});
-}
-
-std::string sha256_hex(std::string_view s) {
-  Sha256 h;
-  h.update(s);
-  return h.hex_digest();
 }
 
 Result<std::string> sha256_file(const fs::path& path, std::uint64_t* size_bytes) {
@@ -162,17 +132,16 @@ Result<SigningKey> SigningKey::load_or_create(const fs::path& data_dir) {
   SigningKey key = generate();
   // Written to a temporary name and renamed, so that a crash never leaves a
   // half-written key that the next start would refuse.
-  const fs::path tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error("cannot create recording key " + tmp.string());
-  FILE* f = ::fdopen(fd, "w");
-  const bool ok = PEM_write_PrivateKey(f, key.key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  std::fflush(f);
-  ::fsync(fd);
-  std::fclose(f);
-  if (!ok) return make_error("cannot write recording key " + tmp.string());
-  fs::rename(tmp, file, ec);
-  if (ec) return make_error("cannot install recording key " + file.string() + ": " + ec.message());
+  BIO* mem = BIO_new(BIO_s_mem());
+  const bool ok =
+      PEM_write_bio_PrivateKey(mem, key.key_.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  char* pem = nullptr;
+  const long pem_len = BIO_get_mem_data(mem, &pem);
+  auto written = ok ? base::write_file_atomically(
+                          file, std::string_view(pem, static_cast<std::size_t>(pem_len)), 0600)
+                    : Result<void>(make_error("cannot encode the recording key"));
+  BIO_free(mem);
+  if (!written) return make_error("cannot install recording key: " + written.error().message);
   // The public half beside it, for verifiers who must not see the private key.
   if (FILE* pub = std::fopen((data_dir / "keys" / "recording-ed25519.pub.pem").c_str(), "w")) {
     std::fputs(key.public_pem().c_str(), pub);
@@ -193,12 +162,12 @@ std::string SigningKey::sign_hex(std::string_view message) const {
 }
 
 bool SigningKey::verify_hex(std::string_view message, std::string_view signature_hex) const {
-  std::vector<std::uint8_t> sig;
-  if (!from_hex(signature_hex, sig) || sig.size() != 64) return false;
+  const auto sig = base::from_hex(signature_hex);
+  if (!sig || sig->size() != 64) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_.get());
   const int rc =
-      EVP_DigestVerify(ctx, sig.data(), sig.size(),
+      EVP_DigestVerify(ctx, sig->data(), sig->size(),
                        reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
   EVP_MD_CTX_free(ctx);
   return rc == 1;

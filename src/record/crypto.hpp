@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/hex.hpp"
+#include "base/secret.hpp"
 #include "media/result.hpp"
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -18,9 +20,9 @@ typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace courtcast::record {
 
+using base::sha256_hex;
+using base::to_hex;
 using media::Result;
-
-std::string to_hex(std::span<const std::uint8_t> bytes);
 
 // Incremental SHA-256, so that a segment is hashed while it is written
 // instead of being read back.
@@ -44,7 +46,6 @@ class Sha256 {
   EVP_MD_CTX* ctx_;
 };
 
-std::string sha256_hex(std::string_view s);
 // Hashes a whole file; `size_bytes` receives its length.
 Result<std::string> sha256_file(const std::filesystem::path& path, std::uint64_t* size_bytes);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/clock.hpp"
 #include "media/flv.hpp"
 
 namespace courtcast::record {
@@ -18,12 +19,6 @@ using media::PacketPtr;
 using std::chrono::steady_clock;
 
 namespace {
-
-std::int64_t now_utc_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::uint64_t free_bytes(const fs::path& p) {
   struct statvfs st {};
@@ -98,17 +93,17 @@ void Recorder::enqueue(Event e, std::size_t bytes) {
 }
 
 void Recorder::on_publish_start(const std::string&) {
-  enqueue(Event{EventKind::Start, now_utc_ms(), nullptr}, 0);
+  enqueue(Event{EventKind::Start, base::utc_now_ms(), nullptr}, 0);
 }
 
 void Recorder::on_packets(const live::PacketBatch& batch) {
   std::size_t bytes = 0;
   for (const auto& p : *batch) bytes += p->size_bytes();
-  enqueue(Event{EventKind::Packets, now_utc_ms(), batch}, bytes);
+  enqueue(Event{EventKind::Packets, base::utc_now_ms(), batch}, bytes);
 }
 
 void Recorder::on_publish_end() {
-  enqueue(Event{EventKind::End, now_utc_ms(), nullptr}, 0);
+  enqueue(Event{EventKind::End, base::utc_now_ms(), nullptr}, 0);
 }
 
 void Recorder::stop() {
@@ -424,7 +419,7 @@ void Recorder::close_segment() {
 }
 
 void Recorder::fail(const std::string& error) {
-  const std::int64_t since = segment_.is_open() ? open_line_.end_utc_ms : now_utc_ms();
+  const std::int64_t since = segment_.is_open() ? open_line_.end_utc_ms : base::utc_now_ms();
   segment_.abandon();
   note_gap(since, "write_error");
   need_keyframe_ = true;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "base/clock.hpp"
 #include "record/manifest.hpp"
 #include "record/segment.hpp"
 
@@ -12,18 +13,10 @@ namespace courtcast::record {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::int64_t now_utc_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 RecordingService::RecordingService(RecordingOptions options)
-    : options_(std::move(options)), start_utc_ms_(now_utc_ms()) {
+    : options_(std::move(options)), start_utc_ms_(base::utc_now_ms()) {
   auto key = SigningKey::load_or_create(options_.data_dir);
   if (!key) throw std::runtime_error(key.error().message);
   key_ = std::make_shared<const SigningKey>(std::move(*key));
@@ -137,7 +130,7 @@ void RecordingService::housekeeping() {
 
 std::size_t RecordingService::apply_retention() {
   if (options_.retention_days <= 0) return 0;
-  const std::int64_t cutoff = now_utc_ms() - options_.retention_days * 86'400'000;
+  const std::int64_t cutoff = base::utc_now_ms() - options_.retention_days * 86'400'000;
   std::size_t deleted = 0;
   std::error_code ec;
   for (const auto& session : fs::directory_iterator(root(), ec)) {

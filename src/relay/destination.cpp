@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "base/clock.hpp"
 #include "rtmp/client.hpp"
 #include "rtmp/tls_client.hpp"
 
@@ -62,10 +63,6 @@ constexpr PresetName kPresets[] = {
     {Preset::Bilibili, "bilibili"},
     {Preset::Custom, "custom"},
 };
-
-std::int64_t utc_now_ms() {
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -169,7 +166,7 @@ void Destination::set_state(State s, std::string error) {
     if (health_.state == s && error.empty()) return;
     health_.state = s;
     if (!error.empty()) health_.last_error = std::move(error);
-    health_.live_since_ms = s == State::Live ? utc_now_ms() : 0;
+    health_.live_since_ms = s == State::Live ? base::utc_now_ms() : 0;
     if (s != State::Live) health_.bitrate_bps = 0;
   }
   spdlog::info("event=destination_state destination={} state={}", spec().name, to_string(s));

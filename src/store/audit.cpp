@@ -1,9 +1,9 @@
 #include "store/audit.hpp"
 
-#include <openssl/evp.h>
-
 #include <memory>
 #include <stdexcept>
+
+#include "base/secret.hpp"
 
 namespace courtcast::store {
 
@@ -27,22 +27,7 @@ std::string audit_hash(const AuditEntry& e) {
   put_field(message, e.action);
   put_field(message, e.details);
 
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), message.data(), message.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return hex;
+  return base::sha256_hex(message);
 }
 
 AuditVerification verify_audit_chain(std::span<const AuditEntry> entries) {

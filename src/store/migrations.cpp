@@ -1,7 +1,8 @@
 #include "store/migrations.hpp"
 
-#include <chrono>
 #include <set>
+
+#include "base/clock.hpp"
 
 namespace courtcast::store {
 
@@ -15,9 +16,7 @@ Result<void> apply_migrations(Database& db, std::span<const Migration> migration
     for (const auto& r : tx.query("SELECT version FROM schema_migrations")) {
       applied.insert(r.int64(0));
     }
-    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+    const std::int64_t now_ms = base::utc_now_ms();
     for (const auto& m : migrations) {
       if (applied.count(m.version)) continue;
       tx.exec_script(m.sql);

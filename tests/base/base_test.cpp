@@ -1,0 +1,139 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "base/clock.hpp"
+#include "base/file.hpp"
+#include "base/hex.hpp"
+#include "base/result.hpp"
+#include "base/secret.hpp"
+#include "base/text.hpp"
+
+namespace courtcast::base {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Hex, bytes_become_lowercase_pairs) {
+  const std::uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+  EXPECT_EQ(to_hex(bytes), "000fa5ff");
+  EXPECT_EQ(to_hex(std::string_view("AZ")), "415a");
+  EXPECT_EQ(to_hex(std::span<const std::uint8_t>{}), "");
+}
+
+TEST(Hex, from_hex_reads_either_case_and_refuses_odd_or_foreign_text) {
+  EXPECT_EQ(from_hex("00fFa5"), (std::vector<std::uint8_t>{0x00, 0xff, 0xa5}));
+  EXPECT_EQ(from_hex(""), std::vector<std::uint8_t>{});
+  EXPECT_FALSE(from_hex("abc"));
+  EXPECT_FALSE(from_hex("zz"));
+}
+
+TEST(Secret, sha256_hex_matches_the_published_vectors) {
+  EXPECT_EQ(sha256_hex(std::string_view("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex(std::string_view("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::vector<std::uint8_t> abc = {'a', 'b', 'c'};
+  EXPECT_EQ(sha256_hex(abc), sha256_hex(std::string_view("abc")));
+}
+
+TEST(Secret, random_hex_has_twice_the_bytes_in_hex_and_does_not_repeat) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string t = random_hex(16);
+    ASSERT_EQ(t.size(), 32u);
+    EXPECT_TRUE(from_hex(t));
+    seen.insert(t);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(Secret, same_secret_is_equality) {
+  EXPECT_TRUE(same_secret("k3y", "k3y"));
+  EXPECT_TRUE(same_secret("", ""));
+  EXPECT_FALSE(same_secret("k3y", "k3Y"));
+  EXPECT_FALSE(same_secret("k3y", "k3y "));
+}
+
+TEST(Clock, utc_now_ms_is_milliseconds_since_1970) {
+  const std::int64_t now = utc_now_ms();
+  EXPECT_GT(now, 1'700'000'000'000);  // after November 2023
+  EXPECT_LT(now, 4'102'444'800'000);  // before 2100
+}
+
+TEST(Text, percent_decode_reads_escapes_and_plus) {
+  EXPECT_EQ(percent_decode("a%20b+c%2Bd"), "a b c+d");
+  EXPECT_EQ(percent_decode("%e6%89%a7"), "\xe6\x89\xa7");
+  // A broken escape stays as it was rather than swallowing what follows.
+  EXPECT_EQ(percent_decode("100%"), "100%");
+  EXPECT_EQ(percent_decode("%zz1"), "%zz1");
+  EXPECT_EQ(percent_decode("%4"), "%4");
+}
+
+TEST(Text, query_value_finds_the_named_parameter_only) {
+  EXPECT_EQ(query_value("a=1&key=x%2By", "key"), "x+y");
+  EXPECT_EQ(query_value("key=first&key=second", "key"), "first");
+  EXPECT_EQ(query_value("mykey=1&key=2", "key"), "2");
+  EXPECT_EQ(query_value("key=", "key"), "");
+  EXPECT_FALSE(query_value("key", "key"));
+  EXPECT_FALSE(query_value("a=1&b=2", "key"));
+  EXPECT_FALSE(query_value("", "key"));
+  EXPECT_EQ(query_value("&&key=v&", "key"), "v");
+}
+
+TEST(Text, path_segments_skips_empty_segments) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(path_segments("/a//b/c/"), (V{"a", "b", "c"}));
+  EXPECT_EQ(path_segments("a"), (V{"a"}));
+  EXPECT_EQ(path_segments("/"), V{});
+  EXPECT_EQ(path_segments(""), V{});
+}
+
+TEST(Result, error_carries_its_message_and_value_throws_it) {
+  Result<int> ok = 3;
+  Result<int> bad = make_error("port: must be 1 to 65535");
+  EXPECT_EQ(*ok, 3);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "port: must be 1 to 65535");
+  EXPECT_THROW(bad.value(), std::runtime_error);
+}
+
+class AtomicFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("courtcast-base-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  fs::path dir_;
+};
+
+TEST_F(AtomicFile, replaces_the_content_and_leaves_no_temporary_file) {
+  const fs::path f = dir_ / "secret";
+  ASSERT_TRUE(write_file_atomically(f, std::string_view("old\n")));
+  ASSERT_TRUE(write_file_atomically(f, std::string_view("new\n"), 0600));
+  EXPECT_EQ(read(f), "new\n");
+  EXPECT_FALSE(fs::exists(dir_ / "secret.tmp"));
+  struct stat st {};
+  ASSERT_EQ(::stat(f.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(AtomicFile, a_missing_directory_is_an_error_naming_the_file) {
+  auto r = write_file_atomically(dir_ / "no" / "such", std::string_view("x"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("no/such.tmp"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace courtcast::base
