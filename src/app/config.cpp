@@ -121,10 +121,14 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(*t, "workers", c.workers, 0, 64);
   }
   if (auto* t = section(r, root, "rtmp");
-      t &&
-      r.check_keys(*t, "[rtmp]", {"listen", "publish_idle_timeout_ms", "max_buffered_bytes"})) {
+      t && r.check_keys(*t, "[rtmp]",
+                        {"listen", "publish_idle_timeout_ms", "admission_timeout_ms",
+                         "max_connections", "max_connections_per_address", "max_buffered_bytes"})) {
     r.get(*t, "listen", c.rtmp_listen);
     r.get(*t, "publish_idle_timeout_ms", c.publish_idle_timeout_ms, 1000, 600'000);
+    r.get(*t, "admission_timeout_ms", c.rtmp_admission_timeout_ms, 100, 600'000);
+    r.get(*t, "max_connections", c.rtmp_max_connections, 1, 1'000'000);
+    r.get(*t, "max_connections_per_address", c.rtmp_max_connections_per_address, 1, 1'000'000);
     // At least what one publisher may hold, or no publisher could send a keyframe.
     r.get(*t, "max_buffered_bytes", c.rtmp_max_buffered_bytes, std::int64_t{32} << 20,
           std::int64_t{64} << 30);

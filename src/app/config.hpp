@@ -47,6 +47,10 @@ struct Config {
   std::int64_t max_lag_ms = 3000;
   std::int64_t merge_window_ms = 0;  // 0 = lowest latency; >0 merges writes to players
   std::int64_t publish_idle_timeout_ms = 10'000;
+  // [rtmp] admission: what a peer that has not yet published or played gets.
+  std::int64_t rtmp_admission_timeout_ms = 5'000;
+  std::int64_t rtmp_max_connections = 2000;
+  std::int64_t rtmp_max_connections_per_address = 100;
   std::int64_t rtmp_max_buffered_bytes = std::int64_t{512} << 20;  // all connections together
   // [record]: evidence recording of every stream (record/service.hpp).
   bool record_enabled = true;

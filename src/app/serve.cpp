@@ -256,6 +256,10 @@ int serve(Config config) {
 
   rtmp::ServerOptions rtmp_options;
   rtmp_options.publish_idle_timeout = std::chrono::milliseconds(config.publish_idle_timeout_ms);
+  rtmp_options.admission_timeout = std::chrono::milliseconds(config.rtmp_admission_timeout_ms);
+  rtmp_options.max_connections = static_cast<std::size_t>(config.rtmp_max_connections);
+  rtmp_options.max_connections_per_address =
+      static_cast<std::size_t>(config.rtmp_max_connections_per_address);
   rtmp_options.max_buffered_bytes_total = static_cast<std::size_t>(config.rtmp_max_buffered_bytes);
   rtmp::Server rtmp_server(access, rtmp_options);
   const auto program_event = [&events](const std::string& program, const std::string& type,

@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -50,8 +51,19 @@ class BurstLog {
 struct Server::State {
   explicit State(std::size_t max_buffered_bytes) : budget(max_buffered_bytes) {}
   BufferBudget budget;
-  std::atomic<std::uint64_t> buffer_limits{0};
-  BurstLog limit_log;
+  std::mutex mutex;  // guards the two counts below
+  std::size_t connections = 0;
+  std::unordered_map<std::string, std::size_t> per_address;
+  std::atomic<std::uint64_t> refused_total{0}, refused_per_address{0}, admission_timeouts{0},
+      buffer_limits{0};
+  BurstLog refused_log, timeout_log, limit_log;
+
+  void release(const std::string& address) {
+    std::lock_guard lock(mutex);
+    --connections;
+    if (auto it = per_address.find(address); it != per_address.end() && --it->second == 0)
+      per_address.erase(it);
+  }
 };
 
 namespace {
@@ -90,17 +102,21 @@ std::size_t play_buffers(const std::vector<media::PacketPtr>& packets,
 // the writer and the watchdog are coroutines that interleave only at awaits.
 class ServerSession : public std::enable_shared_from_this<ServerSession> {
  public:
+  // The caller has counted the connection against `address` in `state`.
   ServerSession(tcp::socket socket, std::size_t worker, ServerHooks& hooks,
-                const ServerOptions& options, std::shared_ptr<Server::State> state)
+                const ServerOptions& options, std::shared_ptr<Server::State> state,
+                std::string address)
       : socket_(std::move(socket)),
         worker_(worker),
         hooks_(hooks),
         options_(options),
         state_(std::move(state)),
+        address_(std::move(address)),
         reader_(options.stranger_limits, &state_->budget),
         signal_(socket_.get_executor()),
         watchdog_(socket_.get_executor()),
         peer_(endpoint_text(socket_)) {}
+  ~ServerSession() { state_->release(address_); }
 
   asio::any_io_executor executor() { return socket_.get_executor(); }
 
@@ -132,6 +148,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     auto [rec, rn] = co_await asio::async_read(socket_, asio::buffer(c2), use_nothrow);
     if (rec) co_return false;
     handshake_done_ = true;
+    handshake_done_at_ = steady_clock::now();
     spdlog::debug("event=rtmp_handshake peer={} digest={}", peer_, digest);
     co_return true;
   }
@@ -250,6 +267,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       const auto now = steady_clock::now();
       if (!handshake_done_ && now - started_at_ > options_.handshake_timeout) {
         close("handshake timed out");
+      } else if (handshake_done_ && !admitted_ && !closing_ &&
+                 now - handshake_done_at_ > options_.admission_timeout) {
+        close_by_admission_timeout();
       } else if (sink_ && now - last_read_at_ > options_.publish_idle_timeout) {
         close("publisher sent nothing for " +
               std::to_string(options_.publish_idle_timeout.count()) + " ms");
@@ -473,6 +493,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       return;
     }
     sink_ = std::move(admission.granted);
+    admitted_ = true;
     reader_.set_limits(options_.publisher_limits);
     queue([&](media::Bytes& out) {
       write_user_control(out, kStreamBegin, stream_id, chunk_out_);
@@ -510,6 +531,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       write_message(out, kDataCsid, kDataAmf0, stream_id, 0, access, chunk_out_);
     });
     source_ = std::move(admission.granted);
+    admitted_ = true;
     boost::system::error_code ec;  // best effort
     socket_.set_option(tcp::socket::send_buffer_size(options_.player_send_buffer_bytes), ec);
     spdlog::info("event=rtmp_play stream={} peer={}", stream_, peer_);
@@ -554,6 +576,17 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     shutdown();
   }
 
+  void close_by_admission_timeout() {
+    const auto total = ++state_->admission_timeouts;
+    if (state_->timeout_log.due(steady_clock::now()))
+      spdlog::warn(
+          "event=rtmp_admission_timeout peer={} timeout_ms={} total={} "
+          "(further ones within 10 s are counted, not logged)",
+          peer_, options_.admission_timeout.count(), total);
+    closing_ = true;
+    shutdown();
+  }
+
   void shutdown() {
     if (closed_) return;
     closed_ = true;
@@ -580,6 +613,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   ServerHooks& hooks_;
   const ServerOptions options_;
   std::shared_ptr<Server::State> state_;
+  std::string address_;
   ChunkReader reader_;
   asio::steady_timer signal_;
   asio::steady_timer watchdog_;
@@ -599,7 +633,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   std::int64_t ts_epoch_ = 0;
   bool have_ts_ = false;
   std::uint64_t malformed_ = 0;
-  steady_clock::time_point started_at_, last_read_at_, write_started_;
+  steady_clock::time_point started_at_, last_read_at_, write_started_, handshake_done_at_;
+  bool admitted_ = false;  // a publish or play was accepted
   bool handshake_done_ = false, writing_ = false, closing_ = false, closed_ = false;
 };
 
@@ -613,12 +648,44 @@ Server::Server(ServerHooks& hooks, ServerOptions options)
 Server::~Server() = default;
 
 ServerCounters Server::counters() const {
-  return {state_->buffer_limits.load()};
+  return {state_->refused_total.load(), state_->refused_per_address.load(),
+          state_->admission_timeouts.load(), state_->buffer_limits.load()};
+}
+
+std::size_t Server::connections() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->connections;
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
-  auto session =
-      std::make_shared<ServerSession>(std::move(socket), worker, hooks_, options_, state_);
+  boost::system::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  std::string address = ec ? std::string("unknown") : endpoint.address().to_string();
+  {
+    std::unique_lock lock(state_->mutex);
+    const bool total_full = state_->connections >= options_.max_connections;
+    const std::size_t from_address =
+        state_->per_address.contains(address) ? state_->per_address[address] : 0;
+    if (total_full || from_address >= options_.max_connections_per_address) {
+      lock.unlock();
+      const auto total = total_full ? ++state_->refused_total : ++state_->refused_per_address;
+      if (state_->refused_log.due(steady_clock::now()))
+        spdlog::warn(
+            "event=rtmp_connection_refused address={} reason=\"{}\" total={} "
+            "(further ones within 10 s are counted, not logged)",
+            address,
+            total_full ? "max_connections (" + std::to_string(options_.max_connections) + ")"
+                       : "max_connections_per_address (" +
+                             std::to_string(options_.max_connections_per_address) + ")",
+            total);
+      socket.close(ec);
+      return;
+    }
+    ++state_->connections;
+    ++state_->per_address[address];
+  }
+  auto session = std::make_shared<ServerSession>(std::move(socket), worker, hooks_, options_,
+                                                 state_, std::move(address));
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

@@ -93,10 +93,18 @@ struct ServerOptions {
                                .max_buffered_bytes = 32 << 20};
   // What the message buffers of all connections may hold together.
   std::size_t max_buffered_bytes_total = std::size_t{512} << 20;
+  // A connection past the handshake that has neither published nor played
+  // by then is closed.
+  std::chrono::milliseconds admission_timeout{5'000};
+  std::size_t max_connections = 2000;
+  std::size_t max_connections_per_address = 100;
 };
 
-// Why connections were closed by a limit, since start-up.
+// Why connections were refused or closed by a limit, since start-up.
 struct ServerCounters {
+  std::uint64_t refused_total = 0;        // past max_connections
+  std::uint64_t refused_per_address = 0;  // past max_connections_per_address
+  std::uint64_t admission_timeouts = 0;
   std::uint64_t buffer_limits = 0;  // message size, chunk streams, bytes held
 };
 
@@ -104,9 +112,11 @@ class Server {
  public:
   Server(ServerHooks& hooks, ServerOptions options = {});
   ~Server();
-  // Runs one connection on the socket's own executor (its worker). Thread-safe.
+  // Runs one connection on the socket's own executor (its worker), or closes
+  // it at once when a connection cap is reached. Thread-safe.
   void serve(asio::ip::tcp::socket socket, std::size_t worker);
   ServerCounters counters() const;
+  std::size_t connections() const;
 
   struct State;  // shared with the sessions, which may outlive the Server's caller
 

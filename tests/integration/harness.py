@@ -52,11 +52,12 @@ def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=4
 class Server:
     """courtcast serve on free loopback ports with a generated config."""
 
-    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra=""):
+    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra="", rtmp=""):
+        """`rtmp`: more lines for the [rtmp] section."""
         self.dir = tempfile.mkdtemp(prefix="courtcast-test-")
         lines = [
             "[server]", f'data_dir = "{self.dir}/var"',
-            "[rtmp]", 'listen = "127.0.0.1:0"',
+            "[rtmp]", 'listen = "127.0.0.1:0"', *([rtmp] if rtmp else []),
             "[http]", 'listen = "127.0.0.1:0"',
         ]
         for name, key, public in streams:

@@ -1,13 +1,19 @@
 """RTMP admission: until a publish or play is accepted a connection may make the
-server hold little."""
+server hold little, must get on with it, and is one of a capped number."""
 
 import os
+import select
 import socket
 import struct
+import time
 import unittest
 
-from harness import (FlvPlayer, Server, closed_by_peer, publish, read_for,
-                     rtmp_chunks, stop, test_media, wait_live)
+from harness import (FlvPlayer, Server, amf_number, amf_string, closed_by_peer, publish, read_for,
+                     rtmp_chunks, stop, test_media, wait_for, wait_live)
+
+CONNECT = (amf_string("connect") + amf_number(1) + b"\x03" + b"\x00\x03app" + amf_string("live")
+           + b"\x00\x00\x09")
+
 
 def handshake(port, source="127.0.0.1"):
     """A completed RTMP handshake from `source`, or None when the server hangs up."""
@@ -90,6 +96,73 @@ class MemoryPinning(unittest.TestCase):
                 player.close()
             finally:
                 stop(publisher)
+
+
+class Admission(unittest.TestCase):
+    def test_500_connections_that_never_publish_or_play_are_closed_within_the_timeout(self):
+        media = test_media()
+        timeout_s = 1.0
+        with Server(rtmp="admission_timeout_ms = 1000\nmax_connections_per_address = 1000") as server:
+            publisher = publish(server.rtmp_url("cam-a", "key=test-key-a1"), media)
+            try:
+                wait_live(server, "cam-a")
+                idle = []
+                for _ in range(500):
+                    s = handshake(server.rtmp_port)
+                    self.assertIsNotNone(s, "under the caps every connection is served")
+                    s.sendall(rtmp_chunks(3, 20, 0, CONNECT))
+                    idle.append(s)
+                last_connected = time.monotonic()
+
+                open_ = {s.fileno(): s for s in idle}
+                deadline = last_connected + timeout_s + 3.0
+                while open_ and time.monotonic() < deadline:
+                    ready, _, _ = select.select(list(open_.values()), [], [], 0.2)
+                    for s in ready:
+                        try:
+                            data = s.recv(65536)
+                        except ConnectionResetError:
+                            data = b""
+                        if not data:
+                            del open_[s.fileno()]
+                self.assertEqual(len(open_), 0,
+                                 f"{len(open_)} of 500 idle connections still open after "
+                                 f"{timeout_s + 3.0:.0f} s")
+                for s in idle:
+                    s.close()
+
+                log = server.log()
+                self.assertIn("event=rtmp_admission_timeout", log)
+                self.assertLessEqual(log.count("event=rtmp_admission_timeout"), 2,
+                                     "logged once per burst, not per connection")
+                self.assertTrue(server.stream_info("cam-a")["live"],
+                                "a publisher that was admitted is not timed out")
+            finally:
+                stop(publisher)
+
+    def test_connections_past_the_caps_are_refused_and_their_slots_come_back(self):
+        with Server(rtmp="max_connections = 8\nmax_connections_per_address = 5") as server:
+            held = [handshake(server.rtmp_port, "127.0.0.1") for _ in range(5)]
+            self.assertTrue(all(held), "five from one address are served")
+            self.assertIsNone(handshake(server.rtmp_port, "127.0.0.1"),
+                              "the sixth from that address is refused")
+            held += [handshake(server.rtmp_port, "127.0.0.2") for _ in range(3)]
+            self.assertTrue(all(held), "another address still gets in, up to the total")
+            self.assertIsNone(handshake(server.rtmp_port, "127.0.0.3"),
+                              "past the total, a new address is refused too")
+
+            held.pop().close()
+            again = wait_for(lambda: handshake(server.rtmp_port, "127.0.0.3"), 5,
+                             "a closed connection's slot to come back")
+            again.close()
+            for s in held:
+                s.close()
+
+            log = server.log()
+            self.assertIn("event=rtmp_connection_refused", log)
+            self.assertIn("max_connections_per_address (5)", log)
+            self.assertEqual(log.count("event=rtmp_connection_refused"), 1,
+                             "one line for the burst; the rest are counted")
 
 
 if __name__ == "__main__":
