@@ -15,6 +15,7 @@ import type {
   PublishUrl,
   Recording,
   Step,
+  StepType,
   StreamInfo,
 } from './types'
 
@@ -136,6 +137,10 @@ export const api = {
   session_steps: (id: number) =>
     request<{ steps: Step[] }>('GET', `/sessions/${id}/steps`).then((a) => a.steps),
   court_case: (id: number) => request<CourtCase>('GET', `/cases/${id}`),
+  step_types: () =>
+    request<{ step_types?: StepType[]; types?: StepType[] } | StepType[]>('GET', '/step-types').then(
+      (a) => (Array.isArray(a) ? a : (a.step_types ?? a.types ?? [])),
+    ),
 
   program: (name: string) => request<ProgramState>('GET', `/programs/${enc(name)}`),
   take: (name: string, input: string) =>

@@ -64,6 +64,11 @@ export interface Step {
   end_ms: number | null
 }
 
+export interface StepType {
+  code: string
+  name_zh: string
+}
+
 export interface ProgramInput {
   name: string
   stream?: string

@@ -46,6 +46,7 @@ export function useSessionLive(session_id: () => number) {
   const recordings_alert = ref(false)
   const steps = ref<Step[]>([])
   const case_numbers = reactive<Record<number, string>>({})
+  const step_names = reactive<Record<string, string>>({})
   const load_error = ref<string | null>(null)
   const loaded = ref(false)
   const now = ref(Date.now())
@@ -174,6 +175,11 @@ export function useSessionLive(session_id: () => number) {
       return
     }
     void load_recordings()
+    if (Object.keys(step_names).length === 0)
+      api
+        .step_types()
+        .then((types) => types.forEach((x) => (step_names[x.code] = x.name_zh)))
+        .catch(() => undefined)
     try {
       steps.value = await api.session_steps(id)
     } catch {
@@ -270,6 +276,7 @@ export function useSessionLive(session_id: () => number) {
     recordings_alert,
     steps,
     case_numbers,
+    step_names,
     load_error,
     loaded,
     now,
