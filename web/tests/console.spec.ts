@@ -60,6 +60,10 @@ test.beforeAll(async ({ browser }) => {
   director_context = await browser.newContext()
   director = await director_context.newPage()
   director.on('request', (r) => director_requests.push({ url: r.url(), headers: r.headers() }))
+  if (process.env.CONSOLE_DEBUG) {
+    director.on('console', (m) => console.log('[page]', m.type(), m.text()))
+    director.on('pageerror', (e) => console.log('[page error]', e.message, e.stack))
+  }
 })
 
 test.afterAll(async () => {
@@ -81,14 +85,51 @@ async function program_state() {
   return server.ok('GET', `/programs/${air}`)
 }
 
-/** Whether the <video> inside `selector` is playing: its clock moves. */
+/** Waits until the <video> inside `selector` plays: its clock moves between
+ * two looks (a restarted preview starts its clock again from zero). */
 async function playing(page: Page, selector: string): Promise<boolean> {
-  const t0 = await page.locator(`${selector} video`).evaluate((v: HTMLVideoElement) => v.currentTime)
-  return wait_for(
-    async () => (await page.locator(`${selector} video`).evaluate((v: HTMLVideoElement) => v.currentTime)) > t0 + 0.2,
-    15_000,
-    `${selector} to play`,
-  )
+  const video = page.locator(`${selector} video`)
+  let last: number | null = null
+  return wait_for(async () => {
+    const now = await video.evaluate((v: HTMLVideoElement) => v.currentTime)
+    const moved = last !== null && now > last + 0.05
+    last = now
+    return moved
+  }, 20_000, `${selector} to play`)
+}
+
+/** Whether the picture inside `selector` is the standby card: one flat
+ * colour over most of the frame, where the cameras' test pattern has many. */
+async function shows_card(page: Page, selector: string): Promise<boolean> {
+  return page.locator(`${selector} video`).evaluate((v: HTMLVideoElement) => {
+    if (!v.videoWidth) return false
+    const c = document.createElement('canvas')
+    c.width = 64
+    c.height = 36
+    const g = c.getContext('2d')!
+    g.drawImage(v, 0, 0, 64, 36)
+    const d = g.getImageData(0, 0, 64, 36).data
+    const [r0, g0, b0] = [d[0], d[1], d[2]]
+    let same = 0
+    for (let i = 0; i < d.length; i += 4)
+      if (Math.abs(d[i] - r0) + Math.abs(d[i + 1] - g0) + Math.abs(d[i + 2] - b0) < 40) same++
+    return same / (d.length / 4) > 0.7
+  })
+}
+
+/** Whether this courtcast lets a console login (the cookie) play a camera and
+ * program, as issue 13 asks; older builds wanted ?token= for those. */
+let cookie_previews: boolean | null = null
+async function console_plays_inputs(): Promise<boolean> {
+  if (cookie_previews !== null) return cookie_previews
+  const as_director = await server.as_user('director1', kPassword)
+  const allowed = (await as_director.status_of(`/live/${air}.cam-a.flv`)) === 200
+  cookie_previews = allowed
+  return allowed
+}
+
+async function no_toasts(page: Page) {
+  await expect(page.locator('.el-message')).toHaveCount(0, { timeout: 10_000 })
 }
 
 function start_cameras() {
@@ -152,6 +193,8 @@ test('cut and resume from the page; the air monitor shows the card after the cut
   await expect(director.locator('[data-test=monitor-air]')).toHaveAttribute('data-cut', '1')
   await expect(director.locator('[data-test=air-card]')).toBeVisible()
   await playing(director, '[data-test=monitor-air]')
+  await wait_for(() => shows_card(director, '[data-test=monitor-air]'), 10_000, 'the card on the air monitor')
+  await no_toasts(director)
   await director.locator('[data-test=monitor-air]').screenshot({ path: info.outputPath('air-after-cut.png') })
   await director.screenshot({ path: info.outputPath('control-room-cut-1366x768.png') })
 
@@ -171,6 +214,8 @@ test('cut and resume from the page; the air monitor shows the card after the cut
   await director.mouse.up()
   await director.locator('body').press('r')
   await wait_for(async () => (await program_state()).cut === false, 5_000, 'the resume by R')
+  // Air comes back from the card once the delay buffer has filled again.
+  await expect(director.locator('[data-test=air-card]')).toHaveCount(0, { timeout: 10_000 })
 })
 
 test('control room screenshots at 1366x768 and 1920x1080 in zh-CN and en', async ({}, info) => {
@@ -180,6 +225,8 @@ test('control room screenshots at 1366x768 and 1920x1080 in zh-CN and en', async
       await director.setViewportSize({ width: w, height: h })
       await expect(director.locator('[data-test=tile-cam-a]')).toHaveAttribute('data-state', 'live')
       await playing(director, '[data-test=monitor-air]')
+      await expect(director.locator('[data-test=air-card]')).toHaveCount(0)
+      await no_toasts(director)
       await director.screenshot({ path: info.outputPath(`control-room-${lang}-${w}x${h}.png`) })
     }
   }
@@ -233,6 +280,10 @@ test('after a server restart the page reconnects its events and previews by itse
     await expect(director.locator(`[data-test=tile-${name}]`)).toHaveAttribute('data-state', 'live', { timeout: 20_000 })
   await expect(director.locator('[data-test=events-reconnecting]')).toHaveCount(0)
   await playing(director, '[data-test=monitor-air]')
+  if (await console_plays_inputs()) {
+    await playing(director, '[data-test=monitor-program]')
+    await playing(director, '[data-test=tile-cam-a]')
+  }
   // Events flow again: a take from a script shows on the page.
   await server.ok('POST', `/programs/${air}/take`, { input: 'cam-b' })
   await expect(director.locator('[data-test=tile-cam-b]')).toHaveAttribute('data-tally', 'program', { timeout: 10_000 })
@@ -255,6 +306,10 @@ test('a moderator sees the previews and may cut and resume but not take', async 
   await expect(page.locator('[data-test=tile-cam-a] video')).toHaveCount(1)
   await expect(page.locator('[data-test=monitor-program] video')).toHaveCount(1)
   await playing(page, '[data-test=monitor-air]')
+  if (await console_plays_inputs()) {
+    await playing(page, '[data-test=monitor-program]')
+    await playing(page, '[data-test=tile-cam-a]')
+  }
   await expect(page.locator('[data-test=card-button]')).toHaveCount(0)
   await expect(page.locator('[data-test=delay-input]')).toHaveCount(0)
   const before = (await program_state()).on_program
@@ -297,22 +352,22 @@ test('first load stays under 600 KB gzip for the login page and 1.5 MB for the c
     const context = await browser.newContext()
     const page = await context.newPage()
     if (fresh_login) await login(page, 'director1')
-    const bodies = new Map<string, Buffer>()
-    page.on('response', async (r) => {
+    const bodies = new Map<string, Promise<Buffer | null>>()
+    page.on('response', (r) => {
       const url = new URL(r.url())
+      // The console's own files: HTML, JS, CSS (not the API, not the streams).
       if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/live/')) return
-      try {
-        bodies.set(url.pathname, await r.body())
-      } catch {
-        // A body the browser did not keep (a redirect).
-      }
+      bodies.set(url.pathname, r.body().catch(() => null))
     })
     await go(page)
-    await page.waitForLoadState('networkidle')
+    // Streams never let the network go idle: the screen being drawn means
+    // every chunk of its route has loaded.
+    await page.waitForLoadState('load')
+    const files = (await Promise.all(bodies.values())).filter((b): b is Buffer => b !== null)
     await context.close()
     let gzip = 0
-    for (const b of bodies.values()) gzip += zlib.gzipSync(b).length
-    return { files: bodies.size, gzip }
+    for (const b of files) gzip += zlib.gzipSync(b).length
+    return { files: files.length, gzip }
   }
   const login_page = await first_load(async (p) => {
     await p.goto(`${server.base_url}/login`)
@@ -332,6 +387,7 @@ test('first load stays under 600 KB gzip for the login page and 1.5 MB for the c
 
 test('the control room with two inputs, program and air playing stays under one core of chromium', async ({ browser }, info) => {
   const { tree_cpu_ticks, kClockTicks } = await import('./support')
+  test.skip(!(await console_plays_inputs()), 'this courtcast does not let a console login play inputs and program (403)')
   const { context, page } = await page_as(browser, 'director1')
   for (const sel of ['[data-test=tile-cam-a]', '[data-test=tile-cam-b]', '[data-test=monitor-program]', '[data-test=monitor-air]'])
     await playing(page, sel)

@@ -8,8 +8,9 @@ import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-export const kWebDir = path.resolve(__dirname, '..')
+export const kWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const kDist = path.join(kWebDir, 'dist')
 const kRepo = path.resolve(kWebDir, '..')
 
@@ -297,7 +298,7 @@ export class Courtcast {
     if (login.status !== 200) throw new Error(`login ${username} -> ${login.status}`)
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]
     const csrf = (await login.json()).csrf_token as string
-    return async (method: string, api_path: string, body?: unknown): Promise<ApiAnswer> => {
+    const call = async (method: string, api_path: string, body?: unknown): Promise<ApiAnswer> => {
       const r = await fetch(`${base}${api_path}`, {
         method,
         headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
@@ -306,6 +307,17 @@ export class Courtcast {
       const text = await r.text()
       return { status: r.status, body: text ? JSON.parse(text) : null }
     }
+    /** The status a GET of any path (e.g. /live/X.flv) answers; the body is not read. */
+    call.status_of = async (any_path: string): Promise<number> => {
+      const controller = new AbortController()
+      const r = await fetch(`http://127.0.0.1:${this.http_port}${any_path}`, {
+        headers: { Cookie: cookie },
+        signal: controller.signal,
+      })
+      controller.abort()
+      return r.status
+    }
+    return call
   }
 }
 

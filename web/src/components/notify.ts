@@ -7,7 +7,7 @@ export function show_error(e: unknown) {
 }
 
 export function show_ok(message: string) {
-  ElMessage({ type: 'success', message, duration: 2000 })
+  ElMessage({ type: 'success', message, duration: 1500, grouping: true })
 }
 
 /** Runs an API action and shows its failure in words. Resolves to whether it worked. */

@@ -1,7 +1,8 @@
 // Everything the control room knows about one session, kept current from the
 // events store. Loads once, then applies events; when the events connection
 // comes back (a server restart) it loads again. Recordings have no per-change
-// event besides alerts, so they are read every 5 s; nothing polls faster.
+// event besides alerts, so they are read every 5 s; nothing polls faster
+// than the 2 s check while air shows the card.
 
 import { computed, onBeforeUnmount, reactive, ref, watch } from 'vue'
 import { api, ApiError } from '../../api/client'
@@ -33,6 +34,7 @@ export interface DestinationSeen {
 }
 
 const kRecordingsEveryMs = 5000
+const kAirCardEveryMs = 2000
 
 export function useSessionLive(session_id: () => number) {
   const events = useEventsStore()
@@ -193,6 +195,7 @@ export function useSessionLive(session_id: () => number) {
       session.value = await api.session(session_id())
       broadcast.value = await api.broadcast(session_id())
       await load_program()
+      if (is_live.value && !program.value) window.setTimeout(() => void load_program(), 1000)
     } catch (e) {
       show_error(e)
     }
@@ -228,6 +231,11 @@ export function useSessionLive(session_id: () => number) {
     if (!e.type.startsWith('program.')) return
     const ev = e as { program: string; details: Record<string, unknown> }
     if (ev.program !== program_name.value) return
+    if (!program.value) {
+      // The first sign of a program that started after the page loaded.
+      void load_program()
+      return
+    }
     if (e.type === 'program.inputs') {
       merge_inputs((ev.details as { inputs: ProgramInput[] }).inputs)
       return
@@ -251,6 +259,12 @@ export function useSessionLive(session_id: () => number) {
   const unsubscribe = events.subscribe(on_event)
   const clock = window.setInterval(() => (now.value = Date.now()), 1000)
   const recordings_timer = window.setInterval(() => void load_recordings(), kRecordingsEveryMs)
+  // Air going back from the card to program (a resume's buffer filled, a
+  // longer delay reached) comes with no event: while air shows the card the
+  // state is read again every 2 s.
+  const air_card_timer = window.setInterval(() => {
+    if (is_live.value && program.value?.on_air === 'card') void load_program()
+  }, kAirCardEveryMs)
   watch(
     () => events.generation,
     (g, old) => {
@@ -262,6 +276,7 @@ export function useSessionLive(session_id: () => number) {
     unsubscribe()
     window.clearInterval(clock)
     window.clearInterval(recordings_timer)
+    window.clearInterval(air_card_timer)
   })
 
   return {
