@@ -1,11 +1,11 @@
 #include "app/serve.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,7 +132,10 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
   else
     out << "  login:    a console user (the first one, admin, was made at first start)\n";
   for (const auto& s : config.streams) {
-    const std::string key = terminal ? s.key : std::string("<publish key>");
+    const fs::path key_file = fs::path(config.data_dir) / "keys" / (s.name + ".publish-key");
+    const std::string key = terminal                   ? s.key
+                            : fs::exists(key_file, ec) ? "<KEY in " + key_file.string() + ">"
+                                                       : std::string("<KEY from the config>");
     out << "  publish:  rtmp://" << rtmp_host << "/live/" << s.name << "?key=" << key << "\n"
         << "            (OBS: server rtmp://" << rtmp_host << "/live, stream key " << s.name
         << "?key=" << key << ")\n"
