@@ -25,16 +25,26 @@ constexpr RoleSet A = role_bit(Role::admin);
 constexpr RoleSet D = role_bit(Role::director);
 constexpr RoleSet O = role_bit(Role::officer);
 
-// The one table of who may call what. First match wins; a request matching
-// no row needs a valid login of any role and then finds no endpoint (404).
+// The one table of who may call what. First match wins. A request that no
+// row matches is refused (404, or 405 when only the method differs) before
+// any handler sees it. Every id position is "{id}" and no "**" row covers
+// one, so "sessions/02/approve" meets the approve row, not a broader row;
+// "02" itself is then refused as not an id (parse_id, as the handlers read
+// ids).
 constexpr EndpointRule kEndpoints[] = {
     {"POST", "/api/v1/login", kPublic},
     {"POST", "/api/v1/logout", kAnyRole},
     {"GET", "/api/v1/me", kAnyRole},
     {"GET", "/api/v1/step-types", kAnyRole},
-    {"*", "/api/v1/tokens/**", A},
-    {"*", "/api/v1/users/**", A},
-    {"GET", "/api/v1/audit/**", A},
+    {"GET", "/api/v1/tokens", A},
+    {"POST", "/api/v1/tokens", A},
+    {"DELETE", "/api/v1/tokens/{id}", A},
+    {"GET", "/api/v1/users", A},
+    {"POST", "/api/v1/users", A},
+    {"GET", "/api/v1/users/{id}", A},
+    {"PATCH", "/api/v1/users/{id}", A},
+    {"GET", "/api/v1/audit", A},
+    {"GET", "/api/v1/audit/verify", A},
     // Live core: stream state is public, as before users existed.
     {"GET", "/api/v1/streams/**", kPublic},
     {"GET", "/api/v1/events", kAnyRole},
@@ -50,26 +60,37 @@ constexpr EndpointRule kEndpoints[] = {
     {"POST", "/api/v1/recordings/*/*/exports", A | D | O},
     // The enforcement domain. The broadcast team plans sessions, officers
     // keep cases and steps, approval (一案一审核) is for leadership (admin).
-    {"GET", "/api/v1/campaigns/**", kAnyRole},
-    {"*", "/api/v1/campaigns/**", A | D},
+    {"GET", "/api/v1/campaigns", kAnyRole},
+    {"GET", "/api/v1/campaigns/{id}/**", kAnyRole},
+    {"POST", "/api/v1/campaigns", A | D},
+    {"PATCH", "/api/v1/campaigns/{id}", A | D},
     {"POST", "/api/v1/sessions/{id}/cases", A | D | O},
     {"POST", "/api/v1/sessions/{id}/submit", A | D | O},
     {"POST", "/api/v1/sessions/{id}/approve", A},
     {"POST", "/api/v1/sessions/{id}/reject", A},
-    {"GET", "/api/v1/sessions/**", kAnyRole},
-    {"*", "/api/v1/sessions/**", A | D},
-    {"GET", "/api/v1/cases/**", kAnyRole},
-    {"*", "/api/v1/cases/**", A | O},
-    {"GET", "/api/v1/steps/**", kAnyRole},
-    {"*", "/api/v1/steps/**", A | O},
+    {"GET", "/api/v1/sessions", kAnyRole},
+    {"GET", "/api/v1/sessions/{id}/**", kAnyRole},
+    {"POST", "/api/v1/sessions", A | D},
+    {"PATCH", "/api/v1/sessions/{id}", A | D},
+    {"POST", "/api/v1/sessions/{id}/*", A | D},
+    {"GET", "/api/v1/cases", kAnyRole},
+    {"GET", "/api/v1/cases/{id}/**", kAnyRole},
+    {"POST", "/api/v1/cases", A | O},
+    {"PATCH", "/api/v1/cases/{id}", A | O},
+    {"POST", "/api/v1/cases/{id}/close", A | O},
+    {"GET", "/api/v1/steps", kAnyRole},
+    {"GET", "/api/v1/steps/{id}", kAnyRole},
+    {"POST", "/api/v1/steps", A | O},
+    {"PATCH", "/api/v1/steps/{id}", A | O},
+    {"POST", "/api/v1/steps/{id}/deadline", A | O},
 };
 
+// "{id}" matches any one segment here: a row is chosen by the shape of the
+// path, so that "sessions/02/approve" meets the approve row and its roles.
+// Whether the id is one is checked after the role (bad_id below), by
+// parse_id, as the handler reads it.
 bool segment_matches(std::string_view pattern, std::string_view seg) {
-  if (pattern == "*") return true;
-  if (pattern == "{id}") {
-    return !seg.empty() && seg.size() <= 18 && seg[0] != '0' &&
-           std::all_of(seg.begin(), seg.end(), [](char c) { return c >= '0' && c <= '9'; });
-  }
+  if (pattern == "*" || pattern == "{id}") return true;
   return pattern == seg;
 }
 
@@ -135,6 +156,32 @@ const char* via_code(Principal::Via v) {
   return "unknown";
 }
 
+// The 404 for a path whose "{id}" segment is not an id in its one spelling;
+// nullopt when every id is one.
+std::optional<ApiResult> bad_id(const EndpointRule& rule, std::string_view path) {
+  const auto want = path_segments(rule.pattern);
+  const auto have = path_segments(path);
+  for (std::size_t i = 0; i < want.size() && i < have.size(); ++i) {
+    if (want[i] == "{id}" && !parse_id(have[i]))
+      return api_error(status::not_found, "not_found",
+                       "'" + std::string(have[i]).substr(0, 40) +
+                           "' is not an id (a positive integer without leading zeros)");
+  }
+  return std::nullopt;
+}
+
+// The answer to a request no row of the table matches: 405 when a row has
+// the path with another method, else 404.
+ApiResult no_endpoint(verb method, std::string_view path) {
+  for (const auto& rule : kEndpoints) {
+    if (path_matches(rule.pattern, path))
+      return api_error(status::method_not_allowed, "method_not_allowed",
+                       std::string(boost::beast::http::to_string(method)) + " is not allowed on " +
+                           std::string(path));
+  }
+  return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(path));
+}
+
 ApiResult unauthorized(std::string_view code, std::string_view message) {
   return api_error(status::unauthorized, code, message);
 }
@@ -188,6 +235,19 @@ ApiResult store_error(const store::Error& e) {
                    "the database failed; the server log has the details");
 }
 
+std::optional<court::Id> parse_id(std::string_view text) {
+  // One spelling per id (no sign, space, leading zero, fraction or
+  // exponent), so that the role table and the handler cannot read one path
+  // two ways. 18 digits always fit an int64.
+  if (text.empty() || text.size() > 18 || text[0] < '1' || text[0] > '9') return std::nullopt;
+  court::Id id = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  return id;
+}
+
 std::span<const EndpointRule> endpoint_table() {
   return kEndpoints;
 }
@@ -212,27 +272,36 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   const EndpointRule* rule = find_endpoint_rule(req.method, req.path);
   const bool has_credentials =
       !req.authorization.empty() || !cookie_value(req.cookie, kCookieName).empty();
-  if (rule && (rule->roles & kPublic) && !has_credentials) return Out(std::nullopt);
+  const bool is_public = rule && (rule->roles & kPublic);
+  if (is_public) {
+    if (auto e = bad_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
+  }
+  if (is_public && !has_credentials) return Out(std::nullopt);
   std::string csrf_token;
   auto who = authenticate(req, &csrf_token);
   if (!who) {
-    if (rule && (rule->roles & kPublic)) return Out(std::nullopt);  // stale cookie on a public page
+    if (is_public) return Out(std::nullopt);  // stale cookie on a public page
     return Unexpected<ApiResult>{std::move(who).error()};
   }
-  if (rule && (rule->roles & kPublic)) return Out(std::optional<Principal>(*who));
+  if (is_public) return Out(std::optional<Principal>(*who));
+  // No row: no handler is asked, whatever the role.
+  if (!rule) return Unexpected<ApiResult>{no_endpoint(req.method, req.path)};
   if (who->via == Principal::Via::session && is_change(req.method)) {
     if (req.csrf_token.empty() || !base::same_secret(req.csrf_token, csrf_token))
       return Unexpected<ApiResult>{
           api_error(status::forbidden, "csrf_token_invalid",
                     "X-CSRF-Token: must be the csrf_token the login answered with")};
   }
-  if (rule && !(rule->roles & role_bit(who->role))) {
+  if (!(rule->roles & role_bit(who->role))) {
     return Unexpected<ApiResult>{
         api_error(status::forbidden, "forbidden",
                   "role " + std::string(store::role_code(who->role)) + " may not " +
                       std::string(boost::beast::http::to_string(req.method)) + " " +
                       std::string(req.path) + " (allowed: " + role_list(rule->roles) + ")")};
   }
+  // Only now the id: a role refused the row is refused whatever the id's
+  // spelling, and one allowed meets the 404 the handler would give.
+  if (auto e = bad_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
   return Out(std::optional<Principal>(*who));
 }
 
@@ -510,14 +579,11 @@ ApiResult Auth::tokens(const ApiRequest& req, const Principal& who) {
     return {status::created, std::move(out)};
   }
   if (seg.size() == 1 && req.method == verb::delete_) {
-    const std::string id_text(seg[0]);
-    court::Id id = 0;
-    try {
-      id = std::stoll(id_text);
-    } catch (const std::exception&) {
-      return bad_field("id", "must be a token id");
-    }
-    auto revoked = repo_.revoke_api_token(id, store::Actor{who.name, now_ms()});
+    const auto id = parse_id(seg[0]);
+    if (!id)
+      return api_error(status::not_found, "not_found",
+                       "no API endpoint at " + std::string(req.path));
+    auto revoked = repo_.revoke_api_token(*id, store::Actor{who.name, now_ms()});
     if (!revoked) return store_error(revoked.error());
     std::lock_guard lock(mutex_);
     tokens_.clear();

@@ -67,7 +67,7 @@ inline constexpr RoleSet kAnyRole = role_bit(store::Role::admin) | role_bit(stor
                                     role_bit(store::Role::readonly);
 
 // One row of the endpoint table. `method` is "GET", "POST", … or "*";
-// `pattern` is a path whose segments may be "{id}" (a positive integer),
+// `pattern` is a path whose segments may be "{id}" (what parse_id reads),
 // "*" (any one segment) or, last, "**" (anything after, or nothing).
 struct EndpointRule {
   std::string_view method;
@@ -97,8 +97,10 @@ class Auth {
 
   // The caller of an /api/v1 request if the endpoint table lets them in;
   // nullopt for a public endpoint called without credentials. Otherwise the
-  // answer: 401 without valid credentials, 403 for a missing or wrong CSRF
-  // token on a cookie-authenticated change, or for a role not allowed.
+  // answer: 401 without valid credentials; 404 (405) when no row of the
+  // table matches the path (and method); 403 for a missing or wrong CSRF
+  // token on a cookie-authenticated change, or for a role not allowed; 404
+  // for an id that is not one in its canonical spelling (parse_id).
   court::Expected<std::optional<Principal>, ApiResult> authorize(const ApiRequest& req);
 
   // Who calls, by session cookie or token, outside the endpoint table: for
@@ -176,5 +178,8 @@ ApiResult bad_field(std::string_view field, std::string_view reason);
 // A store error with the status it maps to (404, 409, 422, 400, 500).
 ApiResult store_error(const store::Error& e);
 using base::path_segments;
+// A positive id in its one canonical spelling ("12", not "012", "+12",
+// " 12" or "12.0"); used by the endpoint table's "{id}" and by every handler.
+std::optional<court::Id> parse_id(std::string_view text);
 
 }  // namespace courtcast::http

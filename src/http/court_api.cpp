@@ -14,13 +14,6 @@ namespace json = boost::json;
 using boost::beast::http::status;
 using boost::beast::http::verb;
 
-std::optional<court::Id> parse_id(std::string_view text) {
-  court::Id id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
-}
-
 store::Actor actor(const Principal& who) {
   return store::Actor{who.name, now_ms()};
 }

@@ -48,7 +48,6 @@ class CourtApi {
 };
 
 // Helpers for the handlers.
-std::optional<court::Id> parse_id(std::string_view text);
 store::Actor actor(const Principal& who);
 ApiResult method_not_allowed(std::string_view allowed);
 

@@ -107,6 +107,64 @@ class RolesAndEndpoints(unittest.TestCase):
                         self.assertEqual(status, 403, f"{role} let through: {out}")
                         self.assertEqual(out["error"]["code"], "forbidden")
 
+    def test_an_id_spelt_another_way_is_refused_as_its_row_says_then_404(self):
+        """Every {id} route × every role × each other spelling of an id: a
+        role the row refuses gets 403 as for the plain id, a role it allows
+        gets 404 — never the handler's answer for the id it would parse."""
+        admin = ApiClient(self.server, self.server.token())
+        token_id = admin.ok("POST", "/tokens", {"name": "spelling", "role": "readonly"})["id"]
+        rows = [r for r in self.rows if any(p.isdigit() for p in r[1].split("?")[0].split("/"))]
+        rows += [("GET", f"/users/{self.f['spare_user']}", None, {A}),
+                 ("DELETE", f"/tokens/{token_id}", None, {A})]
+        clients = dict(self.clients, bootstrap=ApiClient(self.server, self.server.token()))
+        for method, path, body, allowed in rows:
+            parts = path.split("/")
+            at = next(i for i, p in enumerate(parts) if p.isdigit())
+            n = parts[at]
+            for spelling in (f"0{n}", f"00{n}", f"+{n}", f"%20{n}", f"{n}%20", f"{n}.0", f"{n}e0",
+                             "-1", "0", "9" * 19, "18446744073709551617", f"0x{n}"):
+                bad = "/".join(parts[:at] + [spelling] + parts[at + 1:])
+                for role, client in clients.items():
+                    with self.subTest(method=method, path=bad, role=role):
+                        status, out, _ = client.call(method, bad,
+                                                     body() if callable(body) else body)
+                        if role in allowed or role == "bootstrap":
+                            self.assertEqual(status, 404, out)
+                            self.assertEqual(out["error"]["code"], "not_found")
+                        else:
+                            self.assertEqual(status, 403, out)
+                            self.assertEqual(out["error"]["code"], "forbidden")
+        listed = {t["id"]: t for t in admin.ok("GET", "/tokens")["tokens"]}
+        self.assertFalse(listed[token_id]["revoked"], "a token was revoked through '+ID'")
+
+    def test_director_cannot_approve_through_a_leading_zero(self):
+        admin = ApiClient(self.server, self.server.token())
+        director = self.clients["director"]
+        session = admin.ok("POST", "/sessions", session_body(self.f["campaign"]))["id"]
+        admin.ok("POST", f"/sessions/{session}/cases", {"case_id": self.f["case"]})
+        admin.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [self.f["case"]]}})
+        submitted = director.ok("POST", f"/sessions/{session}/submit")["state"]
+        for action, body in (("approve", {}), ("reject", {"reason": "预案不全"})):
+            for spelling in (f"0{session}", f"00{session}"):
+                with self.subTest(action=action, spelling=spelling):
+                    status, out, _ = director.call("POST", f"/sessions/{spelling}/{action}", body)
+                    self.assertEqual(status, 403, out)
+                    self.assertEqual(out["error"]["code"], "forbidden")
+        self.assertEqual(admin.ok("GET", f"/sessions/{session}")["state"], submitted)
+        entries = admin.ok("GET", "/audit?limit=1000")["entries"]
+        self.assertFalse([e for e in entries if e["actor"] == username("director")
+                          and e["action"] in ("session.approve", "session.reject")])
+
+    def test_a_path_no_row_matches_is_refused_for_every_role(self):
+        for role, client in self.clients.items():
+            for method, path, want in (("DELETE", f"/campaigns/{self.f['campaign']}", 405),
+                                       ("PUT", f"/sessions/{self.f['session']}", 405),
+                                       ("POST", "/login/x", 404),
+                                       ("GET", "/nothing-here", 404)):
+                with self.subTest(role=role, method=method, path=path):
+                    status, out, _ = client.call(method, path, {})
+                    self.assertEqual(status, want, out)
+
     def test_bootstrap_token_is_an_admin_everywhere(self):
         token = ApiClient(self.server, self.server.token())
         for method, path, body, _ in self.rows:
