@@ -25,25 +25,11 @@
 #include "media/packet.hpp"
 #include "media/result.hpp"
 #include "rtmp/amf0.hpp"
+#include "rtmp/url.hpp"
 
 namespace courtcast::rtmp {
 
 namespace asio = boost::asio;
-
-// An rtmp:// or rtmps:// URL split as FFmpeg splits it: the application is
-// the first path segment, the stream name is the rest, query included.
-struct Url {
-  std::string scheme;  // "rtmp" or "rtmps"
-  std::string host;
-  std::uint16_t port = 1935;
-  std::string app;
-  std::string stream;
-  std::string tc_url;  // scheme://host[:port]/app, what connect announces
-
-  bool secure() const { return scheme == "rtmps"; }
-};
-
-media::Result<Url> parse_url(std::string_view url);
 
 struct ClientOptions {
   std::string flash_ver = "FMLE/3.0 (compatible; courtcast)";
