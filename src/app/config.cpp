@@ -46,8 +46,9 @@ class Reader {
   }
   void get(const toml::table& t, const char* key, bool& out) {
     if (const toml::node* n = t.get(key)) {
-      if (auto v = n->value<bool>())
-        out = *v;
+      // Exactly a boolean: value<bool>() would also take 0 and 1.
+      if (const auto* v = n->as_boolean())
+        out = v->get();
       else
         fail(*n, std::string("'") + key + "' must be true or false");
     }
