@@ -46,9 +46,9 @@ Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
       card_(std::move(card)),
       on_event_(std::move(on_event)),
       auto_return_(config_.auto_return),
-      delay_ms_(config_.delay_ms),
       program_card_(card_),
       air_card_(card_),
+      delay_line_(config_.delay_ms),
       ticker_(executor),
       input_list_(config_.inputs) {
   for (const auto& in : config_.inputs) inputs_.emplace_back(in.name, in.stream);
@@ -107,7 +107,7 @@ void Program::start() {
       asio::co_spawn(self->executor_, self->read_input(in), asio::detached);
     asio::co_spawn(self->executor_, self->tick_loop(), asio::detached);
     spdlog::info("event=program_start program={} inputs={} delay_ms={}", self->config_.name,
-                 self->inputs_.size(), self->delay_ms_);
+                 self->inputs_.size(), self->delay_line_.delay_ms());
   });
 }
 
@@ -155,33 +155,17 @@ media::Result<void> Program::set_delay(std::int64_t delay_ms, const std::string&
   if (delay_ms < 0 || delay_ms > kMaxDelayMs)
     return media::make_error("delay_seconds: must be from 0 to 300");
   asio::post(executor_, [self = shared_from_this(), delay_ms, who] {
-    const std::int64_t before = self->delay_ms_;
-    self->delay_ms_ = delay_ms;
-    if (delay_ms < before) {
-      // Shorter: what is now overdue is skipped, and air goes on from the
-      // newest keyframe that is due, so it lands on a keyframe.
-      const auto now = Clock::now();
-      std::size_t keep_from = 0;
-      bool found = false;
-      for (std::size_t i = 0; i < self->delay_line_.size(); ++i) {
-        const auto& q = self->delay_line_[i];
-        if (q.arrived + milliseconds(delay_ms) > now) break;
-        if (q.packet->is_video() && q.packet->keyframe) {
-          keep_from = i;
-          found = true;
-        }
-      }
-      for (std::size_t i = 0; found && i < keep_from; ++i) {
-        const auto& p = self->delay_line_.front().packet;
-        if (p->sequence_header)
+    const std::int64_t before = self->delay_line_.delay_ms();
+    // Shorter: what is now overdue is skipped, and air goes on from the
+    // newest keyframe that is due, so it lands on a keyframe.
+    const bool skipped =
+        self->delay_line_.set_delay(delay_ms, Clock::now(), [&](const PacketPtr& p) {
           (p->is_video() ? self->air_video_header_ : self->air_audio_header_) = p;
-        self->delay_line_.pop_front();
-      }
-      if (found && !self->air_on_card_) {
-        self->air_writer_->begin_segment();
-        for (const auto& h : {self->air_video_header_, self->air_audio_header_})
-          if (h) self->air_writer_->write(h);
-      }
+        });
+    if (skipped && !self->air_on_card_) {
+      self->air_writer_->begin_segment();
+      for (const auto& h : {self->air_video_header_, self->air_audio_header_})
+        if (h) self->air_writer_->write(h);
     }
     spdlog::info("event=program_delay program={} delay_ms={} before_ms={} by={}",
                  self->config_.name, delay_ms, before, who);
@@ -195,8 +179,7 @@ void Program::cut(const std::string& who) {
   asio::post(executor_, [self = shared_from_this(), who] {
     // Nothing that reached program before the cut may reach air: drop the
     // delay line and hold the card until the director resumes.
-    const std::size_t dropped = self->delay_line_.size();
-    self->delay_line_.clear();
+    const std::size_t dropped = self->delay_line_.clear();
     self->cut_ = true;
     self->air_to_card(Clock::now());
     spdlog::warn("event=program_cut program={} by={} dropped_packets={}", self->config_.name, who,
@@ -251,7 +234,7 @@ void Program::publish_view() {
   view_.pending = pending_ ? pending_->name : "";
   view_.on_air = air_on_card_ ? "card" : "program";
   view_.cut = cut_;
-  view_.delay_ms = delay_ms_;
+  view_.delay_ms = delay_line_.delay_ms();
   view_.auto_return = auto_return_;
   view_.last_take_to_frame_ms = take_to_frame_ms_;
 }
@@ -347,8 +330,8 @@ void Program::to_card(const std::string& why) {
 void Program::to_program(const PacketPtr& p) {
   auto out = program_writer_->write(p);
   if (!out || cut_) return;
-  delay_line_.push_back(Queued{Clock::now(), std::move(out)});
-  if (delay_ms_ == 0) air_tick(Clock::now());
+  delay_line_.push(Clock::now(), std::move(out));
+  if (delay_line_.delay_ms() == 0) air_tick(Clock::now());
 }
 
 asio::awaitable<void> Program::tick_loop() {
@@ -386,9 +369,7 @@ void Program::air_to_card(Clock::time_point now) {
 
 void Program::air_tick(Clock::time_point now) {
   if (!cut_) {
-    while (!delay_line_.empty() && delay_line_.front().arrived + milliseconds(delay_ms_) <= now) {
-      PacketPtr p = std::move(delay_line_.front().packet);
-      delay_line_.pop_front();
+    while (PacketPtr p = delay_line_.pop_due(now)) {
       if (p->sequence_header) {
         (p->is_video() ? air_video_header_ : air_audio_header_) = p;
         if (!air_on_card_) air_writer_->write(p);

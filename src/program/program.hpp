@@ -21,6 +21,7 @@
 
 #include "live/hub.hpp"
 #include "program/card.hpp"
+#include "program/delay_line.hpp"
 #include "program/timeline.hpp"
 
 namespace courtcast::program {
@@ -105,10 +106,6 @@ class Program : public std::enable_shared_from_this<Program> {
     bool seen = false;
     live::Player* player = nullptr;  // while read_input runs: stop() wakes it
   };
-  struct Queued {
-    std::chrono::steady_clock::time_point arrived;
-    media::PacketPtr packet;
-  };
 
   asio::awaitable<void> read_input(Input& in);
   asio::awaitable<void> tick_loop();
@@ -136,14 +133,13 @@ class Program : public std::enable_shared_from_this<Program> {
   Input* pending_ = nullptr;
   Input* lost_ = nullptr;  // taken off by the timeout; back with auto_return
   bool auto_return_;
-  std::int64_t delay_ms_;
   bool cut_ = false;
   std::chrono::steady_clock::time_point take_at_{};
   std::int64_t take_to_frame_ms_ = -1;
   std::unique_ptr<TimelineWriter> program_writer_, air_writer_;
   CardPlayout program_card_, air_card_;
   std::chrono::steady_clock::time_point program_card_started_{}, air_card_started_{};
-  std::deque<Queued> delay_line_;
+  DelayLine delay_line_;
   bool air_on_card_ = false;
   media::PacketPtr air_video_header_, air_audio_header_;
   asio::steady_timer ticker_;
