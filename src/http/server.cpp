@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 #include <deque>
 
+#include "base/text.hpp"
 #include "http/auth.hpp"
 #include "http/card_api.hpp"
 #include "http/court_api.hpp"
@@ -72,21 +73,8 @@ Response make_response(const Request& req, const ApiResult& r) {
 std::string authorization(const Request& req, const std::string& query) {
   if (auto it = req.find(bhttp::field::authorization); it != req.end())
     return std::string(it->value());
-  const auto at = query.find("token=");
-  if (at == std::string::npos || (at > 0 && query[at - 1] != '&')) return {};
-  const auto end = query.find('&', at);
-  return "Bearer " + query.substr(at + 6, end == std::string::npos ? end : end - at - 6);
-}
-
-std::vector<std::string_view> split_path(std::string_view rest) {
-  std::vector<std::string_view> out;
-  while (!rest.empty()) {
-    const auto slash = rest.find('/');
-    if (slash != 0) out.push_back(rest.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    rest.remove_prefix(slash + 1);
-  }
-  return out;
+  if (auto token = base::query_value(query, "token")) return "Bearer " + *token;
+  return {};
 }
 
 // The FLV tags of `packets` as buffers; returns their size in bytes.
@@ -335,8 +323,9 @@ class Session : public std::enable_shared_from_this<Session> {
                          "the control API needs the API token (Authorization: Bearer TOKEN)");
       if (!services_.relay)
         return api_error(status::service_unavailable, "relay_disabled", "no relay is running");
-      auto r = handle_destinations(*services_.relay, req.method(),
-                                   split_path(std::string_view(path).substr(20)), req.body());
+      auto r =
+          handle_destinations(*services_.relay, req.method(),
+                              base::path_segments(std::string_view(path).substr(20)), req.body());
       audit_change(who, "destination.change", req, path, r);
       if (req.method() != bhttp::verb::get && static_cast<int>(r.status) < 300 &&
           services_.destinations_changed)
@@ -349,7 +338,7 @@ class Session : public std::enable_shared_from_this<Session> {
                          "the control API needs the API token (Authorization: Bearer TOKEN)");
       static const program::ProgramRegistry kNone;
       auto r = handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
-                               split_path(std::string_view(path).substr(16)), req.body(),
+                               base::path_segments(std::string_view(path).substr(16)), req.body(),
                                who ? who->name : "api-token");
       audit_change(who, "program.change", req, path, r);
       return r;
@@ -388,9 +377,9 @@ class Session : public std::enable_shared_from_this<Session> {
                          "the control API needs the API token (Authorization: Bearer TOKEN)");
       if (!services_.recordings)
         return api_error(status::service_unavailable, "recording_disabled", "recording is off");
-      auto r =
-          services_.recordings->handle(req.method(), split_path(std::string_view(path).substr(18)),
-                                       req.body(), who ? who->name : "api-token");
+      auto r = services_.recordings->handle(req.method(),
+                                            base::path_segments(std::string_view(path).substr(18)),
+                                            req.body(), who ? who->name : "api-token");
       audit_change(who, "recording.export", req, path, r);
       return r;
     }

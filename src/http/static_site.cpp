@@ -9,6 +9,8 @@
 #include <fstream>
 #include <system_error>
 
+#include "base/hex.hpp"
+
 namespace courtcast::http {
 
 namespace {
@@ -65,13 +67,6 @@ std::string_view extension_of(std::string_view rel) {
   const std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
   const auto dot = name.rfind('.');
   return dot == std::string_view::npos || dot == 0 ? std::string_view() : name.substr(dot + 1);
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Whether a comma-separated header value lists `token`; "q=0" counts as not.
@@ -192,8 +187,8 @@ std::optional<std::string> site_relative_path(std::string_view target) {
     char c = target[i];
     if (c == '%') {
       if (i + 2 >= target.size()) return std::nullopt;
-      const int hi = hex_value(target[i + 1]);
-      const int lo = hex_value(target[i + 2]);
+      const int hi = base::hex_digit(target[i + 1]);
+      const int lo = base::hex_digit(target[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
