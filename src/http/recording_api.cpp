@@ -51,6 +51,7 @@ json::value RecordingApi::job_json(const Job& j) const {
   if (j.state == "failed") o["error"] = j.error;
   if (j.state == "done") {
     o["clip"] = j.clip;
+    o["parts"] = j.parts;
     o["sidecar"] = j.sidecar;
     o["duration_ms"] = j.duration_ms;
     o["segments"] = j.segments;
@@ -146,7 +147,8 @@ ApiResult RecordingApi::start_export(const std::string& session, const std::stri
         return;
       }
       j.state = "done";
-      j.clip = result->clip.string();
+      j.clip = result->parts.front().file.string();
+      for (const auto& part : result->parts) j.parts.push_back(json::string(part.file.string()));
       j.sidecar = result->sidecar.string();
       j.duration_ms = result->duration_ms;
       for (const auto& line : result->segments)

@@ -37,6 +37,7 @@ class RecordingApi {
     std::string clip, sidecar;
     std::int64_t duration_ms = 0;
     boost::json::array segments;
+    boost::json::array parts;
   };
   ApiResult start_export(const std::string& session, const std::string& stream,
                          const std::string& body, const std::string& who);

@@ -90,10 +90,13 @@ int export_command(const std::string& dir, const std::string& from, const std::s
     err << "courtcast export: " << r.error().message << "\n";
     return 1;
   }
-  out << "wrote " << r->clip.string() << " (" << static_cast<double>(r->duration_ms) / 1000.0
-      << " s from " << r->segments.size() << " segment" << (r->segments.size() == 1 ? "" : "s")
-      << ", " << format_utc_ms(*from_ms) << " to " << format_utc_ms(*to_ms) << ") and "
-      << r->sidecar.string() << "\n";
+  out << "wrote ";
+  for (std::size_t i = 0; i < r->parts.size(); ++i)
+    out << (i ? ", " : "") << r->parts[i].file.string();
+  out << " (" << static_cast<double>(r->duration_ms) / 1000.0 << " s in " << r->parts.size()
+      << " part" << (r->parts.size() == 1 ? "" : "s") << " from " << r->segments.size()
+      << " segment" << (r->segments.size() == 1 ? "" : "s") << ", " << format_utc_ms(*from_ms)
+      << " to " << format_utc_ms(*to_ms) << ") and " << r->sidecar.string() << "\n";
   return 0;
 }
 

@@ -3,15 +3,24 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
 #include <libavutil/dict.h>
 #include <libavutil/error.h>
 }
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 
+#include "media/codec_config.hpp"
 #include "record/clock.hpp"
 #include "record/verify.hpp"
 
@@ -22,6 +31,13 @@ namespace json = boost::json;
 using media::make_error;
 
 namespace {
+
+constexpr int kVideo = 0;
+constexpr int kAudio = 1;
+// A part waits this long (clip time) for a packet of its second track before
+// its header is written without it: the audio of a new source arrives a few
+// frames after its video keyframe.
+constexpr std::int64_t kPartHeaderWaitMs = 1000;
 
 std::string av_error(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -45,14 +61,67 @@ using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
 struct PacketFree {
   void operator()(AVPacket* p) const { av_packet_free(&p); }
 };
+using PacketBox = std::unique_ptr<AVPacket, PacketFree>;
+
+struct ParFree {
+  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
+};
+using Params = std::shared_ptr<AVCodecParameters>;
+
+Params copy_params(const AVCodecParameters* from) {
+  Params p(avcodec_parameters_alloc(), ParFree{});
+  avcodec_parameters_copy(p.get(), from);
+  p->codec_tag = 0;
+  return p;
+}
+
+// Two configurations are the same when a decoder set up for one decodes the
+// other: same codec, same configuration record.
+bool same_config(const Params& a, const Params& b) {
+  if (!a || !b) return !a && !b;
+  if (a->codec_id != b->codec_id || a->extradata_size != b->extradata_size) return false;
+  if (a->extradata_size > 0 && std::memcmp(a->extradata, b->extradata, a->extradata_size) != 0)
+    return false;
+  if (a->codec_type == AVMEDIA_TYPE_AUDIO && a->extradata_size == 0)
+    return a->sample_rate == b->sample_rate && a->ch_layout.nb_channels == b->ch_layout.nb_channels;
+  return true;
+}
+
+// `base` with a new configuration record from a mid-file sequence header;
+// the size, rate and channels the MP4 header states are read from it.
+Params with_extradata(const Params& base, const std::uint8_t* data, std::size_t size) {
+  Params p = copy_params(base.get());
+  av_freep(&p->extradata);
+  p->extradata = static_cast<std::uint8_t*>(av_mallocz(size + AV_INPUT_BUFFER_PADDING_SIZE));
+  std::memcpy(p->extradata, data, size);
+  p->extradata_size = static_cast<int>(size);
+  const std::span<const std::uint8_t> record(data, size);
+  if (p->codec_id == AV_CODEC_ID_H264 || p->codec_id == AV_CODEC_ID_HEVC) {
+    auto v = p->codec_id == AV_CODEC_ID_H264 ? media::parse_avc_config(record)
+                                             : media::parse_hevc_config(record);
+    if (v && v->width && v->height) {
+      p->width = static_cast<int>(v->width);
+      p->height = static_cast<int>(v->height);
+      p->profile = v->profile;
+      p->level = v->level;
+    }
+  } else if (p->codec_id == AV_CODEC_ID_AAC) {
+    if (auto a = media::parse_aac_config(record); a && a->sample_rate && a->channels) {
+      p->sample_rate = static_cast<int>(a->sample_rate);
+      av_channel_layout_uninit(&p->ch_layout);
+      av_channel_layout_default(&p->ch_layout, a->channels);
+    }
+  }
+  return p;
+}
 
 Result<Input> open_segment(const fs::path& file) {
   AVFormatContext* raw = nullptr;
   if (int rc = avformat_open_input(&raw, file.c_str(), nullptr, nullptr); rc < 0)
-    return make_error("cannot open " + file.string() + ": " + av_error(rc));
+    return make_error("cannot open " + file.filename().string() + ": " + av_error(rc));
   Input in(raw);
   if (int rc = avformat_find_stream_info(in.get(), nullptr); rc < 0)
-    return make_error("cannot read streams of " + file.string() + ": " + av_error(rc));
+    return make_error("cannot read streams of " + file.filename().string() + ": " + av_error(rc));
   return in;
 }
 
@@ -60,7 +129,7 @@ Result<Input> open_segment(const fs::path& file) {
 Result<bool> each_packet(AVFormatContext* in,
                          const std::function<void(AVPacket&, AVMediaType, std::int64_t dts_ms,
                                                   std::int64_t pts_ms)>& fn) {
-  std::unique_ptr<AVPacket, PacketFree> pkt(av_packet_alloc());
+  PacketBox pkt(av_packet_alloc());
   for (;;) {
     const int rc = av_read_frame(in, pkt.get());
     if (rc == AVERROR_EOF) return true;
@@ -91,11 +160,174 @@ json::object segment_json(const ManifestLine& l, const std::string& line_sha256)
                       {"line_sha256", line_sha256}};
 }
 
+// Makes `tmp` durable and gives it the name `final` without ever replacing
+// a file of that name (link(2) fails on an existing name; rename would not).
+Result<bool> publish_file(const fs::path& tmp, const fs::path& final) {
+  if (int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  if (::link(tmp.c_str(), final.c_str()) != 0) {
+    const int err = errno;
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return make_error(err == EEXIST ? final.filename().string() + " exists and is not replaced"
+                                    : "cannot write " + final.filename().string() + ": " +
+                                          std::strerror(err));
+  }
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  return true;
+}
+
+// One MP4 of one configuration. Its header waits (packets held) until each
+// track it will carry has shown its configuration, or kPartHeaderWaitMs.
+class Part {
+ public:
+  Part(int number, fs::path tmp, std::int64_t base_ms) : number_(number), tmp_(std::move(tmp)) {
+    base_ms_ = base_ms;
+  }
+
+  int number() const { return number_; }
+  bool started() const { return started_; }
+  bool carries(int track) const { return locked_[track] != nullptr; }
+  std::int64_t base_ms() const { return base_ms_; }
+
+  // Takes a packet (timestamps in clip ms) of `track`, whose configuration
+  // is `config`. False when the packet steps back and is left out.
+  // `shown_utc_ms` places the packet by the wall clock of its segment's
+  // manifest line.
+  Result<bool> add(AVPacket& p, int track, const Params& config, std::int64_t dts_ms,
+                   std::int64_t pts_ms, std::int64_t duration_ms, std::int64_t shown_utc_ms,
+                   bool has_other_track) {
+    if (!locked_[track]) locked_[track] = config;
+    const std::int64_t out_dts = dts_ms - base_ms_;
+    if (out_dts < 0 && number_ > 1) return false;  // before this part's keyframe
+    if (out_dts <= last_out_[track]) return false;
+    last_out_[track] = out_dts;
+    PacketBox box(av_packet_alloc());
+    av_packet_move_ref(box.get(), &p);
+    av_packet_free_side_data(box.get());  // one configuration per part: no in-band change
+    box->pos = -1;
+    pending_.push_back(Held{std::move(box), track, out_dts, pts_ms - base_ms_, duration_ms});
+    frames_[track]++;
+    first_ms_ = std::min(first_ms_, std::max<std::int64_t>(pts_ms, dts_ms));
+    end_ms_ = std::max(end_ms_, pts_ms + duration_ms);
+    first_utc_ms_ = std::min(first_utc_ms_, shown_utc_ms);
+    end_utc_ms_ = std::max(end_utc_ms_, shown_utc_ms + duration_ms);
+    if (!started_) {
+      const bool both = locked_[kVideo] && locked_[kAudio];
+      const bool waited = out_dts - pending_.front().dts_ms >= kPartHeaderWaitMs;
+      if (both || waited || !has_other_track) {
+        if (auto r = start(); !r) return r;
+      }
+    }
+    if (started_) return flush();
+    return true;
+  }
+
+  void add_segment(std::uint64_t index) { segments_.insert(index); }
+
+  // Writes what is held and the trailer.
+  Result<ExportPart> finish() {
+    if (!started_) {
+      if (auto r = start(); !r) return r.error();
+    }
+    if (auto r = flush(); !r) return r.error();
+    if (int rc = av_write_trailer(oc_.get()); rc < 0)
+      return make_error("cannot finish part " + std::to_string(number_) + ": " + av_error(rc));
+    oc_.reset();
+    ExportPart part;
+    part.file = tmp_;
+    part.video_frames = frames_[kVideo];
+    part.audio_frames = frames_[kAudio];
+    if (const auto& v = locked_[kVideo]) {
+      part.video_codec = avcodec_get_name(v->codec_id);
+      part.width = static_cast<std::uint32_t>(std::max(0, v->width));
+      part.height = static_cast<std::uint32_t>(std::max(0, v->height));
+    }
+    if (const auto& a = locked_[kAudio]) part.audio_codec = avcodec_get_name(a->codec_id);
+    part.segments.assign(segments_.begin(), segments_.end());
+    return part;
+  }
+
+  // Clip time the part starts (its first frame shown) and ends.
+  std::int64_t first_ms() const {
+    return number_ == 1 ? std::max<std::int64_t>(0, first_ms_) : first_ms_;
+  }
+  std::int64_t end_ms() const { return end_ms_; }
+  std::int64_t first_utc_ms() const { return first_utc_ms_; }
+  std::int64_t end_utc_ms() const { return end_utc_ms_; }
+
+ private:
+  struct Held {
+    PacketBox packet;
+    int track;
+    std::int64_t dts_ms, pts_ms, duration_ms;
+  };
+
+  Result<bool> start() {
+    AVFormatContext* raw = nullptr;
+    if (int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", tmp_.c_str()); rc < 0)
+      return make_error("cannot create an MP4: " + av_error(rc));
+    oc_.reset(raw);
+    for (int t : {kVideo, kAudio}) {
+      if (!locked_[t]) continue;
+      AVStream* s = avformat_new_stream(oc_.get(), nullptr);
+      avcodec_parameters_copy(s->codecpar, locked_[t].get());
+      s->codecpar->codec_tag = 0;
+      s->time_base = AVRational{1, 1000};
+      index_[t] = s->index;
+    }
+    if (int rc = avio_open(&oc_->pb, tmp_.c_str(), AVIO_FLAG_WRITE); rc < 0)
+      return make_error("cannot write part " + std::to_string(number_) + ": " + av_error(rc));
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "movflags", "+faststart", 0);
+    const int rc = avformat_write_header(oc_.get(), &opts);
+    av_dict_free(&opts);
+    if (rc < 0)
+      return make_error("cannot start part " + std::to_string(number_) + ": " + av_error(rc));
+    started_ = true;
+    return true;
+  }
+
+  Result<bool> flush() {
+    for (auto& h : pending_) {
+      if (index_[h.track] < 0) continue;  // a track that came after the header: not in this part
+      AVStream* os = oc_->streams[index_[h.track]];
+      h.packet->stream_index = index_[h.track];
+      h.packet->dts = av_rescale_q(h.dts_ms, AVRational{1, 1000}, os->time_base);
+      h.packet->pts = av_rescale_q(h.pts_ms, AVRational{1, 1000}, os->time_base);
+      h.packet->duration = av_rescale_q(h.duration_ms, AVRational{1, 1000}, os->time_base);
+      if (int w = av_interleaved_write_frame(oc_.get(), h.packet.get()); w < 0)
+        return make_error("cannot write part " + std::to_string(number_) + ": " + av_error(w));
+    }
+    pending_.clear();
+    return true;
+  }
+
+  const int number_;
+  const fs::path tmp_;
+  std::int64_t base_ms_ = 0;
+  Output oc_;
+  bool started_ = false;
+  Params locked_[2];
+  int index_[2] = {-1, -1};
+  std::int64_t last_out_[2] = {INT64_MIN, INT64_MIN};
+  std::uint64_t frames_[2] = {0, 0};
+  std::int64_t first_ms_ = INT64_MAX;
+  std::int64_t end_ms_ = INT64_MIN;
+  std::int64_t first_utc_ms_ = INT64_MAX;
+  std::int64_t end_utc_ms_ = INT64_MIN;
+  std::vector<Held> pending_;
+  std::set<std::uint64_t> segments_;
+};
+
 }  // namespace
 
 Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
-                                 std::int64_t to_utc_ms, const fs::path& out,
-                                 const SigningKey& key) {
+                                 std::int64_t to_utc_ms, const fs::path& out, const SigningKey& key,
+                                 const json::object& about) {
   if (to_utc_ms <= from_utc_ms) return make_error("the range ends before it starts");
   // libavformat's progress chatter would bury the one line a person needs.
   av_log_set_level(AV_LOG_ERROR);
@@ -103,8 +335,10 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
   if (!report.ok) return make_error("the recording does not verify, no clip cut: " + report.error);
 
   ExportResult result;
-  result.clip = out;
   result.sidecar = out.string() + ".json";
+  std::error_code exists_ec;
+  if (fs::exists(out, exists_ec) || fs::exists(result.sidecar, exists_ec))
+    return make_error(out.filename().string() + " exists and is not replaced");
   json::array sources, gaps;
   for (std::size_t i = 0; i < report.lines.size(); ++i) {
     const ManifestLine& l = report.lines[i];
@@ -123,44 +357,19 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
     return make_error("nothing was recorded between " + format_utc_ms(from_utc_ms) + " and " +
                       format_utc_ms(to_utc_ms));
 
-  // Times map from wall clock to the stream timeline through each segment's
-  // own start, so that the clock drift of a long recording does not add up.
+  // Clip time 0 is `from` (or the first recorded moment after it). Times
+  // map from wall clock to the stream timeline through each segment's own
+  // start, so that the clock drift of a long recording does not add up.
   const ManifestLine& first = result.segments.front();
-  const std::int64_t zero_ts =
-      first.first_ts_ms + std::max<std::int64_t>(0, from_utc_ms - first.start_utc_ms);
-
-  auto first_in = open_segment(dir / first.file);
-  if (!first_in) return first_in.error();
-  AVFormatContext* oc_raw = nullptr;
-  if (int rc = avformat_alloc_output_context2(&oc_raw, nullptr, "mp4", out.c_str()); rc < 0)
-    return make_error("cannot create " + out.string() + ": " + av_error(rc));
-  Output oc(oc_raw);
-  int out_video = -1, out_audio = -1;
-  for (unsigned i = 0; i < (*first_in)->nb_streams; ++i) {
-    const AVCodecParameters* par = (*first_in)->streams[i]->codecpar;
-    int* slot = par->codec_type == AVMEDIA_TYPE_VIDEO   ? &out_video
-                : par->codec_type == AVMEDIA_TYPE_AUDIO ? &out_audio
-                                                        : nullptr;
-    if (!slot || *slot >= 0) continue;
-    AVStream* s = avformat_new_stream(oc.get(), nullptr);
-    avcodec_parameters_copy(s->codecpar, par);
-    s->codecpar->codec_tag = 0;
-    s->time_base = AVRational{1, 1000};
-    *slot = s->index;
-  }
-  if (out_video < 0 && out_audio < 0) return make_error(first.file + " holds no audio or video");
-  if (int rc = avio_open(&oc->pb, out.c_str(), AVIO_FLAG_WRITE); rc < 0)
-    return make_error("cannot write " + out.string() + ": " + av_error(rc));
-  AVDictionary* opts = nullptr;
-  av_dict_set(&opts, "movflags", "+faststart", 0);
-  const int header_rc = avformat_write_header(oc.get(), &opts);
-  av_dict_free(&opts);
-  if (header_rc < 0) return make_error("cannot start " + out.string() + ": " + av_error(header_rc));
+  const std::int64_t zero_utc = std::max(from_utc_ms, first.start_utc_ms);
+  const std::int64_t zero_ts = first.first_ts_ms + (zero_utc - first.start_utc_ms);
 
   // The clip must start on a keyframe to decode without re-encoding: find
   // the last one at or before `from`.
   std::int64_t video_start_ts = zero_ts;
-  if (out_video >= 0) {
+  {
+    auto first_in = open_segment(dir / first.file);
+    if (!first_in) return first_in.error();
     std::int64_t best = -1, first_key = -1;
     auto scan = each_packet(first_in->get(),
                             [&](AVPacket& p, AVMediaType t, std::int64_t dts, std::int64_t) {
@@ -170,87 +379,213 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
                             });
     if (!scan) return scan.error();
     video_start_ts = best >= 0 ? best : first_key >= 0 ? first_key : zero_ts;
-    first_in->reset();
   }
+
+  const fs::path folder = out.parent_path();
+  const std::string stem = out.stem().string();
+  const std::string ext = out.extension().string();
+  std::vector<ExportPart> parts;
+  std::optional<Part> part;
+  Params current[2];
+  std::string error;
+  auto tmp_name = [&](int n) {
+    return folder / ("." + stem + ".part" + std::to_string(n) + ".tmp");
+  };
+  auto cleanup = [&] {
+    std::error_code ec;
+    if (part) fs::remove(tmp_name(part->number()), ec);
+    for (const auto& p : parts) fs::remove(p.file, ec);
+  };
+  auto finish_part = [&]() -> bool {
+    if (!part) return true;
+    auto done = part->finish();
+    if (!done) {
+      error = done.error().message;
+      return false;
+    }
+    // The first part shows `from` first (its edit list skips what lies before).
+    done->start_utc_ms =
+        part->number() == 1 ? std::max(part->first_utc_ms(), from_utc_ms) : part->first_utc_ms();
+    done->end_utc_ms = part->end_utc_ms();
+    result.duration_ms += part->end_ms() - part->first_ms();
+    parts.push_back(std::move(*done));
+    part.reset();
+    return true;
+  };
+  // A track's configuration changes: the part that already carries the
+  // old one ends there.
+  auto change = [&](int track, Params next) {
+    if (same_config(current[track], next)) return;
+    current[track] = std::move(next);
+    if (part && (part->carries(track) || part->started())) finish_part();
+  };
 
   // Clip time = source timestamp + offset. Within one run of the server the
   // stream's timeline is continuous across segments (and across camera
   // drop-outs); after a restart it begins again, so such a segment is placed
   // by its wall-clock start instead.
   std::int64_t offset = -zero_ts;
-  std::int64_t last_out[2] = {INT64_MIN, INT64_MIN};
-  std::int64_t max_end = 0;
-  std::string write_error;
-  for (std::size_t k = 0; k < result.segments.size() && write_error.empty(); ++k) {
+  for (std::size_t k = 0; k < result.segments.size() && error.empty(); ++k) {
     const ManifestLine& seg = result.segments[k];
     if (k > 0) {
       const ManifestLine& prev = result.segments[k - 1];
       const std::int64_t wall_step = seg.start_utc_ms - prev.end_utc_ms;
       const std::int64_t ts_step = seg.first_ts_ms - prev.last_ts_ms;
       if (ts_step < 0 || ts_step > wall_step + 2000)
-        offset = (seg.start_utc_ms - from_utc_ms) - seg.first_ts_ms;
+        offset = (seg.start_utc_ms - zero_utc) - seg.first_ts_ms;
     }
     auto in = open_segment(dir / seg.file);
-    if (!in) return in.error();
+    if (!in) {
+      cleanup();
+      return in.error();
+    }
+    // A segment starts with the configuration it opens with.
+    Params opened[2];
+    for (unsigned i = 0; i < (*in)->nb_streams; ++i) {
+      const AVCodecParameters* par = (*in)->streams[i]->codecpar;
+      const int t = par->codec_type == AVMEDIA_TYPE_VIDEO   ? kVideo
+                    : par->codec_type == AVMEDIA_TYPE_AUDIO ? kAudio
+                                                            : -1;
+      if (t >= 0 && !opened[t]) opened[t] = copy_params(par);
+    }
+    for (int t : {kVideo, kAudio}) change(t, opened[t]);
+    if (!error.empty()) break;
     const std::int64_t end_ts = seg.first_ts_ms + (to_utc_ms - seg.start_utc_ms);
     auto rc =
         each_packet(in->get(), [&](AVPacket& p, AVMediaType t, std::int64_t dts, std::int64_t pts) {
-          if (!write_error.empty()) return;
-          const bool video = t == AVMEDIA_TYPE_VIDEO;
-          const int out_index = video ? out_video : out_audio;
-          if (out_index < 0 || dts >= end_ts) return;
-          if (k == 0 && (video ? dts < video_start_ts : pts < zero_ts)) return;
-          // Segments meet at a keyframe; never repeat or step back across them.
-          const std::int64_t out_dts = dts + offset;
-          std::int64_t& last = last_out[video ? 0 : 1];
-          if (out_dts <= last) return;
-          last = out_dts;
-          AVStream* os = oc->streams[out_index];
+          if (!error.empty()) return;
+          const int track = t == AVMEDIA_TYPE_VIDEO ? kVideo : kAudio;
+          if (!current[track]) return;
+          std::size_t side_size = 0;
+          if (const std::uint8_t* side =
+                  av_packet_get_side_data(&p, AV_PKT_DATA_NEW_EXTRADATA, &side_size);
+              side && side_size > 0) {
+            change(track, with_extradata(current[track], side, side_size));
+            if (!error.empty()) return;
+          }
+          if (dts >= end_ts) return;
+          if (k == 0 && (track == kVideo ? dts < video_start_ts : pts < zero_ts)) return;
+          const bool key = p.flags & AV_PKT_FLAG_KEY;
+          if (!part) {
+            // A part opens at a keyframe (or with audio, for a stream without video).
+            if (track == kVideo ? !key : current[kVideo] != nullptr) return;
+            const int number = static_cast<int>(parts.size()) + 1;
+            const std::int64_t clip_dts = dts + offset;
+            part.emplace(number, tmp_name(number),
+                         number == 1 ? std::max<std::int64_t>(0, clip_dts) : clip_dts);
+          } else if (part->started() && !part->carries(track)) {
+            // A track that was not there when the part began: the next part
+            // carries both, from the next keyframe.
+            if (!finish_part()) return;
+            if (track == kVideo ? !key : current[kVideo] != nullptr) return;
+            const int number = static_cast<int>(parts.size()) + 1;
+            part.emplace(number, tmp_name(number), dts + offset);
+          }
           const AVRational in_tb = (*in)->streams[p.stream_index]->time_base;
-          p.stream_index = out_index;
-          p.dts = av_rescale_q(out_dts, AVRational{1, 1000}, os->time_base);
-          p.pts = av_rescale_q(pts + offset, AVRational{1, 1000}, os->time_base);
-          p.duration = av_rescale_q(p.duration, in_tb, os->time_base);
-          p.pos = -1;
-          max_end = std::max(max_end, pts + offset);
-          if (int w = av_interleaved_write_frame(oc.get(), &p); w < 0) write_error = av_error(w);
-          result.packets++;
+          const std::int64_t duration = av_rescale_q(p.duration, in_tb, AVRational{1, 1000});
+          const int other = track == kVideo ? kAudio : kVideo;
+          // Placed by decode time, as the recorder received it; display
+          // order only shifts a part by its reordering delay.
+          const std::int64_t shown_utc = seg.start_utc_ms + (dts - seg.first_ts_ms);
+          auto added = part->add(p, track, current[track], dts + offset, pts + offset, duration,
+                                 shown_utc, current[other] != nullptr);
+          if (!added) {
+            error = added.error().message;
+            return;
+          }
+          if (*added) {
+            part->add_segment(seg.index);
+            result.packets++;
+          }
         });
-    if (!rc) return rc.error();
+    if (!rc) error = rc.error().message;
   }
-  if (!write_error.empty()) return make_error("cannot write " + out.string() + ": " + write_error);
-  if (int rc = av_write_trailer(oc.get()); rc < 0)
-    return make_error("cannot finish " + out.string() + ": " + av_error(rc));
-  oc.reset();
-  result.duration_ms = max_end;
+  if (error.empty()) finish_part();
+  if (!error.empty()) {
+    cleanup();
+    return make_error(error);
+  }
+  if (parts.empty())
+    return make_error("no frame to show between " + format_utc_ms(from_utc_ms) + " and " +
+                      format_utc_ms(to_utc_ms));
 
-  std::uint64_t clip_size = 0;
-  auto clip_sha = sha256_file(out, &clip_size);
-  if (!clip_sha) return clip_sha.error();
+  // Final names, hashes, then the sidecar that lists them.
+  json::array part_list;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    ExportPart& p = parts[i];
+    const fs::path final =
+        parts.size() == 1 ? out : folder / (stem + "-part" + std::to_string(i + 1) + ext);
+    if (auto r = publish_file(p.file, final); !r) {
+      for (std::size_t j = 0; j < parts.size(); ++j) {
+        std::error_code ec;
+        fs::remove(parts[j].file, ec);
+      }
+      return r.error();
+    }
+    p.file = final;
+    auto sha = sha256_file(final, &p.size_bytes);
+    if (!sha) return sha.error();
+    p.sha256 = *sha;
+    json::object video, audio;
+    json::array segs;
+    for (auto s : p.segments) segs.push_back(s);
+    part_list.push_back(json::object{
+        {"part", i + 1},
+        {"file", final.filename().string()},
+        {"sha256", p.sha256},
+        {"size_bytes", p.size_bytes},
+        {"start_utc", format_utc_ms(p.start_utc_ms)},
+        {"end_utc", format_utc_ms(p.end_utc_ms)},
+        {"start_utc_ms", p.start_utc_ms},
+        {"end_utc_ms", p.end_utc_ms},
+        {"duration_ms", p.end_utc_ms - p.start_utc_ms},
+        {"video_frames", p.video_frames},
+        {"audio_frames", p.audio_frames},
+        {"video", p.video_codec.empty()
+                      ? json::value(nullptr)
+                      : json::value(json::object{
+                            {"codec", p.video_codec}, {"width", p.width}, {"height", p.height}})},
+        {"audio", p.audio_codec.empty() ? json::value(nullptr)
+                                        : json::value(json::object{{"codec", p.audio_codec}})},
+        {"segments", std::move(segs)}});
+  }
+  result.parts = std::move(parts);
+
   const ManifestLine& last_line = report.lines.back();
   json::object sidecar{
-      {"clip", out.filename().string()},
-      {"clip_sha256", *clip_sha},
-      {"clip_size_bytes", clip_size},
+      {"parts", std::move(part_list)},
       {"session", first.session},
       {"stream", first.stream},
+      {"recording", first.session + "/" + first.stream},
       {"from_utc", format_utc_ms(from_utc_ms)},
       {"to_utc", format_utc_ms(to_utc_ms)},
       {"from_utc_ms", from_utc_ms},
       {"to_utc_ms", to_utc_ms},
-      {"source_dir", fs::absolute(dir).lexically_normal().string()},
       {"key_id", last_line.key_id},
       {"manifest_lines", report.lines.size()},
       {"manifest_head_sha256", report.head_sha256},
       {"remux",
-       "stream copy (no re-encoding); starts at the keyframe at or before from_utc, "
-       "an edit list starts playback at from_utc"},
+       "stream copy (no re-encoding); one MP4 part per run of one codec configuration, each "
+       "starting at a keyframe; the first starts at the keyframe at or before from_utc and an "
+       "edit list starts playback at from_utc"},
       {"segments", std::move(sources)},
       {"gaps", std::move(gaps)},
   };
-  std::ofstream side(result.sidecar, std::ios::trunc);
-  side << json::serialize(sidecar) << "\n";
-  if (!side) return make_error("cannot write " + result.sidecar.string());
+  if (!about.empty()) sidecar["export"] = about;
+  const fs::path sidecar_tmp = folder / ("." + stem + ".json.tmp");
+  {
+    const std::string text = json::serialize(sidecar) + "\n";
+    const int fd = ::open(sidecar_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      if (fd >= 0) ::close(fd);
+      return make_error("cannot write " + result.sidecar.filename().string());
+    }
+    ::close(fd);
+  }
+  if (auto r = publish_file(sidecar_tmp, result.sidecar); !r) return r.error();
+  auto side_sha = sha256_file(result.sidecar, nullptr);
+  if (!side_sha) return side_sha.error();
+  result.sidecar_sha256 = *side_sha;
   return result;
 }
 
