@@ -5,7 +5,8 @@ import { defineConfig } from '@playwright/test'
 // FFmpeg cameras and nginx-rtmp platforms on free loopback ports.
 export default defineConfig({
   testDir: './tests',
-  outputDir: './test-results',
+  // CTest (web.playwright) keeps screenshots and traces under the build tree.
+  outputDir: process.env.COURTCAST_TEST_OUTPUT ?? './test-results',
   fullyParallel: false,
   workers: 1,
   retries: 0,

@@ -23,6 +23,7 @@ let media: Record<string, string> = {}
 let director_context: BrowserContext
 let director: Page
 const director_requests: { url: string; headers: Record<string, string> }[] = []
+const csp_violations: string[] = []
 
 test.describe.configure({ mode: 'serial' })
 
@@ -60,6 +61,7 @@ test.beforeAll(async ({ browser }) => {
   director_context = await browser.newContext()
   director = await director_context.newPage()
   director.on('request', (r) => director_requests.push({ url: r.url(), headers: r.headers() }))
+  director.on('console', (m) => /Content.Security.Policy/i.test(m.text()) && csp_violations.push(m.text()))
   if (process.env.CONSOLE_DEBUG) {
     director.on('console', (m) => console.log('[page]', m.type(), m.text()))
     director.on('pageerror', (e) => console.log('[page error]', e.message, e.stack))
@@ -248,7 +250,8 @@ test('a platform that drops shows retrying with its reason within 5 s, then live
   expect(await director.evaluate(() => (window as any).__no_reload)).toBe(true)
 })
 
-test('the page never holds an API token', async () => {
+test('the page never holds an API token and breaks no rule of the content security policy', async () => {
+  expect(csp_violations).toEqual([])
   const token = server.token()
   const storage = await director.evaluate(() => JSON.stringify({ l: { ...localStorage }, s: { ...sessionStorage }, c: document.cookie }))
   expect(storage).not.toContain('cct_')
@@ -401,5 +404,62 @@ test('the control room with two inputs, program and air playing stays under one 
   console.log(report)
   await info.attach('browser-cpu.txt', { body: report })
   expect(cores).toBeLessThan(1)
+  await context.close()
+})
+
+test('the standby card page shows a refusal in the server’s words, uploads with progress and resets', async ({ browser }, info) => {
+  const fs = await import('node:fs')
+  const path = await import('node:path')
+  const { spawnSync } = await import('node:child_process')
+  const dir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'courtcast-web-card-'))
+  const bad = path.join(dir, 'not-a-video.mp4')
+  fs.writeFileSync(bad, 'this is not a video')
+  const good = path.join(dir, 'card.mp4')
+  const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'color=c=0x204060:size=640x360:rate=25', '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo',
+    '-t', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', '25', '-c:a', 'aac', '-shortest', good])
+  expect(made.status, String(made.stderr)).toBe(0)
+
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await login(page, 'director1')
+  await page.locator('[data-test=menu-card]').click()
+  await expect(page.locator('[data-test=card-source]')).toHaveText('内置')
+
+  await page.locator('[data-test=card-file]').setInputFiles(bad)
+  await page.locator('[data-test=card-upload]').click()
+  const refusal = page.locator('[data-test=card-refusal]')
+  await expect(refusal).toBeVisible()
+  // Shown as is: the same words a script gets for the same file.
+  const script = await fetch(`http://127.0.0.1:${server.http_port}/api/v1/card`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${server.token()}`, 'Content-Type': 'video/mp4' },
+    body: fs.readFileSync(bad),
+  })
+  expect(script.status).toBe(400)
+  await expect(refusal).toContainText((await script.json()).error.message)
+
+  await page.locator('[data-test=card-file]').setInputFiles(good)
+  await page.locator('[data-test=card-upload]').click()
+  await expect(page.locator('[data-test=card-source]')).toHaveText('上传', { timeout: 20_000 })
+  await expect(page.locator('[data-test=card-progress]')).toHaveAttribute('data-percent', '100')
+  await expect(page.locator('[data-test=card-refusal]')).toHaveCount(0)
+  expect((await server.ok('GET', '/card')).source).toBe('uploaded')
+  await no_toasts(page)
+  await page.screenshot({ path: info.outputPath('card-page-1366x768.png') })
+
+  await page.locator('[data-test=card-reset]').click()
+  await page.locator('.el-message-box__btns .el-button--primary').click()
+  await expect(page.locator('[data-test=card-source]')).toHaveText('内置')
+  expect((await server.ok('GET', '/card')).source).toBe('built-in')
+
+  await page.locator('[data-test=menu-sessions]').click()
+  await expect(page.locator('[data-test=sessions-table]')).toContainText('陇原风暴')
+  await page.screenshot({ path: info.outputPath('sessions-1366x768.png') })
+  await page.goto(`${server.base_url}/sessions/${session_id}/cameras`)
+  await page.locator('[data-test=camera-cam-a] [data-test=camera-reveal]').click()
+  await expect(page.locator('[data-test=camera-cam-a] canvas.qr')).toBeVisible()
+  await no_toasts(page)
+  await page.screenshot({ path: info.outputPath('cameras-1366x768.png') })
   await context.close()
 })

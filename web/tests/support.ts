@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const kWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const kDist = path.join(kWebDir, 'dist')
+export const kDist = process.env.COURTCAST_WEB_DIR ?? path.join(kWebDir, 'dist')
 const kRepo = path.resolve(kWebDir, '..')
 
 export function courtcast_bin(): string {
