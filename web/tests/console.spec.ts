@@ -240,6 +240,7 @@ test('a platform that drops shows retrying with its reason within 5 s, then live
   await director.evaluate(() => ((window as any).__no_reload = true))
   const card = director.locator('[data-test="dest-抖音"]')
   await expect(card).toHaveAttribute('data-state', 'live', { timeout: 20_000 })
+  await expect(card).toContainText(/[1-9][\d.]* (Mbps|kbps)/, { timeout: 10_000 }) // its bitrate moves
   await platform.kill()
   await expect(card).toHaveAttribute('data-state', /retrying|connecting/, { timeout: 5_000 })
   await expect(card.locator('[data-test=dest-error]')).not.toBeEmpty({ timeout: 5_000 })

@@ -1,7 +1,8 @@
 // Everything the control room knows about one session, kept current from the
 // events store. Loads once, then applies events; when the events connection
 // comes back (a server restart) it loads again. Recordings have no per-change
-// event besides alerts, so they are read every 5 s; nothing polls faster
+// event besides alerts and destinations' bitrates none at all, so both are
+// read every 5 s; nothing polls faster
 // than the 2 s check while air shows the card.
 
 import { computed, onBeforeUnmount, reactive, ref, watch } from 'vue'
@@ -136,6 +137,18 @@ export function useSessionLive(session_id: () => number) {
     }
   }
 
+  // Destination events come on state changes only; bitrate and byte counts
+  // move in between, so the list is read again with the recordings.
+  async function load_destinations() {
+    try {
+      const d = await api.destinations()
+      for (const x of d) note_destination(x)
+      all_destinations.value = d
+    } catch (e) {
+      if (!(e instanceof ApiError && (e.status === 401 || e.status === 0))) show_error(e)
+    }
+  }
+
   async function load_case_numbers() {
     const ids = new Set<number>([
       ...(session.value?.case_ids ?? []),
@@ -258,7 +271,10 @@ export function useSessionLive(session_id: () => number) {
 
   const unsubscribe = events.subscribe(on_event)
   const clock = window.setInterval(() => (now.value = Date.now()), 1000)
-  const recordings_timer = window.setInterval(() => void load_recordings(), kRecordingsEveryMs)
+  const recordings_timer = window.setInterval(() => {
+    void load_recordings()
+    void load_destinations()
+  }, kRecordingsEveryMs)
   // Air going back from the card to program (a resume's buffer filled, a
   // longer delay reached) comes with no event: while air shows the card the
   // state is read again every 2 s.
