@@ -40,6 +40,9 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
         card.video_header = Packet::make(PacketKind::Video, 0, 0, false, true, t.body);
         continue;
       }
+      // FFmpeg ends a clip with an end-of-sequence tag stamped like the last
+      // frame: looped, it would end every loop and stamp it twice.
+      if (v->end_of_sequence) continue;
       if (first_dts < 0) {
         if (!v->keyframe) return make_error("standby card: the clip must start with a keyframe");
         first_dts = t.dts_ms;
@@ -69,21 +72,25 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
         "standby card: no AAC audio (or no sequence header before its frames); a card needs "
         "audio, silence will do");
   if (card.packets.empty()) return make_error("standby card: no frames");
-  const std::int64_t last = card.packets.back()->dts_ms;
-  if (last < 1000) return make_error("standby card: shorter than one second");
-  // One frame interval past the last frame, so the loop keeps the frame rate.
-  std::int64_t frame_ms = 40;
-  for (std::size_t i = card.packets.size(); i-- > 1;) {
-    if (card.packets[i]->is_video()) {
-      for (std::size_t j = i; j-- > 0;)
-        if (card.packets[j]->is_video()) {
-          frame_ms = std::max<std::int64_t>(1, card.packets[i]->dts_ms - card.packets[j]->dts_ms);
-          break;
-        }
-      break;
+  // A loop lasts until one video frame interval after its last frame, so the
+  // next loop's first frame comes exactly one frame later, as if the clip
+  // went on. Audio the encoder padded past that end is dropped: it would
+  // overlap the next loop's first audio.
+  std::int64_t last_video = -1, frame_ms = 40, last_audio = -1, audio_frame_ms = 0;
+  for (const auto& p : card.packets) {
+    std::int64_t& last = p->is_video() ? last_video : last_audio;
+    if (last >= 0 && p->dts_ms > last) {
+      const std::int64_t gap = p->dts_ms - last;
+      if (p->is_video()) frame_ms = gap;
+      if (p->is_audio() && (audio_frame_ms == 0 || gap < audio_frame_ms)) audio_frame_ms = gap;
     }
+    last = p->dts_ms;
   }
-  card.duration_ms = last + frame_ms;
+  if (last_video < 1000) return make_error("standby card: shorter than one second");
+  card.duration_ms = last_video + frame_ms;
+  std::erase_if(card.packets, [&](const media::PacketPtr& p) {
+    return p->is_audio() && p->dts_ms + audio_frame_ms > card.duration_ms;
+  });
   return card;
 }
 

@@ -242,5 +242,20 @@ class ProgramControl(unittest.TestCase):
         self.assertEqual(status, 400)
 
 
+class StandbyCardOnAir(unittest.TestCase):
+    def test_card_loops_on_air_decode_without_an_error_line(self):
+        # Nothing taken: program and air show the built-in 4 s card. Three
+        # loops and a bit prove the joins: each loop used to start 2 ms after
+        # the last frame, and FFmpeg reported non-monotonic timestamps.
+        extra = '[[program]]\nname = "air1"\ninputs = ["cam-a"]\ndelay_seconds = 0\n'
+        with Server(streams=(("cam-a", "key-a-123456", False),), extra=extra) as server:
+            wait_for(lambda: server.stream_info("air1"), 10, "air to show the card")
+            out = subprocess.run(["ffmpeg", "-v", "error", "-rw_timeout", "10000000",
+                                  "-i", server.flv_url("air1"), "-t", "13", "-f", "null", "-"],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stderr, "")
+
+
 if __name__ == "__main__":
     unittest.main()
