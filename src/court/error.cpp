@@ -23,6 +23,7 @@ std::string_view rule_code(Rule rule) {
     COURTCAST_RULE(step_ends_before_it_starts)
     COURTCAST_RULE(step_on_closed_case)
     COURTCAST_RULE(coercive_step_needs_prior_notice)
+    COURTCAST_RULE(coercive_step_before_notice_deadline)
     COURTCAST_RULE(coercive_step_needs_witness)
     COURTCAST_RULE(coercive_step_needs_two_recording_inputs)
     COURTCAST_RULE(notice_step_needs_deadline)

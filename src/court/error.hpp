@@ -30,6 +30,7 @@ enum class Rule {
   step_ends_before_it_starts,
   step_on_closed_case,
   coercive_step_needs_prior_notice,
+  coercive_step_before_notice_deadline,
   coercive_step_needs_witness,
   coercive_step_needs_two_recording_inputs,
   notice_step_needs_deadline,

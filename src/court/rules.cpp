@@ -29,6 +29,28 @@ Result<void> check_coercive(const EnforcementStep& step, const Case& c,
                     " is coercive: log a notice step (通知到场 or 责令限期履行) before it");
   }
 
+  // A notice gives the party until its deadline to comply (通知到场 within 20
+  // minutes); coercion before then would take away the time the notice gave.
+  // The window closes when the deadline passes (the step's own start is the
+  // time passed in) or when the officer records it met or missed.
+  for (const auto& notice : case_steps) {
+    if (notice.id == step.id || notice.case_id != step.case_id ||
+        !step_type_info(notice.type).is_notice || !notice.deadline ||
+        notice.start_ms > step.start_ms)
+      continue;
+    const Deadline& d = *notice.deadline;
+    const UtcMs window_end =
+        d.state == DeadlineState::open ? d.due_ms : std::min(d.due_ms, d.resolved_ms.value_or(0));
+    if (step.start_ms < window_end) {
+      const auto left_min = (window_end - step.start_ms + kMsPerMinute - 1) / kMsPerMinute;
+      return fail(Rule::coercive_step_before_notice_deadline,
+                  describe(step) + " on case " + c.number + " starts while the deadline of " +
+                      describe(notice) + " is still open (" + std::to_string(left_min) +
+                      " min left); record the deadline as met when the party appears, or "
+                      "wait until it passes");
+    }
+  }
+
   const UtcMs to_ms = step.end_ms.value_or(step.start_ms);
   std::size_t recorders = 0;
   if (step.session_id) {
@@ -37,11 +59,13 @@ Result<void> check_coercive(const EnforcementStep& step, const Case& c,
     recorders = step.recording->inputs.size();
   }
   if (recorders < static_cast<std::size_t>(settings.coercive_min_recording_inputs)) {
-    return fail(Rule::coercive_step_needs_two_recording_inputs,
-                describe(step) + " on case " + c.number +
-                    " is coercive: " + std::to_string(settings.coercive_min_recording_inputs) +
-                    " recording inputs must be live for the whole step, but " +
-                    std::to_string(recorders) + " were; bring another camera up first");
+    return fail(
+        Rule::coercive_step_needs_two_recording_inputs,
+        describe(step) + " on case " + c.number +
+            " is coercive: " + std::to_string(settings.coercive_min_recording_inputs) +
+            " recording inputs must be live for the whole step, but " +
+            (recorders == 1 ? std::string("only 1 was") : std::to_string(recorders) + " were") +
+            "; bring another camera up first");
   }
   return {};
 }

@@ -49,6 +49,36 @@ TEST_F(CoerciveStep, notice_on_another_case_does_not_count) {
   EXPECT_EQ(check().error().code(), "coercive_step_needs_prior_notice");
 }
 
+// The summon of the fixture ends at 9:05 with 20 minutes to appear: due 9:25.
+TEST_F(CoerciveStep, coercive_step_while_the_notice_deadline_is_open_is_refused) {
+  search_.start_ms = t(9, 10);  // 强制开锁 15 minutes before the party's time is up
+  search_.type = StepType::forced_unlock;
+  auto r = check();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), "coercive_step_before_notice_deadline");
+  EXPECT_NE(r.error().message.find("15 min left"), std::string::npos) << r.error().message;
+}
+
+TEST_F(CoerciveStep, coercive_step_after_the_deadline_is_marked_met_is_allowed) {
+  search_.start_ms = t(9, 12);
+  ASSERT_TRUE(record_deadline_met(prior_[0], t(9, 11)));  // the respondent came
+  EXPECT_TRUE(check());
+}
+
+TEST_F(CoerciveStep, coercive_step_before_the_deadline_was_marked_met_is_still_refused) {
+  search_.start_ms = t(9, 8);
+  ASSERT_TRUE(record_deadline_met(prior_[0], t(9, 11)));
+  EXPECT_EQ(check().error().code(), "coercive_step_before_notice_deadline");
+}
+
+TEST_F(CoerciveStep, coercive_step_once_the_deadline_has_passed_is_allowed) {
+  // Still open (nobody recorded it), but the step starts after it is due.
+  search_.start_ms = t(9, 25);
+  EXPECT_TRUE(check());
+  search_.start_ms = t(9, 25) - 1;
+  EXPECT_EQ(check().error().code(), "coercive_step_before_notice_deadline");
+}
+
 TEST_F(CoerciveStep, coercive_step_without_witness_is_refused) {
   search_.witnesses.clear();
   auto r = check();
@@ -60,7 +90,7 @@ TEST_F(CoerciveStep, coercive_step_with_one_recorder_is_refused) {
   auto r = check({{"cam-a", t(8, 0), t(12, 0)}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), "coercive_step_needs_two_recording_inputs");
-  EXPECT_NE(r.error().message.find("but 1 were"), std::string::npos);
+  EXPECT_NE(r.error().message.find("but only 1 was"), std::string::npos);
 }
 
 TEST_F(CoerciveStep, recorder_that_dropped_out_during_the_step_does_not_count) {

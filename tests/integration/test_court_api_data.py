@@ -136,6 +136,17 @@ class Api(unittest.TestCase):
         met = self.admin.ok("POST", f"/steps/{summon['id']}/deadline",
                             {"outcome": "met", "at_ms": T0 + 15 * MINUTE})
         self.assertEqual(met["deadline"]["state"], "met")
+        # 强制开锁 while the summon's 20 minutes still ran is refused; once the
+        # deadline was marked met (the respondent came at minute 15) it is not.
+        status, out, _ = self.admin.call("POST", "/steps", step_body(
+            case, "forced_unlock", minute=10, witnesses=[{"name": "赵某", "organisation": "检察院"}]))
+        self.assertEqual((status, out["error"]["code"]),
+                         (422, "coercive_step_before_notice_deadline"), out)
+        unlock = self.admin.ok("POST", "/steps", step_body(
+            case, "forced_unlock", minute=16, witnesses=[{"name": "赵某", "organisation": "检察院"}],
+            recording={"start_ms": T0 + 16 * MINUTE, "end_ms": T0 + 17 * MINUTE,
+                       "inputs": ["执法记录仪-1", "执法记录仪-2"]}))
+        self.assertEqual(unlock["type"], "forced_unlock")
         status, out, _ = self.admin.call("POST", f"/steps/{summon['id']}/deadline",
                                          {"outcome": "missed"})
         self.assertEqual((status, out["error"]["code"]), (409, "deadline_already_resolved"))

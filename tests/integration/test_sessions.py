@@ -165,7 +165,7 @@ class LiveSessions(unittest.TestCase):
             self.admin.ok("POST", "/steps", step_body(self.case, "summon", session_id=self.session,
                                                       start_ms=self.started_ms - 120_000,
                                                       end_ms=self.started_ms - 119_000,
-                                                      deadline={"due_ms": now + 3_600_000}))
+                                                      deadline={"due_ms": self.started_ms - 90_000}))
             search = {"session_id": self.session, "end_ms": now,
                       "witnesses": [{"name": "赵某", "organisation": "检察院"}]}
             status, out, _ = self.admin.call("POST", "/steps", step_body(
