@@ -35,6 +35,8 @@ enum class OfficerRole {
 struct Officer {
   std::string name;
   OfficerRole role = OfficerRole::enforcement_officer;
+
+  bool operator==(const Officer&) const = default;
 };
 
 // 见证人: a person or body attending so the step is supervised, e.g. the

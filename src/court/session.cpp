@@ -47,7 +47,7 @@ bool contains(const std::vector<Id>& ids, Id id) {
 
 Result<void> validate_session(const LiveSession& s) {
   if (s.title.empty()) return fail(Rule::invalid_input, "session title: must not be empty");
-  if (s.scheduled_end_ms < s.scheduled_start_ms) {
+  if (s.scheduled_end_ms && *s.scheduled_end_ms < s.scheduled_start_ms) {
     return fail(Rule::invalid_input, "session schedule: the end must not be before the start");
   }
   if (s.delay_ms < 0 || s.delay_ms > 300'000)
@@ -169,6 +169,49 @@ Result<void> end_session(LiveSession& s, UtcMs at_ms) {
   return {};
 }
 
+Result<void> withdraw_session(LiveSession& s) {
+  if (s.state != SessionState::submitted && s.state != SessionState::approved) {
+    return not_allowed(s, "be withdrawn (only a submitted or approved session not yet live can)");
+  }
+  s.state = SessionState::draft;
+  s.submitted_by.clear();
+  s.submitted_ms.reset();
+  s.approved_by.clear();
+  s.approved_ms.reset();
+  return {};
+}
+
+bool session_locked(const LiveSession& s) {
+  return s.state != SessionState::draft && s.state != SessionState::rejected;
+}
+
+Result<void> check_session_edit(const LiveSession& stored, const LiveSession& edited) {
+  if (!session_locked(stored)) return {};
+  std::vector<std::string_view> changed;
+  if (edited.site != stored.site) changed.push_back("site");
+  if (edited.scheduled_start_ms != stored.scheduled_start_ms)
+    changed.push_back("scheduled_start_ms");
+  if (edited.scheduled_end_ms != stored.scheduled_end_ms) changed.push_back("scheduled_end_ms");
+  if (!(edited.plan == stored.plan)) changed.push_back("plan");
+  if (!(edited.contingency == stored.contingency)) changed.push_back("contingency");
+  if (edited.inputs != stored.inputs) changed.push_back("inputs");
+  if (edited.destinations != stored.destinations) changed.push_back("destinations");
+  if (edited.case_ids != stored.case_ids) changed.push_back("case_ids");
+  if (edited.campaign_id != stored.campaign_id) changed.push_back("campaign_id");
+  if (changed.empty()) return {};
+  std::string fields;
+  for (auto f : changed) fields += (fields.empty() ? "" : ", ") + std::string(f);
+  const bool before_live =
+      stored.state == SessionState::submitted || stored.state == SessionState::approved;
+  return fail(Rule::session_locked_after_submission,
+              describe(stored) + " is " + std::string(session_state_code(stored.state)) + ": " +
+                  fields + (changed.size() == 1 ? " was" : " were") +
+                  " approved with the plan (一案一审核) and cannot change" +
+                  (before_live ? "; withdraw it (POST …/withdraw) or have it rejected, edit, and "
+                                 "submit it again"
+                               : " once it has gone live"));
+}
+
 Result<void> add_case_to_session(LiveSession& s, const Case& c) {
   if (auto r = check_broadcastable(c); !r) return r;
   if (contains(s.case_ids, c.id)) return {};
@@ -176,7 +219,7 @@ Result<void> add_case_to_session(LiveSession& s, const Case& c) {
     return fail(Rule::session_locked_after_submission,
                 describe(s) + " is " + std::string(session_state_code(s.state)) +
                     "; cases are approved with the plan, so add case " + c.number +
-                    " to a new session or return this one to draft");
+                    " to a new session or withdraw this one to draft first");
   }
   s.case_ids.push_back(c.id);
   return {};

@@ -28,12 +28,16 @@ struct ExecutionPlan {
   std::vector<std::string> supervisors;  // e.g. the procuratorate, people's deputies
   std::string host;                      // who presents the broadcast
   std::string script;
+
+  bool operator==(const ExecutionPlan&) const = default;
 };
 
 // 应急预案: what can go wrong and what the team does then.
 struct ContingencyItem {
   std::string risk;
   std::string response;
+
+  bool operator==(const ContingencyItem&) const = default;
 };
 
 // Platforms report audience in different units that must never be added
@@ -67,7 +71,7 @@ struct LiveSession {
   std::string title;
   std::string site;
   UtcMs scheduled_start_ms = 0;
-  UtcMs scheduled_end_ms = 0;
+  std::optional<UtcMs> scheduled_end_ms;  // none: open-ended
   std::optional<UtcMs> actual_start_ms;
   std::optional<UtcMs> actual_end_ms;
   SessionState state = SessionState::draft;
@@ -101,6 +105,17 @@ Result<void> approve_session(LiveSession& s, std::string who, UtcMs at_ms,
 Result<void> reject_session(LiveSession& s, std::string who, UtcMs at_ms, std::string reason);
 Result<void> go_live(LiveSession& s, UtcMs at_ms, const Settings& settings);
 Result<void> end_session(LiveSession& s, UtcMs at_ms);
+// Takes a submitted or approved (not yet live) session back to draft so its
+// plan can change; the approval, if given, is void and must be given again.
+Result<void> withdraw_session(LiveSession& s);
+
+// Whether `edited` may replace `stored`. Once submitted, what was approved
+// (一案一审核 approves a plan, not whatever it later becomes) is locked: the
+// plan and contingency, site, schedule, inputs (cameras), destinations
+// (platforms) and cases. What the day itself decides stays open: the delay,
+// officers deployed, vehicles, witnesses, questions answered, and the title.
+Result<void> check_session_edit(const LiveSession& stored, const LiveSession& edited);
+bool session_locked(const LiveSession& s);
 
 // Cases are put on a session while it is being planned; a barred case never.
 Result<void> add_case_to_session(LiveSession& s, const Case& c);

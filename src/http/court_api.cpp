@@ -212,11 +212,9 @@ ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const 
     return answer(repo().record_audience(id, f, actor(who)), session_json);
   }
   static const std::pair<std::string_view, store::SessionAction> kActions[] = {
-      {"submit", store::SessionAction::submit},
-      {"approve", store::SessionAction::approve},
-      {"reject", store::SessionAction::reject},
-      {"start", store::SessionAction::go_live},
-      {"end", store::SessionAction::end}};
+      {"submit", store::SessionAction::submit},   {"withdraw", store::SessionAction::withdraw},
+      {"approve", store::SessionAction::approve}, {"reject", store::SessionAction::reject},
+      {"start", store::SessionAction::go_live},   {"end", store::SessionAction::end}};
   for (const auto& [name, action] : kActions) {
     if (what != name) continue;
     std::string reason;

@@ -198,7 +198,13 @@ void read_session(FieldReader& r, LiveSession& s, bool creating) {
   r.text("title", s.title, creating, 200);
   r.text("site", s.site, false, 200);
   r.int64("scheduled_start_ms", s.scheduled_start_ms, creating);
-  r.int64("scheduled_end_ms", s.scheduled_end_ms);
+  r.opt_int64("scheduled_end_ms", s.scheduled_end_ms);
+  // Cases come with the create body, so the plan's case_order can name them
+  // in the same call; later they are added one by one (POST …/cases).
+  if (creating)
+    r.ids("case_ids", s.case_ids);
+  else if (r.has("case_ids"))
+    r.fail("case_ids", "add a case with POST /api/v1/sessions/ID/cases");
   r.object("plan", {"case_order", "route", "officers", "supervisors", "host", "script"},
            [&](FieldReader& p) {
              p.ids("case_order", s.plan.case_order);
@@ -425,7 +431,7 @@ json::object session_json(const LiveSession& s) {
       {"title", s.title},
       {"site", s.site},
       {"scheduled_start_ms", s.scheduled_start_ms},
-      {"scheduled_end_ms", s.scheduled_end_ms},
+      {"scheduled_end_ms", opt(s.scheduled_end_ms)},
       {"actual_start_ms", opt(s.actual_start_ms)},
       {"actual_end_ms", opt(s.actual_end_ms)},
       {"state", session_state_code(s.state)},

@@ -127,7 +127,7 @@ inline constexpr std::string_view kCaseFields[]{
 inline constexpr std::string_view kSessionFields[]{
     "campaign_id", "title",       "site",      "scheduled_start_ms", "scheduled_end_ms",
     "plan",        "contingency", "inputs",    "destinations",       "delay_ms",
-    "officers",    "vehicles",    "witnesses", "questions_answered"};
+    "officers",    "vehicles",    "witnesses", "questions_answered", "case_ids"};
 inline constexpr std::string_view kStepFields[]{
     "case_id",    "session_id",   "type",    "start_ms", "end_ms",    "officers",
     "witnesses",  "place",        "notes",   "deadline", "recording", "clips",

@@ -33,7 +33,7 @@ namespace courtcast::store {
 
 using court::Id;
 
-enum class SessionAction { submit, approve, reject, go_live, end };
+enum class SessionAction { submit, withdraw, approve, reject, go_live, end };
 
 struct CaseFilter {
   std::optional<Id> campaign_id;
@@ -94,6 +94,10 @@ class Repository {
                                                         const Actor& by) = 0;
   virtual Result<court::LiveSession> record_audience(Id session_id, court::AudienceFigure figure,
                                                      const Actor& by) = 0;
+  // The delay the director set on the session's program while live, kept so
+  // that a restart resumes it.
+  virtual Result<court::LiveSession> keep_session_delay(Id session_id, std::int64_t delay_ms,
+                                                        const Actor& by) = 0;
   // Inputs going live and dropping out, for the two-recorder rule.
   virtual Result<void> open_input_span(Id session_id, std::string input, court::UtcMs start_ms) = 0;
   virtual Result<void> close_input_span(Id session_id, std::string_view input,

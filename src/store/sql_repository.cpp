@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "store/sql_repository.hpp"
 
 #include <boost/json.hpp>
@@ -177,6 +179,7 @@ Result<court::LiveSession> SqlRepository::create_session(court::LiveSession draf
     }
     s.id = tx.query(rows::sessions().insert(), rows::params(s)).front().int64(0);
     for (Id case_id : case_ids) {
+      if (std::find(s.case_ids.begin(), s.case_ids.end(), case_id) != s.case_ids.end()) continue;
       auto c = queries::load_case(tx, case_id, false);
       if (!c) return fail_not_found(describe("case", case_id));
       if (auto r = court_ok(court::add_case_to_session(s, *c)); !r) {
@@ -209,6 +212,7 @@ Result<court::LiveSession> SqlRepository::update_session(const court::LiveSessio
     s.actual_end_ms = stored->actual_end_ms;
     s.case_ids = stored->case_ids;
     s.audience = stored->audience;
+    if (auto r = court::check_session_edit(*stored, s); !r) return fail(r.error());
     if (auto r = court::validate_session(s); !r) return fail(r.error());
     queries::save_session(tx, s);
     queries::append_audit(tx, by, "session.update",

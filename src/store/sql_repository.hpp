@@ -38,6 +38,8 @@ class SqlRepository final : public Repository {
   Result<court::LiveSession> transition_session(Id session_id, SessionAction action,
                                                 std::string reason, const court::Settings& settings,
                                                 const Actor& by) override;
+  Result<court::LiveSession> keep_session_delay(Id session_id, std::int64_t delay_ms,
+                                                const Actor& by) override;
   Result<court::LiveSession> record_audience(Id session_id, court::AudienceFigure figure,
                                              const Actor& by) override;
   Result<void> open_input_span(Id session_id, std::string input, court::UtcMs start_ms) override;

@@ -207,6 +207,10 @@ Result<court::LiveSession> SqlRepository::transition_session(Id session_id, Sess
         name = "session.submit";
         r = court::submit_session(*s, by.name, by.at_ms);
         break;
+      case SessionAction::withdraw:
+        name = "session.withdraw";
+        r = court::withdraw_session(*s);
+        break;
       case SessionAction::approve:
         name = "session.approve";
         r = court::approve_session(*s, by.name, by.at_ms, settings);
@@ -236,6 +240,24 @@ Result<court::LiveSession> SqlRepository::transition_session(Id session_id, Sess
     if (!reason.empty()) details["reason"] = reason;
     if (s->training) details["training"] = true;
     queries::append_audit(tx, by, std::string(name), json::serialize(details));
+    return *s;
+  });
+}
+
+Result<court::LiveSession> SqlRepository::keep_session_delay(Id session_id, std::int64_t delay_ms,
+                                                             const Actor& by) {
+  return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
+    auto s = queries::load_session(tx, session_id, /*lock=*/true);
+    if (!s) return fail_not_found(describe("session", session_id));
+    if (s->delay_ms == delay_ms) return *s;
+    const std::int64_t before_ms = s->delay_ms;
+    s->delay_ms = delay_ms;
+    if (auto r = court::validate_session(*s); !r) return fail(r.error());
+    queries::save_session(tx, *s);
+    queries::append_audit(
+        tx, by, "session.delay",
+        json::serialize(
+            json::object{{"session_id", s->id}, {"delay_ms", delay_ms}, {"before_ms", before_ms}}));
     return *s;
   });
 }

@@ -181,12 +181,15 @@ const Table& sessions() {
   return t;
 }
 
+// scheduled_end_ms: the column is NOT NULL from before the end became
+// optional; 0 (1970) is never a real schedule, so it stands for "none"
+// rather than a table rebuild on SQLite.
 std::vector<Param> params(const court::LiveSession& s) {
   return {opt(s.campaign_id),
           s.title,
           s.site,
           s.scheduled_start_ms,
-          s.scheduled_end_ms,
+          s.scheduled_end_ms.value_or(0),
           opt(s.actual_start_ms),
           opt(s.actual_end_ms),
           std::string(court::session_state_code(s.state)),
@@ -215,7 +218,7 @@ court::LiveSession session_from(const Row& r) {
   s.title = r.text(2);
   s.site = r.text(3);
   s.scheduled_start_ms = r.int64(4);
-  s.scheduled_end_ms = r.int64(5);
+  if (const auto end = r.int64(5); end != 0) s.scheduled_end_ms = end;
   s.actual_start_ms = r.opt_int64(6);
   s.actual_end_ms = r.opt_int64(7);
   s.state = decode(court::session_state_from_code(r.text(8)), "session state", r.text(8));

@@ -132,6 +132,99 @@ TEST(Session, cases_cannot_be_added_after_submission) {
   EXPECT_EQ(s.case_ids.size(), 1u);
 }
 
+// Each locked field, changed on its own, after submission, after approval
+// and while live: refused with the rule, naming the field.
+TEST(Session, approved_plan_site_schedule_inputs_platforms_and_cases_are_locked) {
+  const std::vector<std::pair<std::string_view, void (*)(LiveSession&)>> kEdits = {
+      {"plan", [](LiveSession& s) { s.plan.route = "另一条路线"; }},
+      {"plan",
+       [](LiveSession& s) {
+         s.plan.officers.push_back({"新某", OfficerRole::clerk});
+       }},
+      {"site", [](LiveSession& s) { s.site = "别处"; }},
+      {"scheduled_start_ms", [](LiveSession& s) { s.scheduled_start_ms += 60'000; }},
+      {"scheduled_end_ms", [](LiveSession& s) { s.scheduled_end_ms.reset(); }},
+      {"inputs", [](LiveSession& s) { s.inputs.push_back("cam-c"); }},
+      {"destinations", [](LiveSession& s) { s.destinations.push_back("weibo"); }},
+      {"contingency",
+       [](LiveSession& s) {
+         s.contingency.push_back({"下雨", "撑伞"});
+       }},
+      {"case_ids", [](LiveSession& s) { s.case_ids.push_back(9); }},
+  };
+  LiveSession submitted = planned_session();
+  ASSERT_TRUE(submit_session(submitted, "li", t(7, 0)));
+  LiveSession live = approved_session();
+  ASSERT_TRUE(go_live(live, t(8, 40), Settings{}));
+  for (const LiveSession& stored : {submitted, approved_session(), live}) {
+    for (const auto& [field, edit] : kEdits) {
+      LiveSession edited = stored;
+      edit(edited);
+      auto r = check_session_edit(stored, edited);
+      ASSERT_FALSE(r) << field << " in " << session_state_code(stored.state);
+      EXPECT_EQ(r.error().code(), "session_locked_after_submission");
+      EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+    }
+  }
+}
+
+TEST(Session, delay_officers_on_the_day_and_figures_stay_changeable_while_live) {
+  LiveSession stored = approved_session();
+  ASSERT_TRUE(go_live(stored, t(8, 40), Settings{}));
+  LiveSession edited = stored;
+  edited.delay_ms = 30'000;
+  edited.officers.push_back({"王某", OfficerRole::judge});
+  edited.vehicles = 3;
+  edited.witnesses.push_back({"赵某", "检察院"});
+  edited.questions_answered = 12;
+  edited.title = "直击执行现场（第二场）";
+  EXPECT_TRUE(check_session_edit(stored, edited));
+}
+
+TEST(Session, draft_and_rejected_sessions_are_editable) {
+  LiveSession s = planned_session();
+  LiveSession edited = s;
+  edited.site = "别处";
+  EXPECT_TRUE(check_session_edit(s, edited));
+  ASSERT_TRUE(submit_session(s, "li", t(7, 0)));
+  ASSERT_TRUE(reject_session(s, "zhou", t(7, 10), "路线不清"));
+  edited = s;
+  edited.plan.route = "清楚的路线";
+  EXPECT_TRUE(check_session_edit(s, edited));
+}
+
+TEST(Session, withdrawn_approval_must_be_given_again) {
+  LiveSession s = approved_session();
+  ASSERT_TRUE(withdraw_session(s));
+  EXPECT_EQ(s.state, SessionState::draft);
+  EXPECT_TRUE(s.approved_by.empty());
+  EXPECT_FALSE(s.approved_ms);
+  LiveSession edited = s;
+  edited.inputs = {"cam-a", "cam-b"};
+  ASSERT_TRUE(check_session_edit(s, edited));
+  EXPECT_EQ(go_live(edited, t(8, 40), Settings{}).error().code(),
+            "session_needs_approval_to_go_live");
+  ASSERT_TRUE(submit_session(edited, "li", t(7, 40)));
+  ASSERT_TRUE(approve_session(edited, "zhou", t(7, 50), Settings{}));
+  EXPECT_TRUE(go_live(edited, t(8, 40), Settings{}));
+}
+
+TEST(Session, only_a_submitted_or_approved_session_can_be_withdrawn) {
+  LiveSession draft = planned_session();
+  EXPECT_EQ(withdraw_session(draft).error().code(), "session_transition_not_allowed");
+  LiveSession live = approved_session();
+  ASSERT_TRUE(go_live(live, t(8, 40), Settings{}));
+  EXPECT_EQ(withdraw_session(live).error().code(), "session_transition_not_allowed");
+}
+
+TEST(Session, schedule_end_is_optional) {
+  LiveSession s = make_session();
+  s.scheduled_end_ms.reset();
+  EXPECT_TRUE(validate_session(s));
+  s.scheduled_end_ms = s.scheduled_start_ms - 1;
+  EXPECT_EQ(validate_session(s).error().code(), "invalid_input");
+}
+
 TEST(Session, plan_case_order_must_name_session_cases) {
   LiveSession s = planned_session();
   s.plan.case_order = {1, 9};

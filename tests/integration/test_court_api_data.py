@@ -152,6 +152,79 @@ class Api(unittest.TestCase):
         self.assertEqual((status, out["error"]["code"]), (409, "deadline_already_resolved"))
         self.assertEqual(self.admin.call("GET", "/cases/999999")[0], 404)
 
+    def test_a_session_is_created_with_its_cases_in_one_call(self):
+        case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
+        body = {**session_body(self.campaign), "case_ids": [case]}
+        del body["scheduled_end_ms"]
+        body["plan"] = {**body["plan"], "case_order": [case]}
+        created = self.admin.ok("POST", "/sessions", body)
+        self.assertEqual((created["case_ids"], created["plan"]["case_order"]), ([case], [case]))
+        self.assertIsNone(created["scheduled_end_ms"])
+        self.assertIsNone(self.admin.ok("GET", f"/sessions/{created['id']}")["scheduled_end_ms"])
+        self.assertEqual(self.admin.ok("POST", f"/sessions/{created['id']}/submit")["state"],
+                         "submitted")
+        status, out, _ = self.admin.call("PATCH", f"/sessions/{created['id']}",
+                                         {"case_ids": [case]})
+        self.assertEqual((status, out["error"]["code"]), (400, "invalid_field"), out)
+
+    def test_what_was_approved_stays_locked_until_withdrawn_and_approved_again(self):
+        director = logged_in(self.server, username("director"))
+        case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
+        other_case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
+        body = {**session_body(self.campaign), "case_ids": [case], "destinations": ["douyin"]}
+        body["plan"] = {**body["plan"], "case_order": [case]}
+        session = director.ok("POST", "/sessions", body)["id"]
+        path = f"/sessions/{session}"
+        locked = [("plan", {"plan": {"route": "另一条路线"}}),
+                  ("plan", {"plan": {"officers": [{"name": "新某", "role": "clerk"}]}}),
+                  ("contingency", {"contingency": [{"risk": "下雨", "response": "撑伞"}]}),
+                  ("site", {"site": "另一处"}),
+                  ("scheduled_start_ms", {"scheduled_start_ms": T0 + MINUTE}),
+                  ("scheduled_end_ms", {"scheduled_end_ms": None}),
+                  ("inputs", {"inputs": ["cam-a", "cam-b", "cam-c"]}),
+                  ("destinations", {"destinations": ["weibo"]})]
+
+        def assert_locked():
+            for field, change in locked:
+                with self.subTest(field=field, change=change):
+                    status, out, _ = director.call("PATCH", path, change)
+                    self.assertEqual((status, out["error"]["code"]),
+                                     (409, "session_locked_after_submission"), out)
+                    self.assertIn(field, out["error"]["message"])
+            status, out, _ = director.call("POST", f"{path}/cases", {"case_id": other_case})
+            self.assertEqual((status, out["error"]["code"]),
+                             (409, "session_locked_after_submission"), out)
+
+        director.ok("POST", f"{path}/submit")
+        assert_locked()
+        # The same values sent back are no change.
+        director.ok("PATCH", path, {"site": body["site"], "inputs": body["inputs"]})
+        self.admin.ok("POST", f"{path}/approve")
+        assert_locked()
+        # Withdrawn to draft, edited, approved again.
+        withdrawn = director.ok("POST", f"{path}/withdraw")
+        self.assertEqual((withdrawn["state"], withdrawn["approved_by"]), ("draft", ""))
+        self.assertEqual(director.ok("PATCH", path, {"site": "别处"})["site"], "别处")
+        director.ok("POST", f"{path}/submit")
+        status, out, _ = director.call("POST", f"{path}/start")
+        self.assertEqual((status, out["error"]["code"]), (409, "session_needs_approval_to_go_live"))
+        # Rejected, edited, approved.
+        self.admin.ok("POST", f"{path}/reject", {"reason": "路线不清"})
+        director.ok("PATCH", path, {"plan": {"route": "清楚的路线"}})
+        director.ok("POST", f"{path}/submit")
+        self.assertEqual(self.admin.ok("POST", f"{path}/approve")["state"], "approved")
+        self.assertEqual(director.ok("POST", f"{path}/start")["state"], "live")
+        assert_locked()
+        # What the day decides stays open while live.
+        day = director.ok("PATCH", path, {"delay_ms": 15000, "vehicles": 3, "questions_answered": 4,
+                                          "officers": [{"name": "王某", "role": "judge"}]})
+        self.assertEqual((day["delay_ms"], day["vehicles"]), (15000, 3))
+        status, out, _ = director.call("POST", f"{path}/withdraw")
+        self.assertEqual((status, out["error"]["code"]), (409, "session_transition_not_allowed"))
+        director.ok("POST", f"{path}/end")
+        actions = [e["action"] for e in self.admin.ok("GET", "/audit?limit=1000")["entries"]]
+        self.assertIn("session.withdraw", actions)
+
     def test_a_session_goes_from_draft_to_ended_with_two_people(self):
         director = logged_in(self.server, username("director"))
         case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]

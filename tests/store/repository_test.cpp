@@ -197,9 +197,15 @@ TEST_P(RepositoryTest, session_round_trips_with_plan_people_and_audience) {
   s.officers = {{"王某", court::OfficerRole::judge}, {"陈某", court::OfficerRole::judicial_police}};
   s.witnesses = {{"赵某", "检察院"}};
   s.vehicles = 4;
-  s.destinations = {"抖音", "快手"};
-  s.contingency = {{"断网", "切换备用推流"}};
   ASSERT_TRUE(repo_->update_session(s, by("director")));
+  // What was approved is not edited while live (court::check_session_edit).
+  court::LiveSession replanned = s;
+  replanned.destinations = {"抖音", "快手"};
+  replanned.contingency = {{"断网", "切换备用推流"}};
+  auto refused = repo_->update_session(replanned, by("director"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "session_locked_after_submission");
+  ASSERT_TRUE(repo_->keep_session_delay(s.id, 25'000, by("director")));
   ASSERT_TRUE(repo_->record_audience(
       s.id, {"抖音", court::ViewKind::watch_count, 1000, court::AudienceSource::entered, t(9, 0)},
       by("host")));
@@ -214,7 +220,9 @@ TEST_P(RepositoryTest, session_round_trips_with_plan_people_and_audience) {
   EXPECT_EQ(loaded->plan.host, "孙某");
   EXPECT_EQ(loaded->officers.size(), 2u);
   EXPECT_EQ(loaded->officers[1].role, court::OfficerRole::judicial_police);
-  EXPECT_EQ(loaded->contingency.front().response, "切换备用推流");
+  EXPECT_TRUE(loaded->contingency.empty());
+  EXPECT_EQ(loaded->delay_ms, 25'000);
+  EXPECT_EQ(loaded->scheduled_end_ms, t(11, 0));
   ASSERT_EQ(loaded->audience.size(), 2u);
   EXPECT_EQ(loaded->audience[1].kind, court::ViewKind::clicks);
   EXPECT_EQ(loaded->vehicles, 4);
@@ -227,6 +235,7 @@ TEST_P(RepositoryTest, session_cannot_go_live_unapproved_or_end_twice) {
   s.case_ids = {c.id};
   s.plan = {{c.id}, "", {}, {}, "孙某", ""};
   const court::Id id = repo_->create_session(s, by("li"))->id;
+  EXPECT_FALSE(repo_->get_session(id)->scheduled_end_ms);  // none given: open-ended
   auto r = repo_->transition_session(id, SessionAction::go_live, "", kSettings, by("li"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "session_needs_approval_to_go_live");
