@@ -23,11 +23,35 @@ bool inputs_open(SessionState s) {
   return s == SessionState::approved || s == SessionState::live;
 }
 
+std::string closed_reason(const court::LiveSession& s) {
+  if (s.state == SessionState::ended)
+    return "session ended: session " + std::to_string(s.id) +
+           " is over and its cameras take no more publishes";
+  return "session " + std::to_string(s.id) + " is " +
+         std::string(court::session_state_code(s.state)) +
+         " again: its cameras take publishes once it is approved";
+}
+
 // "example.org:8080" → "example.org"; "[::1]:8080" → "[::1]".
 std::string host_name(std::string_view host) {
   if (host.empty()) return "127.0.0.1";
   if (host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));
   return std::string(host.substr(0, host.find(':')));
+}
+
+// The delay the director set live becomes the session's, so that a restart
+// resumes it. Once per change, by a person: the store write may run here.
+void keep_delay(store::Repository& repo, court::Id id, const std::string& details) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(details, ec);
+  const auto* o = v.if_object();
+  const auto* delay = o ? o->if_contains("delay_ms") : nullptr;
+  if (ec || !delay || !delay->is_int64()) return;
+  std::string by = "program";
+  if (const auto* who = o->if_contains("by"); who && who->is_string()) by = who->as_string();
+  if (auto r = repo.keep_session_delay(id, delay->as_int64(), store::Actor{by, base::utc_now_ms()});
+      !r)
+    spdlog::error("event=session_delay_not_kept session={} error=\"{}\"", id, r.error().message);
 }
 
 }  // namespace
@@ -70,14 +94,20 @@ void SessionBroadcasts::session_changed(const court::LiveSession& s) {
   auto it = open_.find(s.id);
   if (!inputs_open(s.state)) {
     if (it == open_.end()) return;
+    // Publishers ask input_closed while they publish: they are cut within
+    // a quarter of a second and their recording stops with them.
+    closed_[s.id] = closed_reason(s);
     go_off_air(s.id, it->second);
     carry_air(s, false);
+    for (const auto& input : it->second.inputs)
+      if (auto stream = w_.hub.find(input_stream(s.id, input))) stream->finish();
     open_.erase(it);
     spdlog::info("event=session_closed session={} state={}", s.id,
                  court::session_state_code(s.state));
     return;
   }
   if (it == open_.end()) {
+    closed_.erase(s.id);
     it = open_.emplace(s.id, Open{}).first;
     spdlog::info("event=session_open session={} inputs={}", s.id, s.inputs.size());
   }
@@ -96,6 +126,10 @@ void SessionBroadcasts::session_changed(const court::LiveSession& s) {
   if (s.state == SessionState::live && !open.program) {
     go_live(s.id, s, open);
     carry_air(s, true);
+  } else if (open.program && open.program->view().delay_ms != s.delay_ms) {
+    // delay_ms edited on the session while live: air follows.
+    open.program->set_delay(std::clamp<std::int64_t>(s.delay_ms, 0, program::kMaxDelayMs),
+                            "session");
   }
 }
 
@@ -108,8 +142,9 @@ void SessionBroadcasts::go_live(court::Id id, const court::LiveSession& s, Open&
   const std::size_t worker = next_worker_++ % w_.executors.size();
   auto program = std::make_shared<program::Program>(
       config, w_.hub, worker, w_.executors[worker], w_.programs.card(),
-      [event = w_.program_event, name = config.name](const std::string& type,
-                                                     const std::string& details) {
+      [event = w_.program_event, name = config.name, &repo = w_.repository, id](
+          const std::string& type, const std::string& details) {
+        if (type == "delay") keep_delay(repo, id, details);
         if (event) event(name, type, details);
       });
   if (!w_.programs.add(program)) {
@@ -170,6 +205,21 @@ std::optional<std::string> SessionBroadcasts::input_key(const std::string& strea
   std::lock_guard lock(mutex_);
   if (!open_input(stream)) return std::nullopt;
   return publish_key(stream);
+}
+
+std::optional<std::string> SessionBroadcasts::input_closed(const std::string& stream) const {
+  const auto id = session_of(stream);
+  if (!id || stream.size() <= air_stream(*id).size()) return std::nullopt;
+  {
+    std::lock_guard lock(mutex_);
+    if (open_.count(*id)) return std::nullopt;
+    if (auto it = closed_.find(*id); it != closed_.end()) return it->second;
+  }
+  // Ended before this process started: the store knows. Only refused
+  // publishes get here, never a publish in progress.
+  auto s = w_.repository.get_session(*id);
+  if (s && s->state == SessionState::ended) return closed_reason(*s);
+  return std::nullopt;
 }
 
 void SessionBroadcasts::input_started(const std::string& stream) {

@@ -6,7 +6,10 @@
 //
 // Inputs take publishes from approval on (camera checks before going live)
 // until the session ends; program, air and destinations run while it is
-// live. A restart picks up the sessions that were open.
+// live. A restart picks up the sessions that were open. When a session ends,
+// it ends on the wire too: its cameras' publishes are cut and refused from
+// then on ("session ended"), and the players of its air, program and inputs
+// get the end of the stream.
 //
 // Publish keys are not stored: each is an HMAC of its stream name under a
 // secret kept in data_dir/keys, so they survive restarts and never sit in
@@ -67,6 +70,7 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
 
   // SessionInputs
   std::optional<std::string> input_key(const std::string& stream) const override;
+  std::optional<std::string> input_closed(const std::string& stream) const override;
   void input_started(const std::string& stream) override;
   void input_ended(const std::string& stream) override;
 
@@ -86,6 +90,9 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
   BroadcastWiring w_;
   mutable std::mutex mutex_;
   std::map<court::Id, Open> open_;
+  // Sessions whose inputs closed while this process ran, with the reason a
+  // publish to them is refused (their publishes were cut for it too).
+  std::map<court::Id, std::string> closed_;
   std::size_t next_worker_ = 0;
 };
 

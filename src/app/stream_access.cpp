@@ -12,8 +12,9 @@ namespace {
 // A publish into the live hub; ending it (destruction) frees the stream name.
 class LiveSink : public rtmp::MediaSink {
  public:
-  LiveSink(live::StreamHandle handle, std::function<void()> on_end)
-      : handle_(std::move(handle)), on_end_(std::move(on_end)) {}
+  LiveSink(live::StreamHandle handle, std::function<void()> on_end,
+           std::function<std::optional<std::string>()> revoked)
+      : handle_(std::move(handle)), on_end_(std::move(on_end)), revoked_(std::move(revoked)) {}
   ~LiveSink() override {
     handle_->end_publish();
     if (on_end_) on_end_();
@@ -23,10 +24,12 @@ class LiveSink : public rtmp::MediaSink {
     return handle_->push(kind, dts_ms, body);
   }
   void flush() override { handle_->flush(); }
+  std::optional<std::string> revoked() override { return revoked_ ? revoked_() : std::nullopt; }
 
  private:
   live::StreamHandle handle_;
   std::function<void()> on_end_;
+  std::function<std::optional<std::string>()> revoked_;
 };
 
 class LiveSource : public rtmp::MediaSource {
@@ -66,6 +69,8 @@ std::optional<std::string> StreamAccess::check_key(const std::string& stream,
                                                    const std::string& stream_query,
                                                    const std::string& app_query) const {
   const auto expected = key_of(stream);
+  if (!expected && session_inputs_ && !streams_.count(stream))
+    if (auto why = session_inputs_->input_closed(stream)) return why;
   if (!expected) return "no stream named '" + stream + "' is configured or open";
   std::string key = base::query_value(stream_query, "key").value_or("");
   if (key.empty()) key = base::query_value(app_query, "key").value_or("");
@@ -86,11 +91,16 @@ rtmp::Admission<rtmp::MediaSink> StreamAccess::publish(const rtmp::StreamRequest
             "stream '" + r.stream + "' is already being published"};
   spdlog::info("event=publish_start stream={} peer={}", r.stream, r.peer);
   std::function<void()> on_end;
+  std::function<std::optional<std::string>()> revoked;
   if (session_inputs_ && !streams_.count(r.stream)) {
     session_inputs_->input_started(r.stream);
     on_end = [inputs = session_inputs_, stream = r.stream] { inputs->input_ended(stream); };
+    revoked = [inputs = session_inputs_, stream = r.stream] {
+      return inputs->input_closed(stream);
+    };
   }
-  return {std::make_unique<LiveSink>(std::move(handle), std::move(on_end)), {}, {}};
+  return {
+      std::make_unique<LiveSink>(std::move(handle), std::move(on_end), std::move(revoked)), {}, {}};
 }
 
 rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest& r) {

@@ -22,6 +22,10 @@ class SessionInputs {
   virtual ~SessionInputs() = default;
   // The key that publishes `stream` while it is an open session's input.
   virtual std::optional<std::string> input_key(const std::string& stream) const = 0;
+  // Why `stream` takes no publish, when it is the input of a session that
+  // has closed (e.g. "session ended"); nullopt otherwise. Asked again while a
+  // publish goes on, so that ending a session ends its publishes.
+  virtual std::optional<std::string> input_closed(const std::string& stream) const = 0;
   virtual void input_started(const std::string& stream) = 0;
   virtual void input_ended(const std::string& stream) = 0;
 };

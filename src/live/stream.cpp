@@ -70,7 +70,21 @@ void Shard::on_packets(const std::vector<PacketPtr>& batch) {
 
 void Shard::on_publishing(bool publishing) {
   publishing_ = publishing;
+  if (publishing) finished_ = false;
   if (!publishing) make_visible();  // nothing more is coming soon: release what is held
+}
+
+void Shard::on_finished() {
+  finished_ = true;
+  visible_seq_ = next_seq();
+  // Every waiting player returns from next() to read what is left and then
+  // the end; a direct writer is not asked, it would not see the end.
+  woken_.swap(waiting_);
+  for (Player* p : woken_) {
+    p->registered_ = false;
+    p->wake_timer_.cancel();
+  }
+  woken_.clear();
 }
 
 void Shard::make_visible() {
@@ -164,6 +178,7 @@ asio::awaitable<bool> Player::next(std::vector<PacketPtr>& out) {
     }
     gather(out);
     if (!out.empty()) co_return true;
+    if (shard_.finished_) co_return false;
     shard_.waiting_.push_back(this);
     registered_ = true;
     wake_timer_.expires_at(steady_clock::time_point::max());
@@ -265,6 +280,13 @@ void Stream::end_publish() {
   for (auto& s : shards_)
     asio::post(s->executor_,
                [self = shared_from_this(), shard = s.get()] { shard->on_publishing(false); });
+}
+
+void Stream::finish() {
+  flush();
+  for (auto& s : shards_)
+    asio::post(s->executor_,
+               [self = shared_from_this(), shard = s.get()] { shard->on_finished(); });
 }
 
 std::int64_t Stream::retime(PacketKind kind, std::int64_t source_dts_ms) {

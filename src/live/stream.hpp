@@ -81,6 +81,7 @@ class Shard {
 
   void on_packets(const std::vector<PacketPtr>& batch);
   void on_publishing(bool publishing);
+  void on_finished();
   void make_visible();
   void wake_players();
   void trim();
@@ -103,6 +104,7 @@ class Shard {
   asio::steady_timer merge_timer_;
   bool merge_armed_ = false;
   bool publishing_ = false;
+  bool finished_ = false;  // players read to the end, then are told it ended
   std::uint64_t next_seq() const { return front_seq_ + ring_.size(); }
 };
 
@@ -117,7 +119,8 @@ class Player {
 
   // Waits until packets are ready and appends them to `out` (cleared first):
   // sequence headers and metadata first, then from a keyframe on. Returns
-  // false once the player is closed.
+  // false once the player is closed, or when the stream was finished and
+  // the player has everything that was published before that.
   asio::awaitable<bool> next(std::vector<PacketPtr>& out);
   // Makes a pending next() return at once, with nothing, so that the
   // connection can send something else first.
@@ -181,6 +184,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Publisher side: call from the publisher's connection only.
   bool try_begin_publish(const std::string& publisher_address);
   void end_publish();
+  // The stream has ended for good (its session ended): every player gets
+  // what is left, then the end of the stream. A new publish starts it anew.
+  void finish();
   // Parses the tag header, re-times onto the stream's continuous timeline and
   // queues the packet; `flush` hands everything queued to the shards.
   // A body the parser rejects is dropped and counted, never forwarded.

@@ -118,6 +118,8 @@ void Program::stop() {
     // Readers of inputs that send nothing would wait (and keep us) forever.
     for (auto& in : self->inputs_)
       if (in.player) in.player->interrupt();
+    if (self->program_writer_) self->program_writer_->finish();
+    if (self->air_writer_) self->air_writer_->finish();
     self->program_writer_.reset();
     self->air_writer_.reset();
   });
@@ -175,16 +177,16 @@ media::Result<void> Program::set_delay(std::int64_t delay_ms, const std::string&
   return {};
 }
 
-void Program::cut(const std::string& who) {
-  asio::post(executor_, [self = shared_from_this(), who] {
+void Program::cut(const std::string& who, const std::string& reason) {
+  asio::post(executor_, [self = shared_from_this(), who, reason] {
     // Nothing that reached program before the cut may reach air: drop the
     // delay line and hold the card until the director resumes.
     const std::size_t dropped = self->delay_line_.clear();
     self->cut_ = true;
     self->air_to_card(Clock::now());
-    spdlog::warn("event=program_cut program={} by={} dropped_packets={}", self->config_.name, who,
-                 dropped);
-    self->emit("cut", json_text({{"by", who}, {"dropped_packets", dropped}}));
+    spdlog::warn("event=program_cut program={} by={} dropped_packets={} reason=\"{}\"",
+                 self->config_.name, who, dropped, reason);
+    self->emit("cut", json_text({{"by", who}, {"dropped_packets", dropped}, {"reason", reason}}));
     self->publish_view();
   });
 }

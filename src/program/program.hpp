@@ -83,13 +83,15 @@ class Program : public std::enable_shared_from_this<Program> {
   void add_input(ProgramInput input);
 
   void start();
+  // Ends program and air for good: their players get the end of stream.
   void stop();
 
   // Control; errors are for the caller to report (unknown input, bad delay).
   media::Result<void> take(const std::string& input, const std::string& who);
   void take_card(const std::string& who);
   media::Result<void> set_delay(std::int64_t delay_ms, const std::string& who);
-  void cut(const std::string& who);
+  // `reason` (may be empty) goes into the log and the event.
+  void cut(const std::string& who, const std::string& reason = {});
   void resume(const std::string& who);
   void set_auto_return(bool on);
   // A court's own card; whatever shows the card switches to it at once.

@@ -16,6 +16,13 @@ TimelineWriter::~TimelineWriter() {
   if (publishing_) stream_->end_publish();
 }
 
+void TimelineWriter::finish() {
+  if (!publishing_) return;
+  publishing_ = false;
+  stream_->end_publish();
+  stream_->finish();
+}
+
 media::PacketPtr TimelineWriter::write(const media::PacketPtr& p) {
   if (!publishing_ || p->kind == media::PacketKind::Data) return nullptr;
   if (p->sequence_header) {

@@ -25,6 +25,9 @@ class TimelineWriter {
   // nullptr for metadata and for sequence headers equal to the last ones.
   media::PacketPtr write(const media::PacketPtr& p);
   void flush() { stream_->flush(); }
+  // Stops publishing and ends the stream for its players (they get the end
+  // of stream instead of waiting for a return).
+  void finish();
 
   std::chrono::steady_clock::time_point last_write_at() const { return last_write_at_; }
   bool publishing() const { return publishing_; }

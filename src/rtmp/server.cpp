@@ -71,6 +71,8 @@ namespace {
 using amf0::Value;
 using asio::ip::tcp;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+// How long a publisher whose publish was revoked may take to read why and leave.
+constexpr auto kRevokedLinger = seconds(2);
 
 void split_query(const std::string& in, std::string& name, std::string& query) {
   const auto q = in.find('?');
@@ -208,9 +210,31 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
         continue;
       }
       if (closing_) break;
+      if (revoked_at_ && !sent_fin_) {
+        // The status is out: no more from us, but keep reading (and
+        // dropping) what the publisher still sends until it reads the
+        // status and leaves, so it sees why rather than a broken pipe.
+        sent_fin_ = true;
+        boost::system::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+      }
       if (source_) {
         install_direct_writer();
-        if (!co_await source_->next(batch)) break;
+        if (!co_await source_->next(batch)) {
+          // The stream ended for good: say so the way a player expects
+          // (StreamEOF, then the unpublish and stop notices), then close.
+          if (!closed_ && !closing_) {
+            control.clear();
+            write_user_control(control, kStreamEof, play_stream_id_, chunk_out_);
+            write_status(control, play_stream_id_, "status", "NetStream.Play.UnpublishNotify",
+                         stream_ + " is now unpublished.", chunk_out_);
+            write_status(control, play_stream_id_, "status", "NetStream.Play.Stop",
+                         "Stopped playing " + stream_ + ".", chunk_out_);
+            co_await write(asio::buffer(control));
+            spdlog::info("event=rtmp_play_end stream={} peer={}", stream_, peer_);
+          }
+          break;
+        }
         if (batch.empty()) continue;
         const std::size_t bytes = play_buffers(batch, buffers);
         if (!co_await write(buffers)) break;
@@ -270,6 +294,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       } else if (handshake_done_ && !admitted_ && !closing_ &&
                  now - handshake_done_at_ > options_.admission_timeout) {
         close_by_admission_timeout();
+      } else if (auto why = sink_ ? sink_->revoked() : std::nullopt) {
+        revoke(*why);
+      } else if (revoked_at_ && now - *revoked_at_ > kRevokedLinger) {
+        close("publish revoked; the publisher did not leave", spdlog::level::info);
       } else if (sink_ && now - last_read_at_ > options_.publish_idle_timeout) {
         close("publisher sent nothing for " +
               std::to_string(options_.publish_idle_timeout.count()) + " ms");
@@ -348,6 +376,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   }
 
   void on_media(media::PacketKind kind, std::uint32_t ts, std::span<const std::uint8_t> body) {
+    if (revoked_at_) return;  // in flight when the publish was revoked
     if (!sink_) {
       close("media before a successful publish");
       return;
@@ -495,6 +524,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     sink_ = std::move(admission.granted);
     admitted_ = true;
     reader_.set_limits(options_.publisher_limits);
+    publish_stream_id_ = stream_id;
     queue([&](media::Bytes& out) {
       write_user_control(out, kStreamBegin, stream_id, chunk_out_);
       write_status(out, stream_id, "status", "NetStream.Publish.Start",
@@ -532,6 +562,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     });
     source_ = std::move(admission.granted);
     admitted_ = true;
+    play_stream_id_ = stream_id;
     boost::system::error_code ec;  // best effort
     socket_.set_option(tcp::socket::send_buffer_size(options_.player_send_buffer_bytes), ec);
     spdlog::info("event=rtmp_play stream={} peer={}", stream_, peer_);
@@ -544,6 +575,20 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       write_status(out, stream_id, "error", code, reason, chunk_out_);
     });
     closing_ = true;  // the writer sends the status, then closes
+  }
+
+  // The publish may not go on (its session ended): the publisher is told
+  // why with an error status, its publish ends now, and the connection
+  // closes once it leaves (at most kRevokedLinger later).
+  void revoke(const std::string& why) {
+    spdlog::warn(
+        "event=rtmp_refused stream={} peer={} code=NetStream.Publish.Rejected reason=\"{}\"",
+        stream_, peer_, why);
+    queue([&](media::Bytes& out) {
+      write_status(out, publish_stream_id_, "error", "NetStream.Publish.Rejected", why, chunk_out_);
+    });
+    end_publish("revoked");
+    revoked_at_ = steady_clock::now();
   }
 
   void end_publish(std::string_view why) {
@@ -627,6 +672,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   std::size_t left_offset_ = 0;
   std::vector<asio::const_buffer> direct_buffers_;
   std::uint32_t chunk_out_ = 128;
+  std::uint32_t publish_stream_id_ = 0, play_stream_id_ = 0;
+  std::optional<steady_clock::time_point> revoked_at_;
+  bool sent_fin_ = false;
   std::uint64_t bytes_read_ = 0, last_ack_ = 0;
   std::uint32_t peer_window_ = 0;
   std::uint32_t last_ts_ = 0;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ class MediaSink {
   virtual bool push(media::PacketKind kind, std::int64_t dts_ms,
                     std::span<const std::uint8_t> body) = 0;
   virtual void flush() = 0;
+  // Why the publish may no longer go on (its session ended), asked about
+  // four times a second: the connection tells the publisher and closes.
+  virtual std::optional<std::string> revoked() { return std::nullopt; }
 };
 
 // What a player receives. Used only on the connection's worker.

@@ -205,11 +205,66 @@ class LiveSessions(unittest.TestCase):
             wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{port}/live/{key}") == (1280, 720),
                      30, f"air on {key} after the restart")
 
-    def test_4_ending_the_session_shuts_its_air_and_inputs(self):
-        self.assertEqual(self.director.ok("POST", f"/sessions/{self.session}/end")["state"],
-                         "ended")
-        status, body, _ = self.director.call("GET", f"/programs/{self.air}")
-        self.assertEqual(status, 404, body)
+    def test_4_ending_the_session_ends_its_cameras_players_and_recording(self):
+        # Both cameras publish (cam-a since the restart; cam-b again), with
+        # their FFmpeg messages kept; an HTTP-FLV and an RTMP player on air.
+        urls = self.publish_urls()
+        for p in self.procs:
+            stop(p)
+        self.procs.clear()
+        wait_for(lambda: not (self.server.stream_info(f"{self.air}.cam-a") or {}).get("live"), 10,
+                 "cam-a's old publish to end")
+        logs = {name: open(os.path.join(self.server.dir, f"ffmpeg-{name}.log"), "w+")
+                for name in ("cam-a", "cam-b", "again")}
+        try:
+            cams = {name: publish(urls[name], media, stderr=logs[name])
+                    for name, media in (("cam-a", self.media_a), ("cam-b", self.media_b))}
+            self.procs.extend(cams.values())
+            for name in cams:
+                wait_live(self.server, f"{self.air}.{name}")
+            air_flv = FlvPlayer(self.server.flv_url(self.air))
+            next(air_flv.tags(lambda t: t.is_video(), deadline=time.monotonic() + 10))
+            players = self.server.stream_info(self.air)["players"]  # with the platforms
+            air_rtmp = subprocess.Popen(["ffmpeg", "-v", "error", "-i",
+                                         self.server.rtmp_url(self.air), "-c", "copy", "-f",
+                                         "null", "-"], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.procs.append(air_rtmp)
+            wait_for(lambda: self.server.stream_info(self.air)["players"] > players, 10,
+                     "the RTMP player on air")
+
+            ended = self.director.ok("POST", f"/sessions/{self.session}/end")
+            self.assertEqual(ended["state"], "ended")
+            end_ms = ended["actual_end_ms"]
+            asked = time.monotonic()
+            # Within 2 s both publishers are gone.
+            wait_for(lambda: not any((self.server.stream_info(f"{self.air}.{n}") or {}).get("live")
+                                     for n in cams), 2, "both cameras disconnected")
+            self.assertLess(time.monotonic() - asked, 2.0)
+            for name, proc in cams.items():
+                proc.wait(10)
+                logs[name].seek(0)
+                self.assertIn("session ended", logs[name].read(), name)
+            # Players of air get the end of the stream: the FLV response ends,
+            # the RTMP player finishes as at the end of a file.
+            for _ in air_flv.tags(lambda t: False, deadline=time.monotonic() + 5):
+                pass
+            self.assertTrue(air_flv.closed, "the HTTP-FLV response did not end")
+            air_flv.close()
+            self.assertEqual(air_rtmp.wait(5), 0, air_rtmp.stderr.read())
+            status, body, _ = self.director.call("GET", f"/programs/{self.air}")
+            self.assertEqual(status, 404, body)
+            # The same key is refused from now on, with the reason.
+            again = publish(urls["cam-b"], self.media_b, stderr=logs["again"])
+            self.procs.append(again)
+            self.assertNotEqual(again.wait(10), 0)
+            logs["again"].seek(0)
+            self.assertIn("session ended", logs["again"].read())
+            self.assertRegex(self.server.log(),
+                             rf"event=rtmp_refused stream={self.air}.cam-b .*session ended")
+        finally:
+            for f in logs.values():
+                f.close()
 
         def stopped(name):
             for d in self.admin.ok("GET", "/destinations")["destinations"]:
@@ -218,13 +273,19 @@ class LiveSessions(unittest.TestCase):
             return None
         for name in ("douyin", "kuaishou"):
             self.assertFalse(wait_for(lambda: stopped(name), 10, f"{name} to stop")["enabled"])
-        key_b = self.publish_urls()["cam-b"].split("key=")[1]
-        self.assertTrue(publish_refused(self.input_url("cam-b", key_b), self.media_b))
-        # The evidence of its inputs and of what aired is filed under the session.
+        # The evidence of its inputs and of what aired is filed under the
+        # session, and nothing of its inputs was recorded after the end.
         filed = os.path.join(self.server.dir, "var", "recordings", str(self.session))
         for stream in (f"{self.air}.cam-a", f"{self.air}.cam-b", self.air):
-            self.assertTrue(os.path.exists(os.path.join(filed, stream, "manifest.jsonl")), stream)
-
+            folder = os.path.join(filed, stream)
+            self.assertTrue(os.path.exists(os.path.join(folder, "manifest.jsonl")), stream)
+            wait_for(lambda: not [f for f in os.listdir(folder) if f.endswith(".part")], 5,
+                     f"{stream}'s last segment to close")
+            with open(os.path.join(folder, "manifest.jsonl")) as f:
+                lines = [json.loads(line) for line in f]
+            late = [line["file"] for line in lines
+                    if line["kind"] == "segment" and line["end_utc_ms"] > end_ms + 1000]
+            self.assertEqual(late, [], f"{stream}: segments recorded after the end")
 
 if __name__ == "__main__":
     unittest.main()
