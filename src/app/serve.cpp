@@ -32,6 +32,7 @@
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
+#include "http/json_text.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
 #include "program/card_store.hpp"
@@ -182,7 +183,7 @@ int serve(Config config) {
   http::EventHub events;
   record::RecordingOptions record_options;
   record_options.on_alert_change = [&events](const record::RecorderStatus& status) {
-    events.publish(boost::json::serialize(boost::json::object{
+    events.publish(http::json_text(boost::json::object{
         {"type", "recording.alert"}, {"recording", http::recorder_json(status)}}));
   };
   record_options.enabled = config.record_enabled;
@@ -233,7 +234,7 @@ int serve(Config config) {
   relay_options.ca_file = config.relay_ca_file;
   relay::Relay relay(hub, executors, relay_options);
   relay.set_on_change([&events](const relay::Destination& d) {
-    events.publish(boost::json::serialize(
+    events.publish(http::json_text(
         boost::json::object{{"type", "destination"}, {"destination", http::destination_json(d)}}));
   });
   for (const auto& d : config.destinations) {

@@ -16,7 +16,7 @@ std::optional<UtcMs> first_start(std::span<const EnforcementStep> steps, auto&& 
 }
 
 std::string days_text(int days) {
-  return std::to_string(days) + " days";
+  return std::to_string(days) + (days == 1 ? " day" : " days");
 }
 
 // Each recovery must be paid out in full within the limit; payouts are matched

@@ -24,6 +24,7 @@ constexpr std::string_view kCookieName = "courtcast_session";
 constexpr RoleSet A = role_bit(Role::admin);
 constexpr RoleSet D = role_bit(Role::director);
 constexpr RoleSet O = role_bit(Role::officer);
+constexpr RoleSet M = role_bit(Role::moderator);
 
 // The one table of who may call what. First match wins. A request that no
 // row matches is refused (404, or 405 when only the method differs) before
@@ -51,6 +52,10 @@ constexpr EndpointRule kEndpoints[] = {
     {"GET", "/api/v1/destinations/**", kAnyRole},
     {"*", "/api/v1/destinations/**", A | D},
     {"GET", "/api/v1/programs/**", kAnyRole},
+    // The privacy cut belongs to whoever guards privacy: the moderator
+    // (审核员) may cut and resume, not take.
+    {"POST", "/api/v1/programs/*/cut", A | D | M},
+    {"POST", "/api/v1/programs/*/resume", A | D | M},
     {"*", "/api/v1/programs/**", A | D},
     {"GET", "/api/v1/card", kAnyRole},
     {"*", "/api/v1/card", A | D},

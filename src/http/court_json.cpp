@@ -1,5 +1,7 @@
 #include "http/court_json.hpp"
 
+#include <cmath>
+
 #include "court/step_type.hpp"
 
 namespace courtcast::http {
@@ -520,7 +522,8 @@ json::object period_stats_json(const PeriodStats& s) {
   return json::object{{"sessions_held", s.sessions_held},
                       {"sessions_target", s.sessions_target},
                       {"live_ms", s.live_ms},
-                      {"hours_live", s.hours_live()},
+                      // Hours to two decimals, as reports give them (2.87).
+                      {"hours_live", std::round(s.hours_live() * 100) / 100},
                       {"audience", audience_json(s.audience)},
                       {"activity", activity_json(s.activity)},
                       {"cases_received", s.cases_received},

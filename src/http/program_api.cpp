@@ -1,5 +1,6 @@
 #include "http/program_api.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace courtcast::http {
@@ -74,6 +75,8 @@ ApiResult handle_programs(const program::ProgramRegistry& programs, verb method,
                      "actions are POST take, card, delay, cut, resume, auto_return");
   const std::string_view action = seg[1];
   json::object o;
+  // What the action changed, for the answer and the audit log.
+  json::object changed{{"accepted", std::string(action)}, {"program", p->name()}};
   if (action == "take") {
     if (auto e = parse_body(body, {"input"}, o)) return *e;
     const auto* input = o.if_contains("input");
@@ -81,10 +84,26 @@ ApiResult handle_programs(const program::ProgramRegistry& programs, verb method,
       return api_error(status::bad_request, "invalid_field", "input: required, a string");
     if (auto r = p->take(std::string(input->as_string()), who); !r)
       return api_error(status::bad_request, "invalid_field", r.error().message);
-  } else if (action == "card" || action == "cut" || action == "resume") {
+    changed["input"] = input->as_string();
+  } else if (action == "cut") {
+    // Why the cut: for the record (the audit log, the log line, the event).
+    if (auto e = parse_body(body, {"reason"}, o)) return *e;
+    std::string reason;
+    if (const auto* r = o.if_contains("reason"); r && !r->is_null()) {
+      if (!r->is_string() || r->as_string().size() > 500)
+        return api_error(status::bad_request, "invalid_field",
+                         "reason: a string of at most 500 bytes");
+      reason = r->as_string();
+      if (std::any_of(reason.begin(), reason.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"'; }))
+        return api_error(status::bad_request, "invalid_field",
+                         "reason: one line of text, without control characters or '\"'");
+    }
+    p->cut(who, reason);
+    changed["reason"] = reason;
+  } else if (action == "card" || action == "resume") {
     if (auto e = parse_body(body, {}, o)) return *e;
     if (action == "card") p->take_card(who);
-    if (action == "cut") p->cut(who);
     if (action == "resume") p->resume(who);
   } else if (action == "delay") {
     if (auto e = parse_body(body, {"delay_seconds"}, o)) return *e;
@@ -98,17 +117,19 @@ ApiResult handle_programs(const program::ProgramRegistry& programs, verb method,
                        "delay_seconds: must be from 0 to 300");
     if (auto r = p->set_delay(static_cast<std::int64_t>(seconds * 1000), who); !r)
       return api_error(status::bad_request, "invalid_field", r.error().message);
+    changed["delay_seconds"] = seconds;
   } else if (action == "auto_return") {
     if (auto e = parse_body(body, {"on"}, o)) return *e;
     const auto* on = o.if_contains("on");
     if (!on || !on->is_bool())
       return api_error(status::bad_request, "invalid_field", "on: required, true or false");
     p->set_auto_return(on->as_bool());
+    changed["on"] = on->as_bool();
   } else {
     return api_error(status::not_found, "not_found",
                      "actions are take, card, delay, cut, resume, auto_return");
   }
-  return {status::accepted, json::object{{"accepted", std::string(action)}}};
+  return {status::accepted, std::move(changed)};
 }
 
 }  // namespace courtcast::http

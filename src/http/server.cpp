@@ -20,6 +20,7 @@
 #include "http/card_api.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
+#include "http/json_text.hpp"
 #include "http/program_api.hpp"
 #include "http/stream_api.hpp"
 #include "media/flv.hpp"
@@ -61,7 +62,7 @@ Response make_response(const Request& req, const ApiResult& r) {
   res.keep_alive(req.keep_alive());
   if (!r.body.is_null()) {
     res.set(bhttp::field::content_type, "application/json; charset=utf-8");
-    res.body() = json::serialize(r.body);
+    res.body() = json_text(r.body);
   }
   for (const auto& [name, value] : r.headers) res.set(name, value);
   res.prepare_payload();
@@ -270,12 +271,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // A successful change made outside the store goes into the audit log.
   void audit_change(const std::optional<Principal>& who, std::string action, const Request& req,
-                    const std::string& path, const ApiResult& r) {
+                    const std::string& path, const ApiResult& r,
+                    const json::object* changed = nullptr) {
     if (!services_.auth || !who || req.method() == bhttp::verb::get ||
         static_cast<int>(r.status) >= 300)
       return;
-    services_.auth->audit(*who, std::move(action),
-                          json::object{{"method", bhttp::to_string(req.method())}, {"path", path}});
+    json::object details{{"method", bhttp::to_string(req.method())}, {"path", path}};
+    if (changed)
+      for (const auto& [key, value] : *changed)
+        if (key != "accepted") details[key] = value;
+    services_.auth->audit(*who, std::move(action), details);
   }
 
   asio::awaitable<bool> send(Response res) {
@@ -340,7 +345,13 @@ class Session : public std::enable_shared_from_this<Session> {
       auto r = handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
                                base::path_segments(std::string_view(path).substr(16)), req.body(),
                                who ? who->name : "api-token");
-      audit_change(who, "program.change", req, path, r);
+      // Each control action under its own name, with what it changed (the
+      // input taken, the delay set, the cut's reason).
+      if (r.body.is_object() && r.body.as_object().contains("accepted"))
+        audit_change(who, "program." + std::string(r.body.at("accepted").as_string()), req, path, r,
+                     &r.body.as_object());
+      else
+        audit_change(who, "program.change", req, path, r);
       return r;
     }
     if (path == "/api/v1/card") {

@@ -152,6 +152,21 @@ class Api(unittest.TestCase):
         self.assertEqual((status, out["error"]["code"]), (409, "deadline_already_resolved"))
         self.assertEqual(self.admin.call("GET", "/cases/999999")[0], 404)
 
+    def test_numbers_are_written_as_people_read_them(self):
+        import urllib.request
+
+        def text(path):
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{self.server.http_port}/api/v1{path}",
+                headers={"Authorization": f"Bearer {self.server.token()}"})
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.read().decode()
+        case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
+        step = self.admin.ok("POST", "/steps", step_body(case, "arrival"))["id"]
+        self.assertIn('"area_m2":0,', text(f"/steps/{step}"))  # was 0E0
+        for path in (f"/steps/{step}", f"/campaigns/{self.campaign}/stats"):
+            self.assertNotRegex(text(path), r"\d[eE][+-]?\d", path)
+
     def test_a_session_is_created_with_its_cases_in_one_call(self):
         case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
         body = {**session_body(self.campaign), "case_ids": [case]}

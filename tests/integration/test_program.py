@@ -9,7 +9,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import (MEDIA_DIR, FlvPlayer, Server, assert_monotonic, publish, read_for, stop,
+from court_api_support import logged_in, make_users, username
+from harness import (MEDIA_DIR, ApiClient, FlvPlayer, Server, assert_monotonic, publish, read_for, stop,
                      test_media, wait_for, wait_live)
 
 
@@ -255,6 +256,32 @@ class StandbyCardOnAir(unittest.TestCase):
                                  capture_output=True, text=True, timeout=60)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertEqual(out.stderr, "")
+
+
+class PrivacyCutByModerator(unittest.TestCase):
+    def test_moderator_cuts_and_resumes_with_a_reason_but_cannot_take(self):
+        extra = '[[program]]\nname = "air1"\ninputs = ["cam-a"]\ndelay_seconds = 0\n'
+        with Server(streams=(("cam-a", "key-a-123456", False),), extra=extra) as server:
+            make_users(server, ("moderator",))
+            moderator = logged_in(server, username("moderator"))
+            admin = ApiClient(server, server.token())
+            status, out, _ = moderator.call("POST", "/programs/air1/take", {"input": "cam-a"})
+            self.assertEqual((status, out["error"]["code"]), (403, "forbidden"), out)
+            moderator.ok("POST", "/programs/air1/cut", {"reason": "当事人未成年，画面露脸"},
+                         expect=(202,))
+            wait_for(lambda: admin.ok("GET", "/programs/air1")["cut"], 5, "the cut")
+            moderator.ok("POST", "/programs/air1/resume", expect=(202,))
+            admin.ok("POST", "/programs/air1/take", {"input": "cam-a"}, expect=(202,))
+            admin.ok("POST", "/programs/air1/delay", {"delay_seconds": 4}, expect=(202,))
+            entries = admin.ok("GET", "/audit?limit=100")["entries"]
+            changes = {e["action"]: e for e in entries if e["action"].startswith("program.")}
+            details = {name: json.loads(e["details"]) if isinstance(e["details"], str)
+                       else e["details"] for name, e in changes.items()}
+            self.assertEqual(details["program.cut"]["reason"], "当事人未成年，画面露脸")
+            self.assertEqual(changes["program.cut"]["actor"], username("moderator"))
+            self.assertEqual(changes["program.resume"]["actor"], username("moderator"))
+            self.assertEqual(details["program.take"]["input"], "cam-a")
+            self.assertEqual(details["program.delay"]["delay_seconds"], 4)
 
 
 if __name__ == "__main__":
