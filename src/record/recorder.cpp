@@ -124,7 +124,9 @@ void Recorder::drain() {
 
 RecorderStatus Recorder::status() const {
   std::lock_guard lock(status_mutex_);
-  return status_;
+  RecorderStatus s = status_;
+  s.bytes_written += s.open_segment_bytes;
+  return s;
 }
 
 // ---------------------------------------------------------------- writer thread
@@ -153,6 +155,10 @@ void Recorder::run() {
     events.clear();
     if (segment_.is_open()) {
       if (auto r = segment_.flush(); !r) fail(r.error().message);
+    }
+    {
+      std::lock_guard lock(status_mutex_);
+      status_.open_segment_bytes = segment_.is_open() ? segment_.size_bytes() : 0;
     }
     if (steady_clock::now() >= next_disk_check_) {
       if (segment_.is_open()) {
@@ -342,6 +348,15 @@ bool Recorder::ensure_manifest() {
     if (last.end_utc_ms < options_.process_start_utc_ms || *recovered)
       pending_gap_ = Gap{last.end_utc_ms, last.recovered ? "server_crashed" : "server_stopped"};
   }
+  // What the folder holds already (earlier runs, recovered parts) counts
+  // toward bytes_written: it is what the stream's evidence takes on disk.
+  std::uint64_t on_disk = 0;
+  for (const auto& e : fs::directory_iterator(dir_, ec))
+    if (e.path().extension() == ".flv") on_disk += e.file_size(ec);
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.bytes_written = on_disk;
+  }
   manifest_ready_ = true;
   return true;
 }
@@ -416,11 +431,16 @@ void Recorder::close_segment() {
   std::lock_guard lock(status_mutex_);
   status_.segments++;
   status_.bytes_written += line.size_bytes;
+  status_.open_segment_bytes = 0;
 }
 
 void Recorder::fail(const std::string& error) {
   const std::int64_t since = segment_.is_open() ? open_line_.end_utc_ms : base::utc_now_ms();
   segment_.abandon();
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.open_segment_bytes = 0;
+  }
   note_gap(since, "write_error");
   need_keyframe_ = true;
   retry_at_ = steady_clock::now() + options_.retry_after_failure;

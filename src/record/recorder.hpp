@@ -57,7 +57,9 @@ struct RecorderStatus {
   std::string alert_reason;    // "disk_low", "write_error: ..."
   std::uint64_t segments = 0;  // closed this run
   std::uint64_t gaps = 0;
+  // Every segment of the stream's folder on disk, the open one included.
   std::uint64_t bytes_written = 0;
+  std::uint64_t open_segment_bytes = 0;  // of those, the open segment's
   std::uint64_t dropped_packets = 0;  // queue overflow or refused while disk low
   std::uint64_t free_bytes = 0;       // at the last check
   std::string last_error;

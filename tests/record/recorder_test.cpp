@@ -47,6 +47,32 @@ TEST_F(RecorderTest, cuts_segments_at_the_first_keyframe_at_or_after_the_segment
   EXPECT_TRUE(verify_stream_dir(stream_dir(), *key_).ok);
 }
 
+TEST_F(RecorderTest, bytes_written_counts_what_is_on_disk_with_the_open_segment) {
+  auto on_disk = [&] {
+    std::uint64_t n = 0;
+    for (const auto& e : fs::directory_iterator(stream_dir()))
+      if (e.path().string().find(".flv") != std::string::npos) n += e.file_size();
+    return n;
+  };
+  {
+    Recorder r("cam-a", options(root_.path(), 2000), key_);
+    r.on_publish_start("127.0.0.1:1");
+    publish(r, 0, 3000, /*gop_ms=*/1000);
+    r.drain();
+    const auto s = r.status();
+    EXPECT_GT(s.open_segment_bytes, 0u) << "the open segment counts";
+    EXPECT_EQ(s.bytes_written, on_disk());
+    r.stop();
+  }
+  // A later run counts the segments of the earlier one too.
+  Recorder again("cam-a", options(root_.path(), 2000), key_);
+  again.on_publish_start("127.0.0.1:1");
+  publish(again, 10'000, 1000);
+  again.drain();
+  EXPECT_EQ(again.status().bytes_written, on_disk());
+  again.stop();
+}
+
 TEST_F(RecorderTest, each_segment_starts_with_header_sequence_headers_and_a_keyframe) {
   Recorder r("cam-a", options(root_.path(), 2000), key_);
   r.on_publish_start("127.0.0.1:1");
