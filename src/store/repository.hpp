@@ -27,6 +27,7 @@
 #include "store/audit.hpp"
 #include "store/destination.hpp"
 #include "store/error.hpp"
+#include "store/export_job.hpp"
 #include "store/user.hpp"
 
 namespace courtcast::store {
@@ -142,6 +143,13 @@ class Repository {
   // Destinations made through the API, replaced as a whole after each change.
   virtual Result<std::vector<StoredDestination>> list_destinations() = 0;
   virtual Result<void> replace_destinations(const std::vector<StoredDestination>& all) = 0;
+
+  // Clip exports: created with a new id (never one used before), updated as
+  // they run, expire and are listed oldest first. Rows are never deleted.
+  virtual Result<ExportJob> create_export(ExportJob job) = 0;
+  virtual Result<void> update_export(const ExportJob& job) = 0;
+  virtual Result<ExportJob> get_export(Id id) = 0;
+  virtual Result<std::vector<ExportJob>> list_exports() = 0;
 
   // The audit log, for control actions outside the store (take, cut, delay,
   // destinations, Q&A decisions); the store's own writes log themselves.

@@ -78,6 +78,11 @@ class SqlRepository final : public Repository {
   Result<std::vector<StoredDestination>> list_destinations() override;
   Result<void> replace_destinations(const std::vector<StoredDestination>& all) override;
 
+  Result<ExportJob> create_export(ExportJob job) override;
+  Result<void> update_export(const ExportJob& job) override;
+  Result<ExportJob> get_export(Id id) override;
+  Result<std::vector<ExportJob>> list_exports() override;
+
   Result<AuditEntry> append_audit(std::string action, std::string details_json,
                                   const Actor& by) override;
   Result<std::vector<AuditEntry>> list_audit(std::int64_t after_seq, int limit) override;

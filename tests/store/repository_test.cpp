@@ -145,11 +145,42 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 4);
+  EXPECT_EQ(*repo_->schema_version(), 5);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 4);
+  EXPECT_EQ(*repo_->schema_version(), 5);
   EXPECT_EQ(repo_->backend(), GetParam());
+}
+
+TEST_P(RepositoryTest, export_ids_are_never_reused_across_a_reopen) {
+  ExportJob job;
+  job.session = "12";
+  job.stream = "session-12";
+  job.from_utc_ms = t(9, 0);
+  job.to_utc_ms = t(9, 5);
+  job.case_id = 7;
+  job.requested_by = "officer1";
+  job.created_ms = t(10, 0);
+  auto first = repo_->create_export(job);
+  ASSERT_TRUE(first) << first.error().message;
+  first->state = ExportState::done;
+  first->finished_ms = t(10, 1);
+  first->folder = "exp-1-ab";
+  first->result_json = R"({"parts":[]})";
+  ASSERT_TRUE(repo_->update_export(*first));
+  repo_.reset();
+  repo_ = open(url_);
+  auto second = repo_->create_export(job);
+  ASSERT_TRUE(second);
+  EXPECT_GT(second->id, first->id);
+  auto loaded = repo_->get_export(first->id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->state, ExportState::done);
+  EXPECT_EQ(loaded->case_id, std::optional<Id>(7));
+  EXPECT_EQ(loaded->folder, "exp-1-ab");
+  EXPECT_EQ(loaded->result_json, R"({"parts":[]})");
+  EXPECT_EQ(repo_->list_exports()->size(), 2u);
+  EXPECT_FALSE(repo_->get_export(second->id + 100));
 }
 
 TEST_P(RepositoryTest, campaign_round_trips_with_its_key_tasks) {
