@@ -64,6 +64,17 @@ class Reader {
         out = static_cast<Int>(*v);
     }
   }
+  // A number of days, whole or not (a fraction lets a test see expiry).
+  void get_days(const toml::table& t, const char* key, double& out, double hi) {
+    if (const toml::node* n = t.get(key)) {
+      auto v = n->value<double>();
+      if (!v || *v < 0 || *v > hi)
+        fail(*n, std::string("'") + key + "' must be a number of days from 0 to " +
+                     std::to_string(static_cast<long long>(hi)));
+      else
+        out = *v;
+    }
+  }
   void fail(const toml::node& n, const std::string& message) {
     if (error.empty()) error = where(source_, n) + ": " + message;
   }
@@ -112,9 +123,9 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   }
   Config c;
   Reader r(source);
-  if (!r.check_keys(
-          root, "the file",
-          {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "relay", "standby", "program", "stream", "destination"}))
+  if (!r.check_keys(root, "the file",
+                    {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "relay",
+                     "standby", "program", "stream", "destination"}))
     return make_error(r.error);
   if (auto* t = section(r, root, "server");
       t && r.check_keys(*t, "[server]", {"data_dir", "workers"})) {
@@ -134,8 +145,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(*t, "max_buffered_bytes", c.rtmp_max_buffered_bytes, std::int64_t{32} << 20,
           std::int64_t{64} << 30);
   }
-  if (auto* t = section(r, root, "http");
-      t && r.check_keys(*t, "[http]", {"listen", "web_dir"})) {
+  if (auto* t = section(r, root, "http"); t && r.check_keys(*t, "[http]", {"listen", "web_dir"})) {
     r.get(*t, "listen", c.http_listen);
     r.get(*t, "web_dir", c.web_dir);
   }
@@ -156,11 +166,17 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   }
   if (auto* t = section(r, root, "record");
       t && r.check_keys(*t, "[record]",
-                        {"enabled", "segment_seconds", "min_free_bytes", "retention_days"})) {
+                        {"enabled", "segment_seconds", "min_free_bytes", "retention_days",
+                         "export_concurrency", "export_per_user", "export_max_seconds",
+                         "export_retention_days"})) {
     r.get(*t, "enabled", c.record_enabled);
     r.get(*t, "segment_seconds", c.record_segment_seconds, 2, 3600);
     r.get(*t, "min_free_bytes", c.record_min_free_bytes, 0, std::int64_t{1} << 50);
     r.get(*t, "retention_days", c.record_retention_days, 0, 36'500);
+    r.get(*t, "export_concurrency", c.export_concurrency, 1, 64);
+    r.get(*t, "export_per_user", c.export_per_user, 1, 64);
+    r.get(*t, "export_max_seconds", c.export_max_seconds, 1, 4 * 3600);
+    r.get_days(*t, "export_retention_days", c.export_retention_days, 36'500);
   }
   if (auto* t = section(r, root, "standby"); t && r.check_keys(*t, "[standby]", {"card"}))
     r.get(*t, "card", c.standby_card);
@@ -204,7 +220,9 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(t, "preset", d.preset);
     relay::Preset preset;
     if (!relay::parse_preset(d.preset, preset))
-      r.fail(t, "[[destination]] '" + d.name + "' has an unknown 'preset' (wechat_channels, weibo, toutiao, douyin, kuaishou, feitian_cloud, bilibili, custom)");
+      r.fail(t, "[[destination]] '" + d.name +
+                    "' has an unknown 'preset' (wechat_channels, weibo, toutiao, douyin, kuaishou, "
+                    "feitian_cloud, bilibili, custom)");
     if (d.name.empty() || d.stream.empty())
       r.fail(t, "[[destination]] needs 'name' and 'stream'");
     else if (d.url.rfind("rtmp://", 0) != 0 && d.url.rfind("rtmps://", 0) != 0)
@@ -212,7 +230,8 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     c.destinations.push_back(std::move(d));
   });
   each("program", [&](const toml::table& t) {
-    if (!r.check_keys(t, "[[program]]", {"name", "inputs", "delay_seconds", "auto_return", "input_timeout_ms"}))
+    if (!r.check_keys(t, "[[program]]",
+                      {"name", "inputs", "delay_seconds", "auto_return", "input_timeout_ms"}))
       return;
     ProgramConfig pc;
     r.get(t, "name", pc.name);
@@ -220,8 +239,10 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(t, "input_timeout_ms", pc.input_timeout_ms, 500, 60'000);
     if (const toml::node* d = t.get("delay_seconds")) {
       auto v = d->value<double>();
-      if (!v || *v < 0 || *v > 300) r.fail(*d, "'delay_seconds' must be a number from 0 to 300");
-      else pc.delay_seconds = *v;
+      if (!v || *v < 0 || *v > 300)
+        r.fail(*d, "'delay_seconds' must be a number from 0 to 300");
+      else
+        pc.delay_seconds = *v;
     }
     if (const toml::node* n = t.get("inputs")) {
       const toml::array* arr = n->as_array();
@@ -231,11 +252,16 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
       if (!arr || pc.inputs.size() != arr->size() || pc.inputs.empty())
         r.fail(*n, "'inputs' must be a list of [[stream]] names");
     }
-    if (pc.name.empty() || pc.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos)
+    if (pc.name.empty() ||
+        pc.name.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+            std::string::npos)
       r.fail(t, "[[program]] needs a 'name' of letters, digits, '-' or '_'");
     for (const auto& input : pc.inputs)
-      if (!names.count(input)) r.fail(t, "[[program]] '" + pc.name + "' input '" + input + "' is not a [[stream]]");
-    if (names.count(pc.name)) r.fail(t, "[[program]] '" + pc.name + "' has the name of a [[stream]]");
+      if (!names.count(input))
+        r.fail(t, "[[program]] '" + pc.name + "' input '" + input + "' is not a [[stream]]");
+    if (names.count(pc.name))
+      r.fail(t, "[[program]] '" + pc.name + "' has the name of a [[stream]]");
     c.programs.push_back(std::move(pc));
   });
   for (const auto* listen : {&c.rtmp_listen, &c.http_listen, &c.srt_listen})

@@ -57,6 +57,12 @@ struct Config {
   std::int64_t record_segment_seconds = 60;
   std::int64_t record_min_free_bytes = std::int64_t{1} << 30;  // below: new segments refused
   std::int64_t record_retention_days = 0;                      // 0 deletes nothing
+  // Clip exports (http/export_jobs.hpp): bounded work, kept apart from the
+  // evidence and deleted after their own retention (0 keeps them).
+  std::int64_t export_concurrency = 2;
+  std::int64_t export_per_user = 2;
+  std::int64_t export_max_seconds = 1800;
+  double export_retention_days = 30;
   std::string relay_ca_file;  // extra CA trusted for rtmps:// destinations
   std::vector<StreamConfig> streams;
   std::vector<DestinationConfig> destinations;

@@ -293,7 +293,13 @@ int serve(Config config) {
                           &events, &programs, rtmp_options.player_send_buffer_bytes};
   services.auth = &auth;
   services.court = &court_api;
-  http::RecordingApi recording_api(*recording);
+  http::ExportLimits export_limits;
+  export_limits.concurrency = static_cast<std::size_t>(config.export_concurrency);
+  export_limits.per_user = static_cast<std::size_t>(config.export_per_user);
+  export_limits.max_ms = config.export_max_seconds * 1000;
+  export_limits.retention_days = config.export_retention_days;
+  http::RecordingApi recording_api(*recording, *court_store->repository,
+                                   fs::path(config.data_dir) / "exports", export_limits);
   services.recordings = &recording_api;
   services.cards = &cards;
   services.destinations_changed = [&kept_destinations] { kept_destinations.save(); };

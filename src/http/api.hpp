@@ -3,7 +3,10 @@
 // { "error": { "code": "...", "message": "..." } } with the right status.
 
 #include <boost/beast/http/status.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,11 +14,21 @@
 
 namespace courtcast::http {
 
+// A file sent as the answer's body instead of JSON (a clip, a sidecar).
+struct FileReply {
+  std::filesystem::path path;
+  std::string content_type;
+  std::string download_name;  // for Content-Disposition
+  std::string audit_action;   // the download is audited under this action
+  boost::json::object audit_details = {};
+};
+
 struct ApiResult {
   boost::beast::http::status status = boost::beast::http::status::ok;
   boost::json::value body;  // null for 204
   // Extra response headers (Set-Cookie, Retry-After).
   std::vector<std::pair<std::string, std::string>> headers = {};
+  std::optional<FileReply> file = std::nullopt;
 };
 
 ApiResult api_error(boost::beast::http::status status, std::string_view code,

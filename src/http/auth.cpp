@@ -60,9 +60,12 @@ constexpr EndpointRule kEndpoints[] = {
     {"GET", "/api/v1/card", kAnyRole},
     {"*", "/api/v1/card", A | D},
     // Evidence: anyone on the team sees the recorders; clips for the case
-    // file are cut by officers and the broadcast team.
+    // file are cut, followed and downloaded by officers and the broadcast
+    // team, who also verify a session's recordings on demand.
+    {"GET", "/api/v1/recordings/*/*/exports/**", A | D | O},
     {"GET", "/api/v1/recordings/**", kAnyRole},
     {"POST", "/api/v1/recordings/*/*/exports", A | D | O},
+    {"POST", "/api/v1/sessions/{id}/recordings/verify", A | D | O},
     // The enforcement domain. The broadcast team plans sessions, officers
     // keep cases and steps, approval (一案一审核) is for leadership (admin).
     {"GET", "/api/v1/campaigns", kAnyRole},

@@ -4,8 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include "record/catalog.hpp"
 #include "record/clock.hpp"
-#include "record/export.hpp"
+#include "record/verify.hpp"
 
 namespace courtcast::http {
 
@@ -24,15 +25,15 @@ json::value recorder_json(const record::RecorderStatus& s) {
       {"segments", s.segments},
       {"gaps", s.gaps},
       {"bytes_written", s.bytes_written},
+      {"open_segment_bytes", s.open_segment_bytes},
       {"dropped_packets", s.dropped_packets},
       {"free_bytes", s.free_bytes},
       {"last_error", s.last_error.empty() ? json::value(nullptr) : json::value(s.last_error)}};
 }
 
-RecordingApi::~RecordingApi() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-}
+RecordingApi::RecordingApi(record::RecordingService& service, store::Repository& repo,
+                           fs::path exports_folder, ExportLimits limits)
+    : service_(service), repo_(repo), exports_(service, repo, std::move(exports_folder), limits) {}
 
 namespace {
 
@@ -42,22 +43,11 @@ bool safe_name(std::string_view s) {
          s.find_first_of("/\\") == std::string_view::npos;
 }
 
-}  // namespace
-
-json::value RecordingApi::job_json(const Job& j) const {
-  json::object o{
-      {"id", j.id}, {"session", j.session},         {"stream", j.stream},      {"state", j.state},
-      {"by", j.by}, {"from_utc_ms", j.from_utc_ms}, {"to_utc_ms", j.to_utc_ms}};
-  if (j.state == "failed") o["error"] = j.error;
-  if (j.state == "done") {
-    o["clip"] = j.clip;
-    o["parts"] = j.parts;
-    o["sidecar"] = j.sidecar;
-    o["duration_ms"] = j.duration_ms;
-    o["segments"] = j.segments;
-  }
-  return o;
+json::value utc_or_null(std::int64_t ms) {
+  return ms ? json::value(record::format_utc_ms(ms)) : json::value(nullptr);
 }
+
+}  // namespace
 
 ApiResult RecordingApi::handle(verb method, const std::vector<std::string_view>& seg,
                                const std::string& body, const std::string& who) {
@@ -70,97 +60,87 @@ ApiResult RecordingApi::handle(verb method, const std::vector<std::string_view>&
   }
   if (seg.size() < 3 || seg[2] != "exports" || !safe_name(seg[0]) || !safe_name(seg[1]))
     return api_error(status::not_found, "not_found",
-                     "use /api/v1/recordings/SESSION/STREAM/exports[/ID]");
+                     "use /api/v1/recordings/SESSION/STREAM/exports[/ID[/clip|/sidecar|/parts/N]]");
   const std::string session(seg[0]), stream(seg[1]);
-  if (seg.size() == 3 && method == verb::post) return start_export(session, stream, body, who);
-  if (seg.size() == 4 && method == verb::get) {
-    std::lock_guard lock(mutex_);
-    auto it = jobs_.find(std::string(seg[3]));
-    if (it == jobs_.end() || it->second.session != session || it->second.stream != stream)
-      return api_error(status::not_found, "export_not_found",
-                       "no export '" + std::string(seg[3]) + "'");
-    return {status::ok, job_json(it->second)};
-  }
-  return api_error(status::method_not_allowed, "method_not_allowed",
-                   "POST to start an export, GET its id to follow it");
+  if (seg.size() == 3 && method == verb::post) return exports_.start(session, stream, body, who);
+  if (method != verb::get)
+    return api_error(status::method_not_allowed, "method_not_allowed",
+                     "POST to start an export, GET its id to follow it and its files to download");
+  if (seg.size() == 3) return exports_.list(session, stream);
+  if (seg.size() == 4) return exports_.get(session, stream, seg[3]);
+  if (seg.size() == 5 && (seg[4] == "clip" || seg[4] == "sidecar"))
+    return exports_.file(session, stream, seg[3], seg[4]);
+  if (seg.size() == 6 && seg[4] == "parts") return exports_.file(session, stream, seg[3], seg[5]);
+  return api_error(status::not_found, "not_found",
+                   "an export has /clip, /sidecar and /parts/N (1, 2, …)");
 }
 
-ApiResult RecordingApi::start_export(const std::string& session, const std::string& stream,
-                                     const std::string& body, const std::string& who) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object())
-    return api_error(status::bad_request, "invalid_json", "the body must be a JSON object");
-  const auto& o = v.as_object();
-  for (const auto& [k, val] : o)
-    if (k != "from" && k != "to")
-      return api_error(status::bad_request, "invalid_field",
-                       std::string(k) + ": unknown field (allowed: from, to)");
-  std::int64_t range[2] = {0, 0};
-  const char* names[2] = {"from", "to"};
-  for (int i = 0; i < 2; ++i) {
-    const auto* f = o.if_contains(names[i]);
-    if (!f || !f->is_string())
-      return api_error(
-          status::bad_request, "invalid_field",
-          std::string(names[i]) + ": required, ISO 8601 with a zone (2024-08-08T10:00:00+08:00)");
-    auto t = record::parse_utc_ms(std::string(f->as_string()));
-    if (!t)
-      return api_error(status::bad_request, "invalid_field",
-                       std::string(names[i]) + ": " + t.error().message);
-    range[i] = *t;
+ApiResult RecordingApi::session_recordings(verb method, store::Id session,
+                                           const std::vector<std::string_view>& rest) {
+  const bool verify = rest.size() == 1 && rest[0] == "verify";
+  if (!(rest.empty() && method == verb::get) && !(verify && method == verb::post))
+    return api_error(status::method_not_allowed, "method_not_allowed",
+                     "GET /api/v1/sessions/ID/recordings, or POST …/recordings/verify");
+  if (auto s = repo_.get_session(session); !s)
+    return api_error(status::not_found, "session_not_found",
+                     "no session " + std::to_string(session));
+  const std::string name = std::to_string(session);
+  // Which of them a recorder is writing now.
+  std::map<std::string, record::RecorderStatus> live;
+  for (auto& st : service_.statuses())
+    if (st.session == name) live[st.stream] = std::move(st);
+  json::array list;
+  bool all_ok = true;
+  for (const auto& dir : record::stream_folders(service_.root() / name)) {
+    const auto s = record::summarize_recording(dir);
+    json::array gaps;
+    for (const auto& g : s.gaps)
+      gaps.push_back(json::object{{"reason", g.reason},
+                                  {"start_utc_ms", g.start_utc_ms},
+                                  {"end_utc_ms", g.end_utc_ms},
+                                  {"start_utc", record::format_utc_ms(g.start_utc_ms)},
+                                  {"end_utc", record::format_utc_ms(g.end_utc_ms)}});
+    const auto it = live.find(s.stream);
+    const bool recording = it != live.end() && it->second.state == record::RecorderState::Recording;
+    json::object o{
+        {"stream", s.stream},
+        {"recording", recording},
+        {"start_utc_ms", s.start_utc_ms ? json::value(s.start_utc_ms) : nullptr},
+        {"end_utc_ms", s.end_utc_ms ? json::value(s.end_utc_ms) : nullptr},
+        {"start_utc", utc_or_null(s.start_utc_ms)},
+        {"end_utc", utc_or_null(s.end_utc_ms)},
+        {"segments", s.segments},
+        {"recovered_segments", s.recovered},
+        {"media_ms", s.media_ms},
+        {"open_segment", s.open_segment},
+        {"bytes_on_disk", s.bytes_on_disk},
+        {"gaps", std::move(gaps)},
+        {"manifest_error", s.error.empty() ? json::value(nullptr) : json::value(s.error)},
+        {"exports_url", "/api/v1/recordings/" + name + "/" + s.stream + "/exports"}};
+    if (verify) {
+      const auto report = record::verify_stream_dir(dir, service_.key());
+      all_ok = all_ok && report.ok;
+      o["verification"] = json::object{
+          {"ok", report.ok},
+          {"error", report.ok ? json::value(nullptr) : json::value(report.error)},
+          {"segments", report.segments},
+          {"gaps", report.gaps},
+          {"media_ms", report.media_ms},
+          {"key_id",
+           report.lines.empty() ? json::value(nullptr) : json::value(report.lines.back().key_id)},
+          {"manifest_head_sha256", report.head_sha256},
+          {"verified_utc",
+           record::format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count())}};
+      spdlog::info("event=recording_verified session={} stream={} ok={}", name, s.stream,
+                   report.ok);
+    }
+    list.push_back(std::move(o));
   }
-  if (range[1] <= range[0])
-    return api_error(status::bad_request, "invalid_field", "to: must be after from");
-  if (range[1] - range[0] > 4 * 3600 * 1000)
-    return api_error(status::bad_request, "invalid_field", "to: a clip is at most 4 hours");
-  const fs::path dir = service_.root() / session / stream;
-  if (!fs::is_directory(dir))
-    return api_error(status::not_found, "recording_not_found",
-                     "no recording of '" + stream + "' in session '" + session + "'");
-
-  Job job;
-  {
-    std::lock_guard lock(mutex_);
-    job.id = "exp-" + std::to_string(next_id_++);
-  }
-  job.session = session;
-  job.stream = stream;
-  job.by = who;
-  job.from_utc_ms = range[0];
-  job.to_utc_ms = range[1];
-  const fs::path out =
-      service_.root() / "exports" / (job.id + "-" + session + "-" + stream + ".mp4");
-  {
-    std::lock_guard lock(mutex_);
-    jobs_[job.id] = job;
-    threads_.emplace_back([this, id = job.id, dir, out, from = range[0], to = range[1]] {
-      std::error_code fec;
-      fs::create_directories(out.parent_path(), fec);
-      auto result = record::export_clip(dir, from, to, out, service_.key());
-      std::lock_guard lock(mutex_);
-      Job& j = jobs_[id];
-      if (!result) {
-        j.state = "failed";
-        j.error = result.error().message;
-        spdlog::warn("event=export_failed export={} error=\"{}\"", id, j.error);
-        return;
-      }
-      j.state = "done";
-      j.clip = result->parts.front().file.string();
-      for (const auto& part : result->parts) j.parts.push_back(json::string(part.file.string()));
-      j.sidecar = result->sidecar.string();
-      j.duration_ms = result->duration_ms;
-      for (const auto& line : result->segments)
-        j.segments.push_back(
-            json::object{{"index", line.index}, {"file", line.file}, {"sha256", line.sha256}});
-      spdlog::info("event=export_done export={} duration_ms={} segments={}", id, j.duration_ms,
-                   j.segments.size());
-    });
-  }
-  spdlog::info("event=export_start export={} session={} stream={} by={}", job.id, session, stream,
-               who);
-  return {status::accepted, job_json(job)};
+  json::object out{{"session", session}, {"recordings", std::move(list)}};
+  if (verify) out["ok"] = all_ok;
+  return {status::ok, std::move(out)};
 }
 
 }  // namespace courtcast::http

@@ -1,19 +1,20 @@
 #pragma once
 // /api/v1/recordings: the state of every recorder (and the disk alert), and
-// clip export for the case file. An export reads whole segments and remuxes,
-// so it runs on a thread of its own and is polled, never on an event loop.
+// clip export for the case file (export_jobs.hpp: stored jobs, bounded
+// work, downloads). /api/v1/sessions/ID/recordings: what a session's
+// recordings hold on disk, and their verification on demand.
 
 #include <boost/beast/http/verb.hpp>
-#include <map>
+#include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "http/api.hpp"
+#include "http/export_jobs.hpp"
 #include "record/service.hpp"
+#include "store/repository.hpp"
 
 namespace courtcast::http {
 
@@ -21,33 +22,26 @@ boost::json::value recorder_json(const record::RecorderStatus& s);
 
 class RecordingApi {
  public:
-  explicit RecordingApi(record::RecordingService& service) : service_(service) {}
-  ~RecordingApi();
+  // Exports are kept in `exports_folder` (data_dir/exports).
+  RecordingApi(record::RecordingService& service, store::Repository& repo,
+               std::filesystem::path exports_folder, ExportLimits limits);
 
   // `segments` is the path after /api/v1/recordings.
   ApiResult handle(boost::beast::http::verb method, const std::vector<std::string_view>& segments,
                    const std::string& body, const std::string& who);
 
- private:
-  struct Job {
-    std::string id, session, stream, by;
-    std::int64_t from_utc_ms = 0, to_utc_ms = 0;
-    std::string state = "running";  // running, done, failed
-    std::string error;
-    std::string clip, sidecar;
-    std::int64_t duration_ms = 0;
-    boost::json::array segments;
-    boost::json::array parts;
-  };
-  ApiResult start_export(const std::string& session, const std::string& stream,
-                         const std::string& body, const std::string& who);
-  boost::json::value job_json(const Job& job) const;
+  // GET /api/v1/sessions/ID/recordings and POST …/recordings/verify (which
+  // reads every segment: call it off the event loops). `rest` is the path
+  // after "recordings".
+  ApiResult session_recordings(boost::beast::http::verb method, store::Id session,
+                               const std::vector<std::string_view>& rest);
 
+  ExportJobs& exports() { return exports_; }
+
+ private:
   record::RecordingService& service_;
-  std::mutex mutex_;
-  std::map<std::string, Job> jobs_;
-  std::vector<std::thread> threads_;
-  std::uint64_t next_id_ = 1;
+  store::Repository& repo_;
+  ExportJobs exports_;
 };
 
 }  // namespace courtcast::http

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
+#include <cctype>
 #include <deque>
 
 #include "base/text.hpp"
@@ -48,7 +49,8 @@ asio::thread_pool& blocking_pool() {
   return pool;
 }
 
-void add_cors(Response& res) {
+template <typename Message>
+void add_cors(Message& res) {
   res.set(bhttp::field::access_control_allow_origin, "*");
   res.set(bhttp::field::access_control_allow_methods, "GET, POST, PUT, PATCH, DELETE, OPTIONS");
   res.set(bhttp::field::access_control_allow_headers, "Content-Type, Authorization, X-CSRF-Token");
@@ -176,12 +178,20 @@ class Session : public std::enable_shared_from_this<Session> {
         break;
       }
       Response res;  // (not a ?: with a co_await arm, see above)
-      if (is_card_upload(req, path))
-        res = co_await respond_off_loop(req, path, query);
-      else if (services_.site && StaticSite::serves(req.method(), path))
+      if (services_.site && StaticSite::serves(req.method(), path)) {
         res = static_response(req, path);
-      else
-        res = make_response(req, route(req, path, query));
+      } else {
+        ApiResult answer;
+        if (is_card_upload(req, path) || session_recordings_id(path))
+          answer = co_await route_off_loop(req, path, query);
+        else
+          answer = route(req, path, query);
+        if (answer.file) {
+          if (!co_await send_file(req, std::move(answer)) || !req.keep_alive()) break;
+          continue;
+        }
+        res = make_response(req, answer);
+      }
       const bool keep = res.keep_alive();
       if (!co_await send(std::move(res)) || !keep) break;
     }
@@ -219,14 +229,73 @@ class Session : public std::enable_shared_from_this<Session> {
     return res;
   }
 
-  // Remuxing and syncing a card takes long enough to stall this worker's
-  // players; it runs on the blocking pool instead.
-  asio::awaitable<Response> respond_off_loop(const Request& req, const std::string& path,
-                                             const std::string& query) {
-    ApiResult r = co_await asio::co_spawn(
+  // Remuxing and syncing a card, or reading every segment of a session's
+  // recordings, takes long enough to stall this worker's players; it runs
+  // on the blocking pool instead.
+  asio::awaitable<ApiResult> route_off_loop(const Request& req, const std::string& path,
+                                            const std::string& query) {
+    co_return co_await asio::co_spawn(
         blocking_pool(), [&]() -> asio::awaitable<ApiResult> { co_return route(req, path, query); },
         asio::use_awaitable);
-    co_return make_response(req, r);
+  }
+
+  // /api/v1/sessions/ID/recordings[/…]: the session's id, else nothing.
+  static std::optional<std::int64_t> session_recordings_id(std::string_view path) {
+    constexpr std::string_view kPrefix = "/api/v1/sessions/";
+    if (!path.starts_with(kPrefix)) return std::nullopt;
+    path.remove_prefix(kPrefix.size());
+    const auto slash = path.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    const std::string_view id = path.substr(0, slash), rest = path.substr(slash);
+    if (rest != "/recordings" && !rest.starts_with("/recordings/")) return std::nullopt;
+    return parse_id(id);
+  }
+
+  // A clip or sidecar, read from disk as the socket takes it. The name a
+  // browser saves it under is given both as plain ASCII and as UTF-8
+  // (RFC 6266), since case numbers are written in Chinese.
+  asio::awaitable<bool> send_file(const Request& req, ApiResult answer) {
+    const FileReply& f = *answer.file;
+    bhttp::response<bhttp::file_body> res{bhttp::status::ok, req.version()};
+    beast::error_code ec;
+    res.body().open(f.path.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      co_return co_await send(make_response(
+          req, api_error(bhttp::status::not_found, "file_missing",
+                         "the file " + f.download_name + " is no longer on the server")));
+    }
+    res.set(bhttp::field::server, "courtcast");
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set(bhttp::field::content_type, f.content_type);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set(bhttp::field::content_disposition, content_disposition(f.download_name));
+    add_cors(res);
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    bhttp::response_serializer<bhttp::file_body> sr{res};
+    while (!sr.is_done()) {
+      stream_.expires_after(30s);  // per chunk: a big clip may take minutes in all
+      auto [wec, n] = co_await bhttp::async_write_some(stream_, sr, use_nothrow);
+      if (wec) co_return false;
+    }
+    co_return true;
+  }
+
+  static std::string content_disposition(const std::string& name) {
+    std::string ascii, encoded;
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (unsigned char c : name) {
+      const bool plain = std::isalnum(c) || c == '-' || c == '_' || c == '.';
+      ascii.push_back(c < 0x80 && c >= 0x20 && c != '"' && c != '\\' ? static_cast<char>(c) : '_');
+      if (plain) {
+        encoded.push_back(static_cast<char>(c));
+      } else {
+        encoded += '%';
+        encoded += kHex[c >> 4];
+        encoded += kHex[c & 15];
+      }
+    }
+    return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
   }
 
   static bool is_card_upload(const Request& req, std::string_view path) {
@@ -300,6 +369,11 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!gate) return gate.error();
       who = *gate;
       if (auto r = services_.auth->handle(api, who)) return *r;
+      if (auto id = session_recordings_id(path); id && services_.recordings) {
+        const auto at = path.find("/recordings");
+        return services_.recordings->session_recordings(
+            req.method(), *id, base::path_segments(std::string_view(path).substr(at + 11)));
+      }
       if (services_.court && who) {
         if (auto r = services_.court->handle(api, *who)) return *r;
       }
@@ -392,6 +466,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                             base::path_segments(std::string_view(path).substr(18)),
                                             req.body(), who ? who->name : "api-token");
       audit_change(who, "recording.export", req, path, r);
+      if (r.file && services_.auth && who)
+        services_.auth->audit(*who, r.file->audit_action, r.file->audit_details);
       return r;
     }
     if (path.starts_with("/api/"))

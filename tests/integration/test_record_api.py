@@ -8,6 +8,7 @@ import time
 import unittest
 
 from harness import Server, publish, stop, test_media, wait_for, wait_live
+from test_export_records import download
 
 
 def iso(ms):
@@ -40,13 +41,18 @@ class RecordingApi(unittest.TestCase):
                     30, "the export to finish")
                 self.assertEqual(done["state"], "done", done)
                 self.assertGreaterEqual(len(done["segments"]), 2, "the clip spans a segment boundary")
+                status, headers, clip = download(server, done["clip_url"][len("/api/v1"):])
+                self.assertEqual(status, 200)
+                path = os.path.join(server.dir, "clip.mp4")
+                with open(path, "wb") as f:
+                    f.write(clip)
                 probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
-                                        "-of", "json", done["clip"]], capture_output=True, text=True)
+                                        "-of", "json", path], capture_output=True, text=True)
                 duration = float(json.loads(probe.stdout)["format"]["duration"])
                 self.assertAlmostEqual(duration, 3.0, delta=1.0)
-                with open(done["sidecar"]) as f:
-                    sidecar = json.load(f)
-                self.assertTrue(sidecar)
+                status, _, sidecar = download(server, done["sidecar"]["url"][len("/api/v1"):])
+                self.assertEqual(status, 200)
+                self.assertTrue(json.loads(sidecar)["parts"])
                 self.assertIn("event=export_done", server.log())
 
                 bad = [
