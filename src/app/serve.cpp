@@ -75,6 +75,17 @@ std::string kept_secret(const fs::path& data_dir, const std::string& name) {
   return key;
 }
 
+// A worker's event loop whose leftover work can be destroyed on demand.
+// ~io_context does that too, but only after the servers, the hub and the
+// streams that the connections' coroutine frames refer to are gone.
+class EventLoop : public asio::io_context {
+ public:
+  EventLoop() : asio::io_context(1) {}
+  // Destroys every handler still queued or waiting on I/O or a timer: the
+  // suspended coroutines of connections, accept loops and players.
+  using asio::io_context::shutdown;
+};
+
 tcp::endpoint endpoint_of(const std::string& listen) {
   const auto hp = parse_listen(listen).value();
   return tcp::endpoint(asio::ip::make_address(hp.host), hp.port);
@@ -166,11 +177,11 @@ int serve(Config config) {
 
   const unsigned workers =
       config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::unique_ptr<EventLoop>> contexts;
   std::vector<asio::io_context*> loops;
   std::vector<asio::any_io_executor> executors;
   for (unsigned i = 0; i < workers; ++i) {
-    contexts.push_back(std::make_unique<asio::io_context>(1));
+    contexts.push_back(std::make_unique<EventLoop>());
     loops.push_back(contexts.back().get());
     executors.push_back(contexts.back()->get_executor());
   }
@@ -371,14 +382,19 @@ int serve(Config config) {
   });
   main_loop.run();
   for (auto& t : threads) t.join();
+  // Connections still open (players, publishers, WebSocket subscribers) are
+  // coroutines suspended on the stopped loops. They are destroyed here, loop
+  // by loop, while everything they refer to still lives: their destructors
+  // end publishes, unregister players and release stream handles as a closed
+  // connection would. What those destructors post to a loop already done is
+  // destroyed by the second round. Only then are the objects below torn
+  // down, in reverse order of construction, with nothing left running.
+  for (int round = 0; round < 2; ++round)
+    for (auto& c : contexts) c->shutdown();
   recording->shutdown();  // open segments synced and listed before exit
   spdlog::info("event=stopped");
-  spdlog::shutdown();
   std::fflush(nullptr);
-  // Connections still open hold coroutine frames on every loop; tearing them
-  // down across loops that are being destroyed is a use-after-free waiting to
-  // happen, and nothing they own needs saving: everything durable is done.
-  std::_Exit(0);
+  return 0;
 }
 
 }  // namespace courtcast::app
