@@ -220,9 +220,8 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(t, "preset", d.preset);
     relay::Preset preset;
     if (!relay::parse_preset(d.preset, preset))
-      r.fail(t, "[[destination]] '" + d.name +
-                    "' has an unknown 'preset' (wechat_channels, weibo, toutiao, douyin, kuaishou, "
-                    "feitian_cloud, bilibili, custom)");
+      r.fail(t, "[[destination]] '" + d.name + "' has an unknown 'preset' (" +
+                    relay::preset_codes() + ")");
     if (d.name.empty() || d.stream.empty())
       r.fail(t, "[[destination]] needs 'name' and 'stream'");
     else if (d.url.rfind("rtmp://", 0) != 0 && d.url.rfind("rtmps://", 0) != 0)

@@ -68,9 +68,7 @@ std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& 
   std::string preset;
   if (auto e = str("preset", preset)) return e;
   if (!preset.empty() && !relay::parse_preset(preset, spec.preset))
-    return bad("preset",
-               "one of wechat_channels, weibo, toutiao, douyin, kuaishou, feitian_cloud, bilibili, "
-               "custom");
+    return bad("preset", "one of " + relay::preset_codes());
   if (auto* p = o.if_contains("enabled")) {
     if (!p->is_bool()) return bad("enabled", "must be true or false");
     spec.enabled = p->as_bool();

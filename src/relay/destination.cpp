@@ -86,6 +86,15 @@ const char* to_string(Preset p) {
   return "custom";
 }
 
+const std::string& preset_codes() {
+  static const std::string codes = [] {
+    std::string out;
+    for (const auto& e : kPresets) out += (out.empty() ? "" : ", ") + std::string(e.name);
+    return out;
+  }();
+  return codes;
+}
+
 bool parse_preset(const std::string& text, Preset& out) {
   for (const auto& e : kPresets)
     if (text == e.name) {

@@ -38,6 +38,8 @@ enum class Preset {
 };
 const char* to_string(Preset p);
 bool parse_preset(const std::string& text, Preset& out);
+// "wechat_channels, weibo, …, custom": every code, for "one of …" messages.
+const std::string& preset_codes();
 
 struct DestinationSpec {
   std::string name;

@@ -144,7 +144,8 @@ TEST(Config, streams_need_a_plain_name_a_long_key_and_no_twin) {
 TEST(Config, destinations_need_a_known_preset_and_an_rtmp_url) {
   EXPECT_NE(error_of("[[destination]]\nstream = \"s\"\nname = \"n\"\npreset = \"youtube\"\n"
                      "url = \"rtmp://h/a/b\"\n")
-                .find("unknown 'preset'"),
+                .find("has an unknown 'preset' (wechat_channels, weibo, toutiao, douyin, kuaishou, "
+                      "feitian_cloud, bilibili, custom)"),
             std::string::npos);
   EXPECT_EQ(error_of("[[destination]]\nstream = \"s\"\nname = \"n\"\nurl = \"srt://h/a\"\n"),
             "court.toml:1: [[destination]] 'n' needs a 'url' starting with rtmp:// or rtmps://");
