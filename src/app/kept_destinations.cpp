@@ -1,6 +1,7 @@
 #include "app/kept_destinations.hpp"
 
 #include <spdlog/spdlog.h>
+#include "base/log_value.hpp"
 
 namespace courtcast::app {
 
@@ -20,10 +21,11 @@ bool KeptDestinations::restore() {
     spec.stream = d.stream;
     spec.enabled = d.enabled;
     if (auto added = relay_.add(std::move(spec)); !added)
-      spdlog::error("event=destination_restore_failed destination={} error=\"{}\"", d.name,
-                    added.error().message);
+      spdlog::error("event=destination_restore_failed destination={} error={}",
+                    base::log_value(d.name), base::log_value(added.error().message));
     else
-      spdlog::info("event=destination_restored destination={} stream={}", d.name, d.stream);
+      spdlog::info("event=destination_restored destination={} stream={}", base::log_value(d.name),
+                   base::log_value(d.stream));
   }
   return true;
 }

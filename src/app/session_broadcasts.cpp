@@ -8,6 +8,7 @@
 
 #include "base/clock.hpp"
 #include "base/hex.hpp"
+#include "base/log_value.hpp"
 #include "http/program_api.hpp"
 
 namespace courtcast::app {
@@ -148,12 +149,13 @@ void SessionBroadcasts::go_live(court::Id id, const court::LiveSession& s, Open&
         if (event) event(name, type, details);
       });
   if (!w_.programs.add(program)) {
-    spdlog::error("event=session_program_taken session={} program={}", id, config.name);
+    spdlog::error("event=session_program_taken session={} program={}", id,
+                  base::log_value(config.name));
     return;
   }
   program->start();
   open.program = std::move(program);
-  spdlog::info("event=session_live session={} air={} delay_ms={}", id, config.name,
+  spdlog::info("event=session_live session={} air={} delay_ms={}", id, base::log_value(config.name),
                config.delay_ms);
 }
 
@@ -180,8 +182,8 @@ void SessionBroadcasts::carry_air(const court::LiveSession& s, bool on) {
       spec.stream = air;
       spec.enabled = true;
       if (auto r = w_.relay->update(d->id(), spec); !r)
-        spdlog::error("event=session_destination_failed session={} destination={} error=\"{}\"",
-                      s.id, spec.name, r.error().message);
+        spdlog::error("event=session_destination_failed session={} destination={} error={}", s.id,
+                      base::log_value(spec.name), base::log_value(r.error().message));
     } else if (spec.stream == air) {
       w_.relay->set_enabled(d->id(), false);
     }
@@ -231,8 +233,8 @@ void SessionBroadcasts::input_started(const std::string& stream) {
   if (!input) return;
   // The two-recorder rule for coercive steps reads these spans.
   if (auto r = w_.repository.open_input_span(input->first, input->second, base::utc_now_ms()); !r)
-    spdlog::error("event=input_span_failed session={} input={} error=\"{}\"", input->first,
-                  input->second, r.error().message);
+    spdlog::error("event=input_span_failed session={} input={} error={}", input->first,
+                  base::log_value(input->second), base::log_value(r.error().message));
   if (w_.publish_event)
     w_.publish_event(json::serialize(json::object{{"type", "session.input"},
                                                   {"session_id", input->first},
@@ -245,8 +247,8 @@ void SessionBroadcasts::input_ended(const std::string& stream) {
   if (!id) return;
   const std::string input = stream.substr(air_stream(*id).size() + 1);
   if (auto r = w_.repository.close_input_span(*id, input, base::utc_now_ms()); !r)
-    spdlog::error("event=input_span_failed session={} input={} error=\"{}\"", *id, input,
-                  r.error().message);
+    spdlog::error("event=input_span_failed session={} input={} error={}", *id,
+                  base::log_value(input), base::log_value(r.error().message));
   if (w_.publish_event)
     w_.publish_event(json::serialize(json::object{
         {"type", "session.input"}, {"session_id", *id}, {"input", input}, {"state", "lost"}}));

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_value.hpp"
 #include "base/secret.hpp"
 #include "base/text.hpp"
 
@@ -89,7 +90,7 @@ rtmp::Admission<rtmp::MediaSink> StreamAccess::publish(const rtmp::StreamRequest
   if (!handle->try_begin_publish(r.peer))
     return {nullptr, "NetStream.Publish.BadName",
             "stream '" + r.stream + "' is already being published"};
-  spdlog::info("event=publish_start stream={} peer={}", r.stream, r.peer);
+  spdlog::info("event=publish_start stream={} peer={}", base::log_value(r.stream), r.peer);
   std::function<void()> on_end;
   std::function<std::optional<std::string>()> revoked;
   if (session_inputs_ && !streams_.count(r.stream)) {

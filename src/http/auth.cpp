@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "base/log_value.hpp"
 #include "http/server.hpp"
 #include "store/password.hpp"
 
@@ -139,13 +140,6 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 }
 
 // A username as it may appear in a log line: plain characters only.
-std::string loggable(std::string_view name) {
-  if (name.size() > 64) return "<too-long>";
-  for (unsigned char c : name)
-    if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f) return "<unprintable>";
-  return std::string(name);
-}
-
 json::object user_json(const Principal& p) {
   return json::object{{"id", p.user_id ? json::value(p.user_id) : json::value(nullptr)},
                       {"name", p.name},
@@ -475,7 +469,7 @@ ApiResult Auth::login(const ApiRequest& req) {
   if (password.size() > 1024) return bad_field("password", "at most 1024 characters");
 
   if (const std::int64_t wait = lockout_ms(username, req.client_address); wait > 0) {
-    spdlog::warn("event=login_throttled user={} address={}", loggable(username),
+    spdlog::warn("event=login_throttled user={} address={}", base::log_value(username),
                  req.client_address);
     ApiResult r = api_error(
         status::too_many_requests, "too_many_login_attempts",
@@ -491,7 +485,8 @@ ApiResult Auth::login(const ApiRequest& req) {
                   user && !user->disabled;
   if (!ok) {
     count_failure(username, req.client_address);
-    spdlog::warn("event=login_failed user={} address={}", loggable(username), req.client_address);
+    spdlog::warn("event=login_failed user={} address={}", base::log_value(username),
+                 req.client_address);
     return unauthorized("invalid_credentials",
                         "wrong username or password, or the user is disabled");
   }
@@ -510,7 +505,7 @@ ApiResult Auth::login(const ApiRequest& req) {
     }
     sessions_[sha256_hex(cookie)] = entry;
   }
-  spdlog::info("event=login user={} role={} address={}", loggable(username),
+  spdlog::info("event=login user={} role={} address={}", base::log_value(username),
                store::role_code(user->role), req.client_address);
   audit(entry.who, "user.login", json::object{{"user_id", user->id}});
 

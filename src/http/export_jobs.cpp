@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/log_value.hpp"
 #include "record/clock.hpp"
 #include "record/export.hpp"
 
@@ -244,7 +245,7 @@ ApiResult ExportJobs::start(const std::string& session, const std::string& strea
     active_[job.id] = who;
   }
   spdlog::info("event=export_start export={} session={} stream={} by={}", public_id(job.id),
-               session, stream, who);
+               base::log_value(session), base::log_value(stream), base::log_value(who));
   asio::post(pool_, [this, job] { run(job); });
   return {status::accepted, job_json(job)};
 }
@@ -301,11 +302,12 @@ void ExportJobs::run(ExportJob job) {
     fs::remove_all(out_folder, ec);
     job.state = ExportState::failed;
     job.error = r.error().message;
-    spdlog::warn("event=export_failed export={} error=\"{}\"", public_id(job.id), job.error);
+    spdlog::warn("event=export_failed export={} error={}", public_id(job.id),
+                 base::log_value(job.error));
   }
   if (auto u = repo_.update_export(job); !u)
-    spdlog::error("event=export_not_stored export={} error=\"{}\"", public_id(job.id),
-                  u.error().message);
+    spdlog::error("event=export_not_stored export={} error={}", public_id(job.id),
+                  base::log_value(u.error().message));
   std::lock_guard lock(mutex_);
   active_.erase(job.id);
 }

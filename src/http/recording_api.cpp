@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/log_value.hpp"
 #include "record/catalog.hpp"
 #include "record/clock.hpp"
 #include "record/verify.hpp"
@@ -133,8 +134,8 @@ ApiResult RecordingApi::session_recordings(verb method, store::Id session,
            record::format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count())}};
-      spdlog::info("event=recording_verified session={} stream={} ok={}", name, s.stream,
-                   report.ok);
+      spdlog::info("event=recording_verified session={} stream={} ok={}", base::log_value(name),
+                   base::log_value(s.stream), report.ok);
     }
     list.push_back(std::move(o));
   }

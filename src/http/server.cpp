@@ -16,6 +16,7 @@
 #include <cctype>
 #include <deque>
 
+#include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "http/auth.hpp"
 #include "http/card_api.hpp"
@@ -483,7 +484,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (services_.auth && req.find(bhttp::field::cookie) != req.end())
       team = services_.auth->logged_in(api_request(req, path, query)).has_value();
     if (auto why = services_.access.refuse_play(name, query, team)) {
-      spdlog::warn("event=http_flv_refused stream={} reason=\"{}\"", name, *why);
+      spdlog::warn("event=http_flv_refused stream={} reason={}", base::log_value(name),
+                   base::log_value(*why));
       co_await send(make_response(req, api_error(bhttp::status::forbidden, "play_refused", *why)));
       co_return;
     }
@@ -500,7 +502,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(30s);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
     if (ec) co_return;
-    spdlog::info("event=http_flv_play stream={}", name);
+    spdlog::info("event=http_flv_play stream={}", base::log_value(name));
     // The fast path writes at the wake without blocking (live::Player); what
     // the socket did not take waits in `left` for the coroutine below.
     auto& socket = stream_.socket();

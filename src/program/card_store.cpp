@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "base/file.hpp"
+#include "base/log_value.hpp"
 #include "base/secret.hpp"
 
 namespace courtcast::program {
@@ -118,7 +119,7 @@ void CardStore::load() {
   spdlog::info("event=standby_card source={} path={} duration_ms={} size={}x{}{}",
                to_string(i.source), uploaded_ ? path.string() : fallback_path_, i.duration_ms,
                i.size.width, i.size.height,
-               i.upload ? " uploaded_by=" + i.upload->by : std::string());
+               i.upload ? " uploaded_by=" + base::log_value(i.upload->by) : std::string());
 }
 
 CardInfo CardStore::info() const {
@@ -162,7 +163,8 @@ CardResult<CardInfo> CardStore::upload(std::span<const std::uint8_t> bytes, cons
   spdlog::info(
       "event=standby_card_uploaded by={} format={} size_bytes={} sha256={} duration_ms={} "
       "size={}x{}",
-      who, to_string(u.format), u.size_bytes, u.sha256, i.duration_ms, i.size.width, i.size.height);
+      base::log_value(who), to_string(u.format), u.size_bytes, u.sha256, i.duration_ms,
+      i.size.width, i.size.height);
   return i;
 }
 
@@ -179,7 +181,8 @@ CardResult<CardInfo> CardStore::reset(const std::string& who) {
   uploaded_.reset();
   upload_info_.reset();
   if (had_upload) programs_.set_card(fallback_, who);
-  spdlog::info("event=standby_card_reset by={} source={}", who, to_string(fallback_source_));
+  spdlog::info("event=standby_card_reset by={} source={}", base::log_value(who),
+               to_string(fallback_source_));
   return info_locked();
 }
 

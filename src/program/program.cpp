@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include "base/log_value.hpp"
 
 namespace courtcast::program {
 
@@ -72,8 +73,9 @@ void Program::add_input(ProgramInput input) {
     self->inputs_.emplace_back(input.name, input.stream);
     if (self->running_)
       asio::co_spawn(self->executor_, self->read_input(self->inputs_.back()), asio::detached);
-    spdlog::info("event=program_input_added program={} input={} stream={}", self->config_.name,
-                 input.name, input.stream);
+    spdlog::info("event=program_input_added program={} input={} stream={}",
+                 base::log_value(self->config_.name), base::log_value(input.name),
+                 base::log_value(input.stream));
   });
 }
 
@@ -87,7 +89,8 @@ void Program::set_card(std::shared_ptr<const StandbyCard> card, const std::strin
       self->air_on_card_ = false;
       self->air_to_card(now);
     }
-    spdlog::info("event=program_card_set program={} by={}", self->config_.name, who);
+    spdlog::info("event=program_card_set program={} by={}", base::log_value(self->config_.name),
+                 base::log_value(who));
     self->emit("card_set", json_text({{"by", who}}));
   });
 }
@@ -137,7 +140,8 @@ media::Result<void> Program::take(const std::string& input, const std::string& w
         self->lost_ = nullptr;
         self->take_at_ = Clock::now();
       }
-    spdlog::info("event=program_take program={} input={} by={}", self->config_.name, input, who);
+    spdlog::info("event=program_take program={} input={} by={}",
+                 base::log_value(self->config_.name), base::log_value(input), base::log_value(who));
     self->emit("take", json_text({{"input", input}, {"by", who}}));
     self->publish_view();
   });
@@ -170,7 +174,7 @@ media::Result<void> Program::set_delay(std::int64_t delay_ms, const std::string&
         if (h) self->air_writer_->write(h);
     }
     spdlog::info("event=program_delay program={} delay_ms={} before_ms={} by={}",
-                 self->config_.name, delay_ms, before, who);
+                 base::log_value(self->config_.name), delay_ms, before, base::log_value(who));
     self->emit("delay", json_text({{"delay_ms", delay_ms}, {"by", who}}));
     self->publish_view();
   });
@@ -184,8 +188,9 @@ void Program::cut(const std::string& who, const std::string& reason) {
     const std::size_t dropped = self->delay_line_.clear();
     self->cut_ = true;
     self->air_to_card(Clock::now());
-    spdlog::warn("event=program_cut program={} by={} dropped_packets={} reason=\"{}\"",
-                 self->config_.name, who, dropped, reason);
+    spdlog::warn("event=program_cut program={} by={} dropped_packets={} reason={}",
+                 base::log_value(self->config_.name), base::log_value(who), dropped,
+                 base::log_value(reason));
     self->emit("cut", json_text({{"by", who}, {"dropped_packets", dropped}, {"reason", reason}}));
     self->publish_view();
   });
@@ -195,7 +200,8 @@ void Program::resume(const std::string& who) {
   asio::post(executor_, [self = shared_from_this(), who] {
     if (!self->cut_) return;
     self->cut_ = false;  // air returns when program from now on is due
-    spdlog::info("event=program_resume program={} by={}", self->config_.name, who);
+    spdlog::info("event=program_resume program={} by={}", base::log_value(self->config_.name),
+                 base::log_value(who));
     self->emit("resume", json_text({{"by", who}}));
     self->publish_view();
   });
@@ -311,8 +317,8 @@ void Program::switch_to(Input& in, const PacketPtr& keyframe) {
   for (const auto& h : {in.video_header, in.audio_header})
     if (h) to_program(h);
   to_program(keyframe);
-  spdlog::info("event=program_on input={} program={} take_to_frame_ms={}", in.name, config_.name,
-               take_to_frame_ms_);
+  spdlog::info("event=program_on input={} program={} take_to_frame_ms={}", base::log_value(in.name),
+               base::log_value(config_.name), take_to_frame_ms_);
   emit("program", json_text({{"on_program", in.name}, {"take_to_frame_ms", take_to_frame_ms_}}));
   publish_view();
 }
@@ -324,7 +330,8 @@ void Program::to_card(const std::string& why) {
   to_program(card_->audio_header);
   program_card_.restart(card_);
   program_card_started_ = Clock::now();
-  spdlog::info("event=program_card program={} reason=\"{}\"", config_.name, why);
+  spdlog::info("event=program_card program={} reason={}", base::log_value(config_.name),
+               base::log_value(why));
   emit("program", json_text({{"on_program", kCardSource}, {"reason", why}}));
   publish_view();
 }
@@ -345,7 +352,8 @@ asio::awaitable<void> Program::tick_loop() {
     const auto now = Clock::now();
     if (on_program_ && now - on_program_->last_seen > milliseconds(config_.input_timeout_ms)) {
       lost_ = on_program_;
-      spdlog::warn("event=program_input_lost program={} input={}", config_.name, lost_->name);
+      spdlog::warn("event=program_input_lost program={} input={}", base::log_value(config_.name),
+                   base::log_value(lost_->name));
       to_card("input " + lost_->name + " sent nothing for " +
               std::to_string(config_.input_timeout_ms) + " ms");
     }

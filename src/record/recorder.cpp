@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/clock.hpp"
+#include "base/log_value.hpp"
 #include "media/flv.hpp"
 
 namespace courtcast::record {
@@ -230,7 +231,7 @@ void Recorder::handle(const Event& e) {
       break;
     case EventKind::Overflow: {
       spdlog::warn("event=record_queue_overflow session={} stream={} dropped_packets={}",
-                   options_.session, stream_, e.dropped);
+                   base::log_value(options_.session), base::log_value(stream_), e.dropped);
       {
         std::lock_guard lock(status_mutex_);
         status_.dropped_packets += e.dropped;
@@ -310,10 +311,10 @@ bool Recorder::disk_ok(bool log_change) {
     spdlog::error(
         "event=record_alert reason=disk_low session={} stream={} free_bytes={} "
         "min_free_bytes={} note=\"new recording refused until space is freed\"",
-        options_.session, stream_, free, options_.min_free_bytes);
+        base::log_value(options_.session), base::log_value(stream_), free, options_.min_free_bytes);
   if (ok && prev == RecorderState::Refused && log_change)
     spdlog::info("event=record_alert_cleared reason=disk_low session={} stream={} free_bytes={}",
-                 options_.session, stream_, free);
+                 base::log_value(options_.session), base::log_value(stream_), free);
   return ok;
 }
 
@@ -330,7 +331,8 @@ bool Recorder::ensure_manifest() {
     return false;
   }
   auto log = [&](const std::string& m) {
-    spdlog::warn("{} session={} stream={}", m, options_.session, stream_);
+    spdlog::warn("{} session={} stream={}", m, base::log_value(options_.session),
+                 base::log_value(stream_));
   };
   if (manifest_.dropped_partial_line())
     log("event=record_recover_manifest note=\"cut a partial last line\"");
@@ -387,8 +389,9 @@ bool Recorder::open_segment(const Packet& first, std::int64_t utc_ms) {
       fail(r.error().message);
       return false;
     }
-    spdlog::info("event=record_gap session={} stream={} reason={} duration_ms={}", options_.session,
-                 stream_, gap.reason, gap.end_utc_ms - gap.start_utc_ms);
+    spdlog::info("event=record_gap session={} stream={} reason={} duration_ms={}",
+                 base::log_value(options_.session), base::log_value(stream_), gap.reason,
+                 gap.end_utc_ms - gap.start_utc_ms);
     std::lock_guard lock(status_mutex_);
     status_.gaps++;
   }
@@ -426,8 +429,8 @@ void Recorder::close_segment() {
   last_end_utc_ms_ = line.end_utc_ms;
   spdlog::info(
       "event=record_segment session={} stream={} file={} duration_ms={} size_bytes={} sha256={}",
-      options_.session, stream_, line.file, line.last_ts_ms - line.first_ts_ms, line.size_bytes,
-      line.sha256);
+      base::log_value(options_.session), base::log_value(stream_), line.file,
+      line.last_ts_ms - line.first_ts_ms, line.size_bytes, line.sha256);
   std::lock_guard lock(status_mutex_);
   status_.segments++;
   status_.bytes_written += line.size_bytes;
@@ -444,8 +447,9 @@ void Recorder::fail(const std::string& error) {
   note_gap(since, "write_error");
   need_keyframe_ = true;
   retry_at_ = steady_clock::now() + options_.retry_after_failure;
-  spdlog::error("event=record_failed session={} stream={} error=\"{}\" retry_in_ms={}",
-                options_.session, stream_, error, options_.retry_after_failure.count());
+  spdlog::error("event=record_failed session={} stream={} error={} retry_in_ms={}",
+                base::log_value(options_.session), base::log_value(stream_), base::log_value(error),
+                options_.retry_after_failure.count());
   std::lock_guard lock(status_mutex_);
   status_.state = RecorderState::Failed;
   status_.alert = true;

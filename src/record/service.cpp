@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "base/clock.hpp"
+#include "base/log_value.hpp"
 #include "record/manifest.hpp"
 #include "record/segment.hpp"
 
@@ -39,8 +40,9 @@ void RecordingService::recover_all() {
       if (!stream.is_directory()) continue;
       ManifestWriter manifest;
       auto log = [&](const std::string& m) {
-        spdlog::warn("{} session={} stream={}", m, session.path().filename().string(),
-                     stream.path().filename().string());
+        spdlog::warn("{} session={} stream={}", m,
+                     base::log_value(session.path().filename().string()),
+                     base::log_value(stream.path().filename().string()));
       };
       if (auto r = manifest.open(stream.path()); !r) {
         spdlog::error("event=record_recover_failed dir={} error=\"{}\"", stream.path().string(),

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "base/clock.hpp"
+#include "base/log_value.hpp"
 #include "rtmp/client.hpp"
 #include "rtmp/tls_client.hpp"
 
@@ -178,7 +179,8 @@ void Destination::set_state(State s, std::string error) {
     health_.live_since_ms = s == State::Live ? base::utc_now_ms() : 0;
     if (s != State::Live) health_.bitrate_bps = 0;
   }
-  spdlog::info("event=destination_state destination={} state={}", spec().name, to_string(s));
+  spdlog::info("event=destination_state destination={} state={}", base::log_value(spec().name),
+               to_string(s));
   if (on_change_) on_change_(*this);
 }
 
@@ -234,8 +236,8 @@ asio::awaitable<void> Destination::run() {
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
     const auto wait =
         std::min(duration_cast<milliseconds>(backoff * jitter(rng)), options_.max_backoff);
-    spdlog::warn("event=destination_error destination={} retry_in_ms={} error=\"{}\"", spec.name,
-                 wait.count(), error);
+    spdlog::warn("event=destination_error destination={} retry_in_ms={} error={}",
+                 base::log_value(spec.name), wait.count(), base::log_value(error));
     set_state(State::Retrying, error.empty() ? "the connection ended" : error);
     backoff_timer_.expires_after(wait);
     co_await backoff_timer_.async_wait(use_nothrow);
@@ -328,8 +330,8 @@ asio::awaitable<void> Destination::watch_writes(std::shared_ptr<bool> done,
     co_await timer.async_wait(use_nothrow);
     if (*done) break;
     if (writing_ && steady_clock::now() - write_started_ > options_.write_stall_timeout) {
-      spdlog::warn("event=destination_stalled destination={} stalled_ms={}", spec().name,
-                   options_.write_stall_timeout.count());
+      spdlog::warn("event=destination_stalled destination={} stalled_ms={}",
+                   base::log_value(spec().name), options_.write_stall_timeout.count());
       cut();
       break;
     }

@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 
+#include "base/log_value.hpp"
 #include "media/bytes_io.hpp"
 #include "rtmp/amf0.hpp"
 #include "rtmp/handshake.hpp"
@@ -383,8 +384,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     }
     if (body.empty()) return;  // some encoders send empty audio/video as keep-alives
     if (!sink_->push(kind, unwrap(ts), body) && ++malformed_ == 1)
-      spdlog::warn("event=rtmp_malformed_media stream={} peer={} kind={}", stream_, peer_,
-                   static_cast<int>(kind));
+      spdlog::warn("event=rtmp_malformed_media stream={} peer={} kind={}", base::log_value(stream_),
+                   peer_, static_cast<int>(kind));
   }
 
   void on_aggregate(const Message& m) {
@@ -420,7 +421,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
         !std::equal(std::begin(kOnMetaData), std::end(kOnMetaData), body.begin()))
       return;
     if (!amf0::decode_all(body)) {
-      spdlog::warn("event=rtmp_bad_metadata stream={} peer={}", stream_, peer_);
+      spdlog::warn("event=rtmp_bad_metadata stream={} peer={}", base::log_value(stream_), peer_);
       return;
     }
     sink_->push(media::PacketKind::Data, unwrap(m.timestamp), body);
@@ -565,12 +566,12 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     play_stream_id_ = stream_id;
     boost::system::error_code ec;  // best effort
     socket_.set_option(tcp::socket::send_buffer_size(options_.player_send_buffer_bytes), ec);
-    spdlog::info("event=rtmp_play stream={} peer={}", stream_, peer_);
+    spdlog::info("event=rtmp_play stream={} peer={}", base::log_value(stream_), peer_);
   }
 
   void refuse(std::uint32_t stream_id, const std::string& code, const std::string& reason) {
-    spdlog::warn("event=rtmp_refused stream={} peer={} code={} reason=\"{}\"", stream_, peer_, code,
-                 reason);
+    spdlog::warn("event=rtmp_refused stream={} peer={} code={} reason={}", base::log_value(stream_),
+                 peer_, base::log_value(code), base::log_value(reason));
     queue([&](media::Bytes& out) {
       write_status(out, stream_id, "error", code, reason, chunk_out_);
     });
@@ -594,7 +595,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void end_publish(std::string_view why) {
     if (!sink_) return;
     sink_.reset();
-    spdlog::info("event=rtmp_unpublish stream={} peer={} reason={}", stream_, peer_, why);
+    spdlog::info("event=rtmp_unpublish stream={} peer={} reason={}", base::log_value(stream_),
+                 peer_, base::log_value(why));
   }
 
   // `level`: warn for what an operator should look at (a protocol error, a
@@ -603,8 +605,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void close(const std::string& reason, spdlog::level::level_enum level = spdlog::level::warn) {
     if (closed_) return;
     if (handshake_done_ || reason.find("handshake") != std::string::npos)
-      spdlog::log(level, "event=rtmp_close peer={} stream={} reason=\"{}\"", peer_, stream_,
-                  reason);
+      spdlog::log(level, "event=rtmp_close peer={} stream={} reason={}", peer_,
+                  base::log_value(stream_), base::log_value(reason));
     closing_ = true;
     shutdown();
   }
@@ -614,9 +616,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     const auto total = ++state_->buffer_limits;
     if (state_->limit_log.due(steady_clock::now()))
       spdlog::warn(
-          "event=rtmp_limit peer={} reason=\"{}\" total={} buffered_bytes={} "
+          "event=rtmp_limit peer={} reason={} total={} buffered_bytes={} "
           "buffered_limit_bytes={} (further ones within 10 s are counted, not logged)",
-          peer_, reason, total, state_->budget.used_bytes(), state_->budget.limit_bytes());
+          peer_, base::log_value(reason), total, state_->budget.used_bytes(),
+          state_->budget.limit_bytes());
     closing_ = true;
     shutdown();
   }
