@@ -166,7 +166,13 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
 }  // namespace
 
 int serve(Config config) {
+  // data_dir holds password and token hashes, platform stream keys, signing
+  // keys and evidence: nothing in it is for other users, whatever the umask
+  // the service was started with. Every file and directory made from here
+  // on (SQLite's -wal and -shm too) is at most 0600 / 0700.
+  ::umask(077);
   fs::create_directories(config.data_dir);
+  fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace);
   if (config.streams.empty()) {
     config.streams.push_back(
         StreamConfig{"cam-a", kept_secret(config.data_dir, "cam-a.publish-key"), false});

@@ -14,9 +14,9 @@ namespace courtcast::base {
 // renames it over `path` and syncs the directory, so the rename is durable
 // too. The error names the file and the step that failed.
 Result<void> write_file_atomically(const std::filesystem::path& path,
-                                   std::span<const std::uint8_t> data, unsigned mode = 0640);
+                                   std::span<const std::uint8_t> data, unsigned mode = 0600);
 inline Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view data,
-                                          unsigned mode = 0640) {
+                                          unsigned mode = 0600) {
   return write_file_atomically(
       path, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, mode);
 }

@@ -171,7 +171,7 @@ Result<bool> ManifestWriter::open(const fs::path& dir) {
       return make_error("cannot cut the partial last line of " + path_.string());
     text.resize(whole);
   }
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) return make_error("cannot open " + path_.string() + ": " + std::strerror(errno));
   if (whole > 0) {
     const auto begin = text.rfind('\n', whole - 2);

@@ -46,7 +46,7 @@ Result<bool> SegmentFile::open(const fs::path& dir, std::uint64_t index,
   dir_ = dir;
   index_ = index;
   part_path_ = dir / part_file_name(index, start_utc_ms);
-  fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd_ < 0)
     return make_error("cannot create " + part_path_.string() + ": " + std::strerror(errno));
   written_ = queued_bytes_ = 0;
