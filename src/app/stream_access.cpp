@@ -116,18 +116,22 @@ rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest&
 
 std::optional<std::string> StreamAccess::refuse_play(const std::string& stream,
                                                      const std::string& query, bool team) {
+  // One answer for an unknown stream, a private one, a missing or wrong key
+  // and a program's preview: a refusal must not tell the public which
+  // streams exist.
+  static const std::string kNotAvailable = "stream not available";
   if (programs_.find(stream)) return std::nullopt;  // air is the public face
   const std::string token = base::query_value(query, "token").value_or("");
   const bool controller = team || (!token.empty() && allow_control("Bearer " + token));
   if (stream.ends_with(".program") && programs_.find(stream.substr(0, stream.size() - 8))) {
     if (controller) return std::nullopt;
-    return "program '" + stream +
-           "' is the team's preview: log in to the console or add ?token=API_TOKEN";
+    return kNotAvailable;
   }
   if (auto it = streams_.find(stream); it != streams_.end() && it->second.is_public)
     return std::nullopt;
   if (controller && key_of(stream)) return std::nullopt;
-  return check_key(stream, query, {});
+  if (check_key(stream, query, {})) return kNotAvailable;
+  return std::nullopt;
 }
 
 bool StreamAccess::allow_control(std::string_view authorization) {

@@ -31,7 +31,8 @@ class CourtApi;
 class Access {
  public:
   virtual ~Access() = default;
-  // nullopt when `stream` may be played with this query string; else why not.
+  // nullopt when `stream` may be played with this query string; else what the
+  // public is told, the same for every refusal (it must not tell which exist).
   // `team`: the caller is logged in (a console session of any role), which
   // opens the previews (programs, inputs) as `?token=` does for scripts.
   virtual std::optional<std::string> refuse_play(const std::string& stream,
