@@ -209,6 +209,134 @@ CardResult<media::Bytes> mp4_to_flv(std::span<const std::uint8_t> mp4) {
   return flv;
 }
 
+struct CodecFree {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameFree {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+
+// A decoder for one track of the card, strict: an error the bitstream shows
+// is an error, not something to conceal.
+class TrackDecoder {
+ public:
+  // `config`: the track's sequence header payload (AVC or AAC config record).
+  static CardResult<TrackDecoder> open(AVCodecID id, std::span<const std::uint8_t> config) {
+    TrackDecoder d;
+    const AVCodec* codec = avcodec_find_decoder(id);
+    if (!codec)
+      return CardError{CardError::Kind::storage,
+                       std::string("standby card: no ") + avcodec_get_name(id) + " decoder"};
+    d.ctx_.reset(avcodec_alloc_context3(codec));
+    d.frame_.reset(av_frame_alloc());
+    d.packet_.reset(av_packet_alloc());
+    if (!d.ctx_ || !d.frame_ || !d.packet_)
+      return CardError{CardError::Kind::storage, "standby card: out of memory"};
+    d.ctx_->extradata =
+        static_cast<std::uint8_t*>(av_mallocz(config.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+    if (!d.ctx_->extradata)
+      return CardError{CardError::Kind::storage, "standby card: out of memory"};
+    std::memcpy(d.ctx_->extradata, config.data(), config.size());
+    d.ctx_->extradata_size = static_cast<int>(config.size());
+    d.ctx_->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER | AV_EF_EXPLODE;
+    d.ctx_->thread_count = 1;  // an error is told at the frame that has it
+    if (int rc = avcodec_open2(d.ctx_.get(), codec, nullptr); rc < 0)
+      return invalid(std::string("its ") + avcodec_get_name(id) +
+                     " configuration cannot be decoded (" + av_error(rc) + ")");
+    return d;
+  }
+
+  // Decodes one frame's data; an empty `data` drains the decoder.
+  bool decode(std::span<const std::uint8_t> data, std::string& why) {
+    if (!data.empty()) {
+      if (av_new_packet(packet_.get(), static_cast<int>(data.size())) < 0) {
+        why = "out of memory";
+        return false;
+      }
+      std::memcpy(packet_->data, data.data(), data.size());
+      ++sent_;
+    }
+    const int rc = avcodec_send_packet(ctx_.get(), data.empty() ? nullptr : packet_.get());
+    av_packet_unref(packet_.get());
+    if (rc < 0 && rc != AVERROR_EOF) {
+      why = av_error(rc);
+      return false;
+    }
+    for (;;) {
+      const int r = avcodec_receive_frame(ctx_.get(), frame_.get());
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return true;
+      if (r < 0) {
+        why = av_error(r);
+        return false;
+      }
+      const bool corrupt = (frame_->flags & AV_FRAME_FLAG_CORRUPT) || frame_->decode_error_flags;
+      av_frame_unref(frame_.get());
+      ++received_;
+      if (corrupt) {
+        why = "the decoder found damage in it";
+        return false;
+      }
+    }
+  }
+
+  std::size_t sent() const { return sent_; }
+  std::size_t received() const { return received_; }
+
+ private:
+  std::unique_ptr<AVCodecContext, CodecFree> ctx_;
+  std::unique_ptr<AVFrame, FrameFree> frame_;
+  std::unique_ptr<AVPacket, PacketFree> packet_;
+  std::size_t sent_ = 0, received_ = 0;
+};
+
+// A card is what viewers see whenever the court is off air: every frame of
+// it must decode, not just its structure parse (a damaged mdat parses fine).
+CardResult<void> check_card_decodes(const StandbyCard& card) {
+  const auto video_body = card.video_header->body();
+  auto vtag = media::parse_video_tag(video_body);
+  if (!vtag) return invalid("its video sequence header cannot be read");
+  auto video = TrackDecoder::open(AV_CODEC_ID_H264, video_body.subspan(vtag->header_bytes));
+  if (!video) return video.error();
+  const auto audio_body = card.audio_header->body();
+  auto atag = media::parse_audio_tag(audio_body);
+  if (!atag) return invalid("its audio sequence header cannot be read");
+  auto audio = TrackDecoder::open(AV_CODEC_ID_AAC, audio_body.subspan(atag->header_bytes));
+  if (!audio) return audio.error();
+
+  std::string why;
+  for (const auto& p : card.packets) {
+    if (p->sequence_header || (!p->is_video() && !p->is_audio())) continue;
+    const auto body = p->body();
+    std::size_t header = 0;
+    if (p->is_video()) {
+      auto tag = media::parse_video_tag(body);
+      if (!tag || tag->end_of_sequence) continue;
+      header = tag->header_bytes;
+    } else {
+      auto tag = media::parse_audio_tag(body);
+      if (!tag)
+        return invalid("the audio frame at " + std::to_string(p->dts_ms) + " ms is damaged");
+      header = tag->header_bytes;
+    }
+    if (body.size() <= header) continue;
+    TrackDecoder& d = p->is_video() ? *video : *audio;
+    if (!d.decode(body.subspan(header), why))
+      return invalid(std::string("the ") + (p->is_video() ? "video" : "audio") + " frame at " +
+                     std::to_string(p->dts_ms) + " ms cannot be decoded (" + why + ")");
+  }
+  for (auto* d : {&*video, &*audio}) {
+    const char* what = d == &*video ? "video" : "audio";
+    if (!d->decode({}, why))
+      return invalid(std::string("the last ") + what + " frames cannot be decoded (" + why + ")");
+    // A decoder that drops a frame it cannot use says so only by not
+    // returning it.
+    if (d->received() < d->sent())
+      return invalid(std::to_string(d->sent() - d->received()) + " of its " +
+                     std::to_string(d->sent()) + " " + what + " frames cannot be decoded");
+  }
+  return {};
+}
+
 }  // namespace
 
 const char* to_string(CardFormat f) {
@@ -242,6 +370,7 @@ CardResult<ConvertedCard> convert_card_upload(std::span<const std::uint8_t> uplo
                   static_cast<long long>(kCardMaxDurationMs / 1000));
     return invalid(buf);
   }
+  if (auto decoded = check_card_decodes(*card); !decoded) return decoded.error();
   out.card = std::move(*card);
   return out;
 }

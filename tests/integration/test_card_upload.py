@@ -117,6 +117,16 @@ class CardUpload(unittest.TestCase):
         self.assertEqual(answer["error"]["code"], "invalid_card")
         self.assertEqual(answer["error"]["message"],
                          "standby card: video must be H.264 (the file has hevc)")
+        # Damage in the middle of the media: the file still parses, and
+        # decoding every frame is what finds it.
+        mdat = self.card.index(b"mdat") + 4
+        middle = mdat + (len(self.card) - mdat) // 2
+        damaged = (self.card[:middle] + bytes(b ^ 0xFF for b in self.card[middle:middle + 64])
+                   + self.card[middle + 64:])
+        status, answer = self.put_card(damaged)
+        self.assertEqual(status, 400, answer)
+        self.assertEqual(answer["error"]["code"], "invalid_card")
+        self.assertIn("cannot be decoded", answer["error"]["message"])
         status, answer = self.put_card(os.urandom(64 * 1024), "application/octet-stream")
         self.assertEqual(status, 400, answer)
         self.assertIn("neither FLV nor MP4", answer["error"]["message"])

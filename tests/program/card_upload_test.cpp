@@ -6,6 +6,8 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "media/flv.hpp"
 
@@ -117,6 +119,65 @@ TEST(CardUpload, truncated_mp4_and_flv_are_refused) {
   auto f = convert_card_upload(flv);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().kind, CardError::Kind::invalid);
+}
+
+// Where the media of an MP4 lies: the body of its top-level mdat box.
+std::span<std::uint8_t> mdat_of(media::Bytes& mp4) {
+  std::size_t pos = 0;
+  while (pos + 8 <= mp4.size()) {
+    const std::size_t size = std::size_t{mp4[pos]} << 24 | std::size_t{mp4[pos + 1]} << 16 |
+                             std::size_t{mp4[pos + 2]} << 8 | mp4[pos + 3];
+    if (std::string(mp4.begin() + pos + 4, mp4.begin() + pos + 8) == "mdat")
+      return std::span(mp4).subspan(pos + 8, size - 8);
+    if (size < 8) break;
+    pos += size;
+  }
+  ADD_FAILURE() << "no mdat box";
+  return {};
+}
+
+// Overwrites `n` bytes at `at` with `fill`, as a damaged copy or disk would.
+void damage(std::span<std::uint8_t> where, std::size_t at, std::size_t n, std::uint8_t fill) {
+  for (std::size_t i = at; i < at + n && i < where.size(); ++i) where[i] = fill ^ where[i];
+}
+
+TEST(CardUpload, damaged_mp4_media_is_refused_by_decoding) {
+  const auto good = clip("pattern.mp4");
+  ASSERT_TRUE(convert_card_upload(good)) << "the undamaged clip is accepted";
+  for (const double where : {0.25, 0.5, 0.75}) {
+    for (const std::uint8_t fill : {std::uint8_t{0xFF}, std::uint8_t{0x5A}}) {
+      auto mp4 = good;
+      auto mdat = mdat_of(mp4);
+      damage(mdat, static_cast<std::size_t>(static_cast<double>(mdat.size()) * where), 64, fill);
+      auto r = convert_card_upload(mp4);
+      ASSERT_FALSE(r) << "damage at " << where << " with " << int(fill) << " was accepted";
+      EXPECT_EQ(r.error().kind, CardError::Kind::invalid);
+      EXPECT_NE(refusal(r).find("cannot be decoded"), std::string::npos) << refusal(r);
+    }
+  }
+}
+
+TEST(CardUpload, damaged_flv_video_is_refused_by_decoding) {
+  const auto good = clip("pattern.flv");
+  ASSERT_TRUE(convert_card_upload(good)) << "the undamaged clip is accepted";
+  // The video tags' bodies, in file order.
+  std::vector<std::pair<std::size_t, std::size_t>> video;  // offset, size
+  for (std::size_t pos = 13; pos + 11 <= good.size();) {
+    const std::size_t size =
+        std::size_t{good[pos + 1]} << 16 | std::size_t{good[pos + 2]} << 8 | good[pos + 3];
+    if (good[pos] == 9 && size > 200) video.emplace_back(pos + 11, size);
+    pos += 11 + size + 4;
+  }
+  ASSERT_GT(video.size(), 10u);
+  for (const std::size_t k : {video.size() / 3, video.size() / 2, video.size() * 4 / 5}) {
+    auto flv = good;
+    const auto [offset, size] = video[k];
+    damage(std::span(flv).subspan(offset, size), size / 2, 48, 0xFF);
+    auto r = convert_card_upload(flv);
+    ASSERT_FALSE(r) << "damage in video tag " << k << " was accepted";
+    EXPECT_NE(refusal(r).find("video frame"), std::string::npos) << refusal(r);
+    EXPECT_NE(refusal(r).find("cannot be decoded"), std::string::npos) << refusal(r);
+  }
 }
 
 TEST(CardUpload, mp4_box_header_over_garbage_is_refused) {
