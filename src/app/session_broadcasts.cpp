@@ -52,7 +52,8 @@ void keep_delay(store::Repository& repo, court::Id id, const std::string& detail
   if (const auto* who = o->if_contains("by"); who && who->is_string()) by = who->as_string();
   if (auto r = repo.keep_session_delay(id, delay->as_int64(), store::Actor{by, base::utc_now_ms()});
       !r)
-    spdlog::error("event=session_delay_not_kept session={} error=\"{}\"", id, r.error().message);
+    spdlog::error("event=session_delay_not_kept session={} error={}", id,
+                  base::log_value(r.error().message));
 }
 
 }  // namespace

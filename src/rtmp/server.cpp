@@ -232,7 +232,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
             write_status(control, play_stream_id_, "status", "NetStream.Play.Stop",
                          "Stopped playing " + stream_ + ".", chunk_out_);
             co_await write(asio::buffer(control));
-            spdlog::info("event=rtmp_play_end stream={} peer={}", stream_, peer_);
+            spdlog::info("event=rtmp_play_end stream={} peer={}", base::log_value(stream_), peer_);
           }
           break;
         }
@@ -582,9 +582,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   // why with an error status, its publish ends now, and the connection
   // closes once it leaves (at most kRevokedLinger later).
   void revoke(const std::string& why) {
-    spdlog::warn(
-        "event=rtmp_refused stream={} peer={} code=NetStream.Publish.Rejected reason=\"{}\"",
-        stream_, peer_, why);
+    spdlog::warn("event=rtmp_refused stream={} peer={} code=NetStream.Publish.Rejected reason={}",
+                 base::log_value(stream_), peer_, base::log_value(why));
     queue([&](media::Bytes& out) {
       write_status(out, publish_stream_id_, "error", "NetStream.Publish.Rejected", why, chunk_out_);
     });
