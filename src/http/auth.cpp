@@ -184,6 +184,12 @@ ApiResult no_endpoint(verb method, std::string_view path) {
   return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(path));
 }
 
+// The key of a username's failures from one address: a stranger's guesses
+// lock the stranger's address out of that account, not the account.
+std::string user_at_address(std::string_view username, std::string_view address) {
+  return std::string(address) + ' ' + std::string(username);
+}
+
 ApiResult unauthorized(std::string_view code, std::string_view message) {
   return api_error(status::unauthorized, code, message);
 }
@@ -415,7 +421,8 @@ std::int64_t Auth::lockout_ms(const std::string& username, const std::string& ad
   const std::int64_t now = now_ms();
   std::lock_guard lock(mutex_);
   std::int64_t wait = 0;
-  if (auto it = failures_by_username_.find(username); it != failures_by_username_.end())
+  if (auto it = failures_by_user_at_address_.find(user_at_address(username, address));
+      it != failures_by_user_at_address_.end())
     wait = std::max(wait, it->second.locked_until_ms - now);
   if (auto it = failures_by_address_.find(address); it != failures_by_address_.end())
     wait = std::max(wait, it->second.locked_until_ms - now);
@@ -445,7 +452,8 @@ void Auth::count_failure(std::unordered_map<std::string, Failures>& map, const s
 void Auth::count_failure(const std::string& username, const std::string& address) {
   const std::int64_t now = now_ms();
   std::lock_guard lock(mutex_);
-  count_failure(failures_by_username_, username, options_.free_failures_per_username, now);
+  count_failure(failures_by_user_at_address_, user_at_address(username, address),
+                options_.free_failures_per_username, now);
   count_failure(failures_by_address_, address, options_.free_failures_per_address, now);
 }
 
@@ -496,7 +504,7 @@ ApiResult Auth::login(const ApiRequest& req) {
   const std::string cookie = random_hex(32);
   {
     std::lock_guard lock(mutex_);
-    failures_by_username_.erase(username);
+    failures_by_user_at_address_.erase(user_at_address(username, req.client_address));
     if (sessions_.size() > 10'000) {
       std::erase_if(sessions_, [&](const auto& kv) {
         return entry.created_ms - kv.second.last_seen_ms > options_.session_idle_ms ||

@@ -84,6 +84,9 @@ struct AuthOptions {
   std::int64_t session_max_ms = 12 * 3600 * 1000;  // a night-long broadcast fits
   // Login throttling: after this many failures in a row, each further
   // failure doubles the wait (1 s, 2 s, 4 s … up to max_lockout_ms).
+  // Counted per username and client address together, so that a stranger's
+  // failures lock out the stranger, not the user logging in from elsewhere;
+  // and per address whatever the names tried.
   int free_failures_per_username = 5;
   int free_failures_per_address = 20;  // higher: a court's offices share one address
   std::int64_t max_lockout_ms = 15 * 60 * 1000;
@@ -161,7 +164,7 @@ class Auth {
 
   std::mutex mutex_;
   std::unordered_map<std::string, SessionEntry> sessions_;  // by SHA-256 of the cookie
-  std::unordered_map<std::string, Failures> failures_by_username_;
+  std::unordered_map<std::string, Failures> failures_by_user_at_address_;
   std::unordered_map<std::string, Failures> failures_by_address_;
   std::unordered_map<std::string, CachedToken> tokens_;  // by SHA-256 of the token
 };

@@ -551,11 +551,12 @@ class ApiClient:
     """Calls /api/v1 as a console user (session cookie and CSRF token, like the
     browser), with a Bearer token, or with no credentials at all."""
 
-    def __init__(self, server, token=None):
+    def __init__(self, server, token=None, source=None):
         self.port = server.http_port
         self.token = token
         self.cookie = None
         self.csrf = None
+        self.source = source  # the client's own loopback address, e.g. "127.0.0.2"
 
     def login(self, username, password):
         status, body, headers = self.call("POST", "/login",
@@ -569,7 +570,8 @@ class ApiClient:
         """Returns (status, parsed body or None, response headers). `csrf`
         overrides the X-CSRF-Token sent ("" sends none); `raw` is sent as is."""
         import http.client
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                          source_address=(self.source, 0) if self.source else None)
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

@@ -152,6 +152,17 @@ class Throttling(unittest.TestCase):
         self.assertEqual(status, 429, out)
         self.assertIn("Retry-After", headers)
 
+    def test_a_strangers_failures_do_not_lock_the_user_out_from_another_address(self):
+        stranger = ApiClient(self.server, source="127.0.0.2")
+        statuses = [stranger.login(username("director"), "wrong-password")[0] for _ in range(12)]
+        self.assertEqual(statuses[-1], 429, statuses)
+        status, out = ApiClient(self.server, source="127.0.0.3").login(username("director"),
+                                                                       PASSWORD)
+        self.assertEqual(status, 200, out)
+        # The stranger's address stays locked out of the account, right password or not.
+        status, out = stranger.login(username("director"), PASSWORD)
+        self.assertEqual(status, 429, out)
+
     def test_a_locked_username_does_not_lock_another(self):
         client = ApiClient(self.server)
         for _ in range(5):
