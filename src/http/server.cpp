@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,6 +17,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <deque>
+#include <thread>
 
 #include "base/log_value.hpp"
 #include "base/text.hpp"
@@ -48,6 +51,24 @@ constexpr std::uint64_t kBodyLimitBytes = 1 << 20;  // every body but a standby 
 asio::thread_pool& blocking_pool() {
   static asio::thread_pool pool(1);
   return pool;
+}
+
+// Password hashing and checking (argon2id, ~64 MiB and tens of ms each): on
+// the worker loops, 8 logins at once held every other API call for a second.
+// A few threads, so that logins cannot take every core or much memory, and
+// a bounded queue: past it a login is answered 503 at once.
+asio::thread_pool& password_pool() {
+  static asio::thread_pool pool(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u));
+  return pool;
+}
+constexpr int kPasswordQueueMax = 32;
+std::atomic<int> password_jobs{0};
+
+// Requests that hash or verify a password.
+bool uses_password(const Request& req, std::string_view path) {
+  if (req.method() == bhttp::verb::post && (path == "/api/v1/login" || path == "/api/v1/users"))
+    return true;
+  return req.method() == bhttp::verb::patch && path.starts_with("/api/v1/users/");
 }
 
 template <typename Message>
@@ -183,8 +204,10 @@ class Session : public std::enable_shared_from_this<Session> {
         res = static_response(req, path);
       } else {
         ApiResult answer;
-        if (is_card_upload(req, path) || session_recordings_id(path))
-          answer = co_await route_off_loop(req, path, query);
+        if (services_.auth && uses_password(req, path))
+          answer = co_await route_on_password_pool(req, path, query);
+        else if (is_card_upload(req, path) || session_recordings_id(path))
+          answer = co_await route_off_loop(req, path, query, blocking_pool());
         else
           answer = route(req, path, query);
         if (answer.file) {
@@ -234,9 +257,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // recordings, takes long enough to stall this worker's players; it runs
   // on the blocking pool instead.
   asio::awaitable<ApiResult> route_off_loop(const Request& req, const std::string& path,
-                                            const std::string& query) {
+                                            const std::string& query, asio::thread_pool& pool) {
     co_return co_await asio::co_spawn(
-        blocking_pool(), [&]() -> asio::awaitable<ApiResult> { co_return route(req, path, query); },
+        pool, [&]() -> asio::awaitable<ApiResult> { co_return route(req, path, query); },
         asio::use_awaitable);
   }
 
@@ -297,6 +320,20 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+  }
+
+  asio::awaitable<ApiResult> route_on_password_pool(const Request& req, const std::string& path,
+                                                    const std::string& query) {
+    if (password_jobs.fetch_add(1) >= kPasswordQueueMax) {
+      password_jobs.fetch_sub(1);
+      ApiResult busy = api_error(bhttp::status::service_unavailable, "busy",
+                                 "too many logins at once; try again in a second");
+      busy.headers.emplace_back("Retry-After", "1");
+      co_return busy;
+    }
+    ApiResult r = co_await route_off_loop(req, path, query, password_pool());
+    password_jobs.fetch_sub(1);
+    co_return r;
   }
 
   static bool is_card_upload(const Request& req, std::string_view path) {
