@@ -1,6 +1,7 @@
 #include "court/statistics.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -10,6 +11,15 @@
 namespace courtcast::court {
 
 namespace {
+
+// Sums of counts and amounts saturate: a figure entered far too large makes
+// a total "as large as it gets", never negative (nor undefined behaviour).
+// The API bounds each figure (docs/api.md); this holds whatever the store has.
+template <typename T>
+void add_to(T& total, T value) {
+  if (__builtin_add_overflow(total, value, &total))
+    total = value < 0 ? std::numeric_limits<T>::min() : std::numeric_limits<T>::max();
+}
 
 std::optional<double> ratio(double num, double den) {
   if (den <= 0) return std::nullopt;
@@ -26,18 +36,18 @@ void add_step(ActivityStats& a, const StepFigures& s) {
   ++a.steps;
   if (info.coercive) ++a.coercive_steps;
   const int people = std::max(1, s.people_count);
-  if (info.people == PeopleKind::summoned) a.people_summoned += people;
-  if (info.people == PeopleKind::detained) a.people_detained += people;
+  if (info.people == PeopleKind::summoned) add_to(a.people_summoned, people);
+  if (info.people == PeopleKind::detained) add_to(a.people_detained, people);
   switch (info.amount) {
     case AmountKind::recovered:
-      a.recovered_fen += s.amount_fen;
-      if (s.type == StepType::payment_on_spot) a.paid_on_spot_fen += s.amount_fen;
+      add_to(a.recovered_fen, s.amount_fen);
+      if (s.type == StepType::payment_on_spot) add_to(a.paid_on_spot_fen, s.amount_fen);
       break;
     case AmountKind::paid_out:
-      a.paid_out_fen += s.amount_fen;
+      add_to(a.paid_out_fen, s.amount_fen);
       break;
     case AmountKind::fine:
-      a.fines_fen += s.amount_fen;
+      add_to(a.fines_fen, s.amount_fen);
       break;
     case AmountKind::none:
       break;
@@ -84,18 +94,18 @@ SessionStats session_header(const LiveSession& s, const Settings& settings) {
 
 void add_held_session(PeriodStats& p, const SessionStats& s) {
   ++p.sessions_held;
-  p.live_ms += s.duration_ms;
+  add_to(p.live_ms, s.duration_ms);
   merge_audience(p.audience, s.audience);
-  p.activity.questions_answered += s.activity.questions_answered;
-  p.activity.cases_handled += s.activity.cases_handled;
+  add_to(p.activity.questions_answered, s.activity.questions_answered);
+  add_to(p.activity.cases_handled, s.activity.cases_handled);
 }
 
 void add_closed_case(PeriodStats& p, const Case& c, const Settings& settings) {
   ++p.cases_closed;
   if (c.outcome != EnforcementOutcome::none) ++p.cases_actually_enforced;
   if (closed_within_deadline(c, settings)) ++p.closures_within_deadline;
-  p.closed_claimed_fen += c.claimed_fen;
-  p.closed_recovered_fen += c.recovered_fen;
+  add_to(p.closed_claimed_fen, c.claimed_fen);
+  add_to(p.closed_recovered_fen, c.recovered_fen);
 }
 
 struct PairHash {
@@ -154,16 +164,16 @@ void AudienceTotals::add(const AudienceFigure& figure) {
     it = platforms.insert(platforms.end(), PlatformAudience{figure.platform});
   switch (figure.kind) {
     case ViewKind::watch_count:
-      it->watch_count += figure.count;
-      watch_count += figure.count;
+      add_to(it->watch_count, figure.count);
+      add_to(watch_count, figure.count);
       break;
     case ViewKind::clicks:
-      it->clicks += figure.count;
-      clicks += figure.count;
+      add_to(it->clicks, figure.count);
+      add_to(clicks, figure.count);
       break;
     case ViewKind::visits:
-      it->visits += figure.count;
-      visits += figure.count;
+      add_to(it->visits, figure.count);
+      add_to(visits, figure.count);
       break;
   }
 }
@@ -277,7 +287,7 @@ CampaignStats compute_campaign_stats(const Campaign& campaign,
   }
 
   out.months = months.take_sorted();
-  for (const auto& m : out.months) out.total.sessions_target += m.stats.sessions_target;
+  for (const auto& m : out.months) add_to(out.total.sessions_target, m.stats.sessions_target);
   return out;
 }
 

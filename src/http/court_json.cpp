@@ -52,7 +52,8 @@ void FieldReader::text(std::string_view key, std::string& out, bool required,
   out = std::string(v->as_string());
 }
 
-void FieldReader::int64(std::string_view key, std::int64_t& out, bool required, std::int64_t min) {
+void FieldReader::int64(std::string_view key, std::int64_t& out, bool required, std::int64_t min,
+                        std::int64_t max) {
   const auto* v = get(key);
   if (!v) {
     if (required && ok()) fail(key, "required");
@@ -62,13 +63,14 @@ void FieldReader::int64(std::string_view key, std::int64_t& out, bool required, 
   if (v->is_uint64() && v->as_uint64() > std::uint64_t(INT64_MAX)) return fail(key, "too large");
   const std::int64_t n = v->is_int64() ? v->as_int64() : std::int64_t(v->as_uint64());
   if (n < min) return fail(key, "must be at least " + std::to_string(min));
+  if (n > max) return fail(key, "must be at most " + std::to_string(max));
   out = n;
 }
 
-void FieldReader::integer(std::string_view key, int& out, bool required, int min) {
+void FieldReader::integer(std::string_view key, int& out, bool required, int min, int max) {
   std::int64_t n = out;
-  int64(key, n, required, min);
-  if (n > 1'000'000'000) return fail(key, "too large");
+  int64(key, n, required, min, max);
+  if (!ok()) return;
   out = static_cast<int>(n);
 }
 
@@ -79,12 +81,13 @@ void FieldReader::boolean(std::string_view key, bool& out) {
   out = v->as_bool();
 }
 
-void FieldReader::real(std::string_view key, double& out, double min) {
+void FieldReader::real(std::string_view key, double& out, double min, double max) {
   const auto* v = get(key);
   if (!v) return;
   if (!v->is_number()) return fail(key, "must be a number");
   const double d = v->to_number<double>();
   if (d < min) return fail(key, "must be at least " + std::to_string(min));
+  if (!(d <= max)) return fail(key, "must be at most " + std::to_string(max));
   out = d;
 }
 
@@ -178,7 +181,7 @@ void read_case(FieldReader& r, Case& c, bool creating) {
   r.text("handler", c.handler, false, 100);
   r.list("applicants", c.applicants, {"name", "kind", "minor"}, read_party);
   r.list("respondents", c.respondents, {"name", "kind", "minor"}, read_party);
-  r.int64("claimed_fen", c.claimed_fen);
+  r.int64("claimed_fen", c.claimed_fen, false, 0, kMaxAmountFen);
   r.boolean("has_property", c.has_property);
   r.int64("filed_ms", c.filed_ms, creating);
   if (r.is_null("broadcast_bar")) {
@@ -225,9 +228,9 @@ void read_session(FieldReader& r, LiveSession& s, bool creating) {
   r.strings("destinations", s.destinations);
   r.int64("delay_ms", s.delay_ms);
   read_officers(r, "officers", s.officers);
-  r.integer("vehicles", s.vehicles);
+  r.integer("vehicles", s.vehicles, false, 0, kMaxVehicles);
   read_witnesses(r, s.witnesses);
-  r.integer("questions_answered", s.questions_answered);
+  r.integer("questions_answered", s.questions_answered, false, 0, kMaxQuestionsAnswered);
 }
 
 void read_step(FieldReader& r, EnforcementStep& s, bool creating) {
@@ -276,9 +279,9 @@ void read_step(FieldReader& r, EnforcementStep& s, bool creating) {
     if (r.ok()) s.recording = rec;
   }
   r.strings("clips", s.clips);
-  r.int64("amount_fen", s.amount_fen);
-  r.integer("people_count", s.people_count);
-  r.real("area_m2", s.area_m2);
+  r.int64("amount_fen", s.amount_fen, false, 0, kMaxAmountFen);
+  r.integer("people_count", s.people_count, false, 0, kMaxPeopleCount);
+  r.real("area_m2", s.area_m2, 0, kMaxAreaM2);
   if (r.is_null("auction")) {
     s.auction.reset();
   } else if (r.has("auction")) {
@@ -298,7 +301,7 @@ void read_audience(FieldReader& r, AudienceFigure& f) {
   r.text("platform", f.platform, true, 100);
   if (!r.has("kind")) r.fail("kind", "required");
   r.code("kind", f.kind, &view_kind_from_code, "watch_count, clicks, visits");
-  r.int64("count", f.count, true);
+  r.int64("count", f.count, true, 0, kMaxAudienceCount);
   r.code("source", f.source, &audience_source_from_code, "measured, entered, posted");
 }
 

@@ -23,6 +23,15 @@
 
 namespace courtcast::http {
 
+// The largest figure each counted field takes (docs/api.md), so that sums
+// stay far from overflow; statistics saturate besides.
+inline constexpr std::int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10 trillion yuan
+inline constexpr std::int64_t kMaxAudienceCount = 1'000'000'000'000;
+inline constexpr int kMaxPeopleCount = 100'000;
+inline constexpr int kMaxVehicles = 10'000;
+inline constexpr int kMaxQuestionsAnswered = 1'000'000;
+inline constexpr double kMaxAreaM2 = 1e9;
+
 // Reads the fields of one JSON object into a domain value. The first problem
 // wins and is kept as "field: reason"; later calls do nothing once failed.
 class FieldReader {
@@ -40,10 +49,12 @@ class FieldReader {
 
   void text(std::string_view key, std::string& out, bool required = false,
             std::size_t max_chars = 4000);
-  void int64(std::string_view key, std::int64_t& out, bool required = false, std::int64_t min = 0);
-  void integer(std::string_view key, int& out, bool required = false, int min = 0);
+  void int64(std::string_view key, std::int64_t& out, bool required = false, std::int64_t min = 0,
+             std::int64_t max = INT64_MAX);
+  void integer(std::string_view key, int& out, bool required = false, int min = 0,
+               int max = 1'000'000'000);
   void boolean(std::string_view key, bool& out);
-  void real(std::string_view key, double& out, double min = 0);
+  void real(std::string_view key, double& out, double min = 0, double max = 1e15);
   void opt_int64(std::string_view key, std::optional<std::int64_t>& out);  // null clears
   void strings(std::string_view key, std::vector<std::string>& out);
   void ids(std::string_view key, std::vector<std::int64_t>& out);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 #include "builders.hpp"
@@ -193,6 +194,36 @@ TEST(Statistics, closure_enforcement_and_recovery_rates_follow_the_report_defini
   EXPECT_EQ(month(c, 9).stats.cases_closed, 1);
   EXPECT_EQ(month(c, 7).stats.cases_received, 1);
   EXPECT_FALSE(month(c, 10).stats.closure_rate());  // nothing received: no rate
+}
+
+TEST(Statistics, totals_saturate_instead_of_overflowing) {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  LiveSession a = held(1, at(8, 8), 1);
+  a.audience = {{"抖音", ViewKind::watch_count, kMax}, {"抖音", ViewKind::watch_count, kMax}};
+  LiveSession b = held(2, at(8, 9), 1);
+  b.audience = {{"快手", ViewKind::watch_count, kMax}};
+  auto paid = make_step(1, StepType::payment_on_spot, at(8, 8, 10), at(8, 8, 10));
+  paid.amount_fen = kMax;
+  auto again = make_step(2, StepType::payment_on_spot, at(8, 9, 10), at(8, 9, 10));
+  again.amount_fen = kMax;
+  auto summon = make_step(3, StepType::summon, at(8, 8, 11), at(8, 8, 11));
+  summon.people_count = std::numeric_limits<int>::max();
+  auto summon2 = make_step(4, StepType::summon, at(8, 9, 11), at(8, 9, 11));
+  summon2.people_count = std::numeric_limits<int>::max();
+  std::vector<Case> cases = {
+      closed_case(1, at(5, 1), at(8, 8), EnforcementOutcome::forced, kMax, kMax),
+      closed_case(2, at(5, 1), at(8, 9), EnforcementOutcome::forced, kMax, kMax)};
+  const std::vector<LiveSession> sessions = {a, b};
+  const std::vector<EnforcementStep> steps = {paid, again, summon, summon2};
+  const CampaignStats c = compute_campaign_stats(campaign(), sessions, cases, steps, Settings{});
+  EXPECT_EQ(c.total.audience.watch_count, kMax);
+  EXPECT_EQ(c.total.audience.platforms[0].watch_count, kMax);
+  EXPECT_EQ(c.sessions[0].audience.watch_count, kMax);
+  EXPECT_EQ(c.total.activity.recovered_fen, kMax);
+  EXPECT_EQ(c.total.activity.paid_on_spot_fen, kMax);
+  EXPECT_EQ(c.total.activity.people_summoned, std::numeric_limits<int>::max());
+  EXPECT_EQ(c.total.closed_claimed_fen, kMax);
+  EXPECT_EQ(c.total.closed_recovered_fen, kMax);
 }
 
 TEST(Statistics, campaign_with_100k_steps_is_computed_in_one_pass) {

@@ -120,6 +120,28 @@ class Api(unittest.TestCase):
         status, out, _ = self.admin.call("POST", "/cases", {**case_body(), "number": "2024执1号"})
         self.assertEqual((status, out["error"]["code"]), (400, "invalid_case_number"))
 
+    def test_figures_past_their_documented_maximum_are_400(self):
+        case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
+        session = self.admin.ok("POST", "/sessions", session_body(self.campaign))["id"]
+        big = 2 ** 63 - 1
+        for method, path, body, message in [
+                ("POST", f"/sessions/{session}/audience",
+                 {"platform": "抖音", "kind": "watch_count", "count": big},
+                 "count: must be at most 1000000000000"),
+                ("POST", "/cases", {**case_body(), "claimed_fen": big},
+                 "claimed_fen: must be at most"),
+                ("POST", "/steps", {**step_body(case), "type": "payment_on_spot",
+                                    "amount_fen": big}, "amount_fen: must be at most"),
+                ("PATCH", f"/sessions/{session}", {"vehicles": 2 ** 31}, "vehicles: must be at most")]:
+            with self.subTest(path=path, message=message):
+                status, out, _ = self.admin.call(method, path, body)
+                self.assertEqual(status, 400, out)
+                self.assertTrue(out["error"]["message"].startswith(message), out)
+        self.admin.ok("POST", f"/sessions/{session}/audience",
+                      {"platform": "抖音", "kind": "watch_count", "count": 10 ** 12})
+        stats = self.admin.ok("GET", f"/campaigns/{self.campaign}/stats")
+        self.assertGreaterEqual(stats["total"]["audience"]["watch_count"], 0, stats["total"])
+
     def test_domain_rules_answer_with_their_code(self):
         case = self.admin.ok("POST", "/cases", case_body(self.campaign))["id"]
         status, out, _ = self.admin.call("POST", "/steps", step_body(
