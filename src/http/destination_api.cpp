@@ -79,6 +79,8 @@ std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& 
     if (o.contains("server_url") || o.contains("stream_key"))
       return bad("url", "give either url, or server_url and stream_key");
     auto split = relay::split_platform_url(url);
+    if (!split && relay::has_userinfo(url))
+      return api_error(status::bad_request, "invalid_field", split.error().message);
     if (!split) return bad("url", "want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
     spec.server_url = split->server_url;
     spec.stream_key = split->stream_key;

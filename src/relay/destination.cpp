@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -77,8 +78,42 @@ std::string redact(std::string text, const std::string& secret) {
   return text;
 }
 
+std::string masked_server_url(std::string_view url) {
+  std::string out(url);
+  // scheme://USER:PASS@host → scheme://****@host
+  if (const auto sep = out.find("://"); sep != std::string::npos) {
+    const auto start = sep + 3;
+    const auto end = std::min(out.find_first_of("/?#", start), out.size());
+    const auto at = out.substr(start, end - start).rfind('@');
+    if (at != std::string::npos) out.replace(start, at, "****");
+  }
+  // ?a=SECRET&b → ?a=****&b=****: platforms put tokens in the query too.
+  const auto q = out.find('?');
+  if (q == std::string::npos) return out;
+  std::string masked = out.substr(0, q + 1);
+  std::string_view query = std::string_view(out).substr(q + 1);
+  while (true) {
+    const auto amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    const auto eq = part.find('=');
+    masked += eq == std::string_view::npos ? std::string("****")
+                                           : std::string(part.substr(0, eq)) + "=****";
+    if (amp == std::string_view::npos) break;
+    masked += '&';
+    query.remove_prefix(amp + 1);
+  }
+  return masked;
+}
+
+bool has_userinfo(std::string_view url) {
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) return false;
+  const auto authority = url.substr(sep + 3, url.find_first_of("/?#", sep + 3) - (sep + 3));
+  return authority.find('@') != std::string_view::npos;
+}
+
 std::string masked_url(const DestinationSpec& spec) {
-  return spec.server_url + "/****";
+  return masked_server_url(spec.server_url) + "/****";
 }
 
 const char* to_string(Preset p) {
@@ -106,6 +141,10 @@ bool parse_preset(const std::string& text, Preset& out) {
 }
 
 media::Result<DestinationSpec> split_platform_url(const std::string& url) {
+  if (has_userinfo(url))
+    return media::make_error(
+        "url: RTMP has no place for user:password@; give the platform's secret in the stream key "
+        "or the query");
   auto parsed = rtmp::parse_url(url);
   if (!parsed)  // the parser's message would quote the URL, key and all
     return media::make_error("url: want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");

@@ -55,8 +55,12 @@ struct DestinationSpec {
 // `text` with every occurrence of `secret` (and of its part before a query)
 // replaced by ****: platform errors may echo the stream key.
 std::string redact(std::string text, const std::string& secret);
-// The URL as the API and logs show it: the server part, the key masked.
+// The URL as the API and logs show it: the server part with any
+// user:password@ and every query value masked, the key masked.
 std::string masked_url(const DestinationSpec& spec);
+std::string masked_server_url(std::string_view url);
+// Whether an rtmp[s]:// URL carries user:password@ (refused: RTMP would drop it).
+bool has_userinfo(std::string_view url);
 
 // Splits a platform URL into the server part and the stream key.
 media::Result<DestinationSpec> split_platform_url(const std::string& url);

@@ -18,6 +18,10 @@ media::Result<void> Relay::validate(const DestinationSpec& spec,
   if (spec.stream.empty()) return media::make_error("stream: required");
   if (spec.stream_key.empty()) return media::make_error("stream_key: required");
   // parse_url's own message quotes the URL, key included: say what is wanted instead.
+  if (has_userinfo(spec.server_url))
+    return media::make_error(
+        "server_url: RTMP has no place for user:password@; give the platform's secret in the "
+        "stream key or the query");
   auto url = rtmp::parse_url(spec.full_url());
   if (!url || url->tc_url != spec.server_url)
     return media::make_error("url: want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
