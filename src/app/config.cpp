@@ -3,6 +3,8 @@
 #include "relay/destination.hpp"
 
 #include <toml++/toml.h>
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -128,8 +130,17 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
                      "standby", "program", "stream", "destination"}))
     return make_error(r.error);
   if (auto* t = section(r, root, "server");
-      t && r.check_keys(*t, "[server]", {"data_dir", "workers"})) {
+      t && r.check_keys(*t, "[server]", {"data_dir", "workers", "public_host"})) {
     r.get(*t, "data_dir", c.data_dir);
+    r.get(*t, "public_host", c.public_host);
+    const bool host_ok = std::all_of(c.public_host.begin(), c.public_host.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' ||
+             ch == '[' || ch == ']';
+    });
+    if (!host_ok && r.error.empty())
+      r.error =
+          "[server] public_host: a host name or address (letters, digits, '.', '-', "
+          "IPv6 in [ ]), no scheme, port or path";
     r.get(*t, "workers", c.workers, 0, 64);
   }
   if (auto* t = section(r, root, "rtmp");

@@ -36,6 +36,9 @@ struct ProgramConfig {
 
 struct Config {
   std::string data_dir = "var";
+  // The host publish URLs name; empty: the RTMP listen address, or this
+  // machine's hostname when RTMP listens on every address.
+  std::string public_host;
   std::string rtmp_listen = "0.0.0.0:1935";
   std::string http_listen = "0.0.0.0:8080";
   // The built web console (`make web`), relative to the working directory.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -85,6 +86,18 @@ class EventLoop : public asio::io_context {
   // suspended coroutines of connections, accept loops and players.
   using asio::io_context::shutdown;
 };
+
+// Where cameras are told to publish: the configured host, else the address
+// RTMP listens on, else (every address) this machine's name.
+std::string public_host(const std::string& configured, const tcp::endpoint& rtmp) {
+  if (!configured.empty()) return configured;
+  const auto address = rtmp.address();
+  if (!address.is_unspecified())
+    return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  boost::system::error_code ec;
+  std::string name = asio::ip::host_name(ec);
+  return ec || name.empty() ? "127.0.0.1" : name;
+}
 
 tcp::endpoint endpoint_of(const std::string& listen) {
   const auto hp = parse_listen(listen).value();
@@ -355,6 +368,7 @@ int serve(Config config) {
   spdlog::info("event=listening protocol=rtmp address={}:{}", rtmp_ep.address().to_string(),
                rtmp_ep.port());
   broadcasts.set_rtmp_port(rtmp_ep.port());
+  broadcasts.set_public_host(public_host(config.public_host, rtmp_ep));
   broadcasts.resume_open_sessions();
   spdlog::info("event=listening protocol=http address={}:{}", http_ep.address().to_string(),
                http_ep.port());

@@ -33,13 +33,6 @@ std::string closed_reason(const court::LiveSession& s) {
          " again: its cameras take publishes once it is approved";
 }
 
-// "example.org:8080" → "example.org"; "[::1]:8080" → "[::1]".
-std::string host_name(std::string_view host) {
-  if (host.empty()) return "127.0.0.1";
-  if (host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));
-  return std::string(host.substr(0, host.find(':')));
-}
-
 // The delay the director set live becomes the session's, so that a restart
 // resumes it. Once per change, by a person: the store write may run here.
 void keep_delay(store::Repository& repo, court::Id id, const std::string& details) {
@@ -255,9 +248,9 @@ void SessionBroadcasts::input_ended(const std::string& stream) {
         {"type", "session.input"}, {"session_id", *id}, {"input", input}, {"state", "lost"}}));
 }
 
-json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s, std::string_view host) {
+json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s) {
   const std::string air = air_stream(s.id);
-  const std::string rtmp = "rtmp://" + host_name(host) + ":" + std::to_string(w_.rtmp_port);
+  const std::string rtmp = "rtmp://" + w_.public_host + ":" + std::to_string(w_.rtmp_port);
   std::shared_ptr<program::Program> program;
   bool open = false;
   {
@@ -312,9 +305,8 @@ json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s, std::
       {"destinations", std::move(destinations)}};
 }
 
-json::value SessionBroadcasts::publish_urls_json(const court::LiveSession& s,
-                                                 std::string_view host) {
-  const std::string rtmp = "rtmp://" + host_name(host) + ":" + std::to_string(w_.rtmp_port);
+json::value SessionBroadcasts::publish_urls_json(const court::LiveSession& s) {
+  const std::string rtmp = "rtmp://" + w_.public_host + ":" + std::to_string(w_.rtmp_port);
   json::array inputs;
   for (const auto& input : s.inputs) {
     const std::string stream = input_stream(s.id, input);

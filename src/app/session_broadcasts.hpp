@@ -44,6 +44,7 @@ struct BroadcastWiring {
   std::string key_secret;
   std::uint16_t rtmp_port = 1935;
   std::int64_t input_timeout_ms = 2000;
+  std::string public_host = "127.0.0.1";  // the host publish URLs name
 };
 
 class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
@@ -52,6 +53,8 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
 
   // Where publish URLs point; known once the RTMP listener is bound.
   void set_rtmp_port(std::uint16_t port) { w_.rtmp_port = port; }
+  // The host publish URLs name ([server] public_host, or its default).
+  void set_public_host(std::string host) { w_.public_host = std::move(host); }
   // The sessions open in the store now (after a restart).
   void resume_open_sessions();
 
@@ -65,8 +68,8 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
 
   // http::SessionMedia
   void session_changed(const court::LiveSession& s) override;
-  boost::json::value broadcast_json(const court::LiveSession& s, std::string_view host) override;
-  boost::json::value publish_urls_json(const court::LiveSession& s, std::string_view host) override;
+  boost::json::value broadcast_json(const court::LiveSession& s) override;
+  boost::json::value publish_urls_json(const court::LiveSession& s) override;
 
   // SessionInputs
   std::optional<std::string> input_key(const std::string& stream) const override;

@@ -43,7 +43,7 @@ struct ApiRequest {
   std::string_view cookie;      // the Cookie header
   std::string_view csrf_token;  // the X-CSRF-Token header
   std::string client_address;
-  std::string_view host;  // the Host header: publish URLs are given with it
+  std::string_view host;  // the Host header (never used for URLs: any client may set it)
 };
 
 // The caller, as the audit log names them.

@@ -191,10 +191,10 @@ ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const 
     if (!media_)
       return api_error(status::service_unavailable, "broadcast_disabled",
                        "this server runs no broadcasts");
-    if (what == "broadcast") return {status::ok, media_->broadcast_json(*s, req.host)};
+    if (what == "broadcast") return {status::ok, media_->broadcast_json(*s)};
     // The keys are secrets: who asked for them is on the record.
     auth_.audit(who, "session.publish_urls", json::object{{"session_id", id}});
-    return {status::ok, media_->publish_urls_json(*s, req.host)};
+    return {status::ok, media_->publish_urls_json(*s)};
   }
   if (req.method != verb::post) return method_not_allowed("POST");
   if (what == "cases") {

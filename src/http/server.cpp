@@ -102,6 +102,26 @@ std::string authorization(const Request& req, const std::string& query) {
   return {};
 }
 
+// Where a browser cannot send a header, and so where ?token= is taken: the
+// events WebSocket (media previews read it in Access::refuse_play). Anywhere
+// else a token in the URL would end up in proxy logs and browser history.
+bool token_in_query_allowed(const Request& req, std::string_view path) {
+  return path == "/api/v1/events" && websocket::is_upgrade(req);
+}
+
+// The Origin a cookie-authenticated WebSocket must come from: the console's
+// own pages, served from the Host the request names.
+bool same_origin(const Request& req) {
+  const auto origin = req[bhttp::field::origin];
+  const auto host = req[bhttp::field::host];
+  if (origin.empty() || host.empty()) return false;
+  for (std::string_view scheme : {"http://", "https://"})
+    if (origin.size() == scheme.size() + host.size() && origin.starts_with(scheme) &&
+        origin.substr(scheme.size()) == host)
+      return true;
+  return false;
+}
+
 // The FLV tags of `packets` as buffers; returns their size in bytes.
 std::size_t flv_buffers(const std::vector<media::PacketPtr>& packets,
                         std::vector<asio::const_buffer>& out) {
@@ -225,8 +245,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   ApiRequest api_request(const Request& req, const std::string& path, const std::string& query) {
-    ApiRequest api{req.method(), path, query, req.body(), authorization(req, query),
-                   {},           {},   {},    {}};
+    const bool header = req.find(bhttp::field::authorization) != req.end();
+    ApiRequest api{req.method(),
+                   path,
+                   query,
+                   req.body(),
+                   header || token_in_query_allowed(req, path) ? authorization(req, query) : "",
+                   {},
+                   {},
+                   {},
+                   {}};
     if (auto it = req.find(bhttp::field::cookie); it != req.end()) api.cookie = it->value();
     if (auto it = req.find("X-CSRF-Token"); it != req.end()) api.csrf_token = it->value();
     if (auto it = req.find(bhttp::field::host); it != req.end()) api.host = it->value();
@@ -372,7 +400,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Any logged-in role may follow events; the bootstrap token too.
   bool may_read_events(const Request& req, const std::string& path, const std::string& query) {
     if (!services_.auth) return services_.access.allow_control(authorization(req, query));
-    auto who = services_.auth->authorize(api_request(req, path, query));
+    const ApiRequest api = api_request(req, path, query);
+    // A cookie comes with any page's WebSocket: only the console's own may use it.
+    if (api.authorization.empty() && !same_origin(req)) return false;
+    auto who = services_.auth->authorize(api);
     return who && *who;
   }
 
@@ -402,6 +433,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // Every /api/ request passes the role table first (auth.cpp).
     std::optional<Principal> who;
     if (services_.auth && path.starts_with("/api/")) {
+      if (req.find(bhttp::field::authorization) == req.end() && base::query_value(query, "token") &&
+          !token_in_query_allowed(req, path))
+        return api_error(status::unauthorized, "token_in_query_refused",
+                         "send the token as Authorization: Bearer TOKEN; ?token= is taken only by "
+                         "the events WebSocket and media previews");
       const ApiRequest api = api_request(req, path, query);
       auto gate = services_.auth->authorize(api);
       if (!gate) return gate.error();
@@ -584,6 +620,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream_));
     beast::get_lowest_layer(*ws).expires_never();
     ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // Beast's default Server header names the library and its version.
+    ws->set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "courtcast"); }));
     auto [aec] = co_await ws->async_accept(req, use_nothrow);
     if (aec) co_return;
     // Events queue here and this loop sends them in order; a reader notices

@@ -17,11 +17,11 @@ class SessionMedia {
   virtual void session_changed(const court::LiveSession& s) = 0;
   // GET /sessions/{id}/broadcast: stream names, play and preview paths, each
   // input's state, and the program's state while live. No secrets.
-  virtual boost::json::value broadcast_json(const court::LiveSession& s, std::string_view host) = 0;
+  virtual boost::json::value broadcast_json(const court::LiveSession& s) = 0;
   // POST /sessions/{id}/publish-urls: each input's publish URL with its key,
-  // for the camera operators. `host` is the Host the request came to.
-  virtual boost::json::value publish_urls_json(const court::LiveSession& s,
-                                               std::string_view host) = 0;
+  // for the camera operators, on the configured public host (never the
+  // request's Host header, which any client may set).
+  virtual boost::json::value publish_urls_json(const court::LiveSession& s) = 0;
 };
 
 }  // namespace courtcast::http

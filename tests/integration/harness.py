@@ -505,17 +505,20 @@ class TcpProxy:
 class WebSocketReader:
     """Reads text frames from a WebSocket endpoint (enough for server events)."""
 
-    def __init__(self, port, path):
+    def __init__(self, port, path, headers=None):
         import base64
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        host = "" if "Host" in (headers or {}) else "Host: 127.0.0.1\r\n"
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\n{host}{extra}Upgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                            "Sec-WebSocket-Version: 13\r\n\r\n").encode())
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
             self.buf += self.sock.recv(4096)
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.head = head.decode(errors="replace")
         self.status = int(head.split(b" ")[1])
 
     def _need(self, n):
