@@ -24,15 +24,19 @@ json::value destination_json(const relay::Destination& d) {
       {"stream_key_set", !spec.stream_key.empty()},
       {"stream", spec.stream},
       {"enabled", spec.enabled},
-      {"health", json::object{{"state", relay::to_string(h.state)},
-                              {"bitrate_bps", h.bitrate_bps},
-                              {"bytes_sent", h.bytes_sent},
-                              {"dropped_packets", h.dropped_packets},
-                              {"reconnects", h.reconnects},
-                              {"last_error", h.last_error.empty() ? json::value(nullptr)
-                                                                  : json::value(h.last_error)},
-                              {"live_since_ms", h.live_since_ms ? json::value(h.live_since_ms)
-                                                                : json::value(nullptr)}}}};
+      {"health",
+       json::object{
+           {"state", relay::to_string(h.state)},
+           {"bitrate_bps", h.bitrate_bps},
+           {"bytes_sent", h.bytes_sent},
+           {"dropped_packets", h.dropped_packets},
+           {"reconnects", h.reconnects},
+           {"last_error", h.last_error.empty() ? json::value(nullptr) : json::value(h.last_error)},
+           {"live_since_ms", h.live_since_ms ? json::value(h.live_since_ms) : json::value(nullptr)},
+           {"last_error_at_ms",
+            h.last_error_at_ms ? json::value(h.last_error_at_ms) : json::value(nullptr)},
+           {"next_retry_ms",
+            h.next_retry_ms ? json::value(h.next_retry_ms) : json::value(nullptr)}}}};
 }
 
 namespace {

@@ -25,6 +25,8 @@ json::value program_json(const program::ProgramView& v) {
       {"on_air", v.on_air},
       {"cut", v.cut},
       {"delay_seconds", static_cast<double>(v.delay_ms) / 1000.0},
+      {"delay_ms", v.delay_ms},
+      {"buffered_ms", v.buffered_ms},
       {"auto_return", v.auto_return},
       {"last_take_to_frame_ms",
        v.last_take_to_frame_ms < 0 ? json::value(nullptr) : json::value(v.last_take_to_frame_ms)},

@@ -22,6 +22,14 @@ class DelayLine {
   std::int64_t delay_ms() const { return delay_ms_; }
   std::size_t size() const { return queue_.size(); }
   bool empty() const { return queue_.empty(); }
+  // How much program waits here at `now`: the age of the oldest packet, so
+  // it climbs to delay_ms after a start, a cut or a longer delay.
+  std::int64_t buffered_ms(Clock::time_point now) const {
+    if (queue_.empty()) return 0;
+    const auto age =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - queue_.front().arrived);
+    return age.count() > 0 ? age.count() : 0;
+  }
 
   void push(Clock::time_point arrived, media::PacketPtr p) {
     queue_.push_back(Queued{arrived, std::move(p)});

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <cstdlib>
+
 #include "base/log_value.hpp"
 
 namespace courtcast::program {
@@ -247,6 +250,25 @@ void Program::publish_view() {
   view_.last_take_to_frame_ms = take_to_frame_ms_;
 }
 
+// The delay line's fill for the console's delay meter: the view each tick,
+// an event at most once a second and only when it moved by 250 ms or more
+// (or reached empty or full), so a steady delay sends nothing.
+void Program::report_buffer(Clock::time_point now) {
+  const std::int64_t delay = delay_line_.delay_ms();
+  const std::int64_t buffered = std::min(delay_line_.buffered_ms(now), delay);
+  {
+    std::lock_guard lock(view_mutex_);
+    view_.buffered_ms = buffered;
+  }
+  if (now < next_buffer_check_) return;
+  next_buffer_check_ = now + seconds(1);
+  const bool edge = (buffered == 0 || buffered == delay) && buffered != last_buffer_event_ms_;
+  if (!edge && last_buffer_event_ms_ >= 0 && std::abs(buffered - last_buffer_event_ms_) < 250)
+    return;
+  last_buffer_event_ms_ = buffered;
+  emit("buffer", json_text({{"buffered_ms", buffered}, {"delay_ms", delay}}));
+}
+
 // Each input's state for the director's console: at once when one goes live
 // or is lost or changes size, and every 5 s for the bitrates.
 void Program::report_inputs(Clock::time_point now) {
@@ -363,6 +385,7 @@ asio::awaitable<void> Program::tick_loop() {
     program_writer_->flush();
     air_writer_->flush();
     report_inputs(now);
+    report_buffer(now);
   }
 }
 
@@ -375,6 +398,7 @@ void Program::air_to_card(Clock::time_point now) {
   air_card_.restart(card_);
   air_card_started_ = now;
   publish_view();
+  emit("air", json_text({{"on_air", "card"}}));
 }
 
 void Program::air_tick(Clock::time_point now) {
@@ -392,6 +416,7 @@ void Program::air_tick(Clock::time_point now) {
         for (const auto& h : {air_video_header_, air_audio_header_})
           if (h) air_writer_->write(h);
         publish_view();
+        emit("air", json_text({{"on_air", "program"}}));
       }
       air_writer_->write(p);
     }

@@ -63,6 +63,7 @@ struct ProgramView {
   std::string on_air;      // "program" or "card"
   bool cut = false;
   std::int64_t delay_ms = 0;
+  std::int64_t buffered_ms = 0;  // program waiting in the delay line now
   bool auto_return = false;
   std::int64_t last_take_to_frame_ms = -1;
   std::vector<InputView> inputs;
@@ -119,6 +120,7 @@ class Program : public std::enable_shared_from_this<Program> {
   void air_to_card(std::chrono::steady_clock::time_point now);
   void publish_view();
   void report_inputs(std::chrono::steady_clock::time_point now);
+  void report_buffer(std::chrono::steady_clock::time_point now);
   void emit(const std::string& type, const std::string& details);
 
   const ProgramConfig config_;  // inputs as at the start; inputs_ is current
@@ -146,7 +148,9 @@ class Program : public std::enable_shared_from_this<Program> {
   media::PacketPtr air_video_header_, air_audio_header_;
   asio::steady_timer ticker_;
   std::chrono::steady_clock::time_point next_inputs_check_{}, last_inputs_event_{};
-  std::string last_inputs_state_;  // live/lost and size of each input, as last reported
+  std::chrono::steady_clock::time_point next_buffer_check_{};
+  std::int64_t last_buffer_event_ms_ = -1;  // buffered_ms as last sent in an event
+  std::string last_inputs_state_;           // live/lost and size of each input, as last reported
 
   mutable std::mutex view_mutex_;
   ProgramView view_;

@@ -209,12 +209,16 @@ void Destination::update(DestinationSpec spec) {
   });
 }
 
-void Destination::set_state(State s, std::string error) {
+void Destination::set_state(State s, std::string error, std::int64_t next_retry_ms) {
   {
     std::lock_guard lock(mutex_);
     if (health_.state == s && error.empty()) return;
     health_.state = s;
-    if (!error.empty()) health_.last_error = std::move(error);
+    if (!error.empty()) {
+      health_.last_error = std::move(error);
+      health_.last_error_at_ms = base::utc_now_ms();
+    }
+    health_.next_retry_ms = s == State::Retrying ? next_retry_ms : 0;
     health_.live_since_ms = s == State::Live ? base::utc_now_ms() : 0;
     if (s != State::Live) health_.bitrate_bps = 0;
   }
@@ -277,7 +281,8 @@ asio::awaitable<void> Destination::run() {
         std::min(duration_cast<milliseconds>(backoff * jitter(rng)), options_.max_backoff);
     spdlog::warn("event=destination_error destination={} retry_in_ms={} error={}",
                  base::log_value(spec.name), wait.count(), base::log_value(error));
-    set_state(State::Retrying, error.empty() ? "the connection ended" : error);
+    set_state(State::Retrying, error.empty() ? "the connection ended" : error,
+              base::utc_now_ms() + wait.count());
     backoff_timer_.expires_after(wait);
     co_await backoff_timer_.async_wait(use_nothrow);
     backoff = std::min(backoff * 2, options_.max_backoff);

@@ -72,7 +72,11 @@ struct Health {
   std::uint64_t dropped_packets = 0;
   std::uint64_t reconnects = 0;
   std::string last_error;
-  std::int64_t live_since_ms = 0;  // UTC, 0 when not live
+  std::int64_t live_since_ms = 0;     // UTC, 0 when not live
+  std::int64_t last_error_at_ms = 0;  // UTC of last_error, 0 when none yet
+  // UTC of the next reconnect attempt while retrying, 0 otherwise: the console
+  // counts down to it instead of guessing the backoff.
+  std::int64_t next_retry_ms = 0;
 };
 
 struct RelayOptions {
@@ -107,7 +111,7 @@ class Destination : public std::enable_shared_from_this<Destination> {
   template <typename Client>
   asio::awaitable<std::string> push_once(Client& client, const DestinationSpec& spec);
   asio::awaitable<void> watch_writes(std::shared_ptr<bool> done, std::function<void()> cut);
-  void set_state(State s, std::string error = {});
+  void set_state(State s, std::string error = {}, std::int64_t next_retry_ms = 0);
   void note_sent(std::size_t bytes);
 
   const std::string id_;

@@ -178,7 +178,15 @@ class ProgramControl(unittest.TestCase):
         air = Recorder(self.server.flv_url("air1"))
         joined = time.monotonic()
         try:
+            # The delay meter: the line refills from (near) empty after the
+            # longer delay and climbs to delay_ms, never past it.
+            view = self.server.control("GET", "/programs/air1")[1]
+            self.assertEqual(view["delay_ms"], 10000)
+            self.assertLess(view["buffered_ms"], 5000)
             time.sleep(16)  # the delay itself is what is measured
+            view = self.server.control("GET", "/programs/air1")[1]
+            self.assertGreaterEqual(view["buffered_ms"], 9500)
+            self.assertLessEqual(view["buffered_ms"], 10000)
             card = flv_file_bodies(card_media())  # the card loops: its frames recur
             # Past the GOP each reader gets from its stream's cache on joining.
             prog = {hashlib.sha1(t.body).digest(): t.arrived for t in program.snapshot()

@@ -90,6 +90,20 @@ class Simulcast(unittest.TestCase):
                      and self.destinations()["refusing-2"], 10, "the refusal to be recorded")
         self.assertIn("wrong key", d["health"]["last_error"])
         self.assertIn(d["health"]["state"], ("retrying", "connecting"))
+
+        def retrying():
+            asked_ms = time.time() * 1000
+            h = self.destinations()["refusing-2"]["health"]
+            return h["state"] == "retrying" and h["next_retry_ms"] and (asked_ms, h)
+        asked_ms, h = wait_for(retrying, 5, "a retrying state with its next attempt")
+        # The console counts down to next_retry_ms: in the future when asked,
+        # one jittered backoff (1 s doubling, ±20 %, at most 4 s by now) after the error.
+        self.assertGreater(h["next_retry_ms"], asked_ms - 50)
+        self.assertIsNotNone(h["last_error_at_ms"])
+        self.assertLessEqual(h["last_error_at_ms"], asked_ms + 50)
+        self.assertGreater(h["last_error_at_ms"], asked_ms - 10_000)
+        self.assertGreaterEqual(h["next_retry_ms"] - h["last_error_at_ms"], 700)
+        self.assertLessEqual(h["next_retry_ms"] - h["last_error_at_ms"], 5000)
         time.sleep(max(0.0, 6.5 - (time.monotonic() - started)))  # a fixed span to count retries in
         reconnects = self.destinations()["refusing-2"]["health"]["reconnects"]
         # Attempts at 0, ~1 s and ~3 s fail (1 s doubling, ±20 %); the next is

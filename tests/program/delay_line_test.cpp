@@ -29,6 +29,18 @@ std::vector<std::int64_t> drain(DelayLine& line, Clock::time_point now) {
   return out;
 }
 
+TEST(DelayLine, buffered_ms_is_the_age_of_the_oldest_waiting_packet) {
+  DelayLine line(10'000);
+  EXPECT_EQ(line.buffered_ms(t0), 0);
+  line.push(t0, video(0, true));
+  line.push(t0 + milliseconds(40), video(40));
+  EXPECT_EQ(line.buffered_ms(t0 + milliseconds(3'000)), 3'000);
+  drain(line, t0 + milliseconds(10'000));
+  EXPECT_EQ(line.buffered_ms(t0 + milliseconds(10'000)), 9'960);
+  line.clear();
+  EXPECT_EQ(line.buffered_ms(t0 + milliseconds(10'000)), 0);
+}
+
 TEST(DelayLine, a_packet_leaves_once_it_is_delay_ms_old) {
   DelayLine line(10'000);
   line.push(t0, video(0, true));

@@ -85,6 +85,8 @@ export interface ProgramState {
   on_air: 'program' | 'card'
   cut: boolean
   delay_seconds: number
+  // How much program waits in the delay line now (0..delay); older servers omit it.
+  buffered_ms?: number
   auto_return: boolean
   last_take_to_frame_ms: number | null
   inputs: ProgramInput[]
@@ -135,8 +137,8 @@ export interface DestinationHealth {
   reconnects: number
   last_error: string | null
   live_since_ms: number | null
-  // Not every server sends these; the panel shows them when present.
-  last_error_ms?: number | null
+  // Epoch ms; optional because older servers do not send them.
+  last_error_at_ms?: number | null
   next_retry_ms?: number | null
 }
 
@@ -213,6 +215,8 @@ export type ServerEvent =
         | 'program.cut'
         | 'program.resume'
         | 'program.card_set'
+        | 'program.buffer'
+        | 'program.air'
       program: string
       details: Record<string, unknown>
     }

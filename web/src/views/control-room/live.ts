@@ -31,11 +31,10 @@ export interface InputView {
 }
 
 export interface DestinationSeen {
-  error_ms: number | null // when this page first saw the current last_error
+  error_ms: number | null // when the current last_error happened (server time if sent)
 }
 
 const kRecordingsEveryMs = 5000
-const kAirCardEveryMs = 2000
 
 export function useSessionLive(session_id: () => number) {
   const events = useEventsStore()
@@ -53,8 +52,9 @@ export function useSessionLive(session_id: () => number) {
   const load_error = ref<string | null>(null)
   const loaded = ref(false)
   const now = ref(Date.now())
-  // The delay buffer as the page estimates it: the server reports no fill, so
-  // it grows from the last cut/resume/delay change at 1 s per second.
+  // The delay buffer's fill: the server's buffered_ms (state and
+  // program.buffer events); an estimate for servers that do not send it,
+  // growing from the last cut/resume/delay change at 1 s per second.
   const fill_anchor = reactive({ at_ms: Date.now(), fill_ms: 0 })
 
   const air = computed(() => broadcast.value?.air.stream ?? `session-${session_id()}`)
@@ -82,6 +82,8 @@ export function useSessionLive(session_id: () => number) {
   const delay_ms = computed(() => (program.value?.delay_seconds ?? 0) * 1000)
   const buffer_fill_ms = computed(() => {
     if (!program.value || program.value.cut) return 0
+    const reported = program.value.buffered_ms
+    if (typeof reported === 'number') return Math.min(delay_ms.value, Math.max(0, reported))
     const grown = fill_anchor.fill_ms + (now.value - fill_anchor.at_ms)
     return Math.min(delay_ms.value, Math.max(0, grown))
   })
@@ -111,7 +113,7 @@ export function useSessionLive(session_id: () => number) {
     const old = all_destinations.value.find((x) => x.id === d.id)
     if (!d.health.last_error) seen.error_ms = null
     else if (!old || old.health.last_error !== d.health.last_error || seen.error_ms == null)
-      seen.error_ms = d.health.last_error_ms ?? Date.now()
+      seen.error_ms = d.health.last_error_at_ms ?? Date.now()
   }
 
   async function load_program() {
@@ -253,6 +255,17 @@ export function useSessionLive(session_id: () => number) {
       merge_inputs((ev.details as { inputs: ProgramInput[] }).inputs)
       return
     }
+    if (e.type === 'program.buffer') {
+      // Sent about once a second while the fill moves: no reload needed.
+      const fill = Number(ev.details.buffered_ms)
+      if (Number.isFinite(fill)) program.value = { ...program.value, buffered_ms: fill }
+      return
+    }
+    if (e.type === 'program.air') {
+      const on_air = ev.details.on_air
+      if (on_air === 'card' || on_air === 'program') program.value = { ...program.value, on_air }
+      return
+    }
     const fill_now = buffer_fill_ms.value
     if (e.type === 'program.cut') {
       fill_anchor.at_ms = Date.now()
@@ -275,12 +288,7 @@ export function useSessionLive(session_id: () => number) {
     void load_recordings()
     void load_destinations()
   }, kRecordingsEveryMs)
-  // Air going back from the card to program (a resume's buffer filled, a
-  // longer delay reached) comes with no event: while air shows the card the
-  // state is read again every 2 s.
-  const air_card_timer = window.setInterval(() => {
-    if (is_live.value && program.value?.on_air === 'card') void load_program()
-  }, kAirCardEveryMs)
+  // Air going between card and program comes as program.air: no polling.
   watch(
     () => events.generation,
     (g, old) => {
@@ -292,7 +300,6 @@ export function useSessionLive(session_id: () => number) {
     unsubscribe()
     window.clearInterval(clock)
     window.clearInterval(recordings_timer)
-    window.clearInterval(air_card_timer)
   })
 
   return {
