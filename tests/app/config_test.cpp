@@ -92,7 +92,7 @@ auto_return = true
 TEST(Config, unknown_key_is_refused_naming_its_line_and_the_allowed_keys) {
   const std::string e = error_of("[server]\ndata_dir = \"var\"\nworker = 2\n");
   EXPECT_EQ(e.rfind("court.toml:3: unknown key 'worker' in [server]", 0), 0u) << e;
-  EXPECT_NE(e.find("allowed: data_dir, workers"), std::string::npos) << e;
+  EXPECT_NE(e.find("allowed: data_dir, public_host, workers"), std::string::npos) << e;
 }
 
 TEST(Config, unknown_section_is_refused_naming_its_line) {

@@ -95,7 +95,7 @@ TEST(FieldReader, each_wrong_value_says_what_is_wanted) {
     int n = 0;
     r.integer("f", n);
   };
-  EXPECT_EQ(error_reading(R"({"f": 5000000000})", small), "f: too large");
+  EXPECT_EQ(error_reading(R"({"f": 5000000000})", small), "f: must be at most 1000000000");
   auto flag = [](FieldReader& r) {
     bool b = false;
     r.boolean("f", b);
