@@ -464,7 +464,10 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
             if (!error.empty()) return;
           }
           if (dts >= end_ts) return;
-          if (k == 0 && (track == kVideo ? dts < video_start_ts : pts < zero_ts)) return;
+          // Audio starts with the keyframe video starts at, so the first part's
+          // header carries both tracks; a part begun with video alone would end
+          // at the first audio frame (the edit list still shows `from` first).
+          if (k == 0 && (track == kVideo ? dts : pts) < video_start_ts) return;
           const bool key = p.flags & AV_PKT_FLAG_KEY;
           if (!part) {
             // A part opens at a keyframe (or with audio, for a stream without video).
