@@ -186,9 +186,11 @@ class ThreeMinuteRecording(unittest.TestCase):
         self.assertEqual([s["sha256"] for s in sidecar["segments"]], [a["sha256"], b["sha256"]])
         self.assertEqual(sidecar["from_utc_ms"], start_ms)
         self.assertEqual(sidecar["to_utc_ms"], end_ms)
+        # One camera, one configuration: one part, the clip itself, hashed in the sidecar.
+        self.assertEqual([p["file"] for p in sidecar["parts"]], [os.path.basename(out)])
         with open(out, "rb") as f:
             import hashlib
-            self.assertEqual(sidecar["clip_sha256"], hashlib.sha256(f.read()).hexdigest())
+            self.assertEqual(sidecar["parts"][0]["sha256"], hashlib.sha256(f.read()).hexdigest())
 
 
 if __name__ == "__main__":
