@@ -1,0 +1,175 @@
+#include "qa/review.hpp"
+
+#include <algorithm>
+
+#include "qa/personal_data.hpp"
+#include "qa/text.hpp"
+
+namespace courtcast::qa {
+namespace {
+
+bool is_ascii_alnum(char32_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+}
+
+void add_part(std::string& reason, std::string_view part) {
+  if (reason.find(part) != std::string::npos) return;  // each reason once
+  if (!reason.empty()) reason += "; ";
+  reason += part;
+}
+
+}  // namespace
+
+std::string_view to_string(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::phone:
+      return "phone";
+    case FindingKind::id_number:
+      return "id_number";
+    case FindingKind::bank_card:
+      return "bank_card";
+    case FindingKind::number:
+      return "number";
+    case FindingKind::plate:
+      return "plate";
+    case FindingKind::email:
+      return "email";
+    case FindingKind::word:
+      return "word";
+  }
+  return "word";
+}
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::mask:
+      return "mask";
+    case Action::flag:
+      return "flag";
+    case Action::reject:
+      return "reject";
+  }
+  return "flag";
+}
+
+std::string_view to_string(Confidence confidence) {
+  switch (confidence) {
+    case Confidence::high:
+      return "high";
+    case Confidence::medium:
+      return "medium";
+    case Confidence::low:
+      return "low";
+  }
+  return "low";
+}
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::accept:
+      return "accept";
+    case Verdict::flag:
+      return "flag";
+    case Verdict::reject:
+      return "reject";
+  }
+  return "flag";
+}
+
+Review review(std::string_view text, const WordList& words) {
+  Review out;
+  const auto chars = decode(text);
+  const std::size_t n = chars.size();
+  std::vector<char32_t> folded(n);
+  for (std::size_t i = 0; i < n; ++i) folded[i] = fold(chars[i].cp);
+
+  // Personal data first: its characters are masked in what is shown and
+  // left out of the key.
+  const auto personal = find_personal_data(folded);
+  std::vector<bool> masked(n, false);
+  std::vector<bool> in_personal(n, false);
+  for (const auto& pd : personal) {
+    for (auto i : pd.masked) masked[i] = true;
+    for (auto i = pd.first; i <= pd.last; ++i) in_personal[i] = true;
+    out.findings.push_back(Finding{pd.kind,
+                                   Action::mask,
+                                   pd.confidence,
+                                   Span{chars[pd.first].begin, chars[pd.last].end},
+                                   {},
+                                   {},
+                                   pd.reason});
+  }
+
+  // The normalised text: folded characters without noise, each remembering
+  // where it came from and whether noise stood between it and the last.
+  std::vector<char32_t> key;
+  std::vector<std::uint32_t> origin;
+  std::vector<bool> joined;
+  key.reserve(n);
+  origin.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (is_noise(folded[i])) continue;
+    joined.push_back(!origin.empty() && origin.back() + 1 == i);
+    key.push_back(folded[i]);
+    origin.push_back(i);
+  }
+  for (std::size_t k = 0; k < key.size(); ++k) {
+    if (!in_personal[origin[k]]) append_utf8(out.normalized_key, key[k]);
+  }
+
+  std::vector<WordList::Match> matches;
+  words.find_all(key, matches);
+  bool reject = false;
+  bool flag = !personal.empty();
+  std::string word_reasons;
+  for (const auto& m : matches) {
+    const std::uint32_t first = m.last + 1 - m.length;
+    if (words.needs_word_boundary(m.entry)) {
+      const bool left = first == 0 || !joined[first] || !is_ascii_alnum(key[first - 1]);
+      const bool right =
+          m.last + 1 == key.size() || !joined[m.last + 1] || !is_ascii_alnum(key[m.last + 1]);
+      if (!left || !right) continue;
+    }
+    const auto& entry = words.entries()[m.entry];
+    (entry.action == Action::reject ? reject : flag) = true;
+    std::string reason = "listed word 「" + entry.word + "」 (" + entry.category + ", line " +
+                         std::to_string(entry.line) +
+                         " of the list): " + std::string(to_string(entry.action));
+    add_part(word_reasons, reason);
+    out.findings.push_back(Finding{FindingKind::word, entry.action, Confidence::high,
+                                   Span{chars[origin[first]].begin, chars[origin[m.last]].end},
+                                   entry.word, entry.category, std::move(reason)});
+  }
+  std::stable_sort(out.findings.begin(), out.findings.end(),
+                   [](const Finding& a, const Finding& b) { return a.span.begin < b.span.begin; });
+
+  out.masked_text.reserve(text.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_bidi_control(chars[i].cp)) continue;
+    if (masked[i]) {
+      out.masked_text.push_back('*');
+    } else if (chars[i].cp == 0xFFFD) {
+      append_utf8(out.masked_text, 0xFFFD);
+    } else {
+      out.masked_text.append(text.substr(chars[i].begin, chars[i].end - chars[i].begin));
+    }
+  }
+
+  std::string masked_reasons;
+  for (const auto& pd : personal) {
+    std::string what(to_string(pd.kind));
+    add_part(masked_reasons, what);
+  }
+  if (key.empty()) {
+    out.verdict = Verdict::reject;
+    out.reason = "no letters or digits";
+    return out;
+  }
+  out.verdict = reject ? Verdict::reject : flag ? Verdict::flag : Verdict::accept;
+  out.reason = word_reasons;
+  if (!masked_reasons.empty()) add_part(out.reason, "personal data masked: " + masked_reasons);
+  if (out.reason.empty()) out.reason = "nothing found";
+  return out;
+}
+
+}  // namespace courtcast::qa
