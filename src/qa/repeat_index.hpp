@@ -2,9 +2,11 @@
 // Merging repeated questions (同问): a question is a repeat of an earlier
 // one when their normalised keys are equal or their character bigrams
 // overlap enough (Jaccard similarity at or above a threshold). Candidates
-// come from a prefix-filtered inverted index, so adding stays fast with
-// tens of thousands of questions. Not thread-safe: one owner (the session's
-// question store) adds and asks.
+// come from a prefix-filtered inverted index (each key indexed under its
+// rarest bigrams, rarity re-measured each time the index doubles), so common
+// bigrams such as 请问 or 法院 do not make every question a candidate; a
+// candidate's check stops as soon as it cannot reach the threshold.
+// Not thread-safe: one owner (the session's question store) adds and asks.
 
 #include <cstdint>
 #include <optional>
@@ -52,6 +54,11 @@ class RepeatIndex {
     bool live;
   };
   std::vector<std::uint64_t> grams_of(std::string_view key) const;
+  // The grams a key is indexed and probed under: its `prefix_length`
+  // rarest by the last measured frequencies (ties and new grams by hash).
+  std::vector<std::uint64_t> prefix_of(const std::vector<std::uint64_t>& grams) const;
+  void index(std::uint32_t entry);
+  void reindex();
 
   double threshold_;
   std::vector<Entry> entries_;
@@ -59,6 +66,10 @@ class RepeatIndex {
   std::unordered_map<std::uint64_t, std::uint32_t> by_id_;
   // Bigram → entries with that bigram in their prefix.
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings_;
+  // How many entries hold each gram now, and as measured at the last reindex.
+  std::unordered_map<std::uint64_t, std::uint32_t> frequency_;
+  std::unordered_map<std::uint64_t, std::uint32_t> measured_;
+  std::size_t next_reindex_ = 64;
   std::size_t live_ = 0;
 };
 
