@@ -12,6 +12,47 @@ bool is_ascii_alnum(char32_t c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
 }
 
+// Digits written as Chinese numerals (一三八…, 幺 as phone numbers are read
+// aloud, the financial 壹贰叁): personal data detection reads them as digits,
+// so a number spelled out is masked too.
+char32_t as_digit(char32_t c) {
+  switch (c) {
+    case U'〇':
+    case U'零':
+      return '0';
+    case U'一':
+    case U'幺':
+    case U'壹':
+      return '1';
+    case U'二':
+    case U'贰':
+      return '2';
+    case U'三':
+    case U'叁':
+      return '3';
+    case U'四':
+    case U'肆':
+      return '4';
+    case U'五':
+    case U'伍':
+      return '5';
+    case U'六':
+    case U'陆':
+      return '6';
+    case U'七':
+    case U'柒':
+      return '7';
+    case U'八':
+    case U'捌':
+      return '8';
+    case U'九':
+    case U'玖':
+      return '9';
+    default:
+      return c;
+  }
+}
+
 void add_part(std::string& reason, std::string_view part) {
   if (reason.find(part) != std::string::npos) return;  // each reason once
   if (!reason.empty()) reason += "; ";
@@ -85,7 +126,9 @@ Review review(std::string_view text, const WordList& words) {
 
   // Personal data first: its characters are masked in what is shown and
   // left out of the key.
-  const auto personal = find_personal_data(folded);
+  std::vector<char32_t> digits(folded);
+  for (auto& c : digits) c = as_digit(c);
+  const auto personal = find_personal_data(digits);
   std::vector<bool> masked(n, false);
   std::vector<bool> in_personal(n, false);
   for (const auto& pd : personal) {

@@ -14,60 +14,64 @@ struct Pair {
   char32_t to;
 };
 
+// Unicode's NFKC + case folding, one character to one character; generated
+// by make_fold_table.py and committed.
+constexpr Pair kNfkcFold[] = {
+#include "qa/fold_table.inc"
+};
+
 // OpenCC's t2s characters, generated at build time by make_t2s_table.
 constexpr Pair kT2s[] = {
 #include "qa/t2s_table.inc"
 };
 
-// The basic multilingual plane as a flat table (128 KiB, built once), the
-// few supplementary-plane entries by binary search: folding runs for every
-// character of every question.
-struct T2sTable {
-  std::unique_ptr<char16_t[]> bmp{new char16_t[0x10000]};
-  std::vector<Pair> astral;
-  // A BMP character mapping outside the BMP is marked with this value.
-  static constexpr char16_t kAstral = 0xFFFF;
+template <std::size_t N>
+char32_t lookup(const Pair (&table)[N], char32_t cp) {
+  const auto* it = std::lower_bound(std::begin(table), std::end(table), cp,
+                                    [](const Pair& p, char32_t c) { return p.from < c; });
+  return it != std::end(table) && it->from == cp ? it->to : cp;
+}
 
-  T2sTable() {
-    for (std::uint32_t i = 0; i < 0x10000; ++i) bmp[i] = static_cast<char16_t>(i);
-    for (const auto& p : kT2s) {
-      if (p.from < 0x10000 && p.to < 0x10000) {
-        bmp[p.from] = static_cast<char16_t>(p.to);
-      } else {
-        if (p.from < 0x10000) bmp[p.from] = kAstral;
-        astral.push_back(p);
-      }
-    }
+// Both tables composed: the basic multilingual plane as a flat array
+// (256 KiB, built once), the few supplementary-plane entries by binary
+// search. Folding runs for every character of every question.
+struct FoldTable {
+  std::unique_ptr<char32_t[]> bmp{new char32_t[0x10000]};
+  std::vector<Pair> astral;
+
+  static char32_t compose(char32_t c) {
+    if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 0x20 : c;
+    return lookup(kT2s, lookup(kNfkcFold, c));
   }
 
-  char32_t lookup(char32_t cp) const {
-    if (cp < 0x10000) {
-      const char16_t v = bmp[cp];
-      if (v != kAstral || cp == 0xFFFF) return v;
-    }
+  FoldTable() {
+    for (char32_t c = 0; c < 0x10000; ++c) bmp[c] = compose(c);
+    const auto add_astral = [this](const auto& table) {
+      for (const auto& p : table) {
+        if (p.from >= 0x10000 && compose(p.from) != p.from)
+          astral.push_back({p.from, compose(p.from)});
+      }
+    };
+    add_astral(kNfkcFold);
+    add_astral(kT2s);
+    std::sort(astral.begin(), astral.end(),
+              [](const Pair& a, const Pair& b) { return a.from < b.from; });
+    astral.erase(std::unique(astral.begin(), astral.end(),
+                             [](const Pair& a, const Pair& b) { return a.from == b.from; }),
+                 astral.end());
+  }
+
+  char32_t operator()(char32_t cp) const {
+    if (cp < 0x10000) return bmp[cp];
     auto it = std::lower_bound(astral.begin(), astral.end(), cp,
                                [](const Pair& p, char32_t c) { return p.from < c; });
     return it != astral.end() && it->from == cp ? it->to : cp;
   }
 };
 
-const T2sTable& t2s() {
-  static const T2sTable table;
+const FoldTable& fold_table() {
+  static const FoldTable table;
   return table;
-}
-
-char32_t ascii_lower(char32_t c) {
-  return c >= 'A' && c <= 'Z' ? c + 0x20 : c;
-}
-
-// Mathematical Alphanumeric Symbols: 13 styles of A–Z a–z, then 5 of 0–9.
-char32_t fold_math(char32_t c) {
-  if (c >= 0x1D400 && c <= 0x1D6A3) {
-    const char32_t i = (c - 0x1D400) % 52;
-    return i < 26 ? 'a' + i : 'a' + (i - 26);
-  }
-  if (c >= 0x1D7CE && c <= 0x1D7FF) return '0' + (c - 0x1D7CE) % 10;
-  return c;
 }
 
 }  // namespace
@@ -129,31 +133,7 @@ void append_utf8(std::string& out, char32_t cp) {
 }
 
 char32_t fold(char32_t c) {
-  if (c < 0x80) return ascii_lower(c);
-  if (c >= 0xFF01 && c <= 0xFF5E) return ascii_lower(c - 0xFEE0);  // full-width ASCII
-  if (c < 0x100) {
-    if (c == 0xA0) return ' ';
-    if (c == 0xB2 || c == 0xB3) return '2' + (c - 0xB2);
-    if (c == 0xB9) return '1';
-    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
-    return c;
-  }
-  if (c < 0x2000) return c;
-  if (c <= 0x200A || c == 0x202F || c == 0x205F || c == 0x3000) return ' ';
-  if (c == 0x2070) return '0';
-  if (c >= 0x2074 && c <= 0x2079) return '4' + (c - 0x2074);
-  if (c >= 0x2080 && c <= 0x2089) return '0' + (c - 0x2080);
-  if (c >= 0x2460 && c <= 0x2468) return '1' + (c - 0x2460);  // ①–⑨
-  if (c == 0x24EA) return '0';                                // ⓪
-  if (c >= 0x24B6 && c <= 0x24CF) return 'a' + (c - 0x24B6);  // Ⓐ–Ⓩ
-  if (c >= 0x24D0 && c <= 0x24E9) return 'a' + (c - 0x24D0);  // ⓐ–ⓩ
-  if (c >= 0xFF61 && c <= 0xFF64) {                           // half-width CJK punctuation
-    static constexpr char32_t kHalf[] = {0x3002, 0x300C, 0x300D, 0x3001};
-    return kHalf[c - 0xFF61];
-  }
-  if (c >= 0x1D400 && c <= 0x1D7FF) return fold_math(c);
-  if (c >= 0x3400) return t2s().lookup(c);
-  return c;
+  return fold_table()(c);
 }
 
 bool is_invisible(char32_t c) {

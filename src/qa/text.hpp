@@ -26,11 +26,12 @@ std::vector<Char> decode(std::string_view text);
 
 void append_utf8(std::string& out, char32_t cp);
 
-// NFKC-style width folding (full-width ASCII, ideographic space, circled and
-// mathematical letters and digits, super/subscript digits), case folding
-// (ASCII and Latin-1) and traditional→simplified Chinese from OpenCC's t2s
-// table, one character to one character so spans stay exact. A character
-// with nothing to fold is returned as it is.
+// Unicode NFKC with case folding, restricted to one character → one
+// character (full-width and half-width forms, compatibility and Kangxi
+// ideographs, circled, mathematical and super/subscript letters and digits,
+// upper case of every script), then traditional→simplified Chinese from
+// OpenCC's t2s dictionary, so spans stay exact. A character with nothing to
+// fold is returned as it is.
 char32_t fold(char32_t cp);
 
 // Characters a viewer can put between letters without changing what is

@@ -48,6 +48,9 @@ INSTANTIATE_TEST_SUITE_P(
         MaskCase{"1\u200b38\u200b1234\u200b5678", "1\u200b38\u200b****\u200b5678", "phone", "high"},
         MaskCase{"打010-62345678找我", "打010-****5678找我", "phone", "medium"},
         MaskCase{"0931-8123456", "0931-***3456", "phone", "medium"},
+        MaskCase{"电话一三八一二三四五六七八", "电话一三八****五六七八", "phone", "high"},
+        MaskCase{"幺三八 幺二三四 五六七八", "幺三八 **** 五六七八", "phone", "high"},
+        MaskCase{"我有一个问题13812345678", "我有一个问题138****5678", "phone", "high"},
         MaskCase{"12345678901", "12345678901", "", ""},  // no mobile starts 12
         MaskCase{"案号(2024)京0105执1234号", "案号(2024)京0105执1234号", "", ""}));
 

@@ -33,6 +33,11 @@ INSTANTIATE_TEST_SUITE_P(
                     NormalizeCase{"Ⓐⓑ", "ab"},                               // circled letters
                     NormalizeCase{"\U0001D400\U0001D41A\U0001D7CF", "aa1"},  // mathematical
                     NormalizeCase{"〇", "〇"},                               // reads as zero
+                    NormalizeCase{"⽇⽉", "日月"},                           // Kangxi radicals
+                    NormalizeCase{"豈", "岂"},       // compatibility ideograph 豈, folded
+                    NormalizeCase{"ｱｲｳ", "アイウ"},  // half-width katakana
+                    NormalizeCase{"ÉCOLE ΑΒΓ ЖУК", "écoleαβγжук"},  // every script's case
+                    NormalizeCase{"ｆａｌｕ　ｙｕａｎ", "faluyuan"},
                     NormalizeCase{"機關槍", "机关枪"}, NormalizeCase{"", ""},
                     NormalizeCase{"\xff\xfe", ""}));  // bad bytes are noise
 
