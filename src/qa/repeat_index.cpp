@@ -64,6 +64,9 @@ std::vector<std::uint64_t> RepeatIndex::grams_of(std::string_view key) const {
 }
 
 std::optional<RepeatIndex::Repeat> RepeatIndex::find(std::string_view key) const {
+  // Nothing left after normalising (a question that was only a phone
+  // number, or only punctuation) says nothing to be the same as.
+  if (key.empty()) return std::nullopt;
   if (auto it = exact_.find(std::string(key)); it != exact_.end()) {
     return Repeat{entries_[it->second].id, 1.0};
   }
@@ -95,7 +98,7 @@ void RepeatIndex::insert(std::string_view key, std::uint64_t id) {
   auto grams = grams_of(key);
   for (auto g : grams) ++frequency_[g];
   entries_.push_back(Entry{id, std::string(key), std::move(grams), true});
-  exact_.try_emplace(std::string(key), entry);
+  if (!key.empty()) exact_.try_emplace(std::string(key), entry);
   by_id_[id] = entry;
   ++live_;
   if (entries_.size() >= next_reindex_) {

@@ -30,7 +30,8 @@ class RepeatIndex {
     double similarity;  // 1.0 when the keys are equal
   };
 
-  // The earlier question `key` repeats, if any (the most similar one).
+  // The earlier question `key` repeats, if any (the most similar one). An
+  // empty key repeats nothing and nothing repeats it.
   std::optional<Repeat> find(std::string_view key) const;
 
   // Makes `id` a question later keys can repeat. Ids are the caller's

@@ -46,6 +46,14 @@ TEST(RepeatIndex, questions_differing_only_in_personal_data_merge) {
   EXPECT_EQ(r->id, 7u);
 }
 
+TEST(RepeatIndex, questions_of_nothing_but_personal_data_do_not_merge) {
+  RepeatIndex index;
+  EXPECT_EQ(key("13812345678"), "");
+  EXPECT_FALSE(index.add(key("13812345678"), 1));
+  EXPECT_FALSE(index.add(key("13987654321"), 2));
+  EXPECT_EQ(index.size(), 2u);
+}
+
 TEST(RepeatIndex, short_keys_merge_only_when_equal) {
   RepeatIndex index;
   index.add("你好", 1);
