@@ -164,7 +164,12 @@ Review review(std::string_view text, const WordList& words) {
   words.find_all(key, matches);
   bool reject = false;
   bool flag = !personal.empty();
+  // Every match counts for the verdict; what is written down is bounded, so
+  // a long text full of a listed word costs findings of a question's size.
   std::string word_reasons;
+  std::vector<bool> described(words.size(), false);
+  std::size_t word_findings = 0;
+  std::size_t undescribed = 0;
   for (const auto& m : matches) {
     const std::uint32_t first = m.last + 1 - m.length;
     if (words.needs_word_boundary(m.entry)) {
@@ -175,13 +180,26 @@ Review review(std::string_view text, const WordList& words) {
     }
     const auto& entry = words.entries()[m.entry];
     (entry.action == Action::reject ? reject : flag) = true;
+    if (word_findings == kMaxWordFindings) {
+      undescribed += described[m.entry] ? 0 : 1;
+      described[m.entry] = true;
+      continue;
+    }
+    ++word_findings;
     std::string reason = "listed word 「" + entry.word + "」 (" + entry.category + ", line " +
                          std::to_string(entry.line) +
                          " of the list): " + std::string(to_string(entry.action));
-    add_part(word_reasons, reason);
+    if (!described[m.entry]) {
+      described[m.entry] = true;
+      if (!word_reasons.empty()) word_reasons += "; ";
+      word_reasons += reason;
+    }
     out.findings.push_back(Finding{FindingKind::word, entry.action, Confidence::high,
                                    Span{chars[origin[first]].begin, chars[origin[m.last]].end},
                                    entry.word, entry.category, std::move(reason)});
+  }
+  if (undescribed > 0) {
+    word_reasons += "; and " + std::to_string(undescribed) + " more listed words";
   }
   std::stable_sort(out.findings.begin(), out.findings.end(),
                    [](const Finding& a, const Finding& b) { return a.span.begin < b.span.begin; });

@@ -17,6 +17,8 @@ namespace courtcast::qa {
 enum class Verdict { accept, flag, reject };
 std::string_view to_string(Verdict verdict);
 
+inline constexpr std::size_t kMaxWordFindings = 64;
+
 struct Review {
   // The text with personal data replaced by '*', one '*' per character, so
   // it keeps its shape ("138****5678"); what anyone but the moderator sees.
@@ -25,7 +27,9 @@ struct Review {
   // normalize() of the text without its personal data: equal keys are the
   // same question, and the key can be stored and compared (RepeatIndex).
   std::string normalized_key;
-  // In the order they occur in the text.
+  // In the order they occur in the text; all personal data, and at most
+  // kMaxWordFindings occurrences of listed words (the verdict and reason
+  // count every one).
   std::vector<Finding> findings;
   Verdict verdict = Verdict::accept;
   // Why the verdict, in one line ("listed word 「…」 (category abuse):

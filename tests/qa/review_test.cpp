@@ -70,6 +70,16 @@ TEST(Review, reject_wins_over_flag_and_each_reason_is_given) {
   for (const auto& f : r.findings) EXPECT_FALSE(f.reason.empty());
 }
 
+TEST(Review, a_text_full_of_listed_words_keeps_its_findings_bounded) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "黑社会，";
+  text += "赌博";
+  const auto r = review(text, court_list());
+  EXPECT_EQ(r.verdict, Verdict::reject);  // the word past the bound still counts
+  EXPECT_EQ(r.findings.size(), kMaxWordFindings);
+  EXPECT_NE(r.reason.find("and 1 more listed words"), std::string::npos) << r.reason;
+}
+
 TEST(Review, personal_data_flags_and_says_what_was_masked) {
   const auto r = review("我的电话13812345678，身份证320583197506153026", court_list());
   EXPECT_EQ(r.verdict, Verdict::flag);
