@@ -30,9 +30,10 @@ bool is_alnum(char32_t c) {
 }
 
 // What may sit between the digits of one number: "138 1234 5678",
-// "138-1234-5678", zero-width characters slipped in.
+// "138 - 1234 - 5678", "(010) 6234 5678", zero-width characters slipped in
+// (full-width forms are folded to these already).
 bool is_number_separator(char32_t c) {
-  return c == ' ' || c == '-' || c == '.' || c == '\t' || is_invisible(c);
+  return c == ' ' || c == '-' || c == '.' || c == '\t' || c == '(' || c == ')' || is_invisible(c);
 }
 
 // The dot of "京A·12345" in its common spellings, and the plain separators.
@@ -283,9 +284,9 @@ class Finder {
         if (x_follows) g.idx.push_back(j++);
         groups.push_back(std::move(g));
         if (x_follows) break;
-        // Up to two separator characters may join this group to the next.
+        // Up to three separator characters may join this group to the next.
         std::uint32_t k = j;
-        while (k < j + 2 && free(k) && is_number_separator(f_[k])) ++k;
+        while (k < j + 3 && free(k) && is_number_separator(f_[k])) ++k;
         if (k == j || !free(k) || !is_digit(f_[k])) break;
         j = k;
       }
