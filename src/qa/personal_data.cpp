@@ -30,10 +30,12 @@ bool is_alnum(char32_t c) {
 }
 
 // What may sit between the digits of one number: "138 1234 5678",
-// "138 - 1234 - 5678", "(010) 6234 5678", zero-width characters slipped in
-// (full-width forms are folded to these already).
+// "138 - 1234 - 5678", "(010) 6234 5678", the dashes of Unicode and the
+// katakana prolonged mark that Chinese input methods offer as a dash,
+// zero-width characters slipped in (full-width forms are folded already).
 bool is_number_separator(char32_t c) {
-  return c == ' ' || c == '-' || c == '.' || c == '\t' || c == '(' || c == ')' || is_invisible(c);
+  return c == ' ' || c == '-' || c == '.' || c == '\t' || c == '(' || c == ')' ||
+         (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0x30FC || is_invisible(c);
 }
 
 // The dot of "京A·12345" in its common spellings, and the plain separators.

@@ -51,6 +51,8 @@ INSTANTIATE_TEST_SUITE_P(
         MaskCase{"（010）6234 5678", "（010）**** 5678", "phone", "medium"},
         MaskCase{"138 - 1234 - 5678", "138 - **** - 5678", "phone", "high"},
         MaskCase{"(+86)13812345678", "(+86)138****5678", "phone", "high"},
+        MaskCase{"138—1234—5678", "138—****—5678", "phone", "high"},
+        MaskCase{"138ー1234ー5678", "138ー****ー5678", "phone", "high"},
         MaskCase{"电话一三八一二三四五六七八", "电话一三八****五六七八", "phone", "high"},
         MaskCase{"幺三八 幺二三四 五六七八", "幺三八 **** 五六七八", "phone", "high"},
         MaskCase{"我有一个问题13812345678", "我有一个问题138****5678", "phone", "high"},
@@ -123,6 +125,14 @@ INSTANTIATE_TEST_SUITE_P(emails, MaskTable,
                                          MaskCase{"a@b.cn", "*@b.cn", "email", "high"},
                                          MaskCase{"写信给@法院", "写信给@法院", "", ""},
                                          MaskCase{"x@localhost", "x@localhost", "", ""}));
+
+TEST(IdCheck, wrong_check_digit_reason_names_the_expected_one) {
+  const auto r = review("320583197506153027", WordList{});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].confidence, Confidence::low);
+  EXPECT_NE(r.findings[0].reason.find("(7, expected 6)"), std::string::npos)
+      << r.findings[0].reason;
+}
 
 TEST(IdCheck, iso7064_mod_11_2) {
   EXPECT_EQ(id_check_character("62010219900307123"), 'X');
