@@ -85,6 +85,19 @@ class Reader {
   const std::string& source_;
 };
 
+// "http://host" or "https://host:port", as a browser sends it in Origin.
+bool valid_origin(std::string_view o) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (!o.starts_with(scheme)) continue;
+    const std::string_view rest = o.substr(scheme.size());
+    return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' ||
+             ch == '[' || ch == ']';
+    });
+  }
+  return false;
+}
+
 const toml::table* section(Reader& r, const toml::table& root, const char* name) {
   const toml::node* n = root.get(name);
   if (!n) return nullptr;
@@ -156,9 +169,21 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(*t, "max_buffered_bytes", c.rtmp_max_buffered_bytes, std::int64_t{32} << 20,
           std::int64_t{64} << 30);
   }
-  if (auto* t = section(r, root, "http"); t && r.check_keys(*t, "[http]", {"listen", "web_dir"})) {
+  if (auto* t = section(r, root, "http");
+      t && r.check_keys(*t, "[http]", {"listen", "web_dir", "allowed_origins"})) {
     r.get(*t, "listen", c.http_listen);
     r.get(*t, "web_dir", c.web_dir);
+    if (const toml::node* n = t->get("allowed_origins")) {
+      const toml::array* arr = n->as_array();
+      if (arr)
+        for (const auto& item : *arr)
+          if (auto v = item.value<std::string>(); v && valid_origin(*v))
+            c.http_allowed_origins.push_back(*v);
+      if (!arr || c.http_allowed_origins.size() != arr->size())
+        r.fail(*n,
+               "'allowed_origins' must be a list of origins like \"https://console.court.example\" "
+               "(scheme http or https, a host, an optional port; no path)");
+    }
   }
   if (auto* t = section(r, root, "srt"); t && r.check_keys(*t, "[srt]", {"listen"}))
     r.get(*t, "listen", c.srt_listen);

@@ -43,6 +43,9 @@ struct Config {
   std::string http_listen = "0.0.0.0:8080";
   // The built web console (`make web`), relative to the working directory.
   std::string web_dir = "web/dist";
+  // Origins ("https://console.court.example") besides the server's own whose
+  // pages may open the events WebSocket with a console login cookie.
+  std::vector<std::string> http_allowed_origins;
   std::string srt_listen = "0.0.0.0:10080";
   std::string database_url = "sqlite:var/courtcast.db";
   std::string log_level = "info";

@@ -322,6 +322,8 @@ int serve(Config config) {
   http::Services services{hub,     access,    &relay,
                           &events, &programs, rtmp_options.player_send_buffer_bytes};
   services.auth = &auth;
+  services.allowed_origins = config.http_allowed_origins;
+  auth.set_event_hub(&events);
   services.court = &court_api;
   http::ExportLimits export_limits;
   export_limits.concurrency = static_cast<std::size_t>(config.export_concurrency);

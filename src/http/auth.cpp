@@ -327,7 +327,7 @@ court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req,
       return Unexpected<ApiResult>{
           unauthorized("unauthorized", "Authorization: must be 'Bearer TOKEN'")};
     if (bootstrap_.allow_control(req.authorization))
-      return Principal{"api-token", Role::admin, Principal::Via::bootstrap, 0};
+      return Principal{"api-token", Role::admin, Principal::Via::bootstrap, 0, "bootstrap"};
     if (auto p = from_api_token(std::string_view(req.authorization).substr(kBearer.size())))
       return *p;
     return Unexpected<ApiResult>{
@@ -360,7 +360,7 @@ std::optional<Principal> Auth::from_api_token(std::string_view token) {
   }
   auto stored = repo_.find_api_token(hash);
   if (!stored || stored->revoked) return std::nullopt;
-  Principal p{"token:" + stored->name, stored->role, Principal::Via::api_token, 0};
+  Principal p{"token:" + stored->name, stored->role, Principal::Via::api_token, 0, "token:" + hash};
   std::lock_guard lock(mutex_);
   if (tokens_.size() > 10'000) tokens_.clear();
   tokens_[hash] = CachedToken{p, now};
@@ -385,8 +385,11 @@ std::optional<Auth::SessionEntry> Auth::find_session(const ApiRequest& req) {
 }
 
 void Auth::end_sessions_of(court::Id user_id) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.who.user_id == user_id; });
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(sessions_, [&](const auto& kv) { return kv.second.who.user_id == user_id; });
+  }
+  if (events_) events_->close_logins(EventLogin{{}, user_id});
 }
 
 void Auth::audit(const Principal& who, std::string action, const json::object& details) {
@@ -499,9 +502,10 @@ ApiResult Auth::login(const ApiRequest& req) {
                         "wrong username or password, or the user is disabled");
   }
 
-  SessionEntry entry{Principal{user->username, user->role, Principal::Via::session, user->id},
-                     random_hex(32), now_ms(), now_ms()};
   const std::string cookie = random_hex(32);
+  SessionEntry entry{Principal{user->username, user->role, Principal::Via::session, user->id,
+                               "session:" + sha256_hex(cookie)},
+                     random_hex(32), now_ms(), now_ms()};
   {
     std::lock_guard lock(mutex_);
     failures_by_user_at_address_.erase(user_at_address(username, req.client_address));
@@ -533,7 +537,11 @@ ApiResult Auth::logout(const ApiRequest& req, const Principal& who) {
     std::lock_guard lock(mutex_);
     sessions_.erase(sha256_hex(cookie));
   }
-  if (who.via == Principal::Via::session) audit(who, "user.logout", json::object{});
+  if (who.via == Principal::Via::session) {
+    // This session's sockets only: the user's other consoles stay logged in.
+    if (events_) events_->close_logins(EventLogin{who.credential, 0});
+    audit(who, "user.logout", json::object{});
+  }
   ApiResult r{status::no_content, nullptr};
   r.headers.emplace_back(
       "Set-Cookie", std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -596,8 +604,11 @@ ApiResult Auth::tokens(const ApiRequest& req, const Principal& who) {
                        "no API endpoint at " + std::string(req.path));
     auto revoked = repo_.revoke_api_token(*id, store::Actor{who.name, now_ms()});
     if (!revoked) return store_error(revoked.error());
-    std::lock_guard lock(mutex_);
-    tokens_.clear();
+    {
+      std::lock_guard lock(mutex_);
+      tokens_.clear();
+    }
+    if (events_) events_->close_logins(EventLogin{"token:" + revoked->token_hash, 0});
     return {status::no_content, nullptr};
   }
   return api_error(status::method_not_allowed, "method_not_allowed",

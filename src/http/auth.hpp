@@ -26,6 +26,7 @@
 #include "court/expected.hpp"
 #include "court/id.hpp"
 #include "http/api.hpp"
+#include "http/events.hpp"
 #include "store/repository.hpp"
 #include "store/user.hpp"
 
@@ -53,6 +54,10 @@ struct Principal {
   store::Role role = store::Role::readonly;
   Via via = Via::session;
   court::Id user_id = 0;  // 0 unless logged in as a user
+  // Which credential: "session:" and the session's key, "token:" and the
+  // token's hash, or "bootstrap". Never shown; it names what ending the
+  // login (logout, revoke) closes.
+  std::string credential;
 };
 
 // Roles as bits, for the endpoint table.
@@ -114,8 +119,13 @@ class Auth {
   // /api/v1/tokens; nullopt for any other path.
   std::optional<ApiResult> handle(const ApiRequest& req, const std::optional<Principal>& who);
 
-  // Ends a user's sessions (disabled, role or password changed).
+  // Ends a user's sessions (disabled, role or password changed), and
+  // closes their events sockets.
   void end_sessions_of(court::Id user_id);
+
+  // Where the events sockets are, so that a logout, a revoked token or a
+  // disabled user closes theirs at once. May stay unset (no events).
+  void set_event_hub(EventHub* events) { events_ = events; }
 
   // An audit entry for an action the store does not log itself.
   void audit(const Principal& who, std::string action, const boost::json::object& details);
@@ -160,6 +170,7 @@ class Auth {
   store::Repository& repo_;
   Access& bootstrap_;
   AuthOptions options_;
+  EventHub* events_ = nullptr;
   std::string dummy_hash_;  // verified against for unknown users, so timing tells nothing
 
   std::mutex mutex_;

@@ -110,14 +110,18 @@ bool token_in_query_allowed(const Request& req, std::string_view path) {
 }
 
 // The Origin a cookie-authenticated WebSocket must come from: the console's
-// own pages, served from the Host the request names.
-bool same_origin(const Request& req) {
+// own pages, served from the Host the request names, or one the config
+// allows ([http] allowed_origins, e.g. a console behind another host name).
+bool allowed_origin(const Request& req, const std::vector<std::string>& allowed) {
   const auto origin = req[bhttp::field::origin];
+  if (origin.empty()) return false;
+  for (const auto& o : allowed)
+    if (beast::iequals(origin, o)) return true;
   const auto host = req[bhttp::field::host];
-  if (origin.empty() || host.empty()) return false;
+  if (host.empty()) return false;
   for (std::string_view scheme : {"http://", "https://"})
     if (origin.size() == scheme.size() + host.size() && origin.starts_with(scheme) &&
-        origin.substr(scheme.size()) == host)
+        beast::iequals(origin.substr(scheme.size()), host))
       return true;
   return false;
 }
@@ -210,8 +214,8 @@ class Session : public std::enable_shared_from_this<Session> {
         break;  // the FLV response ends with the connection
       }
       if (path == "/api/v1/events" && websocket::is_upgrade(req)) {
-        if (may_read_events(req, path, query) && services_.events) {
-          co_await serve_events(std::move(req));
+        if (auto login = events_login(req, path, query); login && services_.events) {
+          co_await serve_events(std::move(req), path, query, std::move(*login));
           co_return;
         }
         co_await send(make_response(
@@ -397,14 +401,21 @@ class Session : public std::enable_shared_from_this<Session> {
     return std::nullopt;
   }
 
-  // Any logged-in role may follow events; the bootstrap token too.
-  bool may_read_events(const Request& req, const std::string& path, const std::string& query) {
-    if (!services_.auth) return services_.access.allow_control(authorization(req, query));
+  // Any logged-in role may follow events; the bootstrap token too. The
+  // login the socket follows them as, or nullopt when it may not.
+  std::optional<EventLogin> events_login(const Request& req, const std::string& path,
+                                         const std::string& query) {
+    if (!services_.auth) {
+      if (!services_.access.allow_control(authorization(req, query))) return std::nullopt;
+      return EventLogin{"bootstrap", 0};
+    }
     const ApiRequest api = api_request(req, path, query);
     // A cookie comes with any page's WebSocket: only the console's own may use it.
-    if (api.authorization.empty() && !same_origin(req)) return false;
+    if (api.authorization.empty() && !allowed_origin(req, services_.allowed_origins))
+      return std::nullopt;
     auto who = services_.auth->authorize(api);
-    return who && *who;
+    if (!who || !*who) return std::nullopt;
+    return EventLogin{(*who)->credential, (*who)->user_id};
   }
 
   // A successful change made outside the store goes into the audit log.
@@ -616,7 +627,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  asio::awaitable<void> serve_events(Request req) {
+  asio::awaitable<void> serve_events(Request req, std::string path, std::string query,
+                                     EventLogin login) {
     auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream_));
     beast::get_lowest_layer(*ws).expires_never();
     ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -631,13 +643,36 @@ class Session : public std::enable_shared_from_this<Session> {
       std::deque<std::shared_ptr<const std::string>> queue;
       asio::steady_timer wake;
       bool open = true;
+      bool login_ended = false;
+      bool writing = false;
     };
-    auto state = std::make_shared<State>(State{{}, asio::steady_timer(ws->get_executor()), true});
+    auto state = std::make_shared<State>(State{{}, asio::steady_timer(ws->get_executor())});
+    const std::string credential = login.credential;
     auto subscription = services_.events->subscribe(
-        ws->get_executor(), [state](std::shared_ptr<const std::string> text) {
+        ws->get_executor(),
+        [state](std::shared_ptr<const std::string> text) {
           if (state->queue.size() < 1024) state->queue.push_back(std::move(text));
           state->wake.cancel();
+        },
+        std::move(login),
+        // The login ended (logout, revoked token, disabled user): the loop
+        // below says so in a close frame; a client not reading, whose write
+        // is stuck, is cut off at once.
+        [state, ws] {
+          state->login_ended = true;
+          state->open = false;
+          state->wake.cancel();
+          if (state->writing) {
+            beast::error_code ec;
+            beast::get_lowest_layer(*ws).socket().close(ec);
+          }
         });
+    // A login that ended between the check and the subscription above.
+    if (credential != "bootstrap" && services_.auth &&
+        !services_.auth->logged_in(api_request(req, path, query))) {
+      state->login_ended = true;
+      state->open = false;
+    }
     asio::co_spawn(
         ws->get_executor(),
         [ws, state]() -> asio::awaitable<void> {
@@ -660,8 +695,23 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       auto text = std::move(state->queue.front());
       state->queue.pop_front();
+      state->writing = true;
       auto [wec, wn] = co_await ws->async_write(asio::buffer(*text), use_nothrow);
+      state->writing = false;
       if (wec) break;
+    }
+    if (state->login_ended) {
+      // 1008: the client should not reconnect with the same credentials.
+      // A client that does not answer the close is cut off after a second.
+      asio::steady_timer guard(ws->get_executor(), 1s);
+      guard.async_wait([ws](beast::error_code ec) {
+        if (ec) return;
+        beast::get_lowest_layer(*ws).socket().close(ec);
+      });
+      co_await ws->async_close(
+          websocket::close_reason(websocket::close_code::policy_error, "the login has ended"),
+          use_nothrow);
+      guard.cancel();
     }
     beast::error_code ec;
     beast::get_lowest_layer(*ws).socket().close(ec);

@@ -61,6 +61,9 @@ struct Services {
   std::function<void()> destinations_changed = nullptr;
   // The web console's files, served for GET and HEAD outside /api and /live.
   const StaticSite* site = nullptr;
+  // Origins besides the console's own (the request's Host) whose pages may
+  // open the events WebSocket with a login cookie ([http] allowed_origins).
+  std::vector<std::string> allowed_origins = {};
 };
 
 class Server {

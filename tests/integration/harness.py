@@ -529,8 +529,13 @@ class WebSocketReader:
             self.buf += data
 
     def next_text(self, timeout=10):
+        return self.next_frame(timeout)[1].decode()
+
+    def next_frame(self, timeout=10):
+        """(opcode, payload) of the next frame."""
         self.sock.settimeout(timeout)
         self._need(2)
+        opcode = self.buf[0] & 0x0F
         length = self.buf[1] & 0x7F
         offset = 2
         if length == 126:
@@ -542,7 +547,25 @@ class WebSocketReader:
         self._need(offset + length)
         payload = self.buf[offset:offset + length]
         self.buf = self.buf[offset + length:]
-        return payload.decode()
+        return opcode, payload
+
+    def wait_closed(self, timeout):
+        """Seconds until the server closed the socket (a close frame or the
+        end of the stream), skipping events; None if it stayed open."""
+        start = time.monotonic()
+        deadline = start + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                opcode, _ = self.next_frame(timeout=left)
+            except (EOFError, ConnectionResetError):
+                return time.monotonic() - start
+            except (socket.timeout, TimeoutError):
+                return None
+            if opcode == 0x8:
+                return time.monotonic() - start
 
     def close(self):
         self.sock.close()
