@@ -136,9 +136,11 @@ char32_t fold(char32_t c) {
   return fold_table()(c);
 }
 
+// The Hangul fillers (U+115F, U+1160, U+3164, U+FFA0) render as nothing
+// and are a known way to hide text.
 bool is_invisible(char32_t c) {
   return c == 0xAD || c == 0x34F || (c >= 0x200B && c <= 0x200F) || (c >= 0x2060 && c <= 0x2064) ||
-         c == 0xFEFF || c == 0x180E;
+         c == 0xFEFF || c == 0x180E || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0;
 }
 
 bool is_bidi_control(char32_t c) {
@@ -166,7 +168,7 @@ bool is_noise(char32_t c) {
   if (c >= 0xFFE0 && c <= 0xFFFF) return true;    // full-width symbols, specials, U+FFFD
   if (c >= 0x1F000 && c <= 0x1FAFF) return true;  // emoji, pictographs, playing cards
   if (c >= 0xE0000 && c <= 0xE01EF) return true;  // tags, variation selectors supplement
-  return c == 0xFEFF;
+  return is_invisible(c);
 }
 
 std::string normalize(std::string_view text) {

@@ -19,10 +19,12 @@ TEST_P(NormalizeTable, folds_width_case_script_and_drops_noise) {
 INSTANTIATE_TEST_SUITE_P(
     qa, NormalizeTable,
     testing::Values(NormalizeCase{"请问法院", "请问法院"},
-                    NormalizeCase{"請問法院執行庭", "请问法院执行庭"},       // traditional
-                    NormalizeCase{"法 院", "法院"},                          // space
-                    NormalizeCase{"法*院", "法院"},                          // symbol
-                    NormalizeCase{"法\u200b院", "法院"},                     // zero-width space
+                    NormalizeCase{"請問法院執行庭", "请问法院执行庭"},  // traditional
+                    NormalizeCase{"法 院", "法院"},                     // space
+                    NormalizeCase{"法*院", "法院"},                     // symbol
+                    NormalizeCase{"法\u200b院", "法院"},
+                    NormalizeCase{"法\u3164院\u2800", "法院"},  // Hangul filler, braille blank //
+                                                                // zero-width space
                     NormalizeCase{"法\u3000院", "法院"},                     // ideographic space
                     NormalizeCase{"法。院！", "法院"},                       // CJK punctuation
                     NormalizeCase{"法😀院", "法院"},                          // emoji
