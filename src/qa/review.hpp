@@ -17,6 +17,8 @@ namespace courtcast::qa {
 enum class Verdict { accept, flag, reject };
 std::string_view to_string(Verdict verdict);
 
+// Occurrences of listed words written down as findings, at most: a long
+// platform comment full of one word stays cheap.
 inline constexpr std::size_t kMaxWordFindings = 64;
 
 struct Review {
@@ -32,8 +34,9 @@ struct Review {
   // count every one).
   std::vector<Finding> findings;
   Verdict verdict = Verdict::accept;
-  // Why the verdict, in one line ("listed word 「…」 (category abuse):
-  // reject; masked: mobile number").
+  // Why the verdict, in one line: "listed word 「赌博」 (违法, line 2 of the
+  // list): reject; personal data masked: phone, id_number", or "nothing
+  // found", or "no letters or digits".
   std::string reason;
 };
 
