@@ -4,6 +4,7 @@
 
 #include "http/court_api.hpp"
 #include "http/court_json.hpp"
+#include "store/credential_rules.hpp"
 #include "store/password.hpp"
 
 namespace courtcast::http {
@@ -14,16 +15,7 @@ using boost::beast::http::verb;
 
 namespace {
 
-constexpr std::size_t kMinPasswordChars = 10;
 constexpr std::string_view kRoles = "admin, director, officer, moderator, readonly";
-
-// Names go into log lines and the audit log: visible characters only.
-bool valid_username(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (unsigned char c : name)
-    if (c <= ' ' || c == 0x7f || c == '"' || c == '\\' || c == '/') return false;
-  return true;
-}
 
 }  // namespace
 
@@ -37,15 +29,15 @@ ApiResult CourtApi::users(const ApiRequest& req, const Principal& who, const Seg
                       ? std::initializer_list<std::string_view>{"username", "role", "password"}
                       : std::initializer_list<std::string_view>{"role", "password", "disabled"});
     if (creating) {
-      r.text("username", u.username, true, 64);
-      if (r.ok() && !valid_username(u.username))
-        r.fail("username", "1 to 64 visible characters, no spaces, quotes, '\\' or '/'");
+      r.text("username", u.username, true, store::kMaxUsernameChars);
+      if (r.ok())
+        if (auto why = store::username_problem(u.username)) r.fail("username", *why);
       if (!r.has("role")) r.fail("role", "required");
     }
     r.code("role", u.role, &store::role_from_code, kRoles);
     r.text("password", password, creating, 1024);
-    if (r.ok() && r.has("password") && password.size() < kMinPasswordChars)
-      r.fail("password", "at least " + std::to_string(kMinPasswordChars) + " characters");
+    if (r.ok() && r.has("password"))
+      if (auto why = store::password_problem(password, u.username)) r.fail("password", *why);
     if (!creating) r.boolean("disabled", u.disabled);
     if (!r.ok()) return api_error(status::bad_request, "invalid_field", r.error());
     if (!password.empty()) {

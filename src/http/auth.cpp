@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/log_value.hpp"
+#include "base/unicode.hpp"
 #include "http/server.hpp"
 #include "store/password.hpp"
 
@@ -223,7 +224,8 @@ ApiResult store_error(const store::Error& e) {
                                                               "deadline_not_yet_passed",
                                                               "case_already_closed",
                                                               "case_has_open_deadline",
-                                                              "step_on_closed_case"};
+                                                              "step_on_closed_case",
+                                                              "last_admin"};
   switch (e.kind) {
     case store::ErrorKind::rule:
       return api_error(kStateRules.count(e.code) ? status::conflict : status::unprocessable_entity,
@@ -585,6 +587,9 @@ ApiResult Auth::tokens(const ApiRequest& req, const Principal& who) {
     const auto* role = body->if_contains("role");
     if (!name || !name->is_string() || name->as_string().empty() || name->as_string().size() > 64)
       return bad_field("name", "required, 1 to 64 characters");
+    // The audit log names the token's actions "token:NAME".
+    if (auto why = base::unsafe_text(name->as_string()))
+      return bad_field("name", *why + " is not allowed");
     std::optional<Role> r =
         role && role->is_string() ? store::role_from_code(role->as_string()) : std::nullopt;
     if (!r) return bad_field("role", "required: admin, director, officer, moderator or readonly");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "base/unicode.hpp"
 #include "court/step_type.hpp"
 
 namespace courtcast::http {
@@ -49,6 +50,7 @@ void FieldReader::text(std::string_view key, std::string& out, bool required,
   if (required && v->as_string().empty()) return fail(key, "must not be empty");
   if (v->as_string().size() > max_chars * 4)
     return fail(key, "at most " + std::to_string(max_chars) + " characters");
+  if (auto why = base::unsafe_text(v->as_string())) return fail(key, *why + " is not allowed");
   out = std::string(v->as_string());
 }
 
@@ -110,6 +112,8 @@ void FieldReader::strings(std::string_view key, std::vector<std::string>& out) {
   for (const auto& item : v->as_array()) {
     if (!item.is_string() || item.as_string().empty())
       return fail(key, "must be an array of non-empty strings");
+    if (auto why = base::unsafe_text(item.as_string()))
+      return fail(key, "[" + std::to_string(items.size()) + "]: " + *why + " is not allowed");
     items.emplace_back(item.as_string());
   }
   out = std::move(items);

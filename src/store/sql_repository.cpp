@@ -8,6 +8,7 @@
 #include "court/case_number.hpp"
 
 #include "court/statistics.hpp"
+#include "store/credential_rules.hpp"
 #include "store/sql_queries.hpp"
 #include "store/sql_rows.hpp"
 
@@ -264,8 +265,8 @@ Result<court::SessionStats> SqlRepository::session_stats(Id session_id,
 namespace {
 
 Result<void> validate_user(const User& u) {
-  if (u.username.empty() || u.username.size() > 64) {
-    return fail(ErrorKind::invalid, "invalid_input", "username: 1 to 64 characters");
+  if (u.username.empty() || u.username.size() > 128) {
+    return fail(ErrorKind::invalid, "invalid_input", "username: 1 to 32 characters");
   }
   if (u.password_hash.empty()) {
     return fail(ErrorKind::invalid, "invalid_input",
@@ -278,6 +279,9 @@ Result<void> validate_user(const User& u) {
 
 Result<User> SqlRepository::create_user(User u, const Actor& by) {
   if (auto r = validate_user(u); !r) return Unexpected<Error>{r.error()};
+  // Names made before the rule stay valid for updates; new ones follow it.
+  if (auto why = username_problem(u.username))
+    return fail(ErrorKind::invalid, "invalid_input", "username: " + *why);
   u.created_ms = by.at_ms;
   return in_tx<User>(TxMode::write, [&](SqlTx& tx) -> Result<User> {
     u.id = tx.query(rows::users().insert(), rows::params(u)).front().int64(0);
@@ -296,6 +300,19 @@ Result<User> SqlRepository::update_user(const User& edited, const Actor& by) {
     if (!stored) return fail_not_found(describe("user", edited.id));
     User u = edited;
     u.created_ms = stored->created_ms;
+    // Someone must be able to manage users: the last enabled admin stays
+    // one. Checked in the write transaction, so two admins demoting each
+    // other at once cannot both succeed.
+    const bool was_admin = stored->role == Role::admin && !stored->disabled;
+    const bool is_admin = u.role == Role::admin && !u.disabled;
+    if (was_admin && !is_admin) {
+      const auto others = tx.query(
+          "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> $1", {u.id});
+      if (others.front().int64(0) == 0)
+        return fail(ErrorKind::rule, "last_admin",
+                    "user " + stored->username +
+                        " is the last enabled admin: make another user admin first");
+    }
     std::vector<Param> ps{u.id};
     for (auto& p : rows::params(u)) ps.push_back(std::move(p));
     tx.exec(rows::users().update(), ps);

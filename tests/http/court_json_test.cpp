@@ -23,6 +23,33 @@ TEST(FieldReader, unknown_field_is_refused_with_the_allowed_ones) {
   EXPECT_EQ(r.error(), "titel: unknown field (allowed: title, site)");
 }
 
+TEST(FieldReader, control_and_bidi_characters_are_refused_naming_the_field) {
+  const auto o = body(R"({"title": "直击\u202e现场", "site": "a\u0000b", "s": ["ok", "x\u0085"],
+                          "note": "line one\nline two"})");
+  std::string t;
+  {
+    FieldReader r(o, "", {"title", "site", "s", "note"});
+    r.text("title", t);
+    EXPECT_EQ(r.error(), "title: U+202E (a bidi control) at character 3 is not allowed");
+  }
+  {
+    FieldReader r(o, "session", {"title", "site", "s", "note"});
+    r.text("site", t);
+    EXPECT_EQ(r.error(),
+              "session.site: U+0000 (a control character) at character 2 is not allowed");
+  }
+  {
+    FieldReader r(o, "", {"title", "site", "s", "note"});
+    std::vector<std::string> s;
+    r.strings("s", s);
+    EXPECT_EQ(r.error(), "s: [1]: U+0085 (a control character) at character 2 is not allowed");
+  }
+  FieldReader r(o, "", {"title", "site", "s", "note"});
+  r.text("note", t);
+  EXPECT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(t, "line one\nline two");
+}
+
 TEST(FieldReader, reads_each_kind_of_field) {
   const auto o = body(
       R"({"t": "text", "i": 42, "n": 7, "b": true, "d": 2.5, "o": null, "s": ["a", "b"],

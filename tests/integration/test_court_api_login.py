@@ -95,7 +95,7 @@ class Login(unittest.TestCase):
                              "password"),
                             ({"username": "a b", "role": "readonly", "password": PASSWORD},
                              "username"),
-                            ({"username": "r", "role": "root", "password": PASSWORD}, "role"),
+                            ({"username": "rooted", "role": "root", "password": PASSWORD}, "role"),
                             ({"username": "x", "role": "readonly", "password": PASSWORD,
                               "email": "x@y"}, "email")]:
             with self.subTest(field=field):

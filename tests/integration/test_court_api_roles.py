@@ -86,7 +86,7 @@ class RolesAndEndpoints(unittest.TestCase):
         f["deadline_step"] = admin.ok("POST", "/steps", step_body(
             f["case"], "summon", minute=5, deadline={"due_ms": T0 + 25 * 60_000}))["id"]
         f["spare_user"] = admin.ok("POST", "/users", {"username": "spare", "role": "readonly",
-                                                      "password": "spare-user-pass"})["id"]
+                                                      "password": "ample-keeper-77"})["id"]
         cls.f = f
         cls.rows = table(f)
 

@@ -511,6 +511,39 @@ TEST_P(RepositoryTest, users_keep_roles_unique_names_and_verifiable_hashes) {
   }
 }
 
+TEST_P(RepositoryTest, the_last_enabled_admin_stays_an_enabled_admin) {
+  const std::string hash = *hash_password("correct horse");
+  auto first = *repo_->create_user(User{0, "admin", Role::admin, hash, false, 0}, by("system"));
+  for (auto change :
+       {+[](User& u) { u.role = Role::director; }, +[](User& u) { u.disabled = true; }}) {
+    User edited = first;
+    change(edited);
+    auto refused = repo_->update_user(edited, by("admin"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, "last_admin");
+    EXPECT_EQ(refused.error().kind, ErrorKind::rule);
+  }
+  EXPECT_EQ(repo_->get_user(first.id)->role, Role::admin);
+  // A disabled second admin does not count; an enabled one does.
+  auto second = *repo_->create_user(User{0, "deputy", Role::admin, hash, true, 0}, by("admin"));
+  first.disabled = true;
+  EXPECT_FALSE(repo_->update_user(first, by("admin")));
+  second.disabled = false;
+  ASSERT_TRUE(repo_->update_user(second, by("admin")));
+  ASSERT_TRUE(repo_->update_user(first, by("admin")));
+  second.role = Role::readonly;
+  EXPECT_EQ(repo_->update_user(second, by("admin")).error().code, "last_admin");
+}
+
+TEST_P(RepositoryTest, a_new_username_follows_the_username_rule) {
+  const std::string hash = *hash_password("correct horse");
+  for (const char* name : {"api-token", "evil\u202Etxt", "a b"}) {
+    auto refused = repo_->create_user(User{0, name, Role::readonly, hash, false, 0}, by("admin"));
+    ASSERT_FALSE(refused) << name;
+    EXPECT_EQ(refused.error().kind, ErrorKind::invalid);
+  }
+}
+
 TEST_P(RepositoryTest, api_tokens_are_found_by_hash_and_stay_revoked) {
   const std::string hash(64, 'a');
   ApiToken tok{0, "ci", Role::officer, hash, "", 0, false};
