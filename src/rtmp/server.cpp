@@ -19,6 +19,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 
 #include "base/log_value.hpp"
+#include "base/saturating.hpp"
 #include "media/bytes_io.hpp"
 #include "rtmp/amf0.hpp"
 #include "rtmp/handshake.hpp"
@@ -612,7 +613,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
   // Limits are what a flood meets: counted always, logged once per burst.
   void close_by_limit(const std::string& reason) {
-    const auto total = ++state_->buffer_limits;
+    const auto total = base::saturating_increment(state_->buffer_limits);
     if (state_->limit_log.due(steady_clock::now()))
       spdlog::warn(
           "event=rtmp_limit peer={} reason={} total={} buffered_bytes={} "
@@ -624,7 +625,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   }
 
   void close_by_admission_timeout() {
-    const auto total = ++state_->admission_timeouts;
+    const auto total = base::saturating_increment(state_->admission_timeouts);
     if (state_->timeout_log.due(steady_clock::now()))
       spdlog::warn(
           "event=rtmp_admission_timeout peer={} timeout_ms={} total={} "
@@ -718,7 +719,8 @@ void Server::serve(tcp::socket socket, std::size_t worker) {
         state_->per_address.contains(address) ? state_->per_address[address] : 0;
     if (total_full || from_address >= options_.max_connections_per_address) {
       lock.unlock();
-      const auto total = total_full ? ++state_->refused_total : ++state_->refused_per_address;
+      const auto total = base::saturating_increment(total_full ? state_->refused_total
+                                                               : state_->refused_per_address);
       if (state_->refused_log.due(steady_clock::now()))
         spdlog::warn(
             "event=rtmp_connection_refused address={} reason=\"{}\" total={} "

@@ -9,6 +9,8 @@
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "base/result.hpp"
+#include "base/saturating.hpp"
+#include "base/saturating.hpp"
 #include "base/secret.hpp"
 #include "base/text.hpp"
 
@@ -133,6 +135,22 @@ TEST_F(AtomicFile, a_missing_directory_is_an_error_naming_the_file) {
   auto r = write_file_atomically(dir_ / "no" / "such", std::string_view("x"));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("no/such.tmp"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace courtcast::base
+
+namespace courtcast::base {
+namespace {
+
+TEST(SaturatingIncrement, counts_up_and_stops_at_the_maximum) {
+  std::atomic<std::uint64_t> n{41};
+  EXPECT_EQ(saturating_increment(n), 42u);
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+  n = kMax - 1;
+  EXPECT_EQ(saturating_increment(n), kMax);
+  EXPECT_EQ(saturating_increment(n), kMax);
+  EXPECT_EQ(n.load(), kMax) << "wrapped to zero";
 }
 
 }  // namespace
