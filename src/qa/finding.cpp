@@ -16,6 +16,8 @@ std::string_view to_string(FindingKind kind) {
       return "plate";
     case FindingKind::email:
       return "email";
+    case FindingKind::name:
+      return "name";
     case FindingKind::word:
       return "word";
   }

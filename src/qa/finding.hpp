@@ -8,10 +8,12 @@
 
 namespace courtcast::qa {
 
-enum class FindingKind { phone, id_number, bank_card, number, plate, email, word };
+// `name`: a name given to review() to hide (a party of the session).
+enum class FindingKind { phone, id_number, bank_card, number, plate, email, name, word };
 
-// What a finding does to the question: personal data is masked; a listed
-// word flags the question for a closer look or rejects it.
+// What a finding does to the question: personal data and names are masked;
+// a listed word flags the question for a closer look or rejects it (or is
+// masked, when the list says so).
 enum class Action { mask, flag, reject };
 
 // How sure the pipeline is that the finding is what its kind says (an ID
@@ -31,7 +33,8 @@ struct Finding {
   Confidence confidence = Confidence::high;
   Span span;
   // For a listed word: the entry as written in the word list and its
-  // category; empty for personal data.
+  // category; empty for personal data, and `word` empty for anything masked
+  // (a finding must not carry what its masking hides).
   std::string word;
   std::string category;
   // Why, in words a moderator reads ("mobile number with +86").

@@ -74,6 +74,11 @@ std::string_view to_string(Verdict verdict) {
 }
 
 Review review(std::string_view text, const WordList& words) {
+  static const WordList kNoNames;
+  return review(text, words, kNoNames);
+}
+
+Review review(std::string_view text, const WordList& words, const WordList& names) {
   Review out;
   const auto chars = decode(text);
   const std::size_t n = chars.size();
@@ -112,50 +117,68 @@ Review review(std::string_view text, const WordList& words) {
     key.push_back(folded[i]);
     origin.push_back(i);
   }
-  for (std::size_t k = 0; k < key.size(); ++k) {
-    if (!in_personal[origin[k]]) append_utf8(out.normalized_key, key[k]);
-  }
 
-  std::vector<WordList::Match> matches;
-  words.find_all(key, matches);
   bool reject = false;
   bool flag = !personal.empty();
   // Every match counts for the verdict; what is written down is bounded, so
   // a long text full of a listed word costs findings of a question's size.
   std::string word_reasons;
-  std::vector<bool> described(words.size(), false);
   std::size_t word_findings = 0;
   std::size_t undescribed = 0;
-  for (const auto& m : matches) {
-    const std::uint32_t first = m.last + 1 - m.length;
-    if (words.needs_word_boundary(m.entry)) {
-      const bool left = first == 0 || !joined[first] || !is_ascii_alnum(key[first - 1]);
-      const bool right =
-          m.last + 1 == key.size() || !joined[m.last + 1] || !is_ascii_alnum(key[m.last + 1]);
-      if (!left || !right) continue;
-    }
-    const auto& entry = words.entries()[m.entry];
-    (entry.action == Action::reject ? reject : flag) = true;
-    if (word_findings == kMaxWordFindings) {
-      undescribed += described[m.entry] ? 0 : 1;
-      described[m.entry] = true;
-      continue;
-    }
-    ++word_findings;
-    std::string reason = "listed word 「" + entry.word + "」 (" + entry.category + ", line " +
+  std::vector<WordList::Match> matches;
+  const auto scan = [&](const WordList& list, bool is_names) {
+    list.find_all(key, matches);
+    std::vector<bool> described(list.size(), false);
+    for (const auto& m : matches) {
+      const std::uint32_t first = m.last + 1 - m.length;
+      if (list.needs_word_boundary(m.entry)) {
+        const bool left = first == 0 || !joined[first] || !is_ascii_alnum(key[first - 1]);
+        const bool right =
+            m.last + 1 == key.size() || !joined[m.last + 1] || !is_ascii_alnum(key[m.last + 1]);
+        if (!left || !right) continue;
+      }
+      const auto& entry = list.entries()[m.entry];
+      if (entry.action == Action::mask) {
+        // The first character stays (a surname); the rest, noise aside, is
+        // masked and, like personal data, left out of the key.
+        for (auto k = first; k <= m.last; ++k) {
+          in_personal[origin[k]] = true;
+          if (k != first) masked[origin[k]] = true;
+        }
+      }
+      (entry.action == Action::reject ? reject : flag) = true;
+      if (word_findings == kMaxWordFindings) {
+        undescribed += described[m.entry] ? 0 : 1;
+        described[m.entry] = true;
+        continue;
+      }
+      ++word_findings;
+      const bool hidden = entry.action == Action::mask;
+      std::string reason =
+          is_names ? "name " + std::to_string(entry.line) + " of the names to hide: masked"
+          : hidden ? "listed word on line " + std::to_string(entry.line) + " (" + entry.category +
+                         "): masked"
+                   : "listed word 「" + entry.word + "」 (" + entry.category + ", line " +
                          std::to_string(entry.line) +
                          " of the list): " + std::string(to_string(entry.action));
-    if (!described[m.entry]) {
-      described[m.entry] = true;
-      if (!word_reasons.empty()) word_reasons += "; ";
-      word_reasons += reason;
+      if (!described[m.entry]) {
+        described[m.entry] = true;
+        if (!word_reasons.empty()) word_reasons += "; ";
+        word_reasons += reason;
+      }
+      out.findings.push_back(
+          Finding{is_names ? FindingKind::name : FindingKind::word, entry.action, Confidence::high,
+                  Span{chars[origin[first]].begin, chars[origin[m.last]].end},
+                  hidden ? std::string() : entry.word, entry.category, std::move(reason)});
     }
-    out.findings.push_back(Finding{FindingKind::word, entry.action, Confidence::high,
-                                   Span{chars[origin[first]].begin, chars[origin[m.last]].end},
-                                   entry.word, entry.category, std::move(reason)});
-  }
+  };
+  scan(words, false);
+  scan(names, true);
   if (undescribed > 0) {
-    word_reasons += "; and " + std::to_string(undescribed) + " more listed words";
+    add_part(word_reasons, "and " + std::to_string(undescribed) + " more listed words");
+  }
+  for (std::size_t k = 0; k < key.size(); ++k) {
+    if (!in_personal[origin[k]]) append_utf8(out.normalized_key, key[k]);
   }
   std::stable_sort(out.findings.begin(), out.findings.end(),
                    [](const Finding& a, const Finding& b) { return a.span.begin < b.span.begin; });

@@ -42,4 +42,9 @@ struct Review {
 
 Review review(std::string_view text, const WordList& words);
 
+// The same, also masking `names` (WordList::of_names: the parties of the
+// session the question is about) wherever they occur, spelled in any of the
+// ways a listed word can be.
+Review review(std::string_view text, const WordList& words, const WordList& names);
+
 }  // namespace courtcast::qa

@@ -70,8 +70,10 @@ base::Result<WordList> WordList::parse(std::string_view text) {
         entry.action = Action::reject;
       } else if (fields[2] == "flag") {
         entry.action = Action::flag;
+      } else if (fields[2] == "mask") {
+        entry.action = Action::mask;
       } else {
-        return base::make_error(where + "action must be reject or flag, not '" +
+        return base::make_error(where + "action must be reject, flag or mask, not '" +
                                 std::string(fields[2]) + "'");
       }
     }
@@ -84,7 +86,26 @@ base::Result<WordList> WordList::parse(std::string_view text) {
     words.push_back(std::move(chars));
     list.entries_.push_back(std::move(entry));
   }
+  list.build(words);
+  return list;
+}
 
+WordList WordList::of_names(const std::vector<std::string>& names) {
+  WordList list;
+  std::vector<std::vector<char32_t>> words;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto chars = normalized_chars(names[i]);
+    if (chars.empty()) continue;
+    list.ascii_word_.push_back(std::all_of(chars.begin(), chars.end(), is_ascii_alnum));
+    words.push_back(std::move(chars));
+    list.entries_.push_back(WordEntry{names[i], "name", Action::mask, static_cast<int>(i + 1)});
+  }
+  list.build(words);
+  return list;
+}
+
+void WordList::build(const std::vector<std::vector<char32_t>>& words) {
+  WordList& list = *this;
   // Trie with ordered maps while building; flattened into sorted edge
   // arrays for the scan.
   std::vector<std::map<char32_t, std::uint32_t>> children(1);
@@ -142,7 +163,6 @@ base::Result<WordList> WordList::parse(std::string_view text) {
       queue.push(child);
     }
   }
-  return list;
 }
 
 std::uint32_t WordList::step(std::uint32_t state, char32_t c) const {

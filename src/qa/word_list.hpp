@@ -26,11 +26,17 @@ class WordList {
   WordList();
 
   // The court's file: one entry a line, `word<TAB>category<TAB>action`,
-  // action `reject` or `flag` (default flag), category default "general";
+  // action `reject`, `flag` (the default) or `mask` (shown as '*' but its
+  // first character, like a name), category default "general";
   // blank lines and lines starting with `#` are skipped. Words are
   // normalised like questions, so `法 院` and `法院` are one entry and a
   // traditional spelling matches a simplified one. An error names the line.
   static base::Result<WordList> parse(std::string_view text);
+
+  // Names to hide, such as the parties of a session: every occurrence is
+  // masked but its first character (张三 → 张*, as published judgments keep
+  // the surname). Names with no letters or digits are skipped.
+  static WordList of_names(const std::vector<std::string>& names);
 
   const std::vector<WordEntry>& entries() const { return entries_; }
   std::size_t size() const { return entries_.size(); }
@@ -51,6 +57,7 @@ class WordList {
   bool needs_word_boundary(std::uint32_t entry) const { return ascii_word_[entry]; }
 
  private:
+  void build(const std::vector<std::vector<char32_t>>& words);
   std::uint32_t step(std::uint32_t state, char32_t c) const;
 
   std::vector<WordEntry> entries_;

@@ -88,6 +88,33 @@ TEST(Review, personal_data_flags_and_says_what_was_masked) {
   EXPECT_NE(r.reason.find("id_number"), std::string::npos) << r.reason;
 }
 
+TEST(Review, names_to_hide_keep_their_first_character_in_any_spelling) {
+  const auto names = WordList::of_names({"张三", "欧阳娜娜", "", "李 四"});
+  ASSERT_EQ(names.size(), 3u);  // the empty name is skipped
+  const auto r = review("請問張三和欧阳 娜娜还钱了吗？李四呢", court_list(), names);
+  EXPECT_EQ(r.masked_text, "請問張*和欧* **还钱了吗？李*呢");
+  EXPECT_EQ(r.verdict, Verdict::flag);
+  ASSERT_EQ(r.findings.size(), 3u);
+  for (const auto& f : r.findings) {
+    EXPECT_EQ(f.kind, FindingKind::name);
+    EXPECT_EQ(f.action, Action::mask);
+    EXPECT_TRUE(f.word.empty()) << "a finding must not carry the name it hides";
+    EXPECT_EQ(r.reason.find("张三"), std::string::npos) << r.reason;
+  }
+  EXPECT_EQ(r.normalized_key, "请问和还钱了吗呢");
+}
+
+TEST(Review, word_list_entry_can_ask_for_masking) {
+  auto list = WordList::parse("王五\t当事人\tmask\n");
+  ASSERT_TRUE(list) << list.error().message;
+  const auto r = review("王五在吗", *list);
+  EXPECT_EQ(r.masked_text, "王*在吗");
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].kind, FindingKind::word);
+  EXPECT_TRUE(r.findings[0].word.empty());
+  EXPECT_EQ(r.verdict, Verdict::flag);
+}
+
 TEST(Review, clean_question_is_accepted_with_a_reason) {
   const auto r = review("请问执行款多久能到账？", court_list());
   EXPECT_EQ(r.verdict, Verdict::accept);

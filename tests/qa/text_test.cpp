@@ -23,16 +23,16 @@ INSTANTIATE_TEST_SUITE_P(
                     NormalizeCase{"法 院", "法院"},                     // space
                     NormalizeCase{"法*院", "法院"},                     // symbol
                     NormalizeCase{"法\u200b院", "法院"},
-                    NormalizeCase{"法\u3164院\u2800", "法院"},  // Hangul filler, braille blank //
-                                                                // zero-width space
-                    NormalizeCase{"法\u3000院", "法院"},                     // ideographic space
-                    NormalizeCase{"法。院！", "法院"},                       // CJK punctuation
-                    NormalizeCase{"法😀院", "法院"},                          // emoji
-                    NormalizeCase{"法\ufe0f院", "法院"},                     // variation selector
-                    NormalizeCase{"ＡＢＣ１２３", "abc123"},                 // full-width
-                    NormalizeCase{"Hello World", "helloworld"},              // case, space
-                    NormalizeCase{"①②③", "123"},                             // circled digits
-                    NormalizeCase{"Ⓐⓑ", "ab"},                               // circled letters
+                    NormalizeCase{"法\u3164院\u2800", "法院"},   // Hangul filler, braille blank //
+                                                                 // zero-width space
+                    NormalizeCase{"法\u3000院", "法院"},         // ideographic space
+                    NormalizeCase{"法。院！", "法院"},           // CJK punctuation
+                    NormalizeCase{"法😀院", "法院"},              // emoji
+                    NormalizeCase{"法\ufe0f院", "法院"},         // variation selector
+                    NormalizeCase{"ＡＢＣ１２３", "abc123"},     // full-width
+                    NormalizeCase{"Hello World", "helloworld"},  // case, space
+                    NormalizeCase{"①②③", "123"},                 // circled digits
+                    NormalizeCase{"Ⓐⓑ", "ab"},                   // circled letters
                     NormalizeCase{"\U0001D400\U0001D41A\U0001D7CF", "aa1"},  // mathematical
                     NormalizeCase{"〇", "〇"},                               // reads as zero
                     NormalizeCase{"⽇⽉", "日月"},                           // Kangxi radicals
