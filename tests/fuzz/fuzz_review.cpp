@@ -18,6 +18,11 @@ const courtcast::qa::WordList& words() {
   return *list;
 }
 
+const courtcast::qa::WordList& names() {
+  static const auto list = courtcast::qa::WordList::of_names({"张三", "欧阳娜娜", "a"});
+  return list;
+}
+
 std::size_t count_shown(std::string_view text) {
   std::size_t n = 0;
   for (const auto& c : courtcast::qa::decode(text))
@@ -36,9 +41,10 @@ bool valid_utf8(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace courtcast::qa;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const auto r = review(text, words());
+  const auto r = review(text, words(), names());
   for (const auto& f : r.findings) {
     if (f.span.begin >= f.span.end || f.span.end > size || f.reason.empty()) __builtin_trap();
+    if (f.action == Action::mask && !f.word.empty()) __builtin_trap();
   }
   if (!valid_utf8(r.masked_text) || !valid_utf8(r.normalized_key)) __builtin_trap();
   if (count_shown(r.masked_text) != count_shown(text)) __builtin_trap();
