@@ -247,13 +247,16 @@ class TrackDecoder {
   }
 
   // Decodes one frame's data; an empty `data` drains the decoder.
-  bool decode(std::span<const std::uint8_t> data, std::string& why) {
+  bool decode(std::span<const std::uint8_t> data, std::string& why, std::int64_t dts_ms = 0,
+              std::int64_t pts_ms = 0) {
     if (!data.empty()) {
       if (av_new_packet(packet_.get(), static_cast<int>(data.size())) < 0) {
         why = "out of memory";
         return false;
       }
       std::memcpy(packet_->data, data.data(), data.size());
+      packet_->dts = dts_ms;
+      packet_->pts = pts_ms;
       ++sent_;
     }
     const int rc = avcodec_send_packet(ctx_.get(), data.empty() ? nullptr : packet_.get());
@@ -270,11 +273,23 @@ class TrackDecoder {
         return false;
       }
       const bool corrupt = (frame_->flags & AV_FRAME_FLAG_CORRUPT) || frame_->decode_error_flags;
+      // Pictures come out in the order the bitstream shows them; their
+      // presentation times come from the file's index (MP4 ctts, FLV
+      // composition time). A damaged index decodes fine but would play the
+      // card's frames out of order: the times must rise as the pictures do.
+      const std::int64_t pts = frame_->pts;
       av_frame_unref(frame_.get());
       ++received_;
       if (corrupt) {
         why = "the decoder found damage in it";
         return false;
+      }
+      if (pts != AV_NOPTS_VALUE) {
+        if (received_ > 1 && pts <= last_pts_) {
+          why = "its presentation time goes back: the file's timing index is damaged";
+          return false;
+        }
+        last_pts_ = pts;
       }
     }
   }
@@ -287,6 +302,7 @@ class TrackDecoder {
   std::unique_ptr<AVFrame, FrameFree> frame_;
   std::unique_ptr<AVPacket, PacketFree> packet_;
   std::size_t sent_ = 0, received_ = 0;
+  std::int64_t last_pts_ = 0;
 };
 
 // A card is what viewers see whenever the court is off air: every frame of
@@ -320,7 +336,7 @@ CardResult<void> check_card_decodes(const StandbyCard& card) {
     }
     if (body.size() <= header) continue;
     TrackDecoder& d = p->is_video() ? *video : *audio;
-    if (!d.decode(body.subspan(header), why))
+    if (!d.decode(body.subspan(header), why, p->dts_ms, p->dts_ms + p->cts_ms))
       return invalid(std::string("the ") + (p->is_video() ? "video" : "audio") + " frame at " +
                      std::to_string(p->dts_ms) + " ms cannot be decoded (" + why + ")");
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -177,6 +178,29 @@ TEST(CardUpload, damaged_flv_video_is_refused_by_decoding) {
     ASSERT_FALSE(r) << "damage in video tag " << k << " was accepted";
     EXPECT_NE(refusal(r).find("video frame"), std::string::npos) << refusal(r);
     EXPECT_NE(refusal(r).find("cannot be decoded"), std::string::npos) << refusal(r);
+  }
+}
+
+TEST(CardUpload, damaged_mp4_timing_index_is_refused) {
+  // ctts holds each picture's presentation offset: damaged, every frame
+  // still decodes, but the card would play its pictures out of order.
+  const auto good = clip("valid.mp4");
+  const std::string kCtts = "ctts";
+  const auto at = std::search(good.begin(), good.end(), kCtts.begin(), kCtts.end());
+  ASSERT_NE(at, good.end()) << "the clip has B-frames, so a ctts box";
+  const std::size_t box = static_cast<std::size_t>(at - good.begin()) - 4;
+  const std::size_t size = std::size_t{good[box]} << 24 | std::size_t{good[box + 1]} << 16 |
+                           std::size_t{good[box + 2]} << 8 | good[box + 3];
+  const std::size_t entries = box + 16, end = box + size;
+  ASSERT_GT(end, entries + 64);
+  for (const double where : {0.3, 0.6}) {
+    auto mp4 = good;
+    const auto from =
+        entries + static_cast<std::size_t>(static_cast<double>(end - entries) * where);
+    damage(std::span(mp4).subspan(from, 16), 0, 16, 0xC4);
+    auto r = convert_card_upload(mp4);
+    ASSERT_FALSE(r) << "ctts damaged at " << where << " was accepted";
+    EXPECT_NE(refusal(r).find("timing index is damaged"), std::string::npos) << refusal(r);
   }
 }
 
