@@ -46,15 +46,19 @@ Result<void> write_file_atomically(const fs::path& path, std::span<const std::ui
     ::unlink(tmp.c_str());
     return e;
   }
-  sync_dir(path.has_parent_path() ? path.parent_path() : fs::path("."));
-  return {};
+  return sync_dir(path.has_parent_path() ? path.parent_path() : fs::path("."));
 }
 
-void sync_dir(const fs::path& dir) {
+Result<void> sync_dir(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
+  if (fd < 0) return errno_error("cannot open directory", dir);
+  if (::fsync(fd) != 0) {
+    Error e = errno_error("cannot sync directory", dir);
+    ::close(fd);
+    return e;
+  }
   ::close(fd);
+  return {};
 }
 
 }  // namespace courtcast::base

@@ -22,6 +22,7 @@ inline Result<void> write_file_atomically(const std::filesystem::path& path, std
 }
 
 // Syncs a directory, which makes a rename or removal inside it durable.
-void sync_dir(const std::filesystem::path& dir);
+// The error names the directory; evidence code must not go on without it.
+Result<void> sync_dir(const std::filesystem::path& dir);
 
 }  // namespace courtcast::base

@@ -176,7 +176,7 @@ CardResult<CardInfo> CardStore::reset(const std::string& who) {
     return CardError{CardError::Kind::storage,
                      "standby card: cannot remove " + card_path().string() + ": " + ec.message()};
   fs::remove(sidecar_path(), ec);
-  base::sync_dir(dir_);
+  (void)base::sync_dir(dir_);  // the removal stands; a lost sync only brings the card back
   const bool had_upload = uploaded_ != nullptr;
   uploaded_.reset();
   upload_info_.reset();

@@ -142,15 +142,6 @@ void ManifestWriter::reset() {
   dropped_partial_ = false;
 }
 
-Result<bool> fsync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error("cannot open directory " + dir.string());
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return make_error("fsync of " + dir.string() + " failed: " + std::strerror(errno));
-  return true;
-}
-
 Result<bool> ManifestWriter::open(const fs::path& dir) {
   reset();
   path_ = dir / kManifestFile;

@@ -88,7 +88,4 @@ class ManifestWriter {
   bool dropped_partial_ = false;
 };
 
-// Durability helpers shared by the writer, recovery and tests.
-Result<bool> fsync_dir(const std::filesystem::path& dir);
-
 }  // namespace courtcast::record

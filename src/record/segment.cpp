@@ -14,6 +14,7 @@
 #include <iterator>
 #include <map>
 
+#include "base/file.hpp"
 #include "media/flv.hpp"
 
 namespace courtcast::record {
@@ -52,7 +53,7 @@ Result<bool> SegmentFile::open(const fs::path& dir, std::uint64_t index,
   written_ = queued_bytes_ = 0;
   hash_ = Sha256();
   // The .part's directory entry must survive a crash, or recovery finds nothing.
-  if (auto r = fsync_dir(dir); !r) return r;
+  if (auto r = base::sync_dir(dir); !r) return r.error();
   return true;
 }
 
@@ -108,7 +109,7 @@ Result<bool> SegmentFile::close(ManifestLine& line) {
   const std::string name = segment_file_name(index_);
   if (::rename(part_path_.c_str(), (dir_ / name).c_str()) != 0)
     return make_error("cannot rename " + part_path_.string() + ": " + std::strerror(errno));
-  if (auto r = fsync_dir(dir_); !r) return r;
+  if (auto r = base::sync_dir(dir_); !r) return r.error();
   line.file = name;
   line.size_bytes = written_;
   line.sha256 = hash_.hex_digest();
@@ -232,7 +233,7 @@ Result<std::size_t> recover_segments(const fs::path& dir, ManifestWriter& manife
       fs::rename(left.path, final_path, ec);
       if (ec) return make_error("cannot rename " + left.path.string() + ": " + ec.message());
     }
-    if (auto r = fsync_dir(dir); !r) return r.error();
+    if (auto r = base::sync_dir(dir); !r) return r.error();
     auto digest = sha256_file(final_path, &line.size_bytes);
     if (!digest) return digest.error();
     line.sha256 = *digest;
