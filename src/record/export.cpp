@@ -446,7 +446,13 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
       const int t = par->codec_type == AVMEDIA_TYPE_VIDEO   ? kVideo
                     : par->codec_type == AVMEDIA_TYPE_AUDIO ? kAudio
                                                             : -1;
-      if (t >= 0 && !opened[t]) opened[t] = copy_params(par);
+      if (t < 0 || opened[t]) continue;
+      opened[t] = copy_params(par);
+      // The size the MP4 header needs comes from the configuration record
+      // when libavformat could not decode a frame to learn it.
+      if (t == kVideo && par->width == 0 && par->extradata_size > 0)
+        opened[t] = with_extradata(opened[t], par->extradata,
+                                   static_cast<std::size_t>(par->extradata_size));
     }
     for (int t : {kVideo, kAudio}) change(t, opened[t]);
     if (!error.empty()) break;

@@ -1,13 +1,13 @@
 #include "record/manifest.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace courtcast::record {
 
@@ -21,6 +21,23 @@ constexpr std::string_view kSigKey = ",\"sig\":\"";
 
 std::string json_string(std::string_view s) {
   return json::serialize(json::string_view(s.data(), s.size()));
+}
+
+void lock(int fd, int how) {
+  while (::flock(fd, how) != 0 && errno == EINTR) {
+  }
+}
+
+Result<std::string> read_all(int fd, const fs::path& path) {
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cannot read " + path.string() + ": " + std::strerror(errno));
+    if (n == 0) return text;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
 }
 
 }  // namespace
@@ -127,7 +144,35 @@ Result<ManifestLine> parse_line(std::string_view text, std::string* signed_part)
   return l;
 }
 
+Result<FolderSnapshot> read_folder(const fs::path& dir) {
+  const fs::path path = dir / kManifestFile;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error("no " + std::string(kManifestFile) + " in " + dir.string());
+  lock(fd, LOCK_SH);
+  FolderSnapshot snap;
+  auto text = read_all(fd, path);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    snap.names.push_back(e.path().filename().string());
+  ::close(fd);  // releases the lock
+  if (!text) return text.error();
+  if (ec) return make_error("cannot list " + dir.string() + ": " + ec.message());
+  snap.manifest = std::move(*text);
+  std::sort(snap.names.begin(), snap.names.end());
+  return snap;
+}
+
 // ---------------------------------------------------------------- writer
+
+ManifestWriter::Commit::Commit(ManifestWriter& w) : writer_(w) {
+  if (writer_.fd_ >= 0) lock(writer_.fd_, LOCK_EX);
+  writer_.committing_ = true;
+}
+
+ManifestWriter::Commit::~Commit() {
+  writer_.committing_ = false;
+  if (writer_.fd_ >= 0) lock(writer_.fd_, LOCK_UN);
+}
 
 ManifestWriter::~ManifestWriter() {
   if (fd_ >= 0) ::close(fd_);
@@ -145,25 +190,22 @@ void ManifestWriter::reset() {
 Result<bool> ManifestWriter::open(const fs::path& dir) {
   reset();
   path_ = dir / kManifestFile;
-  std::string text;
-  {
-    std::ifstream in(path_, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) return make_error("cannot open " + path_.string() + ": " + std::strerror(errno));
+  const Commit held(*this);  // a reader must not see the cut below half done
+  auto read = read_all(fd_, path_);
+  if (!read) return read.error();
+  std::string text = std::move(*read);
   // Only whole lines count; a tail without its newline was being written
   // when the process died.
   const auto last_newline = text.rfind('\n');
   const std::size_t whole = last_newline == std::string::npos ? 0 : last_newline + 1;
   if (whole != text.size()) {
     dropped_partial_ = true;
-    if (::truncate(path_.c_str(), static_cast<off_t>(whole)) != 0)
+    if (::ftruncate(fd_, static_cast<off_t>(whole)) != 0)
       return make_error("cannot cut the partial last line of " + path_.string());
     text.resize(whole);
   }
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd_ < 0) return make_error("cannot open " + path_.string() + ": " + std::strerror(errno));
   if (whole > 0) {
     const auto begin = text.rfind('\n', whole - 2);
     const std::string_view line =
@@ -185,6 +227,8 @@ Result<bool> ManifestWriter::append(ManifestLine& line, const SigningKey& key) {
   std::string text = render_signed(line, key);
   const std::string digest = sha256_hex(text);
   text.push_back('\n');
+  std::optional<Commit> held;
+  if (!committing_) held.emplace(*this);
   const ssize_t n = ::write(fd_, text.data(), text.size());
   if (n != static_cast<ssize_t>(text.size()))
     return make_error("cannot append to " + path_.string() + ": " +

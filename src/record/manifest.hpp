@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "record/crypto.hpp"
 
@@ -55,10 +56,36 @@ std::string render_signed(ManifestLine& line, const SigningKey& key);
 // the verifier's job. `signed_part` receives the bytes the signature covers.
 Result<ManifestLine> parse_line(std::string_view text, std::string* signed_part = nullptr);
 
+// Readers and the writer of a folder agree through an advisory lock
+// (flock(2)) on its manifest, so that no reader, in this process or another
+// (`courtcast verify`), sees a segment renamed before its line is written,
+// nor half a line: the writer holds the lock exclusively from a segment's
+// rename until its line is synced, a reader shares it while it reads the
+// manifest and lists the folder.
+struct FolderSnapshot {
+  std::string manifest;            // the manifest's bytes
+  std::vector<std::string> names;  // every entry of the folder, sorted
+};
+// Fails when the folder has no manifest.
+Result<FolderSnapshot> read_folder(const std::filesystem::path& dir);
+
 // Appends lines durably: each line goes out in one write and is fsync'd
 // before append() returns.
 class ManifestWriter {
  public:
+  // Holds the folder's lock exclusively while a segment is renamed and its
+  // line appended, so that readers see both or neither.
+  class Commit {
+   public:
+    explicit Commit(ManifestWriter& w);
+    ~Commit();
+    Commit(const Commit&) = delete;
+    Commit& operator=(const Commit&) = delete;
+
+   private:
+    ManifestWriter& writer_;
+  };
+
   ManifestWriter() = default;
   ~ManifestWriter();
   ManifestWriter(const ManifestWriter&) = delete;
@@ -72,8 +99,10 @@ class ManifestWriter {
   // Forgets everything, so that open() reads the file afresh.
   void reset();
 
-  // Sets index, prev_sha256, key_id and sig, then writes and syncs.
+  // Sets index, prev_sha256, key_id and sig, then writes and syncs (under
+  // the folder's lock: its own, or the caller's Commit).
   Result<bool> append(ManifestLine& line, const SigningKey& key);
+  Commit commit() { return Commit(*this); }
 
   std::uint64_t next_index() const { return next_index_; }
   const std::optional<ManifestLine>& last() const { return last_; }
@@ -81,6 +110,7 @@ class ManifestWriter {
 
  private:
   int fd_ = -1;
+  bool committing_ = false;
   std::filesystem::path path_;
   std::uint64_t next_index_ = 0;
   std::string prev_sha256_ = kGenesisSha256;

@@ -424,8 +424,13 @@ bool Recorder::open_segment(const Packet& first, std::int64_t utc_ms) {
 void Recorder::close_segment() {
   if (!segment_.is_open()) return;
   ManifestLine line = open_line_;
-  if (auto r = segment_.close(line); !r) return fail(r.error().message);
-  if (auto r = manifest_.append(line, *key_); !r) return fail(r.error().message);
+  if (auto r = segment_.sync(); !r) return fail(r.error().message);
+  {
+    // A reader (verify, export) sees the renamed file and its line, or neither.
+    const ManifestWriter::Commit commit(manifest_);
+    if (auto r = segment_.close(line); !r) return fail(r.error().message);
+    if (auto r = manifest_.append(line, *key_); !r) return fail(r.error().message);
+  }
   last_end_utc_ms_ = line.end_utc_ms;
   spdlog::info(
       "event=record_segment session={} stream={} file={} duration_ms={} size_bytes={} sha256={}",

@@ -100,10 +100,15 @@ Result<bool> SegmentFile::flush() {
   return true;
 }
 
-Result<bool> SegmentFile::close(ManifestLine& line) {
+Result<bool> SegmentFile::sync() {
   if (auto r = flush(); !r) return r;
   if (::fsync(fd_) != 0)
     return make_error("fsync of " + part_path_.string() + " failed: " + std::strerror(errno));
+  return true;
+}
+
+Result<bool> SegmentFile::close(ManifestLine& line) {
+  if (auto r = sync(); !r) return r;
   ::close(fd_);
   fd_ = -1;
   const std::string name = segment_file_name(index_);
@@ -226,6 +231,7 @@ Result<std::size_t> recover_segments(const fs::path& dir, ManifestWriter& manife
     // The file takes the index of its line, so names and lines stay in step.
     line.file = segment_file_name(manifest.next_index());
     const fs::path final_path = dir / line.file;
+    const ManifestWriter::Commit commit(manifest);
     if (left.path != final_path) {
       if (fs::exists(final_path, ec))
         return make_error("cannot recover " + left.path.string() + ": " + final_path.string() +

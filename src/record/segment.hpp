@@ -40,8 +40,12 @@ class SegmentFile {
   // One gathered write for everything queued.
   Result<bool> flush();
 
-  // Flushes, fsyncs, renames to NNNNNN.flv and syncs the directory. The
-  // line's file, size_bytes and sha256 are filled in.
+  // Flushes and fsyncs: the slow part of closing, done before the folder's
+  // lock is taken for the rename.
+  Result<bool> sync();
+  // Syncs, renames to NNNNNN.flv and syncs the directory. The line's file,
+  // size_bytes and sha256 are filled in. Hold the manifest's Commit around
+  // this and the line's append.
   Result<bool> close(ManifestLine& line);
   // Closes the descriptor and leaves the .part for recovery.
   void abandon();

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "record/clock.hpp"
 #include "record/segment.hpp"
@@ -48,15 +46,14 @@ std::string VerifyReport::summary() const {
 VerifyReport verify_stream_dir(const fs::path& dir, const SigningKey& key) {
   VerifyReport r;
   r.dir = dir;
-  const fs::path manifest_path = dir / kManifestFile;
-  std::ifstream in(manifest_path, std::ios::binary);
-  if (!in) {
-    r.error = "no " + std::string(kManifestFile) + " in " + dir.string();
+  // The manifest and the folder's names as of one moment: a segment that a
+  // recorder closes meanwhile is in both or in neither.
+  auto snapshot = read_folder(dir);
+  if (!snapshot) {
+    r.error = snapshot.error().message;
     return r;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const std::string& text = snapshot->manifest;
 
   std::string prev = kGenesisSha256;
   std::set<std::string> listed;
@@ -125,12 +122,7 @@ VerifyReport verify_stream_dir(const fs::path& dir, const SigningKey& key) {
   }
   r.head_sha256 = prev;
 
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
+  for (const auto& name : snapshot->names) {
     if (plain_segment_name(name) && !listed.count(name)) {
       r.error = "extra segment " + name + " is not in " + std::string(kManifestFile);
       return r;
