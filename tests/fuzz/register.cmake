@@ -1,7 +1,7 @@
 # Included by the main build: runs each fuzzer of a separate clang build
 # (COURTCAST_FUZZ_DIR) briefly, from a fresh corpus directory.
 set(COURTCAST_FUZZ_SECONDS 15 CACHE STRING "How long make test runs each fuzzer")
-foreach(target fuzz_chunk fuzz_amf0 fuzz_flv fuzz_handshake fuzz_review)
+foreach(target fuzz_chunk fuzz_amf0 fuzz_flv fuzz_handshake fuzz_review fuzz_ts_demux)
   set(corpus ${CMAKE_BINARY_DIR}/fuzz-corpus/${target})
   file(MAKE_DIRECTORY ${corpus})
   add_test(NAME fuzz.${target}
