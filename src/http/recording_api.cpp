@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "base/log_value.hpp"
+#include "base/text.hpp"
 #include "record/catalog.hpp"
 #include "record/clock.hpp"
 #include "record/verify.hpp"
@@ -77,11 +78,22 @@ ApiResult RecordingApi::handle(verb method, const std::vector<std::string_view>&
 }
 
 ApiResult RecordingApi::session_recordings(verb method, store::Id session,
-                                           const std::vector<std::string_view>& rest) {
-  const bool verify = rest.size() == 1 && rest[0] == "verify";
-  if (!(rest.empty() && method == verb::get) && !(verify && method == verb::post))
+                                           const std::vector<std::string_view>& rest,
+                                           std::string_view query, bool may_verify) {
+  const bool verify_path = rest.size() == 1 && rest[0] == "verify";
+  if (!(rest.empty() && method == verb::get) && !(verify_path && method == verb::post))
     return api_error(status::method_not_allowed, "method_not_allowed",
-                     "GET /api/v1/sessions/ID/recordings, or POST …/recordings/verify");
+                     "GET /api/v1/sessions/ID/recordings[?verify=1], or POST …/recordings/verify");
+  bool verify = verify_path;
+  if (const auto v = base::query_value(query, "verify"); v && rest.empty()) {
+    if (*v != "1" && *v != "0")
+      return api_error(status::bad_request, "invalid_field", "verify: 1 or 0");
+    verify = *v == "1";
+  }
+  if (verify && !may_verify)
+    return api_error(status::forbidden, "forbidden",
+                     "verifying recordings is for admin, director and officer (the role may "
+                     "list them without ?verify=1)");
   if (auto s = repo_.get_session(session); !s)
     return api_error(status::not_found, "session_not_found",
                      "no session " + std::to_string(session));

@@ -30,11 +30,14 @@ class RecordingApi {
   ApiResult handle(boost::beast::http::verb method, const std::vector<std::string_view>& segments,
                    const std::string& body, const std::string& who);
 
-  // GET /api/v1/sessions/ID/recordings and POST …/recordings/verify (which
-  // reads every segment: call it off the event loops). `rest` is the path
-  // after "recordings".
+  // GET /api/v1/sessions/ID/recordings, and with verification, POST
+  // …/recordings/verify or GET …/recordings?verify=1 (which read every
+  // segment: call it off the event loops). `rest` is the path after
+  // "recordings"; `may_verify` says whether the caller's role may verify
+  // (the endpoint table's row for the POST decides, for both forms).
   ApiResult session_recordings(boost::beast::http::verb method, store::Id session,
-                               const std::vector<std::string_view>& rest);
+                               const std::vector<std::string_view>& rest, std::string_view query,
+                               bool may_verify);
 
   ExportJobs& exports() { return exports_; }
 

@@ -456,8 +456,13 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto r = services_.auth->handle(api, who)) return *r;
       if (auto id = session_recordings_id(path); id && services_.recordings) {
         const auto at = path.find("/recordings");
+        // GET …?verify=1 is for whoever may POST …/verify: one row decides.
+        const auto* rule =
+            find_endpoint_rule(bhttp::verb::post, path.substr(0, at) + "/recordings/verify");
+        const bool may_verify = who && rule && (rule->roles & role_bit(who->role));
         return services_.recordings->session_recordings(
-            req.method(), *id, base::path_segments(std::string_view(path).substr(at + 11)));
+            req.method(), *id, base::path_segments(std::string_view(path).substr(at + 11)), query,
+            may_verify);
       }
       if (services_.court && who) {
         if (auto r = services_.court->handle(api, *who)) return *r;

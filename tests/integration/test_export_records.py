@@ -237,6 +237,13 @@ class SessionRecordings(unittest.TestCase):
             self.assertEqual(status, 403)
             status, _, _ = reader.call("POST", f"/sessions/{session}/recordings/verify")
             self.assertEqual(status, 403)
+            status, _, _ = reader.call("GET", f"/sessions/{session}/recordings?verify=1")
+            self.assertEqual(status, 403)
+            # While it records: the closed segments verify, the open one is a note.
+            live = officer.ok("GET", f"/sessions/{session}/recordings?verify=1")
+            self.assertTrue(live["ok"], live)
+            self.assertTrue(next(r for r in live["recordings"]
+                                 if r["stream"] == stream)["verification"]["ok"])
 
             stop(pub)
             pub = None
@@ -253,6 +260,17 @@ class SessionRecordings(unittest.TestCase):
             rec = next(r for r in verified["recordings"] if r["stream"] == stream)
             self.assertTrue(rec["verification"]["ok"])
             self.assertNotIn(server.dir, json.dumps(verified, ensure_ascii=False))
+            # The GET form answers the same, and without ?verify=1 no verification.
+            got = officer.ok("GET", f"/sessions/{session}/recordings?verify=1")
+            self.assertTrue(got["ok"], got)
+            self.assertEqual(
+                next(r for r in got["recordings"] if r["stream"] == stream)["verification"]
+                ["manifest_head_sha256"], rec["verification"]["manifest_head_sha256"])
+            plain = officer.ok("GET", f"/sessions/{session}/recordings")
+            self.assertNotIn("ok", plain)
+            self.assertNotIn("verification", plain["recordings"][0])
+            status, _, _ = officer.call("GET", f"/sessions/{session}/recordings?verify=yes")
+            self.assertEqual(status, 400)
             status, _, _ = officer.call("GET", "/sessions/99999/recordings")
             self.assertEqual(status, 404)
         finally:
