@@ -11,97 +11,95 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 using boost::beast::http::status;
-using boost::beast::http::verb;
 
 namespace {
 
 constexpr std::string_view kRoles = "admin, director, officer, moderator, readonly";
 
+// The user fields of a body: creating takes username, role and password;
+// a change takes role, password and disabled. The password is hashed here.
+std::optional<ApiResult> read_user(const ApiRequest& req, store::User& u, bool creating) {
+  auto body = parse_body(req.body);
+  if (!body) return body.error();
+  FieldReader r(*body, "",
+                creating ? std::initializer_list<std::string_view>{"username", "role", "password"}
+                         : std::initializer_list<std::string_view>{"role", "password", "disabled"});
+  std::string password;
+  if (creating) {
+    r.text("username", u.username, true, store::kMaxUsernameChars);
+    if (r.ok())
+      if (auto why = store::username_problem(u.username)) r.fail("username", *why);
+    if (!r.has("role")) r.fail("role", "required");
+  }
+  r.code("role", u.role, &store::role_from_code, kRoles);
+  r.text("password", password, creating, 1024);
+  if (r.ok() && r.has("password"))
+    if (auto why = store::password_problem(password, u.username)) r.fail("password", *why);
+  if (!creating) r.boolean("disabled", u.disabled);
+  if (!r.ok()) return api_error(status::bad_request, "invalid_field", r.error());
+  if (!password.empty()) {
+    auto hash = store::hash_password(password);
+    if (!hash) return store_error(hash.error());
+    u.password_hash = *hash;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-ApiResult CourtApi::users(const ApiRequest& req, const Principal& who, const Segments& seg) {
-  auto read = [&](store::User& u, std::string& password,
-                  bool creating) -> std::optional<ApiResult> {
-    auto body = parse_body(req.body);
-    if (!body) return body.error();
-    FieldReader r(*body, "",
-                  creating
-                      ? std::initializer_list<std::string_view>{"username", "role", "password"}
-                      : std::initializer_list<std::string_view>{"role", "password", "disabled"});
-    if (creating) {
-      r.text("username", u.username, true, store::kMaxUsernameChars);
-      if (r.ok())
-        if (auto why = store::username_problem(u.username)) r.fail("username", *why);
-      if (!r.has("role")) r.fail("role", "required");
-    }
-    r.code("role", u.role, &store::role_from_code, kRoles);
-    r.text("password", password, creating, 1024);
-    if (r.ok() && r.has("password"))
-      if (auto why = store::password_problem(password, u.username)) r.fail("password", *why);
-    if (!creating) r.boolean("disabled", u.disabled);
-    if (!r.ok()) return api_error(status::bad_request, "invalid_field", r.error());
-    if (!password.empty()) {
-      auto hash = store::hash_password(password);
-      if (!hash) return store_error(hash.error());
-      u.password_hash = *hash;
-    }
-    return std::nullopt;
-  };
+ApiResult CourtApi::list_users(const RouteCall&) {
+  auto list = repo().list_users();
+  if (!list) return store_error(list.error());
+  json::array out;
+  for (const auto& u : *list) out.push_back(user_json(u));
+  return {status::ok, json::object{{"users", std::move(out)}}};
+}
 
-  if (seg.empty()) {
-    if (req.method == verb::get) {
-      auto list = repo().list_users();
-      if (!list) return store_error(list.error());
-      json::array out;
-      for (const auto& u : *list) out.push_back(user_json(u));
-      return {status::ok, json::object{{"users", std::move(out)}}};
-    }
-    if (req.method != verb::post) return method_not_allowed("GET or POST");
-    store::User u;
-    std::string password;
-    if (auto e = read(u, password, true)) return *e;
-    auto created = repo().create_user(u, actor(who));
-    if (!created) return store_error(created.error());
-    return {status::created, user_json(*created)};
-  }
-  if (seg.size() != 1)
-    return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(req.path));
-  const court::Id id = *parse_id(seg[0]);
-  auto u = repo().get_user(id);
+ApiResult CourtApi::create_user(const RouteCall& c) {
+  store::User u;
+  if (auto e = read_user(c.req, u, true)) return *e;
+  auto created = repo().create_user(u, actor(*c.who));
+  if (!created) return store_error(created.error());
+  return {status::created, user_json(*created)};
+}
+
+ApiResult CourtApi::get_user(const RouteCall& c) {
+  auto u = repo().get_user(c.id());
   if (!u) return store_error(u.error());
-  if (req.method == verb::get) return {status::ok, user_json(*u)};
-  if (req.method != verb::patch) return method_not_allowed("GET or PATCH");
-  std::string password;
-  if (auto e = read(*u, password, false)) return *e;
-  auto updated = repo().update_user(*u, actor(who));
+  return {status::ok, user_json(*u)};
+}
+
+ApiResult CourtApi::update_user(const RouteCall& c) {
+  auto u = repo().get_user(c.id());
+  if (!u) return store_error(u.error());
+  if (auto e = read_user(c.req, *u, false)) return *e;
+  auto updated = repo().update_user(*u, actor(*c.who));
   if (!updated) return store_error(updated.error());
   // A changed role, password or a disabled account takes effect at once.
-  auth_.end_sessions_of(id);
+  auth_.end_sessions_of(c.id());
   return {status::ok, user_json(*updated)};
 }
 
-ApiResult CourtApi::audit(const ApiRequest& req, const Segments& seg) {
-  if (req.method != verb::get) return method_not_allowed("GET");
-  if (seg.size() == 1 && seg[0] == "verify") {
-    auto v = repo().verify_audit();
-    if (!v) return store_error(v.error());
-    return {status::ok,
-            json::object{{"ok", v->ok()},
-                         {"entries", v->entries},
-                         {"first_bad_seq",
-                          v->first_bad_seq ? json::value(*v->first_bad_seq) : json::value(nullptr)},
-                         {"problem", v->problem}}};
-  }
-  if (!seg.empty())
-    return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(req.path));
+ApiResult CourtApi::verify_audit(const RouteCall&) {
+  auto v = repo().verify_audit();
+  if (!v) return store_error(v.error());
+  return {status::ok,
+          json::object{{"ok", v->ok()},
+                       {"entries", v->entries},
+                       {"first_bad_seq",
+                        v->first_bad_seq ? json::value(*v->first_bad_seq) : json::value(nullptr)},
+                       {"problem", v->problem}}};
+}
+
+ApiResult CourtApi::audit_log(const RouteCall& c) {
   std::int64_t after = 0;
   int limit = 100;
-  if (auto a = base::query_value(req.query, "after")) {
+  if (auto a = base::query_value(c.req.query, "after")) {
     auto id = parse_id(*a);
     if (!id && *a != "0") return bad_field("after", "must be a sequence number");
     after = id.value_or(0);
   }
-  if (auto l = base::query_value(req.query, "limit")) {
+  if (auto l = base::query_value(c.req.query, "limit")) {
     auto n = parse_id(*l);
     if (!n || *n > 1000) return bad_field("limit", "1 to 1000");
     limit = static_cast<int>(*n);

@@ -9,6 +9,7 @@
 
 #include "base/log_value.hpp"
 #include "base/unicode.hpp"
+#include "http/routes.hpp"
 #include "http/server.hpp"
 #include "store/password.hpp"
 
@@ -23,105 +24,6 @@ using store::Role;
 namespace {
 
 constexpr std::string_view kCookieName = "courtcast_session";
-constexpr RoleSet A = role_bit(Role::admin);
-constexpr RoleSet D = role_bit(Role::director);
-constexpr RoleSet O = role_bit(Role::officer);
-constexpr RoleSet M = role_bit(Role::moderator);
-
-// The one table of who may call what. First match wins. A request that no
-// row matches is refused (404, or 405 when only the method differs) before
-// any handler sees it. Every id position is "{id}" and no "**" row covers
-// one, so "sessions/02/approve" meets the approve row, not a broader row;
-// "02" itself is then refused as not an id (parse_id, as the handlers read
-// ids).
-constexpr EndpointRule kEndpoints[] = {
-    {"POST", "/api/v1/login", kPublic},
-    {"POST", "/api/v1/logout", kAnyRole},
-    {"GET", "/api/v1/me", kAnyRole},
-    {"GET", "/api/v1/step-types", kAnyRole},
-    {"GET", "/api/v1/tokens", A},
-    {"POST", "/api/v1/tokens", A},
-    {"DELETE", "/api/v1/tokens/{id}", A},
-    {"GET", "/api/v1/users", A},
-    {"POST", "/api/v1/users", A},
-    {"GET", "/api/v1/users/{id}", A},
-    {"PATCH", "/api/v1/users/{id}", A},
-    {"GET", "/api/v1/audit", A},
-    {"GET", "/api/v1/audit/verify", A},
-    // Live core: stream state is public, as before users existed.
-    {"GET", "/api/v1/streams/**", kPublic},
-    {"GET", "/api/v1/events", kAnyRole},
-    {"GET", "/api/v1/destinations/**", kAnyRole},
-    {"*", "/api/v1/destinations/**", A | D},
-    {"GET", "/api/v1/programs/**", kAnyRole},
-    // The privacy cut belongs to whoever guards privacy: the moderator
-    // (审核员) may cut and resume, not take.
-    {"POST", "/api/v1/programs/*/cut", A | D | M},
-    {"POST", "/api/v1/programs/*/resume", A | D | M},
-    {"*", "/api/v1/programs/**", A | D},
-    {"GET", "/api/v1/card", kAnyRole},
-    {"*", "/api/v1/card", A | D},
-    // Evidence: anyone on the team sees the recorders; clips for the case
-    // file are cut, followed and downloaded by officers and the broadcast
-    // team, who also verify a session's recordings on demand.
-    {"GET", "/api/v1/recordings/*/*/exports/**", A | D | O},
-    {"GET", "/api/v1/recordings/**", kAnyRole},
-    {"POST", "/api/v1/recordings/*/*/exports", A | D | O},
-    {"POST", "/api/v1/sessions/{id}/recordings/verify", A | D | O},
-    // The enforcement domain. The broadcast team plans sessions, officers
-    // keep cases and steps, approval (一案一审核) is for leadership (admin).
-    {"GET", "/api/v1/campaigns", kAnyRole},
-    {"GET", "/api/v1/campaigns/{id}/**", kAnyRole},
-    {"POST", "/api/v1/campaigns", A | D},
-    {"PATCH", "/api/v1/campaigns/{id}", A | D},
-    {"POST", "/api/v1/sessions/{id}/cases", A | D | O},
-    {"POST", "/api/v1/sessions/{id}/submit", A | D | O},
-    {"POST", "/api/v1/sessions/{id}/approve", A},
-    {"POST", "/api/v1/sessions/{id}/reject", A},
-    {"GET", "/api/v1/sessions", kAnyRole},
-    {"GET", "/api/v1/sessions/{id}/**", kAnyRole},
-    {"POST", "/api/v1/sessions", A | D},
-    {"PATCH", "/api/v1/sessions/{id}", A | D},
-    {"POST", "/api/v1/sessions/{id}/*", A | D},
-    {"GET", "/api/v1/cases", kAnyRole},
-    {"GET", "/api/v1/cases/{id}/**", kAnyRole},
-    {"POST", "/api/v1/cases", A | O},
-    {"PATCH", "/api/v1/cases/{id}", A | O},
-    {"POST", "/api/v1/cases/{id}/close", A | O},
-    {"GET", "/api/v1/steps", kAnyRole},
-    {"GET", "/api/v1/steps/{id}", kAnyRole},
-    {"POST", "/api/v1/steps", A | O},
-    {"PATCH", "/api/v1/steps/{id}", A | O},
-    {"POST", "/api/v1/steps/{id}/deadline", A | O},
-};
-
-// "{id}" matches any one segment here: a row is chosen by the shape of the
-// path, so that "sessions/02/approve" meets the approve row and its roles.
-// Whether the id is one is checked after the role (bad_id below), by
-// parse_id, as the handler reads it.
-bool segment_matches(std::string_view pattern, std::string_view seg) {
-  if (pattern == "*" || pattern == "{id}") return true;
-  return pattern == seg;
-}
-
-bool path_matches(std::string_view pattern, std::string_view path) {
-  const auto want = path_segments(pattern);
-  const auto have = path_segments(path);
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == "**") return true;
-    if (i >= have.size() || !segment_matches(want[i], have[i])) return false;
-  }
-  return want.size() == have.size();
-}
-
-std::string role_list(RoleSet roles) {
-  std::string out;
-  for (Role r : {Role::admin, Role::director, Role::officer, Role::moderator, Role::readonly}) {
-    if (roles & role_bit(r)) out += (out.empty() ? "" : ", ") + std::string(store::role_code(r));
-  }
-  return out;
-}
-
 bool is_change(verb m) {
   return m != verb::get && m != verb::head && m != verb::options;
 }
@@ -157,32 +59,6 @@ const char* via_code(Principal::Via v) {
       return "bootstrap_token";
   }
   return "unknown";
-}
-
-// The 404 for a path whose "{id}" segment is not an id in its one spelling;
-// nullopt when every id is one.
-std::optional<ApiResult> bad_id(const EndpointRule& rule, std::string_view path) {
-  const auto want = path_segments(rule.pattern);
-  const auto have = path_segments(path);
-  for (std::size_t i = 0; i < want.size() && i < have.size(); ++i) {
-    if (want[i] == "{id}" && !parse_id(have[i]))
-      return api_error(status::not_found, "not_found",
-                       "'" + std::string(have[i]).substr(0, 40) +
-                           "' is not an id (a positive integer without leading zeros)");
-  }
-  return std::nullopt;
-}
-
-// The answer to a request no row of the table matches: 405 when a row has
-// the path with another method, else 404.
-ApiResult no_endpoint(verb method, std::string_view path) {
-  for (const auto& rule : kEndpoints) {
-    if (path_matches(rule.pattern, path))
-      return api_error(status::method_not_allowed, "method_not_allowed",
-                       std::string(boost::beast::http::to_string(method)) + " is not allowed on " +
-                           std::string(path));
-  }
-  return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(path));
 }
 
 // The key of a username's failures from one address: a stranger's guesses
@@ -258,18 +134,6 @@ std::optional<court::Id> parse_id(std::string_view text) {
   return id;
 }
 
-std::span<const EndpointRule> endpoint_table() {
-  return kEndpoints;
-}
-
-const EndpointRule* find_endpoint_rule(verb method, std::string_view path) {
-  const std::string_view m = boost::beast::http::to_string(method);
-  for (const auto& rule : kEndpoints) {
-    if ((rule.method == "*" || rule.method == m) && path_matches(rule.pattern, path)) return &rule;
-  }
-  return nullptr;
-}
-
 // ---- Auth ----
 
 Auth::Auth(store::Repository& repo, Access& bootstrap, AuthOptions options)
@@ -277,14 +141,14 @@ Auth::Auth(store::Repository& repo, Access& bootstrap, AuthOptions options)
   dummy_hash_ = store::hash_password(store::random_password()).value();
 }
 
-court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRequest& req) {
+court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRequest& req,
+                                                                     const Route* rule) {
   using Out = court::Expected<std::optional<Principal>, ApiResult>;
-  const EndpointRule* rule = find_endpoint_rule(req.method, req.path);
   const bool has_credentials =
       !req.authorization.empty() || !cookie_value(req.cookie, kCookieName).empty();
   const bool is_public = rule && (rule->roles & kPublic);
   if (is_public) {
-    if (auto e = bad_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
+    if (auto e = bad_route_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
   }
   if (is_public && !has_credentials) return Out(std::nullopt);
   std::string csrf_token;
@@ -295,7 +159,7 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   }
   if (is_public) return Out(std::optional<Principal>(*who));
   // No row: no handler is asked, whatever the role.
-  if (!rule) return Unexpected<ApiResult>{no_endpoint(req.method, req.path)};
+  if (!rule) return Unexpected<ApiResult>{no_route(req.method, req.path)};
   if (who->via == Principal::Via::session && is_change(req.method)) {
     if (req.csrf_token.empty() || !base::same_secret(req.csrf_token, csrf_token))
       return Unexpected<ApiResult>{
@@ -311,7 +175,7 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
   }
   // Only now the id: a role refused the row is refused whatever the id's
   // spelling, and one allowed meets the 404 the handler would give.
-  if (auto e = bad_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
+  if (auto e = bad_route_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
   return Out(std::optional<Principal>(*who));
 }
 
@@ -398,26 +262,6 @@ void Auth::audit(const Principal& who, std::string action, const json::object& d
   auto r = repo_.append_audit(std::move(action), json::serialize(details),
                               store::Actor{who.name, now_ms()});
   if (!r) spdlog::error("event=audit_failed error=\"{}\"", r.error().message);
-}
-
-std::optional<ApiResult> Auth::handle(const ApiRequest& req, const std::optional<Principal>& who) {
-  if (req.path == "/api/v1/login") {
-    if (req.method != verb::post)
-      return api_error(status::method_not_allowed, "method_not_allowed", "use POST");
-    return login(req);
-  }
-  const bool tokens_path = req.path == "/api/v1/tokens" || req.path.starts_with("/api/v1/tokens/");
-  if (req.path != "/api/v1/logout" && req.path != "/api/v1/me" && !tokens_path) return std::nullopt;
-  if (!who) return unauthorized("unauthorized", "log in first");
-  if (tokens_path) return tokens(req, *who);
-  if (req.path == "/api/v1/me") {
-    if (req.method != verb::get)
-      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
-    return me(req, *who);
-  }
-  if (req.method != verb::post)
-    return api_error(status::method_not_allowed, "method_not_allowed", "use POST");
-  return logout(req, *who);
 }
 
 // ---- login throttling ----
@@ -561,63 +405,61 @@ ApiResult Auth::me(const ApiRequest& req, const Principal& who) {
   return {status::ok, std::move(out)};
 }
 
-ApiResult Auth::tokens(const ApiRequest& req, const Principal& who) {
-  const auto seg = path_segments(req.path.substr(std::string_view("/api/v1/tokens").size()));
-  auto token_json = [](const store::ApiToken& t) {
-    return json::object{{"id", t.id},
-                        {"name", t.name},
-                        {"role", store::role_code(t.role)},
-                        {"created_by", t.created_by},
-                        {"created_ms", t.created_ms},
-                        {"revoked", t.revoked}};
-  };
-  if (seg.empty() && req.method == verb::get) {
-    auto list = repo_.list_api_tokens();
-    if (!list) return store_error(list.error());
-    json::array out;
-    for (const auto& t : *list) out.push_back(token_json(t));
-    return {status::ok, json::object{{"tokens", std::move(out)}}};
+namespace {
+
+json::object token_json(const store::ApiToken& t) {
+  return json::object{{"id", t.id},
+                      {"name", t.name},
+                      {"role", store::role_code(t.role)},
+                      {"created_by", t.created_by},
+                      {"created_ms", t.created_ms},
+                      {"revoked", t.revoked}};
+}
+
+}  // namespace
+
+ApiResult Auth::list_tokens() {
+  auto list = repo_.list_api_tokens();
+  if (!list) return store_error(list.error());
+  json::array out;
+  for (const auto& t : *list) out.push_back(token_json(t));
+  return {status::ok, json::object{{"tokens", std::move(out)}}};
+}
+
+ApiResult Auth::create_token(const ApiRequest& req, const Principal& who) {
+  auto body = parse_body(req.body);
+  if (!body) return body.error();
+  for (const auto& [k, v] : *body)
+    if (k != "name" && k != "role") return bad_field(k, "unknown field (allowed: name, role)");
+  const auto* name = body->if_contains("name");
+  const auto* role = body->if_contains("role");
+  if (!name || !name->is_string() || name->as_string().empty() || name->as_string().size() > 64)
+    return bad_field("name", "required, 1 to 64 characters");
+  // The audit log names the token's actions "token:NAME".
+  if (auto why = base::unsafe_text(name->as_string()))
+    return bad_field("name", *why + " is not allowed");
+  std::optional<Role> r =
+      role && role->is_string() ? store::role_from_code(role->as_string()) : std::nullopt;
+  if (!r) return bad_field("role", "required: admin, director, officer, moderator or readonly");
+  const std::string token = "cct_" + random_hex(32);
+  store::ApiToken t{0, std::string(name->as_string()), *r, sha256_hex(token), "", 0, false};
+  auto created = repo_.create_api_token(std::move(t), store::Actor{who.name, now_ms()});
+  if (!created) return store_error(created.error());
+  // The one time the token is shown: only its hash is kept.
+  json::object out = token_json(*created);
+  out["token"] = token;
+  return {status::created, std::move(out)};
+}
+
+ApiResult Auth::revoke_token(court::Id id, const Principal& who) {
+  auto revoked = repo_.revoke_api_token(id, store::Actor{who.name, now_ms()});
+  if (!revoked) return store_error(revoked.error());
+  {
+    std::lock_guard lock(mutex_);
+    tokens_.clear();
   }
-  if (seg.empty() && req.method == verb::post) {
-    auto body = parse_body(req.body);
-    if (!body) return body.error();
-    for (const auto& [k, v] : *body)
-      if (k != "name" && k != "role") return bad_field(k, "unknown field (allowed: name, role)");
-    const auto* name = body->if_contains("name");
-    const auto* role = body->if_contains("role");
-    if (!name || !name->is_string() || name->as_string().empty() || name->as_string().size() > 64)
-      return bad_field("name", "required, 1 to 64 characters");
-    // The audit log names the token's actions "token:NAME".
-    if (auto why = base::unsafe_text(name->as_string()))
-      return bad_field("name", *why + " is not allowed");
-    std::optional<Role> r =
-        role && role->is_string() ? store::role_from_code(role->as_string()) : std::nullopt;
-    if (!r) return bad_field("role", "required: admin, director, officer, moderator or readonly");
-    const std::string token = "cct_" + random_hex(32);
-    store::ApiToken t{0, std::string(name->as_string()), *r, sha256_hex(token), "", 0, false};
-    auto created = repo_.create_api_token(std::move(t), store::Actor{who.name, now_ms()});
-    if (!created) return store_error(created.error());
-    // The one time the token is shown: only its hash is kept.
-    json::object out = token_json(*created);
-    out["token"] = token;
-    return {status::created, std::move(out)};
-  }
-  if (seg.size() == 1 && req.method == verb::delete_) {
-    const auto id = parse_id(seg[0]);
-    if (!id)
-      return api_error(status::not_found, "not_found",
-                       "no API endpoint at " + std::string(req.path));
-    auto revoked = repo_.revoke_api_token(*id, store::Actor{who.name, now_ms()});
-    if (!revoked) return store_error(revoked.error());
-    {
-      std::lock_guard lock(mutex_);
-      tokens_.clear();
-    }
-    if (events_) events_->close_logins(EventLogin{"token:" + revoked->token_hash, 0});
-    return {status::no_content, nullptr};
-  }
-  return api_error(status::method_not_allowed, "method_not_allowed",
-                   "use GET or POST /api/v1/tokens, DELETE /api/v1/tokens/ID");
+  if (events_) events_->close_logins(EventLogin{"token:" + revoked->token_hash, 0});
+  return {status::no_content, nullptr};
 }
 
 }  // namespace courtcast::http

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +32,7 @@
 namespace courtcast::http {
 
 class Access;
+struct Route;
 
 // What authentication needs of a request, apart from Beast's types.
 struct ApiRequest {
@@ -40,9 +40,10 @@ struct ApiRequest {
   std::string_view path;  // without the query
   std::string_view query;
   std::string_view body;
-  std::string authorization;    // the header, or "Bearer X" from ?token= (WebSocket)
-  std::string_view cookie;      // the Cookie header
-  std::string_view csrf_token;  // the X-CSRF-Token header
+  std::string authorization;      // the header, or "Bearer X" from ?token= (WebSocket)
+  std::string_view cookie;        // the Cookie header
+  std::string_view csrf_token;    // the X-CSRF-Token header
+  std::string_view content_type;  // the Content-Type header
   std::string client_address;
   std::string_view host;  // the Host header (never used for URLs: any client may set it)
 };
@@ -60,7 +61,7 @@ struct Principal {
   std::string credential;
 };
 
-// Roles as bits, for the endpoint table.
+// Roles as bits, for the route table (routes.hpp).
 using RoleSet = unsigned;
 constexpr RoleSet role_bit(store::Role r) {
   return 1u << static_cast<unsigned>(r);
@@ -70,19 +71,6 @@ inline constexpr RoleSet kAnyRole = role_bit(store::Role::admin) | role_bit(stor
                                     role_bit(store::Role::officer) |
                                     role_bit(store::Role::moderator) |
                                     role_bit(store::Role::readonly);
-
-// One row of the endpoint table. `method` is "GET", "POST", … or "*";
-// `pattern` is a path whose segments may be "{id}" (what parse_id reads),
-// "*" (any one segment) or, last, "**" (anything after, or nothing).
-struct EndpointRule {
-  std::string_view method;
-  std::string_view pattern;
-  RoleSet roles;
-};
-
-std::span<const EndpointRule> endpoint_table();
-// The first rule matching the request; null when none does.
-const EndpointRule* find_endpoint_rule(boost::beast::http::verb method, std::string_view path);
 
 struct AuthOptions {
   std::int64_t session_idle_ms = 2 * 3600 * 1000;  // a console left alone this long logs out
@@ -103,21 +91,27 @@ class Auth {
  public:
   Auth(store::Repository& repo, Access& bootstrap, AuthOptions options = {});
 
-  // The caller of an /api/v1 request if the endpoint table lets them in;
-  // nullopt for a public endpoint called without credentials. Otherwise the
-  // answer: 401 without valid credentials; 404 (405) when no row of the
-  // table matches the path (and method); 403 for a missing or wrong CSRF
-  // token on a cookie-authenticated change, or for a role not allowed; 404
-  // for an id that is not one in its canonical spelling (parse_id).
-  court::Expected<std::optional<Principal>, ApiResult> authorize(const ApiRequest& req);
+  // The caller of an /api/v1 request if its row of the route table
+  // (find_route: null when none) lets them in; nullopt for a public row
+  // called without credentials. Otherwise the answer: 401 without valid
+  // credentials; 404 (405) when no row matches the path (and method); 403
+  // for a missing or wrong CSRF token on a cookie-authenticated change, or
+  // for a role not allowed; 404 for an id that is not one in its canonical
+  // spelling (parse_id).
+  court::Expected<std::optional<Principal>, ApiResult> authorize(const ApiRequest& req,
+                                                                 const Route* route);
 
-  // Who calls, by session cookie or token, outside the endpoint table: for
+  // Who calls, by session cookie or token, outside the route table: for
   // what lives outside /api (the console's previews). nullopt when no one.
   std::optional<Principal> logged_in(const ApiRequest& req);
 
-  // POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
-  // /api/v1/tokens; nullopt for any other path.
-  std::optional<ApiResult> handle(const ApiRequest& req, const std::optional<Principal>& who);
+  // The endpoints of logging in and of API tokens (routes.cpp).
+  ApiResult login(const ApiRequest& req);
+  ApiResult logout(const ApiRequest& req, const Principal& who);
+  ApiResult me(const ApiRequest& req, const Principal& who);
+  ApiResult list_tokens();
+  ApiResult create_token(const ApiRequest& req, const Principal& who);
+  ApiResult revoke_token(court::Id id, const Principal& who);
 
   // Ends a user's sessions (disabled, role or password changed), and
   // closes their events sockets.
@@ -148,11 +142,6 @@ class Auth {
     Principal who;
     std::int64_t cached_ms = 0;
   };
-
-  ApiResult login(const ApiRequest& req);
-  ApiResult logout(const ApiRequest& req, const Principal& who);
-  ApiResult me(const ApiRequest& req, const Principal& who);
-  ApiResult tokens(const ApiRequest& req, const Principal& who);
 
   // For a console session, `csrf_token` receives the session's token.
   court::Expected<Principal, ApiResult> authenticate(const ApiRequest& req,
@@ -193,7 +182,7 @@ ApiResult bad_field(std::string_view field, std::string_view reason);
 ApiResult store_error(const store::Error& e);
 using base::path_segments;
 // A positive id in its one canonical spelling ("12", not "012", "+12",
-// " 12" or "12.0"); used by the endpoint table's "{id}" and by every handler.
+// " 12" or "12.0"); used by the route table's "{id}" and by every handler.
 std::optional<court::Id> parse_id(std::string_view text);
 
 }  // namespace courtcast::http

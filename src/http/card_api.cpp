@@ -7,7 +7,6 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 using boost::beast::http::status;
-using boost::beast::http::verb;
 
 json::value card_json(const program::CardInfo& i) {
   const auto& u = i.upload;
@@ -40,23 +39,9 @@ bool acceptable_type(std::string_view content_type) {
 
 }  // namespace
 
-ApiResult handle_card(program::CardStore& cards, verb method, std::string_view body,
-                      std::string_view content_type, const std::string& who, std::int64_t now_ms) {
-  if (method == verb::get) return {status::ok, card_json(cards.info())};
-  program::CardResult<program::CardInfo> r = program::CardError{};
-  if (method == verb::put) {
-    if (!acceptable_type(content_type))
-      return api_error(status::unsupported_media_type, "unsupported_media_type",
-                       "Content-Type: send the card file itself as video/mp4, video/x-flv or "
-                       "application/octet-stream, not " +
-                           std::string(content_type.substr(0, 100)));
-    r = cards.upload(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()),
-                     who, now_ms);
-  } else if (method == verb::delete_) {
-    r = cards.reset(who);
-  } else {
-    return api_error(status::method_not_allowed, "method_not_allowed", "use GET, PUT or DELETE");
-  }
+namespace {
+
+ApiResult card_answer(const program::CardResult<program::CardInfo>& r) {
   if (r) return {status::ok, card_json(*r)};
   switch (r.error().kind) {
     case program::CardError::Kind::too_large:
@@ -67,6 +52,27 @@ ApiResult handle_card(program::CardStore& cards, verb method, std::string_view b
       break;
   }
   return api_error(status::bad_request, "invalid_card", r.error().message);
+}
+
+}  // namespace
+
+ApiResult get_card(const program::CardStore& cards) {
+  return {status::ok, card_json(cards.info())};
+}
+
+ApiResult upload_card(program::CardStore& cards, std::string_view body,
+                      std::string_view content_type, const std::string& who, std::int64_t now_ms) {
+  if (!acceptable_type(content_type))
+    return api_error(status::unsupported_media_type, "unsupported_media_type",
+                     "Content-Type: send the card file itself as video/mp4, video/x-flv or "
+                     "application/octet-stream, not " +
+                         std::string(content_type.substr(0, 100)));
+  return card_answer(cards.upload(
+      std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), who, now_ms));
+}
+
+ApiResult reset_card(program::CardStore& cards, const std::string& who) {
+  return card_answer(cards.reset(who));
 }
 
 }  // namespace courtcast::http

@@ -3,7 +3,6 @@
 // uploading the court's own (PUT, the raw FLV or MP4 file) or dropping it
 // (DELETE) to go back to the config's or the built-in one.
 
-#include <boost/beast/http/verb.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
@@ -15,10 +14,12 @@ namespace courtcast::http {
 
 boost::json::value card_json(const program::CardInfo& info);
 
-// `content_type` is the request's header (may be empty); `who` names the
-// caller in the sidecar and the log.
-ApiResult handle_card(program::CardStore& cards, boost::beast::http::verb method,
-                      std::string_view body, std::string_view content_type, const std::string& who,
-                      std::int64_t now_ms);
+ApiResult get_card(const program::CardStore& cards);
+// PUT: `content_type` is the request's header (may be empty); `who` names
+// the caller in the sidecar and the log.
+ApiResult upload_card(program::CardStore& cards, std::string_view body,
+                      std::string_view content_type, const std::string& who, std::int64_t now_ms);
+// DELETE: back to the config's or the built-in card.
+ApiResult reset_card(program::CardStore& cards, const std::string& who);
 
 }  // namespace courtcast::http

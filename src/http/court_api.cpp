@@ -1,10 +1,9 @@
 #include "http/court_api.hpp"
 
-#include <algorithm>
-
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "base/clock.hpp"
 #include "court/step_type.hpp"
 #include "http/court_json.hpp"
 
@@ -12,14 +11,9 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 using boost::beast::http::status;
-using boost::beast::http::verb;
 
 store::Actor actor(const Principal& who) {
-  return store::Actor{who.name, now_ms()};
-}
-
-ApiResult method_not_allowed(std::string_view allowed) {
-  return api_error(status::method_not_allowed, "method_not_allowed", "use " + std::string(allowed));
+  return store::Actor{who.name, base::utc_now_ms()};
 }
 
 namespace {
@@ -57,10 +51,6 @@ std::optional<ApiResult> read_body(const ApiRequest& req,
   return read_body(req, std::span(fields.begin(), fields.size()), std::forward<F>(read));
 }
 
-ApiResult not_found(std::string_view path) {
-  return api_error(status::not_found, "not_found", "no API endpoint at " + std::string(path));
-}
-
 // ?NAME=ID, absent or a positive id; else the 400.
 std::optional<ApiResult> id_param(const ApiRequest& req, std::string_view name,
                                   std::optional<court::Id>& out) {
@@ -73,59 +63,48 @@ std::optional<ApiResult> id_param(const ApiRequest& req, std::string_view name,
 
 }  // namespace
 
-std::optional<ApiResult> CourtApi::handle(const ApiRequest& req, const Principal& who) {
-  constexpr std::string_view kBase = "/api/v1/";
-  if (!req.path.starts_with(kBase)) return std::nullopt;
-  const Segments seg = path_segments(req.path.substr(kBase.size()));
-  if (seg.empty()) return std::nullopt;
-  // Other modules' resources (streams, destinations, programs) are not ours.
-  static constexpr std::string_view kResources[] = {"campaigns",  "sessions", "cases", "steps",
-                                                    "step-types", "users",    "audit"};
-  if (std::find(std::begin(kResources), std::end(kResources), seg[0]) == std::end(kResources))
-    return std::nullopt;
-  const Segments rest(seg.begin() + 1, seg.end());
-  if (!rest.empty() && !parse_id(rest[0]) && !(seg[0] == "audit" && rest[0] == "verify"))
-    return api_error(status::not_found, "not_found",
-                     std::string(seg[0]) + ": '" + std::string(rest[0]) + "' is not an id");
-  if (seg[0] == "campaigns") return campaigns(req, who, rest);
-  if (seg[0] == "sessions") return sessions(req, who, rest);
-  if (seg[0] == "cases") return cases(req, who, rest);
-  if (seg[0] == "steps") return steps(req, who, rest);
-  if (seg[0] == "step-types" && rest.empty()) return step_types(req);
-  if (seg[0] == "users") return users(req, who, rest);
-  if (seg[0] == "audit") return audit(req, rest);
-  return std::nullopt;
+store::Result<court::LiveSession> CourtApi::changed(store::Result<court::LiveSession> r) {
+  if (r && media_) media_->session_changed(*r);
+  return r;
 }
 
-ApiResult CourtApi::campaigns(const ApiRequest& req, const Principal& who, const Segments& seg) {
-  if (seg.empty()) {
-    if (req.method == verb::get)
-      return answer_list(repo().list_campaigns(), "campaigns", campaign_json);
-    if (req.method != verb::post) return method_not_allowed("GET or POST");
-    court::Campaign c;
-    if (auto e =
-            read_body(req, kCampaignFields, [&](FieldReader& r) { read_campaign(r, c, true); }))
-      return *e;
-    return answer(repo().create_campaign(c, actor(who)), campaign_json, status::created);
-  }
-  const court::Id id = *parse_id(seg[0]);
-  if (seg.size() == 1) {
-    if (req.method == verb::get) return answer(repo().get_campaign(id), campaign_json);
-    if (req.method != verb::patch) return method_not_allowed("GET or PATCH");
-    auto c = repo().get_campaign(id);
-    if (!c) return store_error(c.error());
-    if (auto e =
-            read_body(req, kCampaignFields, [&](FieldReader& r) { read_campaign(r, *c, false); }))
-      return *e;
-    return answer(repo().update_campaign(*c, actor(who)), campaign_json);
-  }
-  if (seg[1] != "stats" || seg.size() > 3) return not_found(req.path);
-  if (req.method != verb::get) return method_not_allowed("GET");
+// ---- campaigns ----
+
+ApiResult CourtApi::list_campaigns(const RouteCall&) {
+  return answer_list(repo().list_campaigns(), "campaigns", campaign_json);
+}
+
+ApiResult CourtApi::create_campaign(const RouteCall& c) {
+  court::Campaign campaign;
+  if (auto e = read_body(c.req, kCampaignFields,
+                         [&](FieldReader& r) { read_campaign(r, campaign, true); }))
+    return *e;
+  return answer(repo().create_campaign(campaign, actor(*c.who)), campaign_json, status::created);
+}
+
+ApiResult CourtApi::get_campaign(const RouteCall& c) {
+  return answer(repo().get_campaign(c.id()), campaign_json);
+}
+
+ApiResult CourtApi::update_campaign(const RouteCall& c) {
+  auto campaign = repo().get_campaign(c.id());
+  if (!campaign) return store_error(campaign.error());
+  if (auto e = read_body(c.req, kCampaignFields,
+                         [&](FieldReader& r) { read_campaign(r, *campaign, false); }))
+    return *e;
+  return answer(repo().update_campaign(*campaign, actor(*c.who)), campaign_json);
+}
+
+ApiResult CourtApi::campaign_stats(const RouteCall& c) {
+  return answer(repo().campaign_stats(c.id(), settings_), campaign_stats_json);
+}
+
+ApiResult CourtApi::campaign_month_stats(const RouteCall& c) {
+  const court::Id id = c.id();
   auto stats = repo().campaign_stats(id, settings_);
   if (!stats) return store_error(stats.error());
-  if (seg.size() == 2) return {status::ok, campaign_stats_json(*stats)};
   // One month: /campaigns/ID/stats/YYYY-MM.
-  const std::string_view month = seg[2];
+  const std::string_view month = c.param(1);
   int y = 0, m = 0;
   if (month.size() != 7 || month[4] != '-' ||
       std::from_chars(month.data(), month.data() + 4, y).ptr != month.data() + 4 ||
@@ -143,128 +122,130 @@ ApiResult CourtApi::campaigns(const ApiRequest& req, const Principal& who, const
                    "month " + std::string(month) + " is outside the campaign's period");
 }
 
-ApiResult CourtApi::sessions(const ApiRequest& req, const Principal& who, const Segments& seg) {
-  // Every change reaches the session's broadcast (inputs, program, air).
-  const auto changed = [this](store::Result<court::LiveSession> r) {
-    if (r && media_) media_->session_changed(*r);
-    return r;
-  };
-  if (seg.empty()) {
-    if (req.method == verb::get) {
-      store::SessionFilter filter;
-      if (auto e = id_param(req, "campaign_id", filter.campaign_id)) return *e;
-      return answer_list(repo().list_sessions(filter), "sessions", session_json);
-    }
-    if (req.method != verb::post) return method_not_allowed("GET or POST");
-    court::LiveSession s;
-    if (auto e = read_body(req, kSessionFields, [&](FieldReader& r) { read_session(r, s, true); }))
-      return *e;
-    return answer(changed(repo().create_session(s, actor(who))), session_json, status::created);
-  }
-  const court::Id id = *parse_id(seg[0]);
-  if (seg.size() == 1) {
-    if (req.method == verb::get) return answer(repo().get_session(id), session_json);
-    if (req.method != verb::patch) return method_not_allowed("GET or PATCH");
-    auto s = repo().get_session(id);
-    if (!s) return store_error(s.error());
-    if (auto e =
-            read_body(req, kSessionFields, [&](FieldReader& r) { read_session(r, *s, false); }))
-      return *e;
-    return answer(changed(repo().update_session(*s, actor(who))), session_json);
-  }
-  if (seg.size() != 2) return not_found(req.path);
-  const std::string_view what = seg[1];
-  if (what == "stats" || what == "steps") {
-    if (req.method != verb::get) return method_not_allowed("GET");
-    if (what == "stats") {
-      return answer(repo().session_stats(id, settings_), session_stats_json);
-    }
-    if (auto s = repo().get_session(id); !s) return store_error(s.error());
-    return answer_list(repo().list_steps(store::StepFilter::of_session(id)), "steps", step_json);
-  }
-  if (what == "broadcast" || what == "publish-urls") {
-    if (req.method != (what == "broadcast" ? verb::get : verb::post))
-      return method_not_allowed(what == "broadcast" ? "GET" : "POST");
-    if (auto e = read_body(req, {}, [](FieldReader&) {}); e && what != "broadcast") return *e;
-    auto s = repo().get_session(id);
-    if (!s) return store_error(s.error());
-    if (!media_)
-      return api_error(status::service_unavailable, "broadcast_disabled",
-                       "this server runs no broadcasts");
-    if (what == "broadcast") return {status::ok, media_->broadcast_json(*s)};
-    // The keys are secrets: who asked for them is on the record.
-    auth_.audit(who, "session.publish_urls", json::object{{"session_id", id}});
-    return {status::ok, media_->publish_urls_json(*s)};
-  }
-  if (req.method != verb::post) return method_not_allowed("POST");
-  if (what == "cases") {
-    std::int64_t case_id = 0;
-    if (auto e = read_body(req, {"case_id"},
-                           [&](FieldReader& r) { r.int64("case_id", case_id, true, 1); }))
-      return *e;
-    return answer(changed(repo().add_case_to_session(id, case_id, actor(who))), session_json);
-  }
-  if (what == "audience") {
-    court::AudienceFigure f;
-    f.reported_ms = now_ms();
-    if (auto e = read_body(req, kAudienceFields, [&](FieldReader& r) { read_audience(r, f); }))
-      return *e;
-    return answer(repo().record_audience(id, f, actor(who)), session_json);
-  }
-  static const std::pair<std::string_view, store::SessionAction> kActions[] = {
-      {"submit", store::SessionAction::submit},   {"withdraw", store::SessionAction::withdraw},
-      {"approve", store::SessionAction::approve}, {"reject", store::SessionAction::reject},
-      {"start", store::SessionAction::go_live},   {"end", store::SessionAction::end}};
-  for (const auto& [name, action] : kActions) {
-    if (what != name) continue;
-    std::string reason;
-    if (action == store::SessionAction::reject) {
-      if (auto e = read_body(req, {"reason"},
-                             [&](FieldReader& r) { r.text("reason", reason, true, 2000); }))
-        return *e;
-    } else if (auto e = read_body(req, {}, [](FieldReader&) {})) {
-      return *e;
-    }
-    return answer(changed(repo().transition_session(id, action, reason, settings_, actor(who))),
-                  session_json);
-  }
-  return not_found(req.path);
+// ---- sessions ----
+
+ApiResult CourtApi::list_sessions(const RouteCall& c) {
+  store::SessionFilter filter;
+  if (auto e = id_param(c.req, "campaign_id", filter.campaign_id)) return *e;
+  return answer_list(repo().list_sessions(filter), "sessions", session_json);
 }
 
-ApiResult CourtApi::cases(const ApiRequest& req, const Principal& who, const Segments& seg) {
-  if (seg.empty()) {
-    if (req.method == verb::get) {
-      store::CaseFilter filter;
-      if (auto e = id_param(req, "campaign_id", filter.campaign_id)) return *e;
-      return answer_list(repo().list_cases(filter), "cases", case_json);
-    }
-    if (req.method != verb::post) return method_not_allowed("GET or POST");
-    court::Case c;
-    if (auto e = read_body(req, kCaseFields, [&](FieldReader& r) { read_case(r, c, true); }))
+ApiResult CourtApi::create_session(const RouteCall& c) {
+  court::LiveSession s;
+  if (auto e = read_body(c.req, kSessionFields, [&](FieldReader& r) { read_session(r, s, true); }))
+    return *e;
+  return answer(changed(repo().create_session(s, actor(*c.who))), session_json, status::created);
+}
+
+ApiResult CourtApi::get_session(const RouteCall& c) {
+  return answer(repo().get_session(c.id()), session_json);
+}
+
+ApiResult CourtApi::update_session(const RouteCall& c) {
+  auto s = repo().get_session(c.id());
+  if (!s) return store_error(s.error());
+  if (auto e =
+          read_body(c.req, kSessionFields, [&](FieldReader& r) { read_session(r, *s, false); }))
+    return *e;
+  return answer(changed(repo().update_session(*s, actor(*c.who))), session_json);
+}
+
+ApiResult CourtApi::session_stats(const RouteCall& c) {
+  return answer(repo().session_stats(c.id(), settings_), session_stats_json);
+}
+
+ApiResult CourtApi::session_steps(const RouteCall& c) {
+  if (auto s = repo().get_session(c.id()); !s) return store_error(s.error());
+  return answer_list(repo().list_steps(store::StepFilter::of_session(c.id())), "steps", step_json);
+}
+
+ApiResult CourtApi::session_broadcast(const RouteCall& c) {
+  auto s = repo().get_session(c.id());
+  if (!s) return store_error(s.error());
+  if (!media_)
+    return api_error(status::service_unavailable, "broadcast_disabled",
+                     "this server runs no broadcasts");
+  return {status::ok, media_->broadcast_json(*s)};
+}
+
+ApiResult CourtApi::session_publish_urls(const RouteCall& c) {
+  if (auto e = read_body(c.req, {}, [](FieldReader&) {})) return *e;
+  auto s = repo().get_session(c.id());
+  if (!s) return store_error(s.error());
+  if (!media_)
+    return api_error(status::service_unavailable, "broadcast_disabled",
+                     "this server runs no broadcasts");
+  // The keys are secrets: who asked for them is on the record.
+  auth_.audit(*c.who, "session.publish_urls", json::object{{"session_id", c.id()}});
+  return {status::ok, media_->publish_urls_json(*s)};
+}
+
+ApiResult CourtApi::add_case_to_session(const RouteCall& c) {
+  std::int64_t case_id = 0;
+  if (auto e = read_body(c.req, {"case_id"},
+                         [&](FieldReader& r) { r.int64("case_id", case_id, true, 1); }))
+    return *e;
+  return answer(changed(repo().add_case_to_session(c.id(), case_id, actor(*c.who))), session_json);
+}
+
+ApiResult CourtApi::record_audience(const RouteCall& c) {
+  court::AudienceFigure f;
+  f.reported_ms = base::utc_now_ms();
+  if (auto e = read_body(c.req, kAudienceFields, [&](FieldReader& r) { read_audience(r, f); }))
+    return *e;
+  return answer(repo().record_audience(c.id(), f, actor(*c.who)), session_json);
+}
+
+ApiResult CourtApi::transition_session(const RouteCall& c, store::SessionAction action) {
+  std::string reason;
+  if (action == store::SessionAction::reject) {
+    if (auto e = read_body(c.req, {"reason"},
+                           [&](FieldReader& r) { r.text("reason", reason, true, 2000); }))
       return *e;
-    return answer(repo().create_case(c, actor(who)), case_json, status::created);
+  } else if (auto e = read_body(c.req, {}, [](FieldReader&) {})) {
+    return *e;
   }
-  const court::Id id = *parse_id(seg[0]);
-  if (seg.size() == 1) {
-    if (req.method == verb::get) return answer(repo().get_case(id), case_json);
-    if (req.method != verb::patch) return method_not_allowed("GET or PATCH");
-    auto c = repo().get_case(id);
-    if (!c) return store_error(c.error());
-    if (auto e = read_body(req, kCaseFields, [&](FieldReader& r) { read_case(r, *c, false); }))
-      return *e;
-    return answer(repo().update_case(*c, actor(who)), case_json);
-  }
-  if (seg.size() != 2) return not_found(req.path);
-  if (seg[1] == "steps") {
-    if (req.method != verb::get) return method_not_allowed("GET");
-    if (auto c = repo().get_case(id); !c) return store_error(c.error());
-    return answer_list(repo().list_steps(store::StepFilter::of_case(id)), "steps", step_json);
-  }
-  if (seg[1] != "close") return not_found(req.path);
-  if (req.method != verb::post) return method_not_allowed("POST");
+  return answer(
+      changed(repo().transition_session(c.id(), action, reason, settings_, actor(*c.who))),
+      session_json);
+}
+
+// ---- cases ----
+
+ApiResult CourtApi::list_cases(const RouteCall& c) {
+  store::CaseFilter filter;
+  if (auto e = id_param(c.req, "campaign_id", filter.campaign_id)) return *e;
+  return answer_list(repo().list_cases(filter), "cases", case_json);
+}
+
+ApiResult CourtApi::create_case(const RouteCall& c) {
+  court::Case kase;
+  if (auto e = read_body(c.req, kCaseFields, [&](FieldReader& r) { read_case(r, kase, true); }))
+    return *e;
+  return answer(repo().create_case(kase, actor(*c.who)), case_json, status::created);
+}
+
+ApiResult CourtApi::get_case(const RouteCall& c) {
+  return answer(repo().get_case(c.id()), case_json);
+}
+
+ApiResult CourtApi::update_case(const RouteCall& c) {
+  auto kase = repo().get_case(c.id());
+  if (!kase) return store_error(kase.error());
+  if (auto e = read_body(c.req, kCaseFields, [&](FieldReader& r) { read_case(r, *kase, false); }))
+    return *e;
+  return answer(repo().update_case(*kase, actor(*c.who)), case_json);
+}
+
+ApiResult CourtApi::case_steps(const RouteCall& c) {
+  if (auto kase = repo().get_case(c.id()); !kase) return store_error(kase.error());
+  return answer_list(repo().list_steps(store::StepFilter::of_case(c.id())), "steps", step_json);
+}
+
+ApiResult CourtApi::close_case(const RouteCall& c) {
   court::ClosureMode mode = court::ClosureMode::fully_enforced;
   court::EnforcementOutcome outcome = court::EnforcementOutcome::none;
-  if (auto e = read_body(req, {"closure_mode", "outcome"}, [&](FieldReader& r) {
+  if (auto e = read_body(c.req, {"closure_mode", "outcome"}, [&](FieldReader& r) {
         if (!r.has("closure_mode")) r.fail("closure_mode", "required");
         r.code("closure_mode", mode, &court::closure_mode_from_code,
                "fully_enforced, ended_for_now, terminated, withdrawn, not_enforced, "
@@ -272,43 +253,45 @@ ApiResult CourtApi::cases(const ApiRequest& req, const Principal& who, const Seg
         r.code("outcome", outcome, &court::outcome_from_code, "none, forced, voluntary, settled");
       }))
     return *e;
-  return answer(repo().close_case(id, mode, outcome, actor(who)), case_json);
+  return answer(repo().close_case(c.id(), mode, outcome, actor(*c.who)), case_json);
 }
 
-ApiResult CourtApi::steps(const ApiRequest& req, const Principal& who, const Segments& seg) {
-  if (seg.empty()) {
-    if (req.method == verb::get) {
-      store::StepFilter filter;
-      if (auto e = id_param(req, "case_id", filter.case_id)) return *e;
-      if (auto e = id_param(req, "session_id", filter.session_id)) return *e;
-      if (auto e = id_param(req, "campaign_id", filter.campaign_id)) return *e;
-      const int given = !!filter.case_id + !!filter.session_id + !!filter.campaign_id;
-      if (given != 1)
-        return bad_field("query", "give exactly one of case_id, session_id, campaign_id");
-      return answer_list(repo().list_steps(filter), "steps", step_json);
-    }
-    if (req.method != verb::post) return method_not_allowed("GET or POST");
-    court::EnforcementStep s;
-    if (auto e = read_body(req, kStepFields, [&](FieldReader& r) { read_step(r, s, true); }))
-      return *e;
-    return answer(repo().mark_step(s, settings_, actor(who)), step_json, status::created);
-  }
-  const court::Id id = *parse_id(seg[0]);
-  if (seg.size() == 1) {
-    if (req.method == verb::get) return answer(repo().get_step(id), step_json);
-    if (req.method != verb::patch) return method_not_allowed("GET or PATCH");
-    auto s = repo().get_step(id);
-    if (!s) return store_error(s.error());
-    if (auto e = read_body(req, kStepFields, [&](FieldReader& r) { read_step(r, *s, false); }))
-      return *e;
-    return answer(repo().update_step(*s, settings_, actor(who)), step_json);
-  }
-  if (seg.size() != 2 || seg[1] != "deadline") return not_found(req.path);
-  if (req.method != verb::post) return method_not_allowed("POST");
+// ---- steps ----
+
+ApiResult CourtApi::list_steps(const RouteCall& c) {
+  store::StepFilter filter;
+  if (auto e = id_param(c.req, "case_id", filter.case_id)) return *e;
+  if (auto e = id_param(c.req, "session_id", filter.session_id)) return *e;
+  if (auto e = id_param(c.req, "campaign_id", filter.campaign_id)) return *e;
+  const int given = !!filter.case_id + !!filter.session_id + !!filter.campaign_id;
+  if (given != 1) return bad_field("query", "give exactly one of case_id, session_id, campaign_id");
+  return answer_list(repo().list_steps(filter), "steps", step_json);
+}
+
+ApiResult CourtApi::mark_step(const RouteCall& c) {
+  court::EnforcementStep s;
+  if (auto e = read_body(c.req, kStepFields, [&](FieldReader& r) { read_step(r, s, true); }))
+    return *e;
+  return answer(repo().mark_step(s, settings_, actor(*c.who)), step_json, status::created);
+}
+
+ApiResult CourtApi::get_step(const RouteCall& c) {
+  return answer(repo().get_step(c.id()), step_json);
+}
+
+ApiResult CourtApi::update_step(const RouteCall& c) {
+  auto s = repo().get_step(c.id());
+  if (!s) return store_error(s.error());
+  if (auto e = read_body(c.req, kStepFields, [&](FieldReader& r) { read_step(r, *s, false); }))
+    return *e;
+  return answer(repo().update_step(*s, settings_, actor(*c.who)), step_json);
+}
+
+ApiResult CourtApi::record_deadline(const RouteCall& c) {
   // {"outcome": "met", "at_ms": …} (at_ms defaults to now) or {"outcome": "missed"}.
   std::string outcome;
   std::optional<std::int64_t> at_ms;
-  if (auto e = read_body(req, {"outcome", "at_ms"}, [&](FieldReader& r) {
+  if (auto e = read_body(c.req, {"outcome", "at_ms"}, [&](FieldReader& r) {
         r.text("outcome", outcome, true);
         if (r.ok() && outcome != "met" && outcome != "missed")
           r.fail("outcome", "one of met, missed");
@@ -318,12 +301,11 @@ ApiResult CourtApi::steps(const ApiRequest& req, const Principal& who, const Seg
       }))
     return *e;
   std::optional<court::UtcMs> met_at;
-  if (outcome == "met") met_at = at_ms.value_or(now_ms());
-  return answer(repo().record_deadline(id, met_at, actor(who)), step_json);
+  if (outcome == "met") met_at = at_ms.value_or(base::utc_now_ms());
+  return answer(repo().record_deadline(c.id(), met_at, actor(*c.who)), step_json);
 }
 
-ApiResult CourtApi::step_types(const ApiRequest& req) {
-  if (req.method != verb::get) return method_not_allowed("GET");
+ApiResult CourtApi::step_types(const RouteCall&) {
   json::array out;
   for (const auto& t : court::step_catalogue()) {
     out.push_back(json::object{{"code", t.code},

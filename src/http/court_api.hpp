@@ -5,42 +5,75 @@
 // audit log. Bodies are read strictly (court_json.hpp); the store applies the
 // court:: rules and logs every change with who did it.
 //
-// Who may call what is decided before this, by Auth's endpoint table.
+// Who may call what is decided before this, by the route table (routes.hpp).
 // Thread-safe: it holds no state of its own beyond the settings.
 
-#include <optional>
 #include <string_view>
-#include <vector>
 
 #include "court/settings.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
+#include "http/routes.hpp"
 #include "http/session_media.hpp"
 
 namespace courtcast::http {
 
+// One member per endpoint (routes.cpp has the table that calls them); each
+// "{id}" of its row is call.id(…), already checked.
 class CourtApi {
  public:
   CourtApi(Auth& auth, court::Settings settings) : auth_(auth), settings_(settings) {}
 
-  // The answer for a court path; nullopt for a path that is not one.
-  std::optional<ApiResult> handle(const ApiRequest& req, const Principal& who);
   // Sessions' inputs, program, air and destinations; without it sessions
   // are records only.
   void set_session_media(SessionMedia* media) { media_ = media; }
 
- private:
-  using Segments = std::vector<std::string_view>;
-  ApiResult campaigns(const ApiRequest& req, const Principal& who, const Segments& seg);
-  ApiResult sessions(const ApiRequest& req, const Principal& who, const Segments& seg);
-  ApiResult cases(const ApiRequest& req, const Principal& who, const Segments& seg);
-  ApiResult steps(const ApiRequest& req, const Principal& who, const Segments& seg);
-  ApiResult step_types(const ApiRequest& req);
-  // admin_api.cpp
-  ApiResult users(const ApiRequest& req, const Principal& who, const Segments& seg);
-  ApiResult audit(const ApiRequest& req, const Segments& seg);
+  ApiResult list_campaigns(const RouteCall& c);
+  ApiResult create_campaign(const RouteCall& c);
+  ApiResult get_campaign(const RouteCall& c);
+  ApiResult update_campaign(const RouteCall& c);
+  ApiResult campaign_stats(const RouteCall& c);
+  ApiResult campaign_month_stats(const RouteCall& c);  // …/stats/YYYY-MM
 
+  ApiResult list_sessions(const RouteCall& c);
+  ApiResult create_session(const RouteCall& c);
+  ApiResult get_session(const RouteCall& c);
+  ApiResult update_session(const RouteCall& c);
+  ApiResult session_stats(const RouteCall& c);
+  ApiResult session_steps(const RouteCall& c);
+  ApiResult session_broadcast(const RouteCall& c);
+  ApiResult session_publish_urls(const RouteCall& c);
+  ApiResult add_case_to_session(const RouteCall& c);
+  ApiResult record_audience(const RouteCall& c);
+  // submit, withdraw, approve, reject, start, end.
+  ApiResult transition_session(const RouteCall& c, store::SessionAction action);
+
+  ApiResult list_cases(const RouteCall& c);
+  ApiResult create_case(const RouteCall& c);
+  ApiResult get_case(const RouteCall& c);
+  ApiResult update_case(const RouteCall& c);
+  ApiResult case_steps(const RouteCall& c);
+  ApiResult close_case(const RouteCall& c);
+
+  ApiResult list_steps(const RouteCall& c);
+  ApiResult mark_step(const RouteCall& c);
+  ApiResult get_step(const RouteCall& c);
+  ApiResult update_step(const RouteCall& c);
+  ApiResult record_deadline(const RouteCall& c);
+  ApiResult step_types(const RouteCall& c);
+
+  // admin_api.cpp
+  ApiResult list_users(const RouteCall& c);
+  ApiResult create_user(const RouteCall& c);
+  ApiResult get_user(const RouteCall& c);
+  ApiResult update_user(const RouteCall& c);
+  ApiResult audit_log(const RouteCall& c);
+  ApiResult verify_audit(const RouteCall& c);
+
+ private:
   store::Repository& repo() { return auth_.repository(); }
+  // The change reaches the session's broadcast (inputs, program, air).
+  store::Result<court::LiveSession> changed(store::Result<court::LiveSession> r);
 
   Auth& auth_;
   court::Settings settings_;
@@ -49,6 +82,5 @@ class CourtApi {
 
 // Helpers for the handlers.
 store::Actor actor(const Principal& who);
-ApiResult method_not_allowed(std::string_view allowed);
 
 }  // namespace courtcast::http

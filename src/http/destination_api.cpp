@@ -7,7 +7,6 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 using boost::beast::http::status;
-using boost::beast::http::verb;
 
 ApiResult api_error(status s, std::string_view code, std::string_view message) {
   return {s, json::object{{"error", json::object{{"code", code}, {"message", message}}}}};
@@ -102,46 +101,56 @@ std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& 
 
 }  // namespace
 
-ApiResult handle_destinations(relay::Relay& relay, verb method,
-                              const std::vector<std::string_view>& seg, const std::string& body) {
-  if (seg.empty()) {
-    if (method == verb::get) {
-      json::array list;
-      for (const auto& d : relay.list()) list.push_back(destination_json(*d));
-      return {status::ok, json::object{{"destinations", std::move(list)}}};
-    }
-    if (method == verb::post) {
-      relay::DestinationSpec spec;
-      if (auto e = apply(body, spec, true)) return *e;
-      auto id = relay.add(std::move(spec));
-      if (!id) return api_error(status::bad_request, "invalid_field", id.error().message);
-      return {status::created, destination_json(*relay.find(*id))};
-    }
-    return api_error(status::method_not_allowed, "method_not_allowed", "use GET or POST");
-  }
-  const std::string id(seg[0]);
-  auto d = relay.find(id);
-  if (!d)
-    return api_error(status::not_found, "destination_not_found", "no destination '" + id + "'");
-  if (seg.size() == 2 && method == verb::post && (seg[1] == "start" || seg[1] == "stop")) {
-    relay.set_enabled(id, seg[1] == "start");
-    return {status::ok, destination_json(*d)};
-  }
-  if (seg.size() != 1)
-    return api_error(status::not_found, "not_found", "no such destination action");
-  if (method == verb::get) return {status::ok, destination_json(*d)};
-  if (method == verb::patch || method == verb::put) {
-    auto spec = d->spec();
-    if (auto e = apply(body, spec, false)) return *e;
-    if (auto r = relay.update(id, std::move(spec)); !r)
-      return api_error(status::bad_request, "invalid_field", r.error().message);
-    return {status::ok, destination_json(*d)};
-  }
-  if (method == verb::delete_) {
-    relay.remove(id);
-    return {status::no_content, nullptr};
-  }
-  return api_error(status::method_not_allowed, "method_not_allowed", "use GET, PATCH or DELETE");
+ApiResult list_destinations(const relay::Relay& relay) {
+  json::array list;
+  for (const auto& d : relay.list()) list.push_back(destination_json(*d));
+  return {status::ok, json::object{{"destinations", std::move(list)}}};
+}
+
+ApiResult add_destination(relay::Relay& relay, std::string_view body) {
+  relay::DestinationSpec spec;
+  if (auto e = apply(std::string(body), spec, true)) return *e;
+  auto id = relay.add(std::move(spec));
+  if (!id) return api_error(status::bad_request, "invalid_field", id.error().message);
+  return {status::created, destination_json(*relay.find(*id))};
+}
+
+namespace {
+
+ApiResult not_found(std::string_view id) {
+  return api_error(status::not_found, "destination_not_found",
+                   "no destination '" + std::string(id) + "'");
+}
+
+}  // namespace
+
+ApiResult get_destination(const relay::Relay& relay, std::string_view id) {
+  auto d = relay.find(std::string(id));
+  if (!d) return not_found(id);
+  return {status::ok, destination_json(*d)};
+}
+
+ApiResult change_destination(relay::Relay& relay, std::string_view id, std::string_view body) {
+  auto d = relay.find(std::string(id));
+  if (!d) return not_found(id);
+  auto spec = d->spec();
+  if (auto e = apply(std::string(body), spec, false)) return *e;
+  if (auto r = relay.update(std::string(id), std::move(spec)); !r)
+    return api_error(status::bad_request, "invalid_field", r.error().message);
+  return {status::ok, destination_json(*d)};
+}
+
+ApiResult remove_destination(relay::Relay& relay, std::string_view id) {
+  if (!relay.find(std::string(id))) return not_found(id);
+  relay.remove(std::string(id));
+  return {status::no_content, nullptr};
+}
+
+ApiResult run_destination(relay::Relay& relay, std::string_view id, bool running) {
+  auto d = relay.find(std::string(id));
+  if (!d) return not_found(id);
+  relay.set_enabled(std::string(id), running);
+  return {status::ok, destination_json(*d)};
 }
 
 }  // namespace courtcast::http

@@ -7,7 +7,6 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 using boost::beast::http::status;
-using boost::beast::http::verb;
 
 json::value program_json(const program::ProgramView& v) {
   json::array inputs;
@@ -53,85 +52,110 @@ std::optional<ApiResult> parse_body(const std::string& body,
 
 }  // namespace
 
-ApiResult handle_programs(const program::ProgramRegistry& programs, verb method,
-                          const std::vector<std::string_view>& seg, const std::string& body,
-                          const std::string& who) {
-  if (seg.empty()) {
-    if (method != verb::get)
-      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
-    json::array list;
-    for (const auto& p : programs.list()) list.push_back(program_json(p->view()));
-    return {status::ok, json::object{{"programs", std::move(list)}}};
-  }
-  auto p = programs.find(std::string(seg[0]));
+ApiResult list_programs(const program::ProgramRegistry& programs) {
+  json::array list;
+  for (const auto& p : programs.list()) list.push_back(program_json(p->view()));
+  return {status::ok, json::object{{"programs", std::move(list)}}};
+}
+
+ApiResult get_program(const program::ProgramRegistry& programs, std::string_view name) {
+  auto p = programs.find(std::string(name));
   if (!p)
     return api_error(status::not_found, "program_not_found",
-                     "no program '" + std::string(seg[0]) + "'");
-  if (seg.size() == 1) {
-    if (method != verb::get)
-      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
-    return {status::ok, program_json(p->view())};
-  }
-  if (seg.size() != 2 || method != verb::post)
-    return api_error(status::not_found, "not_found",
-                     "actions are POST take, card, delay, cut, resume, auto_return");
-  const std::string_view action = seg[1];
+                     "no program '" + std::string(name) + "'");
+  return {status::ok, program_json(p->view())};
+}
+
+ApiResult program_action(const program::ProgramRegistry& programs, std::string_view name,
+                         ProgramAction action, const std::string& body, const std::string& who) {
+  auto p = programs.find(std::string(name));
+  if (!p)
+    return api_error(status::not_found, "program_not_found",
+                     "no program '" + std::string(name) + "'");
   json::object o;
   // What the action changed, for the answer and the audit log.
-  json::object changed{{"accepted", std::string(action)}, {"program", p->name()}};
-  if (action == "take") {
-    if (auto e = parse_body(body, {"input"}, o)) return *e;
-    const auto* input = o.if_contains("input");
-    if (!input || !input->is_string())
-      return api_error(status::bad_request, "invalid_field", "input: required, a string");
-    if (auto r = p->take(std::string(input->as_string()), who); !r)
-      return api_error(status::bad_request, "invalid_field", r.error().message);
-    changed["input"] = input->as_string();
-  } else if (action == "cut") {
-    // Why the cut: for the record (the audit log, the log line, the event).
-    if (auto e = parse_body(body, {"reason"}, o)) return *e;
-    std::string reason;
-    if (const auto* r = o.if_contains("reason"); r && !r->is_null()) {
-      if (!r->is_string() || r->as_string().size() > 500)
-        return api_error(status::bad_request, "invalid_field",
-                         "reason: a string of at most 500 bytes");
-      reason = r->as_string();
-      if (std::any_of(reason.begin(), reason.end(),
-                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"'; }))
-        return api_error(status::bad_request, "invalid_field",
-                         "reason: one line of text, without control characters or '\"'");
+  json::object changed{{"accepted", program_action_code(action)}, {"program", p->name()}};
+  switch (action) {
+    case ProgramAction::take: {
+      if (auto e = parse_body(body, {"input"}, o)) return *e;
+      const auto* input = o.if_contains("input");
+      if (!input || !input->is_string())
+        return api_error(status::bad_request, "invalid_field", "input: required, a string");
+      if (auto r = p->take(std::string(input->as_string()), who); !r)
+        return api_error(status::bad_request, "invalid_field", r.error().message);
+      changed["input"] = input->as_string();
+      break;
     }
-    p->cut(who, reason);
-    changed["reason"] = reason;
-  } else if (action == "card" || action == "resume") {
-    if (auto e = parse_body(body, {}, o)) return *e;
-    if (action == "card") p->take_card(who);
-    if (action == "resume") p->resume(who);
-  } else if (action == "delay") {
-    if (auto e = parse_body(body, {"delay_seconds"}, o)) return *e;
-    const auto* d = o.if_contains("delay_seconds");
-    if (!d || !d->is_number())
-      return api_error(status::bad_request, "invalid_field",
-                       "delay_seconds: required, a number from 0 to 300");
-    const double seconds = d->to_number<double>();
-    if (!(seconds >= 0 && seconds <= 300))
-      return api_error(status::bad_request, "invalid_field",
-                       "delay_seconds: must be from 0 to 300");
-    if (auto r = p->set_delay(static_cast<std::int64_t>(seconds * 1000), who); !r)
-      return api_error(status::bad_request, "invalid_field", r.error().message);
-    changed["delay_seconds"] = seconds;
-  } else if (action == "auto_return") {
-    if (auto e = parse_body(body, {"on"}, o)) return *e;
-    const auto* on = o.if_contains("on");
-    if (!on || !on->is_bool())
-      return api_error(status::bad_request, "invalid_field", "on: required, true or false");
-    p->set_auto_return(on->as_bool());
-    changed["on"] = on->as_bool();
-  } else {
-    return api_error(status::not_found, "not_found",
-                     "actions are take, card, delay, cut, resume, auto_return");
+    case ProgramAction::cut: {
+      // Why the cut: for the record (the audit log, the log line, the event).
+      if (auto e = parse_body(body, {"reason"}, o)) return *e;
+      std::string reason;
+      if (const auto* r = o.if_contains("reason"); r && !r->is_null()) {
+        if (!r->is_string() || r->as_string().size() > 500)
+          return api_error(status::bad_request, "invalid_field",
+                           "reason: a string of at most 500 bytes");
+        reason = r->as_string();
+        if (std::any_of(reason.begin(), reason.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"'; }))
+          return api_error(status::bad_request, "invalid_field",
+                           "reason: one line of text, without control characters or '\"'");
+      }
+      p->cut(who, reason);
+      changed["reason"] = reason;
+      break;
+    }
+    case ProgramAction::card:
+      if (auto e = parse_body(body, {}, o)) return *e;
+      p->take_card(who);
+      break;
+    case ProgramAction::resume:
+      if (auto e = parse_body(body, {}, o)) return *e;
+      p->resume(who);
+      break;
+    case ProgramAction::delay: {
+      if (auto e = parse_body(body, {"delay_seconds"}, o)) return *e;
+      const auto* d = o.if_contains("delay_seconds");
+      if (!d || !d->is_number())
+        return api_error(status::bad_request, "invalid_field",
+                         "delay_seconds: required, a number from 0 to 300");
+      const double seconds = d->to_number<double>();
+      if (!(seconds >= 0 && seconds <= 300))
+        return api_error(status::bad_request, "invalid_field",
+                         "delay_seconds: must be from 0 to 300");
+      if (auto r = p->set_delay(static_cast<std::int64_t>(seconds * 1000), who); !r)
+        return api_error(status::bad_request, "invalid_field", r.error().message);
+      changed["delay_seconds"] = seconds;
+      break;
+    }
+    case ProgramAction::auto_return: {
+      if (auto e = parse_body(body, {"on"}, o)) return *e;
+      const auto* on = o.if_contains("on");
+      if (!on || !on->is_bool())
+        return api_error(status::bad_request, "invalid_field", "on: required, true or false");
+      p->set_auto_return(on->as_bool());
+      changed["on"] = on->as_bool();
+      break;
+    }
   }
   return {status::accepted, std::move(changed)};
+}
+
+std::string_view program_action_code(ProgramAction action) {
+  switch (action) {
+    case ProgramAction::take:
+      return "take";
+    case ProgramAction::card:
+      return "card";
+    case ProgramAction::delay:
+      return "delay";
+    case ProgramAction::cut:
+      return "cut";
+    case ProgramAction::resume:
+      return "resume";
+    case ProgramAction::auto_return:
+      return "auto_return";
+  }
+  return "unknown";
 }
 
 }  // namespace courtcast::http

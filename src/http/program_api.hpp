@@ -2,7 +2,6 @@
 // /api/v1/programs: the director's controls (take, card, delay, cut, resume)
 // and each program's state with its inputs'.
 
-#include <boost/beast/http/verb.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,9 +14,16 @@ namespace courtcast::http {
 
 boost::json::value program_json(const program::ProgramView& v);
 
-// `segments` is the path after /api/v1/programs; `who` names the caller for the log.
-ApiResult handle_programs(const program::ProgramRegistry& programs, boost::beast::http::verb method,
-                          const std::vector<std::string_view>& segments, const std::string& body,
-                          const std::string& who);
+ApiResult list_programs(const program::ProgramRegistry& programs);
+ApiResult get_program(const program::ProgramRegistry& programs, std::string_view name);
+
+// POST /api/v1/programs/NAME/ACTION, ACTION being the code of one of these
+// (the audit log names the action by it too).
+enum class ProgramAction { take, card, delay, cut, resume, auto_return };
+std::string_view program_action_code(ProgramAction action);
+// `who` names the caller for the log. 202 with what changed ("accepted":
+// the action's code).
+ApiResult program_action(const program::ProgramRegistry& programs, std::string_view name,
+                         ProgramAction action, const std::string& body, const std::string& who);
 
 }  // namespace courtcast::http

@@ -15,7 +15,6 @@ namespace courtcast::http {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using boost::beast::http::status;
-using boost::beast::http::verb;
 
 json::value recorder_json(const record::RecorderStatus& s) {
   return json::object{
@@ -51,49 +50,46 @@ json::value utc_or_null(std::int64_t ms) {
 
 }  // namespace
 
-ApiResult RecordingApi::handle(verb method, const std::vector<std::string_view>& seg,
-                               const std::string& body, const std::string& who) {
-  if (seg.empty()) {
-    if (method != verb::get)
-      return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
-    json::array list;
-    for (const auto& s : service_.statuses()) list.push_back(recorder_json(s));
-    return {status::ok, json::object{{"alert", service_.alert()}, {"recordings", std::move(list)}}};
-  }
-  if (seg.size() < 3 || seg[2] != "exports" || !safe_name(seg[0]) || !safe_name(seg[1]))
-    return api_error(status::not_found, "not_found",
-                     "use /api/v1/recordings/SESSION/STREAM/exports[/ID[/clip|/sidecar|/parts/N]]");
-  const std::string session(seg[0]), stream(seg[1]);
-  if (seg.size() == 3 && method == verb::post) return exports_.start(session, stream, body, who);
-  if (method != verb::get)
-    return api_error(status::method_not_allowed, "method_not_allowed",
-                     "POST to start an export, GET its id to follow it and its files to download");
-  if (seg.size() == 3) return exports_.list(session, stream);
-  if (seg.size() == 4) return exports_.get(session, stream, seg[3]);
-  if (seg.size() == 5 && (seg[4] == "clip" || seg[4] == "sidecar"))
-    return exports_.file(session, stream, seg[3], seg[4]);
-  if (seg.size() == 6 && seg[4] == "parts") return exports_.file(session, stream, seg[3], seg[5]);
-  return api_error(status::not_found, "not_found",
-                   "an export has /clip, /sidecar and /parts/N (1, 2, …)");
+ApiResult RecordingApi::list_recorders() {
+  json::array list;
+  for (const auto& s : service_.statuses()) list.push_back(recorder_json(s));
+  return {status::ok, json::object{{"alert", service_.alert()}, {"recordings", std::move(list)}}};
 }
 
-ApiResult RecordingApi::session_recordings(verb method, store::Id session,
-                                           const std::vector<std::string_view>& rest,
-                                           std::string_view query, bool may_verify) {
-  const bool verify_path = rest.size() == 1 && rest[0] == "verify";
-  if (!(rest.empty() && method == verb::get) && !(verify_path && method == verb::post))
-    return api_error(status::method_not_allowed, "method_not_allowed",
-                     "GET /api/v1/sessions/ID/recordings[?verify=1], or POST …/recordings/verify");
-  bool verify = verify_path;
-  if (const auto v = base::query_value(query, "verify"); v && rest.empty()) {
-    if (*v != "1" && *v != "0")
-      return api_error(status::bad_request, "invalid_field", "verify: 1 or 0");
-    verify = *v == "1";
-  }
-  if (verify && !may_verify)
-    return api_error(status::forbidden, "forbidden",
-                     "verifying recordings is for admin, director and officer (the role may "
-                     "list them without ?verify=1)");
+namespace {
+
+std::optional<ApiResult> unsafe_names(std::string_view session, std::string_view stream) {
+  if (safe_name(session) && safe_name(stream)) return std::nullopt;
+  return api_error(status::not_found, "not_found",
+                   "use /api/v1/recordings/SESSION/STREAM/exports[/ID[/clip|/sidecar|/parts/N]]");
+}
+
+}  // namespace
+
+ApiResult RecordingApi::start_export(std::string_view session, std::string_view stream,
+                                     const std::string& body, const std::string& who) {
+  if (auto e = unsafe_names(session, stream)) return *e;
+  return exports_.start(std::string(session), std::string(stream), body, who);
+}
+
+ApiResult RecordingApi::list_exports(std::string_view session, std::string_view stream) {
+  if (auto e = unsafe_names(session, stream)) return *e;
+  return exports_.list(std::string(session), std::string(stream));
+}
+
+ApiResult RecordingApi::get_export(std::string_view session, std::string_view stream,
+                                   std::string_view id) {
+  if (auto e = unsafe_names(session, stream)) return *e;
+  return exports_.get(std::string(session), std::string(stream), id);
+}
+
+ApiResult RecordingApi::export_file(std::string_view session, std::string_view stream,
+                                    std::string_view id, std::string_view which) {
+  if (auto e = unsafe_names(session, stream)) return *e;
+  return exports_.file(std::string(session), std::string(stream), id, which);
+}
+
+ApiResult RecordingApi::session_recordings(store::Id session, bool verify) {
   if (auto s = repo_.get_session(session); !s)
     return api_error(status::not_found, "session_not_found",
                      "no session " + std::to_string(session));

@@ -4,7 +4,6 @@
 // work, downloads). /api/v1/sessions/ID/recordings: what a session's
 // recordings hold on disk, and their verification on demand.
 
-#include <boost/beast/http/verb.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -26,18 +25,22 @@ class RecordingApi {
   RecordingApi(record::RecordingService& service, store::Repository& repo,
                std::filesystem::path exports_folder, ExportLimits limits);
 
-  // `segments` is the path after /api/v1/recordings.
-  ApiResult handle(boost::beast::http::verb method, const std::vector<std::string_view>& segments,
-                   const std::string& body, const std::string& who);
+  // One function per endpoint (routes.cpp). GET /api/v1/recordings:
+  // every recorder's state and the disk alert.
+  ApiResult list_recorders();
+  // …/recordings/SESSION/STREAM/exports[/ID[/clip|/sidecar|/parts/N]].
+  ApiResult start_export(std::string_view session, std::string_view stream, const std::string& body,
+                         const std::string& who);
+  ApiResult list_exports(std::string_view session, std::string_view stream);
+  ApiResult get_export(std::string_view session, std::string_view stream, std::string_view id);
+  // `which`: "clip", "sidecar" or a part's number.
+  ApiResult export_file(std::string_view session, std::string_view stream, std::string_view id,
+                        std::string_view which);
 
-  // GET /api/v1/sessions/ID/recordings, and with verification, POST
+  // GET /api/v1/sessions/ID/recordings, and with `verify` POST
   // …/recordings/verify or GET …/recordings?verify=1 (which read every
-  // segment: call it off the event loops). `rest` is the path after
-  // "recordings"; `may_verify` says whether the caller's role may verify
-  // (the endpoint table's row for the POST decides, for both forms).
-  ApiResult session_recordings(boost::beast::http::verb method, store::Id session,
-                               const std::vector<std::string_view>& rest, std::string_view query,
-                               bool may_verify);
+  // segment: call it off the event loops).
+  ApiResult session_recordings(store::Id session, bool verify);
 
   ExportJobs& exports() { return exports_; }
 

@@ -17,17 +17,14 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <deque>
+#include <stdexcept>
 #include <thread>
 
 #include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "http/auth.hpp"
-#include "http/card_api.hpp"
-#include "http/court_api.hpp"
-#include "http/destination_api.hpp"
 #include "http/json_text.hpp"
-#include "http/program_api.hpp"
-#include "http/stream_api.hpp"
+#include "http/routes.hpp"
 #include "media/flv.hpp"
 
 namespace courtcast::http {
@@ -45,8 +42,6 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-constexpr std::uint64_t kBodyLimitBytes = 1 << 20;  // every body but a standby card's
-
 // Work too slow for a worker loop (a standby card's remux and fsync).
 asio::thread_pool& blocking_pool() {
   static asio::thread_pool pool(1);
@@ -63,13 +58,6 @@ asio::thread_pool& password_pool() {
 }
 constexpr int kPasswordQueueMax = 32;
 std::atomic<int> password_jobs{0};
-
-// Requests that hash or verify a password.
-bool uses_password(const Request& req, std::string_view path) {
-  if (req.method() == bhttp::verb::post && (path == "/api/v1/login" || path == "/api/v1/users"))
-    return true;
-  return req.method() == bhttp::verb::patch && path.starts_with("/api/v1/users/");
-}
 
 template <typename Message>
 void add_cors(Message& res) {
@@ -159,17 +147,19 @@ class Session : public std::enable_shared_from_this<Session> {
           co_await bhttp::async_read_header(stream_, buffer, parser, use_nothrow);
       beast::error_code ec = header_ec;
       std::string path, query;
+      const Route* api_route = nullptr;  // the request's row of the route table
       std::uint64_t body_limit = kBodyLimitBytes;
       if (!ec || ec == bhttp::error::body_limit) {  // either way the header is there
         std::string_view target(parser.get().target().data(), parser.get().target().size());
         const auto q = target.find('?');
         path = target.substr(0, q);
         query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-        if (is_card_upload(parser.get(), path)) body_limit = program::kCardMaxBytes;
+        if (path.starts_with("/api/")) api_route = find_route(parser.get().method(), path);
+        if (api_route) body_limit = api_route->body_limit_bytes;
       }
       std::optional<Response> refusal;
       if (!ec) {
-        if (auto refused = admit_body(parser, path, query, body_limit)) {
+        if (auto refused = admit_body(parser, path, query, api_route, body_limit)) {
           refusal = make_response(parser.get(), *refused);
           refusal->keep_alive(false);  // its body was not read
         }
@@ -228,12 +218,13 @@ class Session : public std::enable_shared_from_this<Session> {
         res = static_response(req, path);
       } else {
         ApiResult answer;
-        if (services_.auth && uses_password(req, path))
-          answer = co_await route_on_password_pool(req, path, query);
-        else if (is_card_upload(req, path) || session_recordings_id(path))
-          answer = co_await route_off_loop(req, path, query, blocking_pool());
+        const RouteRuns runs = api_route ? api_route->runs : RouteRuns::event_loop;
+        if (runs == RouteRuns::password_pool)
+          answer = co_await route_on_password_pool(req, path, query, api_route);
+        else if (runs == RouteRuns::blocking_pool)
+          answer = co_await route_off_loop(req, path, query, api_route, blocking_pool());
         else
-          answer = route(req, path, query);
+          answer = route(req, path, query, api_route);
         if (answer.file) {
           if (!co_await send_file(req, std::move(answer)) || !req.keep_alive()) break;
           continue;
@@ -250,17 +241,16 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   ApiRequest api_request(const Request& req, const std::string& path, const std::string& query) {
     const bool header = req.find(bhttp::field::authorization) != req.end();
-    ApiRequest api{req.method(),
-                   path,
-                   query,
-                   req.body(),
-                   header || token_in_query_allowed(req, path) ? authorization(req, query) : "",
-                   {},
-                   {},
-                   {},
-                   {}};
+    ApiRequest api;
+    api.method = req.method();
+    api.path = path;
+    api.query = query;
+    api.body = req.body();
+    if (header || token_in_query_allowed(req, path)) api.authorization = authorization(req, query);
     if (auto it = req.find(bhttp::field::cookie); it != req.end()) api.cookie = it->value();
     if (auto it = req.find("X-CSRF-Token"); it != req.end()) api.csrf_token = it->value();
+    if (auto it = req.find(bhttp::field::content_type); it != req.end())
+      api.content_type = it->value();
     if (auto it = req.find(bhttp::field::host); it != req.end()) api.host = it->value();
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
@@ -289,22 +279,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // recordings, takes long enough to stall this worker's players; it runs
   // on the blocking pool instead.
   asio::awaitable<ApiResult> route_off_loop(const Request& req, const std::string& path,
-                                            const std::string& query, asio::thread_pool& pool) {
+                                            const std::string& query, const Route* api_route,
+                                            asio::thread_pool& pool) {
     co_return co_await asio::co_spawn(
-        pool, [&]() -> asio::awaitable<ApiResult> { co_return route(req, path, query); },
+        pool, [&]() -> asio::awaitable<ApiResult> { co_return route(req, path, query, api_route); },
         asio::use_awaitable);
-  }
-
-  // /api/v1/sessions/ID/recordings[/…]: the session's id, else nothing.
-  static std::optional<std::int64_t> session_recordings_id(std::string_view path) {
-    constexpr std::string_view kPrefix = "/api/v1/sessions/";
-    if (!path.starts_with(kPrefix)) return std::nullopt;
-    path.remove_prefix(kPrefix.size());
-    const auto slash = path.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    const std::string_view id = path.substr(0, slash), rest = path.substr(slash);
-    if (rest != "/recordings" && !rest.starts_with("/recordings/")) return std::nullopt;
-    return parse_id(id);
   }
 
   // A clip or sidecar, read from disk as the socket takes it. The name a
@@ -355,7 +334,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   asio::awaitable<ApiResult> route_on_password_pool(const Request& req, const std::string& path,
-                                                    const std::string& query) {
+                                                    const std::string& query,
+                                                    const Route* api_route) {
     if (password_jobs.fetch_add(1) >= kPasswordQueueMax) {
       password_jobs.fetch_sub(1);
       ApiResult busy = api_error(bhttp::status::service_unavailable, "busy",
@@ -363,13 +343,9 @@ class Session : public std::enable_shared_from_this<Session> {
       busy.headers.emplace_back("Retry-After", "1");
       co_return busy;
     }
-    ApiResult r = co_await route_off_loop(req, path, query, password_pool());
+    ApiResult r = co_await route_off_loop(req, path, query, api_route, password_pool());
     password_jobs.fetch_sub(1);
     co_return r;
-  }
-
-  static bool is_card_upload(const Request& req, std::string_view path) {
-    return path == "/api/v1/card" && req.method() == bhttp::verb::put;
   }
 
   static ApiResult too_large(std::string_view path, std::uint64_t limit) {
@@ -379,21 +355,16 @@ class Session : public std::enable_shared_from_this<Session> {
                          std::to_string(limit >> 20) + " MiB allowed");
   }
 
-  // Before a body is read: it must fit its path's limit, and a card upload
-  // must come from a caller allowed to make one, so that no one else can
-  // make the server hold 32 MiB.
+  // Before a body is read: it must fit its row's limit, and a row that
+  // takes more than the usual limit (a card upload) must be called by
+  // someone allowed to, so that no one else can make the server hold 32 MiB.
   std::optional<ApiResult> admit_body(bhttp::request_parser<bhttp::string_body>& parser,
                                       const std::string& path, const std::string& query,
-                                      std::uint64_t limit) {
+                                      const Route* api_route, std::uint64_t limit) {
     const Request& req = parser.get();
-    if (is_card_upload(req, path)) {
-      if (services_.auth) {
-        auto gate = services_.auth->authorize(api_request(req, path, query));
-        if (!gate) return gate.error();
-      } else if (!services_.access.allow_control(authorization(req, query))) {
-        return api_error(bhttp::status::unauthorized, "unauthorized",
-                         "the control API needs the API token (Authorization: Bearer TOKEN)");
-      }
+    if (api_route && limit > kBodyLimitBytes) {
+      auto gate = services_.auth->authorize(api_request(req, path, query), api_route);
+      if (!gate) return gate.error();
     }
     if (auto length = parser.content_length(); length && *length > limit)
       return too_large(path, limit);
@@ -405,31 +376,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // login the socket follows them as, or nullopt when it may not.
   std::optional<EventLogin> events_login(const Request& req, const std::string& path,
                                          const std::string& query) {
-    if (!services_.auth) {
-      if (!services_.access.allow_control(authorization(req, query))) return std::nullopt;
-      return EventLogin{"bootstrap", 0};
-    }
     const ApiRequest api = api_request(req, path, query);
     // A cookie comes with any page's WebSocket: only the console's own may use it.
     if (api.authorization.empty() && !allowed_origin(req, services_.allowed_origins))
       return std::nullopt;
-    auto who = services_.auth->authorize(api);
+    auto who = services_.auth->authorize(api, find_route(req.method(), path));
     if (!who || !*who) return std::nullopt;
     return EventLogin{(*who)->credential, (*who)->user_id};
-  }
-
-  // A successful change made outside the store goes into the audit log.
-  void audit_change(const std::optional<Principal>& who, std::string action, const Request& req,
-                    const std::string& path, const ApiResult& r,
-                    const json::object* changed = nullptr) {
-    if (!services_.auth || !who || req.method() == bhttp::verb::get ||
-        static_cast<int>(r.status) >= 300)
-      return;
-    json::object details{{"method", bhttp::to_string(req.method())}, {"path", path}};
-    if (changed)
-      for (const auto& [key, value] : *changed)
-        if (key != "accepted") details[key] = value;
-    services_.auth->audit(*who, std::move(action), details);
   }
 
   asio::awaitable<bool> send(Response res) {
@@ -438,131 +391,25 @@ class Session : public std::enable_shared_from_this<Session> {
     co_return !ec;
   }
 
-  ApiResult route(const Request& req, const std::string& path, const std::string& query) {
+  // An answer from the route table for /api/, else a 404. Every /api/
+  // request passes its row's role rule first (Auth::authorize).
+  ApiResult route(const Request& req, const std::string& path, const std::string& query,
+                  const Route* api_route) {
     using bhttp::status;
     if (req.method() == bhttp::verb::options) return {status::no_content, nullptr};
-    // Every /api/ request passes the role table first (auth.cpp).
-    std::optional<Principal> who;
-    if (services_.auth && path.starts_with("/api/")) {
-      if (req.find(bhttp::field::authorization) == req.end() && base::query_value(query, "token") &&
-          !token_in_query_allowed(req, path))
-        return api_error(status::unauthorized, "token_in_query_refused",
-                         "send the token as Authorization: Bearer TOKEN; ?token= is taken only by "
-                         "the events WebSocket and media previews");
-      const ApiRequest api = api_request(req, path, query);
-      auto gate = services_.auth->authorize(api);
-      if (!gate) return gate.error();
-      who = *gate;
-      if (auto r = services_.auth->handle(api, who)) return *r;
-      if (auto id = session_recordings_id(path); id && services_.recordings) {
-        const auto at = path.find("/recordings");
-        // GET …?verify=1 is for whoever may POST …/verify: one row decides.
-        const auto* rule =
-            find_endpoint_rule(bhttp::verb::post, path.substr(0, at) + "/recordings/verify");
-        const bool may_verify = who && rule && (rule->roles & role_bit(who->role));
-        return services_.recordings->session_recordings(
-            req.method(), *id, base::path_segments(std::string_view(path).substr(at + 11)), query,
-            may_verify);
-      }
-      if (services_.court && who) {
-        if (auto r = services_.court->handle(api, *who)) return *r;
-      }
-    }
-    if (path == "/api/v1/streams" || path.starts_with("/api/v1/streams/")) {
-      if (req.method() != bhttp::verb::get)
-        return api_error(status::method_not_allowed, "method_not_allowed", "use GET");
-      // The public sees what it may play (air), without publishers'
-      // addresses; the team sees inputs and programs too.
-      const bool team = services_.auth ? who.has_value()
-                                       : services_.access.allow_control(authorization(req, query));
-      const auto shown = [&](const std::string& name) {
-        return team || !services_.access.refuse_play(name, {}, false);
-      };
-      if (path == "/api/v1/streams") return {status::ok, streams_json(services_.hub, shown, team)};
-      const std::string name = path.substr(16);
-      auto s = services_.hub.find(name);
-      if (!s || !shown(name))
-        return api_error(status::not_found, "stream_not_found",
-                         "no stream named '" + name + "' is live or being played");
-      return {status::ok, stream_json(s->info(), team)};
-    }
-    if (path == "/api/v1/destinations" || path.starts_with("/api/v1/destinations/")) {
-      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
-        return api_error(status::unauthorized, "unauthorized",
-                         "the control API needs the API token (Authorization: Bearer TOKEN)");
-      if (!services_.relay)
-        return api_error(status::service_unavailable, "relay_disabled", "no relay is running");
-      auto r =
-          handle_destinations(*services_.relay, req.method(),
-                              base::path_segments(std::string_view(path).substr(20)), req.body());
-      audit_change(who, "destination.change", req, path, r);
-      if (req.method() != bhttp::verb::get && static_cast<int>(r.status) < 300 &&
-          services_.destinations_changed)
-        services_.destinations_changed();
-      return r;
-    }
-    if (path == "/api/v1/programs" || path.starts_with("/api/v1/programs/")) {
-      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
-        return api_error(status::unauthorized, "unauthorized",
-                         "the control API needs the API token (Authorization: Bearer TOKEN)");
-      static const program::ProgramRegistry kNone;
-      auto r = handle_programs(services_.programs ? *services_.programs : kNone, req.method(),
-                               base::path_segments(std::string_view(path).substr(16)), req.body(),
-                               who ? who->name : "api-token");
-      // Each control action under its own name, with what it changed (the
-      // input taken, the delay set, the cut's reason).
-      if (r.body.is_object() && r.body.as_object().contains("accepted"))
-        audit_change(who, "program." + std::string(r.body.at("accepted").as_string()), req, path, r,
-                     &r.body.as_object());
-      else
-        audit_change(who, "program.change", req, path, r);
-      return r;
-    }
-    if (path == "/api/v1/card") {
-      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
-        return api_error(status::unauthorized, "unauthorized",
-                         "the control API needs the API token (Authorization: Bearer TOKEN)");
-      if (!services_.cards)
-        return api_error(status::service_unavailable, "card_disabled", "no standby card store");
-      const std::string by = who ? who->name : "api-token";
-      auto r = handle_card(*services_.cards, req.method(), req.body(),
-                           req[bhttp::field::content_type], by, now_ms());
-      if (req.method() != bhttp::verb::get && r.status == status::ok) {
-        const bool upload = req.method() == bhttp::verb::put;
-        if (services_.events)
-          services_.events->publish(
-              json::serialize(json::object{{"type", "card"},
-                                           {"action", upload ? "upload" : "reset"},
-                                           {"by", by},
-                                           {"card", r.body}}));
-        if (services_.auth && who) {
-          json::object details{{"method", bhttp::to_string(req.method())}, {"path", path}};
-          if (upload) {
-            const auto& card = r.body.as_object();
-            for (const char* key : {"sha256", "format", "size_bytes"}) details[key] = card.at(key);
-          }
-          services_.auth->audit(*who, upload ? "card.upload" : "card.reset", details);
-        }
-      }
-      return r;
-    }
-    if (path == "/api/v1/recordings" || path.starts_with("/api/v1/recordings/")) {
-      if (!services_.auth && !services_.access.allow_control(authorization(req, query)))
-        return api_error(status::unauthorized, "unauthorized",
-                         "the control API needs the API token (Authorization: Bearer TOKEN)");
-      if (!services_.recordings)
-        return api_error(status::service_unavailable, "recording_disabled", "recording is off");
-      auto r = services_.recordings->handle(req.method(),
-                                            base::path_segments(std::string_view(path).substr(18)),
-                                            req.body(), who ? who->name : "api-token");
-      audit_change(who, "recording.export", req, path, r);
-      if (r.file && services_.auth && who)
-        services_.auth->audit(*who, r.file->audit_action, r.file->audit_details);
-      return r;
-    }
-    if (path.starts_with("/api/"))
-      return api_error(status::not_found, "not_found", "no API endpoint at " + path);
-    return api_error(status::not_found, "not_found", "nothing at " + path);
+    if (!path.starts_with("/api/"))
+      return api_error(status::not_found, "not_found", "nothing at " + path);
+    if (req.find(bhttp::field::authorization) == req.end() && base::query_value(query, "token") &&
+        !token_in_query_allowed(req, path))
+      return api_error(status::unauthorized, "token_in_query_refused",
+                       "send the token as Authorization: Bearer TOKEN; ?token= is taken only by "
+                       "the events WebSocket and media previews");
+    const ApiRequest api = api_request(req, path, query);
+    auto gate = services_.auth->authorize(api, api_route);
+    if (!gate) return gate.error();
+    const std::optional<Principal> who = *gate;
+    const RouteCall call{services_, api, who, route_params(*api_route, path)};
+    return api_route->handler(call);
   }
 
   asio::awaitable<void> serve_flv(const Request& req, const std::string& path,
@@ -570,7 +417,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // The console's previews play with its login cookie: no API token
     // ever reaches the browser.
     bool team = false;
-    if (services_.auth && req.find(bhttp::field::cookie) != req.end())
+    if (req.find(bhttp::field::cookie) != req.end())
       team = services_.auth->logged_in(api_request(req, path, query)).has_value();
     if (auto why = services_.access.refuse_play(name, query, team)) {
       spdlog::warn("event=http_flv_refused stream={} reason={}", base::log_value(name),
@@ -673,8 +520,7 @@ class Session : public std::enable_shared_from_this<Session> {
           }
         });
     // A login that ended between the check and the subscription above.
-    if (credential != "bootstrap" && services_.auth &&
-        !services_.auth->logged_in(api_request(req, path, query))) {
+    if (credential != "bootstrap" && !services_.auth->logged_in(api_request(req, path, query))) {
       state->login_ended = true;
       state->open = false;
     }
@@ -728,6 +574,11 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+Server::Server(Services services) : services_(services) {
+  if (!services_.auth || !services_.court)
+    throw std::invalid_argument("http::Server needs Services::auth and Services::court");
+}
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
   auto session = std::make_shared<Session>(std::move(socket), worker, services_);

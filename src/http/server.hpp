@@ -50,8 +50,8 @@ struct Services {
   program::ProgramRegistry* programs = nullptr;
   // See rtmp::ServerOptions::player_send_buffer_bytes: same purpose.
   int player_send_buffer_bytes = 256 * 1024;
-  // Users, roles and the court endpoints (auth.hpp, court_api.hpp). Without
-  // `auth` only the bootstrap token opens the control API.
+  // Users, roles and the court endpoints (auth.hpp, court_api.hpp):
+  // required, every /api/v1 call passes Auth and the route table.
   Auth* auth = nullptr;
   CourtApi* court = nullptr;
   RecordingApi* recordings = nullptr;   // recorder state and clip export
@@ -68,7 +68,8 @@ struct Services {
 
 class Server {
  public:
-  explicit Server(Services services) : services_(services) {}
+  // Throws std::invalid_argument without `auth` and `court`.
+  explicit Server(Services services);
   // Runs one connection on the socket's own executor (its worker).
   void serve(asio::ip::tcp::socket socket, std::size_t worker);
 
