@@ -48,11 +48,72 @@ Result<void> ChunkReader::grow(ChunkStream& cs, std::uint32_t length, std::size_
 
 Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
                                        const std::function<void(const Message&)>& on_message) {
+  std::size_t pos = 0;
+  for (;;) {
+    std::optional<Message> m;
+    auto used = parse_one(data.subspan(pos), m);
+    if (!used) return used.error();
+    pos += *used;
+    if (!m) return pos;
+    on_message(*m);
+  }
+}
+
+Result<std::size_t> ChunkReader::parse_one(std::span<const std::uint8_t> data,
+                                           std::optional<Message>& out) {
   over_limit_ = false;
+  if (delivered_) {
+    delivered_->payload.clear();
+    delivered_->received = 0;
+    delivered_ = nullptr;
+  }
   std::size_t pos = 0;
   for (;;) {
     const std::uint8_t* p = data.data() + pos;
     const std::size_t avail = data.size() - pos;
+    if (in_payload_) {
+      // A chunk's payload may arrive over several reads: take what is there.
+      ChunkStream& cs = *in_payload_;
+      const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(payload_left_, avail));
+      if (n == 0 && payload_left_ > 0) return pos;
+      const std::size_t kept =
+          cs.keep
+              ? n
+              : std::min<std::size_t>(n, skim_bytes_ - std::min(skim_bytes_, cs.payload.size()));
+      if (kept > 0) {
+        if (auto grown =
+                grow(cs, cs.keep ? cs.length : static_cast<std::uint32_t>(skim_bytes_), kept);
+            !grown)
+          return grown.error();
+        cs.payload.insert(cs.payload.end(), p, p + kept);
+      }
+      pos += n;
+      payload_left_ -= n;
+      cs.received += n;
+      if (payload_left_ > 0) return pos;
+      in_payload_ = nullptr;
+      if (cs.received < cs.length) continue;
+
+      Message m{cs.csid, cs.type, cs.stream_id, cs.timestamp, cs.payload, cs.length};
+      if (m.type == kSetChunkSize) {
+        if (m.body.size() < 4) return make_error("rtmp chunk: Set Chunk Size shorter than 4 bytes");
+        const std::uint32_t size = read_u32be(m.body.data()) & 0x7FFFFFFF;
+        if (size < 1 || size > limits_.max_chunk_size)
+          return make_error("rtmp chunk: chunk size " + std::to_string(size) + " out of range");
+        chunk_size_ = size;
+      } else if (m.type == kAbort) {
+        if (m.body.size() < 4) return make_error("rtmp chunk: Abort shorter than 4 bytes");
+        if (auto a = streams_.find(read_u32be(m.body.data()));
+            a != streams_.end() && &a->second != &cs) {
+          a->second.payload.clear();
+          a->second.received = 0;
+        }
+      }
+      out = m;
+      delivered_ = &cs;
+      return pos;
+    }
+
     if (avail < 1) return pos;
     const unsigned fmt = p[0] >> 6;
     std::uint32_t csid = p[0] & 0x3F;
@@ -78,9 +139,10 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
                           " chunk streams");
       }
       it = streams_.emplace(csid, ChunkStream{}).first;
+      it->second.csid = csid;
     }
     ChunkStream& cs = it->second;
-    const bool new_message = cs.payload.empty();
+    const bool new_message = cs.received == 0;
 
     std::uint32_t ts_field = 0;
     std::uint32_t length = cs.length;
@@ -95,7 +157,7 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
     if (fmt == 0)
       stream_id = mh[7] | mh[8] << 8 | mh[9] << 16 | static_cast<std::uint32_t>(mh[10]) << 24;
     const bool extended = fmt <= 2 ? ts_field == 0xFFFFFF : cs.extended;
-    std::size_t header_bytes = hdr + kMsgHeaderBytes[fmt] + (extended ? 4 : 0);
+    const std::size_t header_bytes = hdr + kMsgHeaderBytes[fmt] + (extended ? 4 : 0);
     if (avail < header_bytes) return pos;
     if (extended) ts_field = read_u32be(p + hdr + kMsgHeaderBytes[fmt]);
 
@@ -106,39 +168,23 @@ Result<std::size_t> ChunkReader::parse(std::span<const std::uint8_t> data,
                           " exceeds the limit of " + std::to_string(limits_.max_message_bytes));
       }
       // A header other than type 3 mid-message restarts the message.
-      if (fmt != 3 && !new_message) cs.payload.clear();
+      if (fmt != 3 && !new_message) {
+        cs.payload.clear();
+        cs.received = 0;
+      }
     }
-    const std::uint32_t have =
-        static_cast<std::uint32_t>(fmt == 3 && !new_message ? cs.payload.size() : 0);
-    const std::uint32_t chunk_bytes = std::min(chunk_size_, length - have);
-    if (avail < header_bytes + chunk_bytes) return pos;
-
-    if (auto grown = grow(cs, length, chunk_bytes); !grown) return grown.error();
-    // The header is complete and so is its chunk: commit the header state.
+    const std::uint32_t have = fmt == 3 && !new_message ? cs.received : 0;
+    // The header is complete: commit its state, then read its chunk.
     advance_timestamp(fmt, ts_field, new_message, cs.seen, cs.timestamp, cs.delta);
     cs.seen = true;
     cs.extended = extended;
     cs.length = length;
     cs.type = type;
     cs.stream_id = stream_id;
-    cs.payload.insert(cs.payload.end(), p + header_bytes, p + header_bytes + chunk_bytes);
-    pos += header_bytes + chunk_bytes;
-
-    if (cs.payload.size() < cs.length) continue;
-    Message m{csid, cs.type, cs.stream_id, cs.timestamp, cs.payload};
-    if (m.type == kSetChunkSize) {
-      if (m.body.size() < 4) return make_error("rtmp chunk: Set Chunk Size shorter than 4 bytes");
-      const std::uint32_t size = read_u32be(m.body.data()) & 0x7FFFFFFF;
-      if (size < 1 || size > limits_.max_chunk_size)
-        return make_error("rtmp chunk: chunk size " + std::to_string(size) + " out of range");
-      chunk_size_ = size;
-    } else if (m.type == kAbort) {
-      if (m.body.size() < 4) return make_error("rtmp chunk: Abort shorter than 4 bytes");
-      if (auto a = streams_.find(read_u32be(m.body.data())); a != streams_.end() && a != it)
-        a->second.payload.clear();
-    }
-    on_message(m);
-    cs.payload.clear();
+    if (have == 0) cs.keep = skim_bytes_ == 0 || (type != kAudio && type != kVideo);
+    pos += header_bytes;
+    in_payload_ = &cs;
+    payload_left_ = std::min(chunk_size_, length - have);
   }
 }
 

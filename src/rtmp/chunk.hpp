@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <unordered_map>
 
@@ -40,6 +41,9 @@ struct Message {
   std::uint32_t stream_id = 0;
   std::uint32_t timestamp = 0;  // absolute, 32-bit wrapping milliseconds
   std::span<const std::uint8_t> body;
+  // The whole body's length: more than body.size() only for a skimmed
+  // audio or video message (ChunkReader::set_skim_media).
+  std::uint32_t length = 0;
 };
 
 // What one reader accepts. A peer that passes a limit gets an error, which
@@ -72,10 +76,13 @@ class BufferBudget {
   std::atomic<std::size_t> used_bytes_{0};
 };
 
-// Reassembles incoming chunks. Set Chunk Size and Abort take effect inside the
-// reader (they change how the next chunk parses) and are also delivered.
-// A message's buffer grows with what arrives, never to its declared length
-// up front, and is kept for the next message on its chunk stream.
+// Reassembles incoming chunks, for the server's connections and the
+// client's (relay destinations, courtcast-bench) alike. Set Chunk Size and
+// Abort take effect inside the reader (they change how the next chunk
+// parses) and are also delivered. A chunk's payload is taken as it arrives,
+// so the caller's read buffer never has to hold a whole chunk. A message's
+// buffer grows with what arrives, never to its declared length up front,
+// and is kept for the next message on its chunk stream.
 class ChunkReader {
  public:
   // `shared`, when given, must outlive the reader.
@@ -90,11 +97,22 @@ class ChunkReader {
   void set_limits(const ChunkLimits& limits) { limits_ = limits; }
   const ChunkLimits& limits() const { return limits_; }
 
-  // Parses every complete chunk in `data` and calls `on_message` for each
-  // complete message (its body is valid only during the call). Returns the
-  // bytes consumed; the caller keeps the rest for the next call.
+  // Parses `data` and calls `on_message` for each complete message (its
+  // body is valid only during the call). Returns the bytes consumed; the
+  // caller keeps the rest (at most an incomplete chunk header) for the next
+  // call.
   Result<std::size_t> parse(std::span<const std::uint8_t> data,
                             const std::function<void(const Message&)>& on_message);
+  // Parses `data` up to the end of the first message it completes, which
+  // goes into `out` (its body valid until the next call); `out` stays empty
+  // when `data` completes none. Returns the bytes consumed. For a caller
+  // that handles one message at a time (the client's coroutines).
+  Result<std::size_t> parse_one(std::span<const std::uint8_t> data, std::optional<Message>& out);
+
+  // Audio and video bodies are kept only up to `bytes` (0: whole), their
+  // Message::length still the whole: a load generator's players need the
+  // sizes and the first bytes, not the media.
+  void set_skim_media(std::size_t bytes) { skim_bytes_ = bytes; }
 
   std::uint32_t chunk_size() const { return chunk_size_; }
   // Bytes the message buffers hold now (their capacity).
@@ -105,6 +123,7 @@ class ChunkReader {
 
  private:
   struct ChunkStream {
+    std::uint32_t csid = 0;
     std::uint32_t timestamp = 0;
     std::uint32_t delta = 0;
     std::uint32_t length = 0;
@@ -112,8 +131,10 @@ class ChunkReader {
     std::uint8_t type = 0;
     bool extended = false;  // last header carried an extended timestamp
     bool seen = false;
-    Bytes payload;             // the message being assembled
-    std::size_t reserved = 0;  // payload's capacity, as charged to the budgets
+    bool keep = true;            // false: a skimmed message, payload its first bytes
+    std::uint32_t received = 0;  // of the message being assembled
+    Bytes payload;               // the message being assembled
+    std::size_t reserved = 0;    // payload's capacity, as charged to the budgets
   };
 
   // Makes room for `bytes` more of a `length`-byte message in `cs`'s
@@ -125,7 +146,13 @@ class ChunkReader {
   std::size_t buffered_bytes_ = 0;
   bool over_limit_ = false;
   std::uint32_t chunk_size_ = 128;
+  std::size_t skim_bytes_ = 0;
   std::unordered_map<std::uint32_t, ChunkStream> streams_;
+  // The chunk whose payload is being read, and how much of it is to come.
+  // (unordered_map keeps its elements where they are.)
+  ChunkStream* in_payload_ = nullptr;
+  std::uint32_t payload_left_ = 0;
+  ChunkStream* delivered_ = nullptr;  // its payload is cleared at the next call
 };
 
 // The timestamp rules of RTMP 5.3.1.2, for every chunk reader: a chunk

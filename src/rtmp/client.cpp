@@ -33,9 +33,6 @@ using media::make_error;
 using media::Result;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::uint32_t kMaxMessageBytes = 16 << 20;
-constexpr std::size_t kMaxChunkStreams = 64;
-
 // "@setDataFrame" as an AMF0 string, what publishers put before onMetaData.
 constexpr std::uint8_t kSetDataFrame[] = {0x02, 0x00, 0x0D, '@', 's', 'e', 't', 'D',
                                           'a',  't',  'a',  'F', 'r', 'a', 'm', 'e'};
@@ -573,109 +570,19 @@ void BasicClient<S>::on_control(const Incoming& m) {
         write_user_control(out_, kPingResponse, media::read_u32be(m.body.data() + 2),
                            options_.chunk_size);
       break;
-    default:  // Set Chunk Size and Abort took effect in parse_one
+    default:  // Set Chunk Size and Abort took effect in the chunk reader
       break;
   }
 }
 
 template <typename S>
 Result<std::optional<typename BasicClient<S>::Incoming>> BasicClient<S>::parse_one() {
-  using media::read_u24be;
-  using media::read_u32be;
-  for (;;) {
-    const std::uint8_t* p = in_.data() + in_begin_;
-    const std::size_t avail = in_end_ - in_begin_;
-    if (payload_of_) {
-      // A chunk's payload may arrive over several reads: take what is there.
-      InStream& cs = *payload_of_;
-      if (payload_left_ > 0 && avail == 0) return std::optional<Incoming>{};
-      const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(payload_left_, avail));
-      if (cs.keep)
-        cs.body.insert(cs.body.end(), p, p + n);
-      else if (cs.body.size() < kSkimBytes)
-        cs.body.insert(cs.body.end(), p, p + std::min<std::size_t>(n, kSkimBytes - cs.body.size()));
-      in_begin_ += n;
-      payload_left_ -= n;
-      cs.received += n;
-      if (payload_left_ > 0) return std::optional<Incoming>{};
-      payload_of_ = nullptr;
-      if (cs.received < cs.length) continue;
-      cs.received = 0;
-      Incoming m{cs.type, cs.timestamp, cs.length, cs.stream_id, cs.body};
-      if (m.type == kSetChunkSize) {
-        if (m.body.size() < 4)
-          return make_error("rtmp client: Set Chunk Size shorter than 4 bytes");
-        const std::uint32_t size = read_u32be(m.body.data()) & 0x7FFFFFFF;
-        if (size < 1 || size > kMaxMessageBytes)
-          return make_error("rtmp client: chunk size " + std::to_string(size) + " out of range");
-        in_chunk_size_ = size;
-      } else if (m.type == kAbort && m.body.size() >= 4) {
-        if (auto a = in_streams_.find(read_u32be(m.body.data())); a != in_streams_.end()) {
-          a->second.received = 0;
-          a->second.body.clear();
-        }
-      }
-      return std::optional<Incoming>{m};
-    }
-
-    if (avail < 1) return std::optional<Incoming>{};
-    const unsigned fmt = p[0] >> 6;
-    std::uint32_t csid = p[0] & 0x3F;
-    std::size_t hdr = 1;
-    if (csid == 0) {
-      if (avail < 2) return std::optional<Incoming>{};
-      csid = 64 + p[1];
-      hdr = 2;
-    } else if (csid == 1) {
-      if (avail < 3) return std::optional<Incoming>{};
-      csid = 64 + p[1] + 256u * p[2];
-      hdr = 3;
-    }
-    static constexpr std::size_t kMsgHeaderBytes[] = {11, 7, 3, 0};
-    if (avail < hdr + kMsgHeaderBytes[fmt]) return std::optional<Incoming>{};
-    auto it = in_streams_.find(csid);
-    if (it == in_streams_.end()) {
-      if (fmt != 0) return make_error("rtmp client: first chunk on a chunk stream is not type 0");
-      if (in_streams_.size() >= kMaxChunkStreams)
-        return make_error("rtmp client: too many chunk streams");
-      it = in_streams_.emplace(csid, InStream{}).first;
-    }
-    InStream& cs = it->second;
-    const std::uint8_t* mh = p + hdr;
-    std::uint32_t ts_field = fmt <= 2 ? read_u24be(mh) : 0;
-    std::uint32_t length = cs.length;
-    std::uint8_t type = cs.type;
-    std::uint32_t stream_id = cs.stream_id;
-    if (fmt <= 1) {
-      length = read_u24be(mh + 3);
-      type = mh[6];
-    }
-    if (fmt == 0)
-      stream_id = mh[7] | mh[8] << 8 | mh[9] << 16 | static_cast<std::uint32_t>(mh[10]) << 24;
-    const bool extended = fmt <= 2 ? ts_field == 0xFFFFFF : cs.extended;
-    const std::size_t header_bytes = hdr + kMsgHeaderBytes[fmt] + (extended ? 4 : 0);
-    if (avail < header_bytes) return std::optional<Incoming>{};
-    if (extended) ts_field = read_u32be(p + hdr + kMsgHeaderBytes[fmt]);
-    if (length > kMaxMessageBytes)
-      return make_error("rtmp client: message length " + std::to_string(length) +
-                        " exceeds the limit");
-    // A header other than type 3 in the middle of a message restarts it.
-    if (fmt != 3) cs.received = 0;
-    const bool new_message = cs.received == 0;
-    advance_timestamp(fmt, ts_field, new_message, cs.seen, cs.timestamp, cs.delta);
-    cs.seen = true;
-    cs.extended = extended;
-    cs.length = length;
-    cs.type = type;
-    cs.stream_id = stream_id;
-    if (new_message) {
-      cs.body.clear();
-      cs.keep = !(options_.skim_media && (type == kAudio || type == kVideo));
-    }
-    in_begin_ += header_bytes;
-    payload_of_ = &cs;
-    payload_left_ = std::min(in_chunk_size_, cs.length - cs.received);
-  }
+  std::optional<Message> m;
+  auto used = reader_.parse_one(std::span(in_.data() + in_begin_, in_end_ - in_begin_), m);
+  if (!used) return make_error("rtmp client: " + used.error().message);
+  in_begin_ += *used;
+  if (!m) return std::optional<Incoming>{};
+  return std::optional<Incoming>{Incoming{m->type, m->timestamp, m->length, m->stream_id, m->body}};
 }
 
 template <typename S>

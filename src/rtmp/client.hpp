@@ -19,12 +19,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "media/packet.hpp"
 #include "media/result.hpp"
 #include "rtmp/amf0.hpp"
+#include "rtmp/chunk.hpp"
 #include "rtmp/url.hpp"
 
 namespace courtcast::rtmp {
@@ -116,7 +116,9 @@ class BasicClient {
   explicit BasicClient(ClientOptions options, StreamArgs&&... stream_args)
       : options_(std::move(options)),
         stream_(std::forward<StreamArgs>(stream_args)...),
-        timer_(stream_.get_executor()) {}
+        timer_(stream_.get_executor()) {
+    if (options_.skim_media) reader_.set_skim_media(kSkimBytes);
+  }
   BasicClient(const BasicClient&) = delete;
   BasicClient& operator=(const BasicClient&) = delete;
 
@@ -147,12 +149,6 @@ class BasicClient {
   Stream& stream() { return stream_; }
 
  private:
-  struct InStream {  // one incoming chunk stream
-    std::uint32_t timestamp = 0, delta = 0, length = 0, stream_id = 0, received = 0;
-    std::uint8_t type = 0;
-    bool extended = false, seen = false, keep = true;
-    media::Bytes body;  // the whole body, or its first kSkimBytes when skimming
-  };
   struct Incoming {
     std::uint8_t type = 0;
     std::uint32_t timestamp = 0, length = 0, stream_id = 0;
@@ -193,10 +189,7 @@ class BasicClient {
   // Reading.
   media::Bytes in_;
   std::size_t in_begin_ = 0, in_end_ = 0;
-  std::unordered_map<std::uint32_t, InStream> in_streams_;
-  InStream* payload_of_ = nullptr;  // the chunk whose payload is being read
-  std::uint32_t payload_left_ = 0;
-  std::uint32_t in_chunk_size_ = 128;
+  ChunkReader reader_;  // the server's reader, with the same limits
   std::uint64_t bytes_read_ = 0, last_ack_ = 0;
   std::uint32_t ack_window_ = 0;
   std::optional<std::string> failed_;  // an error onStatus seen while publishing

@@ -607,7 +607,7 @@ TEST(ChunkReader, stranger_flood_of_60_large_unfinished_messages_is_stopped_at_t
   EXPECT_EQ(budget.used_bytes(), 0u);
 }
 
-TEST(ChunkReader, incomplete_input_consumes_nothing_of_the_partial_chunk) {
+TEST(ChunkReader, a_partial_chunk_payload_is_taken_and_its_header_never_split) {
   Wire w;
   w.fmt0(4, 0, 10, kAudio, 1).data(pattern(10));
   w.fmt0(6, 0, 10, kVideo, 1).data(pattern(5));
@@ -615,8 +615,62 @@ TEST(ChunkReader, incomplete_input_consumes_nothing_of_the_partial_chunk) {
   int messages = 0;
   auto used = reader.parse(w.bytes, [&](const Message&) { ++messages; });
   ASSERT_TRUE(used);
-  EXPECT_EQ(*used, 1u + 11 + 10);
+  EXPECT_EQ(*used, w.bytes.size());  // the video's first 5 bytes wait in the reader
   EXPECT_EQ(messages, 1);
+  // A header cut short is left to the caller.
+  Wire next;
+  next.fmt0(8, 0, 10, kVideo, 1);
+  ChunkReader fresh;
+  auto header = fresh.parse(std::span(next.bytes).first(5), [&](const Message&) { ++messages; });
+  ASSERT_TRUE(header);
+  EXPECT_EQ(*header, 0u);
+}
+
+TEST(ChunkReader, parse_one_stops_at_each_message_and_keeps_its_body_until_the_next_call) {
+  Wire w;
+  w.fmt0(4, 0, 3, kAudio, 1).data(Bytes{1, 2, 3});
+  w.fmt0(6, 40, 2, kVideo, 1).data(Bytes{7, 8});
+  ChunkReader reader;
+  std::optional<Message> m;
+  auto used = reader.parse_one(w.bytes, m);
+  ASSERT_TRUE(used);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*used, 1u + 11 + 3);
+  EXPECT_EQ(Bytes(m->body.begin(), m->body.end()), (Bytes{1, 2, 3}));
+  EXPECT_EQ(m->length, 3u);
+  std::optional<Message> second;
+  auto rest = reader.parse_one(std::span(w.bytes).subspan(*used), second);
+  ASSERT_TRUE(rest);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->timestamp, 40u);
+  EXPECT_EQ(Bytes(second->body.begin(), second->body.end()), (Bytes{7, 8}));
+  std::optional<Message> none;
+  auto end = reader.parse_one({}, none);
+  ASSERT_TRUE(end);
+  EXPECT_FALSE(none);
+}
+
+TEST(ChunkReader, skimming_keeps_the_first_media_bytes_and_the_whole_length) {
+  Wire w;
+  w.fmt0(6, 0, 300, kVideo, 1).data(pattern(128));
+  w.fmt3(6).data(pattern(128, 2));
+  w.fmt3(6).data(pattern(44, 1));
+  w.fmt0(3, 0, 5, kDataAmf0, 1).data(pattern(5));
+  ChunkReader reader;
+  reader.set_skim_media(16);
+  std::vector<Message> got;
+  std::vector<Bytes> bodies;
+  auto used = reader.parse(w.bytes, [&](const Message& m) {
+    got.push_back(m);
+    bodies.emplace_back(m.body.begin(), m.body.end());
+  });
+  ASSERT_TRUE(used);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].length, 300u);
+  EXPECT_EQ(bodies[0], pattern(16));
+  EXPECT_EQ(got[1].length, 5u);  // data is never skimmed
+  EXPECT_EQ(bodies[1], pattern(5));
+  EXPECT_LE(reader.buffered_bytes(), 16u + 5u);
 }
 
 // ---------------------------------------------------------------- writer
