@@ -140,7 +140,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   Reader r(source);
   if (!r.check_keys(root, "the file",
                     {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "relay",
-                     "standby", "program", "stream", "destination"}))
+                     "standby", "program", "stream", "destination", "watch"}))
     return make_error(r.error);
   if (auto* t = section(r, root, "server");
       t && r.check_keys(*t, "[server]", {"data_dir", "workers", "public_host"})) {
@@ -216,6 +216,15 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   }
   if (auto* t = section(r, root, "standby"); t && r.check_keys(*t, "[standby]", {"card"}))
     r.get(*t, "card", c.standby_card);
+  if (auto* t = section(r, root, "watch");
+      t && r.check_keys(*t, "[watch]",
+                        {"court", "questions_per_minute_per_browser",
+                         "questions_per_minute_per_address", "words_file"})) {
+    r.get(*t, "court", c.watch_court);
+    r.get(*t, "questions_per_minute_per_browser", c.questions_per_minute_per_browser, 1, 100'000);
+    r.get(*t, "questions_per_minute_per_address", c.questions_per_minute_per_address, 1, 100'000);
+    r.get(*t, "words_file", c.words_file);
+  }
   if (auto* t = section(r, root, "relay"); t && r.check_keys(*t, "[relay]", {"ca_file"}))
     r.get(*t, "ca_file", c.relay_ca_file);
   auto each = [&](const char* name, auto&& fn) {

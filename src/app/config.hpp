@@ -74,6 +74,11 @@ struct Config {
   std::vector<DestinationConfig> destinations;
   std::vector<ProgramConfig> programs;
   std::string standby_card;  // FLV clip; empty: the card generated at build
+  // [watch]: the public watch page and viewers' questions (http/qa_api.hpp).
+  std::string watch_court;  // the court's name the watch page shows
+  std::int64_t questions_per_minute_per_browser = 3;
+  std::int64_t questions_per_minute_per_address = 3;
+  std::string words_file;  // the court's sensitive-word list; empty: none
 };
 
 // Parses TOML text; `source` names the file in error messages.

@@ -34,10 +34,12 @@
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
 #include "http/json_text.hpp"
+#include "http/qa_api.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
 #include "program/card_store.hpp"
 #include "program/program.hpp"
+#include "qa/word_list.hpp"
 #include "record/service.hpp"
 #include "relay/relay.hpp"
 #include "rtmp/server.hpp"
@@ -325,6 +327,36 @@ int serve(Config config) {
   services.allowed_origins = config.http_allowed_origins;
   auth.set_event_hub(&events);
   services.court = &court_api;
+  http::QaOptions qa_options;
+  qa_options.court = config.watch_court;
+  qa_options.questions_per_minute_per_browser =
+      static_cast<int>(config.questions_per_minute_per_browser);
+  qa_options.questions_per_minute_per_address =
+      static_cast<int>(config.questions_per_minute_per_address);
+  qa_options.relays_of = [&relay](const std::string& stream) {
+    std::uint64_t n = 0;
+    for (const auto& d : relay.list())
+      if (const auto spec = d->spec(); spec.enabled && spec.stream == stream) ++n;
+    return n;
+  };
+  http::QaApi qa_api(*court_store->repository, hub, programs, qa_options);
+  if (!config.words_file.empty()) {
+    std::ifstream in(config.words_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto words = in ? qa::WordList::parse(text.str())
+                    : base::Result<qa::WordList>(base::make_error("cannot read the file"));
+    if (!words) {
+      spdlog::error("event=words_file_invalid path={} error=\"{}\"", config.words_file,
+                    words.error().message);
+      return 2;
+    }
+    spdlog::info("event=words_loaded path={} words={}", config.words_file, words->size());
+    qa_api.set_words(std::make_shared<const qa::WordList>(std::move(*words)));
+  }
+  qa_api.set_events(&events);
+  qa_api.set_auth(&auth);
+  services.qa = &qa_api;
   http::ExportLimits export_limits;
   export_limits.concurrency = static_cast<std::size_t>(config.export_concurrency);
   export_limits.per_user = static_cast<std::size_t>(config.export_per_user);

@@ -70,6 +70,9 @@ struct LiveSession {
   std::optional<Id> campaign_id;
   std::string title;
   std::string site;
+  // What the public watch page says about the broadcast; never a party's
+  // name or number (it is shown as written).
+  std::string public_description;
   UtcMs scheduled_start_ms = 0;
   std::optional<UtcMs> scheduled_end_ms;  // none: open-ended
   std::optional<UtcMs> actual_start_ms;

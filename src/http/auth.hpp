@@ -45,7 +45,8 @@ struct ApiRequest {
   std::string_view csrf_token;    // the X-CSRF-Token header
   std::string_view content_type;  // the Content-Type header
   std::string client_address;
-  std::string_view host;  // the Host header (never used for URLs: any client may set it)
+  std::string_view host;           // the Host header (never used for URLs: any client may set it)
+  std::string_view if_none_match;  // for the public answers' ETags
 };
 
 // The caller, as the audit log names them.

@@ -206,6 +206,7 @@ void read_session(FieldReader& r, LiveSession& s, bool creating) {
   r.opt_int64("campaign_id", s.campaign_id);
   r.text("title", s.title, creating, 200);
   r.text("site", s.site, false, 200);
+  r.text("public_description", s.public_description, false, 2000);
   r.int64("scheduled_start_ms", s.scheduled_start_ms, creating);
   r.opt_int64("scheduled_end_ms", s.scheduled_end_ms);
   // Cases come with the create body, so the plan's case_order can name them
@@ -466,7 +467,8 @@ json::object session_json(const LiveSession& s) {
       {"officers", officers_json(s.officers)},
       {"vehicles", s.vehicles},
       {"witnesses", witnesses_json(s.witnesses)},
-      {"questions_answered", s.questions_answered}};
+      {"questions_answered", s.questions_answered},
+      {"public_description", s.public_description}};
 }
 
 json::object step_json(const EnforcementStep& s) {

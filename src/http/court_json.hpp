@@ -135,10 +135,22 @@ inline constexpr std::string_view kCampaignFields[]{"name", "start_ms", "end_ms"
 inline constexpr std::string_view kCaseFields[]{
     "campaign_id", "number",      "cause",        "handler",  "applicants",
     "respondents", "claimed_fen", "has_property", "filed_ms", "broadcast_bar"};
-inline constexpr std::string_view kSessionFields[]{
-    "campaign_id", "title",       "site",      "scheduled_start_ms", "scheduled_end_ms",
-    "plan",        "contingency", "inputs",    "destinations",       "delay_ms",
-    "officers",    "vehicles",    "witnesses", "questions_answered", "case_ids"};
+inline constexpr std::string_view kSessionFields[]{"campaign_id",
+                                                   "title",
+                                                   "site",
+                                                   "scheduled_start_ms",
+                                                   "scheduled_end_ms",
+                                                   "plan",
+                                                   "contingency",
+                                                   "inputs",
+                                                   "destinations",
+                                                   "delay_ms",
+                                                   "officers",
+                                                   "vehicles",
+                                                   "witnesses",
+                                                   "questions_answered",
+                                                   "case_ids",
+                                                   "public_description"};
 inline constexpr std::string_view kStepFields[]{
     "case_id",    "session_id",   "type",    "start_ms", "end_ms",    "officers",
     "witnesses",  "place",        "notes",   "deadline", "recording", "clips",

@@ -9,6 +9,7 @@
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
 #include "http/program_api.hpp"
+#include "http/qa_api.hpp"
 #include "http/recording_api.hpp"
 #include "http/server.hpp"
 #include "http/stream_api.hpp"
@@ -262,6 +263,41 @@ ApiResult transition(Call c) {
   return c.court().transition_session(c, Action);
 }
 
+// ---- the watch page and viewers' questions (qa_api.cpp) ----
+
+std::optional<ApiResult> no_qa(Call c) {
+  if (c.services.qa) return std::nullopt;
+  return api_error(status::service_unavailable, "questions_disabled", "no watch page service");
+}
+
+ApiResult public_sessions_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return c.services.qa->public_sessions(c.req);
+}
+template <ApiResult (QaApi::*F)(const ApiRequest&, court::Id)>
+ApiResult qa_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return (c.services.qa->*F)(c.req, c.id());
+}
+template <store::QuestionAction Action>
+ApiResult decide_question_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return c.services.qa->decide(c.req, *c.who, c.id(), Action);
+}
+ApiResult reveal_question_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return c.services.qa->reveal(*c.who, c.id());
+}
+ApiResult question_decisions_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return c.services.qa->decisions(c.id());
+}
+template <bool Csv>
+ApiResult comments_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return c.services.qa->comments(c.req, *c.who, c.id(), Csv);
+}
+
 constexpr auto kPasswordPool = RouteRuns::password_pool;
 constexpr auto kBlockingPool = RouteRuns::blocking_pool;
 
@@ -358,6 +394,34 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/sessions/{id}/reject", A, transition<store::SessionAction::reject>},
     {"POST", "/api/v1/sessions/{id}/start", A | D, transition<store::SessionAction::go_live>},
     {"POST", "/api/v1/sessions/{id}/end", A | D, transition<store::SessionAction::end>},
+    // The public watch page: anonymous, read-only but for asking, cached
+    // (qa_api.hpp).
+    {"GET", "/api/v1/public/sessions", kPublic, public_sessions_},
+    {"GET", "/api/v1/public/sessions/{id}", kPublic, qa_<&QaApi::public_session>},
+    {"GET", "/api/v1/public/sessions/{id}/questions", kPublic, qa_<&QaApi::public_questions>},
+    {"POST", "/api/v1/public/sessions/{id}/questions", kPublic, qa_<&QaApi::ask>},
+    {"POST", "/api/v1/public/sessions/{id}/views", kPublic, qa_<&QaApi::view>},
+    // Viewers' questions: the moderator (审核员) screens them, officers
+    // answer those marked for the air, the broadcast team watches the
+    // queue. The text as asked is the moderator's alone, and audited. A
+    // platform's bridge posts comments with an API token of the moderator
+    // role.
+    {"GET", "/api/v1/sessions/{id}/questions", A | D | O | M, qa_<&QaApi::queue>},
+    {"POST", "/api/v1/sessions/{id}/comments", A | M, comments_<false>},
+    {"POST", "/api/v1/sessions/{id}/comments/import", A | M, comments_<true>},
+    {"POST", "/api/v1/questions/{id}/approve", A | M,
+     decide_question_<store::QuestionAction::approve>},
+    {"POST", "/api/v1/questions/{id}/reject", A | M,
+     decide_question_<store::QuestionAction::reject>},
+    {"POST", "/api/v1/questions/{id}/to_answer", A | M,
+     decide_question_<store::QuestionAction::to_answer>},
+    {"POST", "/api/v1/questions/{id}/pin", A | M, decide_question_<store::QuestionAction::pin>},
+    {"POST", "/api/v1/questions/{id}/unpin", A | M, decide_question_<store::QuestionAction::unpin>},
+    {"POST", "/api/v1/questions/{id}/merge", A | M, decide_question_<store::QuestionAction::merge>},
+    {"POST", "/api/v1/questions/{id}/answer", A | O,
+     decide_question_<store::QuestionAction::answer>},
+    {"POST", "/api/v1/questions/{id}/reveal", A | M, reveal_question_},
+    {"GET", "/api/v1/questions/{id}/decisions", A | M, question_decisions_},
     {"GET", "/api/v1/cases", kAnyRole, court<&CourtApi::list_cases>},
     {"POST", "/api/v1/cases", A | O, court<&CourtApi::create_case>},
     {"GET", "/api/v1/cases/{id}", kAnyRole, court<&CourtApi::get_case>},

@@ -252,6 +252,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(bhttp::field::content_type); it != req.end())
       api.content_type = it->value();
     if (auto it = req.find(bhttp::field::host); it != req.end()) api.host = it->value();
+    if (auto it = req.find(bhttp::field::if_none_match); it != req.end())
+      api.if_none_match = it->value();
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) api.client_address = peer.address().to_string();

@@ -26,6 +26,7 @@ namespace asio = boost::asio;
 
 class Auth;
 class CourtApi;
+class QaApi;
 
 // The application's policy for HTTP: who may play, who may control.
 class Access {
@@ -54,6 +55,7 @@ struct Services {
   // required, every /api/v1 call passes Auth and the route table.
   Auth* auth = nullptr;
   CourtApi* court = nullptr;
+  QaApi* qa = nullptr;                  // the watch page's public answers and viewers' questions
   RecordingApi* recordings = nullptr;   // recorder state and clip export
   program::CardStore* cards = nullptr;  // the standby card and the court's uploads
   // After a destination is added, changed or removed through the API (to

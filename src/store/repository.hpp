@@ -28,6 +28,7 @@
 #include "store/destination.hpp"
 #include "store/error.hpp"
 #include "store/export_job.hpp"
+#include "store/question.hpp"
 #include "store/user.hpp"
 
 namespace courtcast::store {
@@ -143,6 +144,23 @@ class Repository {
   // Destinations made through the API, replaced as a whole after each change.
   virtual Result<std::vector<StoredDestination>> list_destinations() = 0;
   virtual Result<void> replace_destinations(const std::vector<StoredDestination>& all) = 0;
+
+  // Viewers' questions (question.hpp). add_question stores a new one with
+  // the pipeline's decision as its first; with `repeat_of` it is merged at
+  // once into that question of the same session, whose count grows. A
+  // platform's message id seen before for the session and source is
+  // refused: conflict "duplicate_message".
+  virtual Result<Question> add_question(Question q, std::optional<Id> repeat_of,
+                                        const Actor& by) = 0;
+  virtual Result<Question> get_question(Id id) = 0;
+  // Oldest first.
+  virtual Result<std::vector<Question>> list_questions(Id session_id) = 0;
+  // A moderator's or officer's decision, checked against the state stored
+  // now and kept with its reason. Answering counts into the session's
+  // questions_answered.
+  virtual Result<Question> decide_question(Id id, const QuestionChange& change,
+                                           const Actor& by) = 0;
+  virtual Result<std::vector<QuestionDecision>> list_question_decisions(Id question_id) = 0;
 
   // Clip exports: created with a new id (never one used before), updated as
   // they run, expire and are listed oldest first. Rows are never deleted.

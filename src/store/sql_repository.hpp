@@ -75,6 +75,12 @@ class SqlRepository final : public Repository {
   Result<std::vector<ApiToken>> list_api_tokens() override;
   Result<ApiToken> revoke_api_token(Id id, const Actor& by) override;
 
+  Result<Question> add_question(Question q, std::optional<Id> repeat_of, const Actor& by) override;
+  Result<Question> get_question(Id id) override;
+  Result<std::vector<Question>> list_questions(Id session_id) override;
+  Result<Question> decide_question(Id id, const QuestionChange& change, const Actor& by) override;
+  Result<std::vector<QuestionDecision>> list_question_decisions(Id question_id) override;
+
   Result<std::vector<StoredDestination>> list_destinations() override;
   Result<void> replace_destinations(const std::vector<StoredDestination>& all) override;
 

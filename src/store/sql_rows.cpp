@@ -171,13 +171,31 @@ court::Case case_from(const Row& r) {
 }
 
 const Table& sessions() {
-  static const Table t{
-      "sessions",
-      {"campaign_id",     "title",         "site",         "scheduled_start_ms", "scheduled_end_ms",
-       "actual_start_ms", "actual_end_ms", "state",        "training",           "submitted_by",
-       "submitted_ms",    "approved_by",   "approved_ms",  "rejection_reason",   "plan",
-       "contingency",     "inputs",        "destinations", "delay_ms",           "audience",
-       "officers",        "vehicles",      "witnesses",    "questions_answered"}};
+  static const Table t{"sessions", {"campaign_id",
+                                    "title",
+                                    "site",
+                                    "scheduled_start_ms",
+                                    "scheduled_end_ms",
+                                    "actual_start_ms",
+                                    "actual_end_ms",
+                                    "state",
+                                    "training",
+                                    "submitted_by",
+                                    "submitted_ms",
+                                    "approved_by",
+                                    "approved_ms",
+                                    "rejection_reason",
+                                    "plan",
+                                    "contingency",
+                                    "inputs",
+                                    "destinations",
+                                    "delay_ms",
+                                    "audience",
+                                    "officers",
+                                    "vehicles",
+                                    "witnesses",
+                                    "questions_answered",
+                                    "public_description"}};
   return t;
 }
 
@@ -208,7 +226,8 @@ std::vector<Param> params(const court::LiveSession& s) {
           codec::encode_officers(s.officers),
           std::int64_t{s.vehicles},
           codec::encode_witnesses(s.witnesses),
-          std::int64_t{s.questions_answered}};
+          std::int64_t{s.questions_answered},
+          s.public_description};
 }
 
 court::LiveSession session_from(const Row& r) {
@@ -238,6 +257,7 @@ court::LiveSession session_from(const Row& r) {
   s.vehicles = static_cast<int>(r.int64(22));
   s.witnesses = codec::decode_witnesses(r.text(23));
   s.questions_answered = static_cast<int>(r.int64(24));
+  s.public_description = r.text(25);
   return s;
 }
 

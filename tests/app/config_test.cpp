@@ -95,6 +95,24 @@ TEST(Config, unknown_key_is_refused_naming_its_line_and_the_allowed_keys) {
   EXPECT_NE(e.find("allowed: data_dir, public_host, workers"), std::string::npos) << e;
 }
 
+TEST(Config, watch_section_names_the_court_and_limits_questions) {
+  auto c = parse_config(
+      "[watch]\ncourt = \"武威市凉州区人民法院\"\nquestions_per_minute_per_browser = 5\n"
+      "questions_per_minute_per_address = 30\nwords_file = \"words.txt\"\n",
+      "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->watch_court, "武威市凉州区人民法院");
+  EXPECT_EQ(c->questions_per_minute_per_browser, 5);
+  EXPECT_EQ(c->questions_per_minute_per_address, 30);
+  EXPECT_EQ(c->words_file, "words.txt");
+  auto defaults = parse_config("", "court.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->questions_per_minute_per_browser, 3);
+  EXPECT_EQ(defaults->questions_per_minute_per_address, 3);
+  EXPECT_EQ(error_of("[watch]\nquestions_per_minute_per_browser = 0\n"),
+            "court.toml:2: 'questions_per_minute_per_browser' must be an integer from 1 to 100000");
+}
+
 TEST(Config, unknown_section_is_refused_naming_its_line) {
   const std::string e = error_of("[log]\nlevel = \"info\"\n\n[serverr]\nx = 1\n");
   EXPECT_EQ(e.rfind("court.toml:4: unknown key 'serverr' in the file", 0), 0u) << e;

@@ -145,10 +145,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 5);
+  EXPECT_EQ(*repo_->schema_version(), 6);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 5);
+  EXPECT_EQ(*repo_->schema_version(), 6);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -702,6 +702,72 @@ TEST_P(RepositoryTest, statistics_from_counted_columns_equal_those_from_whole_st
               court::compute_session_stats(s, on_session, kSettings))
         << "session " << s.id;
   }
+}
+
+TEST_P(RepositoryTest, questions_keep_every_decision_and_count_answers_into_the_session) {
+  const auto session = live_session(new_case(1).id);
+  Question q;
+  q.session_id = session.id;
+  q.viewer = "browser-1";
+  q.text = "我的电话13812345678，被执行人没钱怎么办？";
+  q.masked_text = "我的电话138****5678，被执行人没钱怎么办？";
+  q.normalized_key = "被执行人没钱怎么办";
+  q.verdict = "accept";
+  q.reason = "masked: mobile number";
+  auto first = repo_->add_question(q, std::nullopt, by("viewer", t(9, 0)));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->state, QuestionState::pending);
+  // The same question again is merged at once and counted on the first.
+  auto again = repo_->add_question(q, first->id, by("viewer", t(9, 1)));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->state, QuestionState::merged);
+  EXPECT_EQ(again->merged_into, first->id);
+  EXPECT_EQ(repo_->get_question(first->id)->repeats, 1);
+  // Answering before approval is refused; a rejection needs its reason.
+  EXPECT_FALSE(repo_->decide_question(first->id, {QuestionAction::answer, "", "会查控财产", {}},
+                                      by("wang", t(9, 2))));
+  auto no_reason =
+      repo_->decide_question(first->id, {QuestionAction::reject, "", "", {}}, by("mod", t(9, 2)));
+  ASSERT_FALSE(no_reason);
+  EXPECT_EQ(no_reason.error().kind, ErrorKind::invalid);
+  ASSERT_TRUE(
+      repo_->decide_question(first->id, {QuestionAction::approve, "", "", {}}, by("mod", t(9, 3))));
+  ASSERT_TRUE(repo_->decide_question(first->id, {QuestionAction::to_answer, "", "", {}},
+                                     by("mod", t(9, 4))));
+  auto answered = repo_->decide_question(
+      first->id, {QuestionAction::answer, "", "法院将依法查控其财产。", {}}, by("wang", t(9, 5)));
+  ASSERT_TRUE(answered) << answered.error().message;
+  EXPECT_EQ(answered->state, QuestionState::answered);
+  EXPECT_EQ(answered->answer, "法院将依法查控其财产。");
+  EXPECT_EQ(answered->answered_ms, t(9, 5));
+  EXPECT_EQ(repo_->get_session(session.id)->questions_answered, 1);
+  // A merged question is decided through the one it repeats.
+  EXPECT_FALSE(
+      repo_->decide_question(again->id, {QuestionAction::approve, "", "", {}}, by("mod", t(9, 6))));
+  const auto decisions = repo_->list_question_decisions(first->id);
+  ASSERT_TRUE(decisions);
+  std::vector<std::string> actions;
+  for (const auto& d : *decisions) actions.push_back(d.action);
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"received", "repeat", "approve", "to_answer", "answer"}));
+  EXPECT_EQ(decisions->back().actor, "wang");
+  EXPECT_EQ(repo_->list_questions(session.id)->size(), 2u);
+}
+
+TEST_P(RepositoryTest, a_platform_message_is_queued_once) {
+  const auto session = live_session(new_case(1).id);
+  Question q;
+  q.session_id = session.id;
+  q.source = "douyin";
+  q.message_id = "m-1";
+  q.text = q.masked_text = q.normalized_key = "限高怎么解除";
+  q.verdict = "accept";
+  ASSERT_TRUE(repo_->add_question(q, std::nullopt, by("bridge")));
+  auto twice = repo_->add_question(q, std::nullopt, by("bridge"));
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, "duplicate_message");
+  q.source = "kuaishou";  // another platform's m-1 is another message
+  EXPECT_TRUE(repo_->add_question(q, std::nullopt, by("bridge")));
 }
 
 INSTANTIATE_TEST_SUITE_P(sqlite, RepositoryTest, ::testing::Values("sqlite"),
