@@ -1,3 +1,4 @@
+import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
@@ -28,6 +29,14 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 800,
+    // Two pages: the console (index.html) and the public watch page
+    // (watch.html), which shares none of the console's code but Vue.
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        watch: fileURLToPath(new URL('./watch.html', import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: {

@@ -222,6 +222,17 @@ bool StaticSite::built() const {
   return fs::is_regular_file(dir_ / "index.html", ec);
 }
 
+namespace {
+
+// The page that draws an app route: the public watch page (/watch,
+// /watch/12) is its own small page, apart from the console's.
+std::string_view page_for(std::string_view rel) {
+  if (rel == "watch" || rel.starts_with("watch/")) return "watch.html";
+  return "index.html";
+}
+
+}  // namespace
+
 StaticResponse StaticSite::serve(const StaticRequest& req) const {
   const auto rel = site_relative_path(req.path);
   if (!rel) return plain(status::bad_request, "bad path\n", req.method);
@@ -242,7 +253,7 @@ StaticResponse StaticSite::serve(const StaticRequest& req) const {
       // app's to draw; a missing asset must stay a 404, or the browser
       // would run index.html as a script.
       if (!file && !is_asset && page_wanted) {
-        file = inside(root, root / "index.html");
+        file = inside(root, root / page_for(*rel));
         page = true;
       }
     }

@@ -42,6 +42,12 @@ export const router = createRouter({
           props: (r) => ({ session_id: Number(r.params.id) }),
         },
         {
+          path: 'sessions/:id(\\d+)/questions',
+          name: 'questions',
+          component: () => import('./views/questions/QuestionsView.vue'),
+          props: (r) => ({ session_id: Number(r.params.id) }),
+        },
+        {
           path: 'card',
           name: 'card',
           component: () => import('./views/card/CardView.vue'),

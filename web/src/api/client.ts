@@ -13,6 +13,7 @@ import type {
   MeAnswer,
   ProgramState,
   PublishUrl,
+  Question,
   Recording,
   Step,
   StepType,
@@ -141,6 +142,20 @@ export const api = {
     request<{ step_types?: StepType[]; types?: StepType[] } | StepType[]>('GET', '/step-types').then(
       (a) => (Array.isArray(a) ? a : (a.step_types ?? a.types ?? [])),
     ),
+
+  questions: (session_id: number) =>
+    request<{
+      questions: Question[]
+      answered: number
+      audience: { watching: number; peak: number; unique: number }
+    }>('GET', `/sessions/${session_id}/questions`),
+  decide_question: (
+    id: number,
+    action: 'approve' | 'reject' | 'to_answer' | 'answer' | 'pin' | 'unpin' | 'merge',
+    body: { reason?: string; answer?: string; into?: number } = {},
+  ) => request<Question>('POST', `/questions/${id}/${action}`, body),
+  reveal_question: (id: number) =>
+    request<{ id: number; text: string; contact: string }>('POST', `/questions/${id}/reveal`),
 
   program: (name: string) => request<ProgramState>('GET', `/programs/${enc(name)}`),
   take: (name: string, input: string) =>

@@ -198,6 +198,37 @@ export interface StreamInfo {
   video?: { codec: string; width: number; height: number; frame_rate: number }
 }
 
+// A viewer's question as the moderation queue shows it (masked; the text as
+// asked comes only from POST /questions/ID/reveal, audited).
+export type QuestionState = 'pending' | 'approved' | 'to_answer' | 'answered' | 'rejected' | 'merged'
+export interface QuestionFinding {
+  kind: string
+  action: 'mask' | 'flag' | 'reject'
+  confidence: string
+  reason: string
+  category?: string
+}
+export interface Question {
+  id: number
+  session_id: number
+  source: string
+  author: string
+  masked_text: string
+  findings: QuestionFinding[]
+  verdict: 'accept' | 'flag' | 'reject'
+  state: QuestionState
+  reason: string
+  merged_into: number | null
+  repeats: number
+  pinned: boolean
+  answer: string
+  answered_by: string
+  has_contact: boolean
+  created_ms: number
+  updated_ms: number
+  answered_ms: number | null
+}
+
 // One message of /api/v1/events.
 export type ServerEvent =
   | { type: 'destination'; destination: Destination }
@@ -224,4 +255,5 @@ export type ServerEvent =
   | { type: 'session.input'; session_id: number; input: string; state: 'live' | 'lost' }
   | { type: 'card'; action: 'upload' | 'reset'; by: string; card: Card }
   | { type: 'recording.alert'; recording: Recording }
+  | { type: 'question'; session_id: number; question: Question }
   | { type: string; [k: string]: unknown }
