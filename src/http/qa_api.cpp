@@ -403,14 +403,36 @@ void QaApi::changed(const store::Question& q) {
 }
 
 store::Result<store::Question> QaApi::receive(Incoming in, const std::string& actor) {
+  auto sq = queue_of(in.session_id);
+  std::lock_guard lock(sq->mutex);
+  if (!sq->loaded) {
+    auto all = repo_.list_questions(in.session_id);
+    if (!all) return court::Unexpected<store::Error>{all.error()};
+    for (const auto& old : *all)
+      if (old.state != store::QuestionState::merged &&
+          old.state != store::QuestionState::rejected && !old.normalized_key.empty())
+        sq->repeats.insert(old.normalized_key, static_cast<std::uint64_t>(old.id));
+    // Cases are on the session before it goes live, when questions come.
+    std::vector<std::string> parties;
+    if (auto s = repo_.get_session(in.session_id))
+      for (const auto case_id : s->case_ids)
+        if (auto c = repo_.get_case(case_id)) {
+          for (const auto* list : {&c->applicants, &c->respondents})
+            for (const auto& p : *list)
+              if (p.kind == court::PartyKind::person && !p.name.empty()) parties.push_back(p.name);
+        }
+    sq->names = std::make_shared<const qa::WordList>(qa::WordList::of_names(parties));
+    sq->loaded = true;
+  }
   const auto list = words();
-  const qa::Review review = qa::review(in.text, *list);
+  const qa::Review review = qa::review(in.text, *list, *sq->names);
   store::Question q;
   q.session_id = in.session_id;
   q.source = std::move(in.source);
   q.message_id = std::move(in.message_id);
   q.viewer = std::move(in.viewer);
-  q.author = in.author.empty() ? std::string() : qa::review(in.author, *list).masked_text;
+  q.author =
+      in.author.empty() ? std::string() : qa::review(in.author, *list, *sq->names).masked_text;
   q.contact = std::move(in.contact);
   q.text = std::move(in.text);
   q.masked_text = review.masked_text;
@@ -421,17 +443,6 @@ store::Result<store::Question> QaApi::receive(Incoming in, const std::string& ac
   // The pipeline rejects outright only what the court's list says to.
   if (review.verdict == qa::Verdict::reject) q.state = store::QuestionState::rejected;
 
-  auto sq = queue_of(q.session_id);
-  std::lock_guard lock(sq->mutex);
-  if (!sq->loaded) {
-    auto all = repo_.list_questions(q.session_id);
-    if (!all) return court::Unexpected<store::Error>{all.error()};
-    for (const auto& old : *all)
-      if (old.state != store::QuestionState::merged &&
-          old.state != store::QuestionState::rejected && !old.normalized_key.empty())
-        sq->repeats.insert(old.normalized_key, static_cast<std::uint64_t>(old.id));
-    sq->loaded = true;
-  }
   std::optional<court::Id> repeat_of;
   if (q.state != store::QuestionState::rejected && !q.normalized_key.empty())
     if (auto r = sq->repeats.find(q.normalized_key)) repeat_of = static_cast<court::Id>(r->id);

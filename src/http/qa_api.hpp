@@ -135,6 +135,8 @@ class QaApi {
     std::mutex mutex;  // serialises adds, so a repeat always finds its first
     bool loaded = false;
     qa::RepeatIndex repeats;
+    // The session's parties (people), masked wherever a question names them.
+    std::shared_ptr<const qa::WordList> names;
   };
   // What arrives, from a viewer or a platform, before the pipeline.
   struct Incoming {

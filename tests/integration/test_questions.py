@@ -59,7 +59,9 @@ class Questions(unittest.TestCase):
         cls.readonly = logged_in(cls.server, username("readonly"))
         cls.admin = ApiClient(cls.server, cls.server.token())
         cls.session = cls.director.ok("POST", "/sessions", session_body())["id"]
-        case = cls.admin.ok("POST", "/cases", case_body())["id"]
+        body = case_body()
+        body["respondents"] = [{"name": "李建国", "kind": "person"}]
+        case = cls.admin.ok("POST", "/cases", body)["id"]
         cls.director.ok("POST", f"/sessions/{cls.session}/cases", {"case_id": case})
         cls.director.ok("PATCH", f"/sessions/{cls.session}",
                         {"plan": {"case_order": [case], "host": "孙某"}})
@@ -218,6 +220,14 @@ class Questions(unittest.TestCase):
         self.assertEqual((status, body), (202, {"accepted": 2, "duplicates": 1, "refused": 0}))
         texts = [x["masked_text"] for x in self.queue() if x["source"] == "kuaishou"]
         self.assertIn('他说"没钱",怎么办', texts)
+
+    def test_9_the_sessions_parties_are_masked_but_their_surname(self):
+        status, body, _ = Viewer(self.server, "127.0.0.90").ask(
+            self.session, {"text": "李建国欠钱不还，法院会怎么处理？"})
+        self.assertEqual(status, 202, body)
+        q = {x["id"]: x for x in self.queue()}[body["id"]]
+        self.assertNotIn("李建国", q["masked_text"])
+        self.assertTrue(q["masked_text"].startswith("李"), q["masked_text"])
 
 
 if __name__ == "__main__":
