@@ -339,6 +339,7 @@ int serve(Config config) {
       if (const auto spec = d->spec(); spec.enabled && spec.stream == stream) ++n;
     return n;
   };
+  qa_options.words_file = config.words_file;
   http::QaApi qa_api(*court_store->repository, hub, programs, qa_options);
   if (!config.words_file.empty()) {
     std::ifstream in(config.words_file, std::ios::binary);

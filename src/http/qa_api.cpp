@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 #include "base/log_value.hpp"
 #include "http/court_json.hpp"
@@ -701,6 +703,29 @@ ApiResult QaApi::comments(const ApiRequest& req, const Principal& who, court::Id
   }
   return {status::accepted,
           json::object{{"accepted", accepted}, {"duplicates", duplicates}, {"refused", refused}}};
+}
+
+ApiResult QaApi::reload_words(const Principal& who) {
+  if (options_.words_file.empty())
+    return api_error(status::conflict, "no_words_file",
+                     "no word list is configured ([watch] words_file)");
+  std::ifstream in(options_.words_file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in)
+    return api_error(status::unprocessable_entity, "words_file_unreadable",
+                     "cannot read " + options_.words_file + "; the list in use stays");
+  auto list = qa::WordList::parse(text.str());
+  if (!list)
+    return api_error(status::unprocessable_entity, "words_file_invalid",
+                     list.error().message + "; the list in use stays");
+  const std::size_t n = list->size();
+  set_words(std::make_shared<const qa::WordList>(std::move(*list)));
+  if (auth_)
+    auth_->audit(
+        who, "words.reload",
+        json::object{{"file", options_.words_file}, {"words", static_cast<std::uint64_t>(n)}});
+  return {status::ok, json::object{{"words", static_cast<std::uint64_t>(n)}}};
 }
 
 }  // namespace courtcast::http

@@ -66,6 +66,8 @@ struct QaOptions {
   bool secure_cookie = false;  // Secure on the identity cookie (HTTPS)
   // Players of a stream that are not viewers (platform relays carrying it).
   std::function<std::uint64_t(const std::string& stream)> relays_of = nullptr;
+  // The court's sensitive-word list (QaApi::reload_words reads it again).
+  std::string words_file;
   // How often the watch page's unique viewers are written to the session's
   // audience figures (platform "观看页", measured).
   std::int64_t audience_record_ms = 30'000;
@@ -118,6 +120,9 @@ class QaApi {
   ApiResult reveal(const Principal& who, court::Id id);
   ApiResult decisions(court::Id id);
   ApiResult comments(const ApiRequest& req, const Principal& who, court::Id id, bool csv);
+  // POST /api/v1/words/reload: reads [watch] words_file again. A file that
+  // does not parse is refused with its line and the list in use stays.
+  ApiResult reload_words(const Principal& who);
 
   // The state a viewer is shown: upcoming, live, paused (直播暂停: cut or
   // on the standby card), ended; nullopt for a session the public does not

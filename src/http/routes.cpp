@@ -292,6 +292,10 @@ ApiResult question_decisions_(Call c) {
   if (auto e = no_qa(c)) return *e;
   return c.services.qa->decisions(c.id());
 }
+ApiResult reload_words_(Call c) {
+  if (auto e = no_qa(c)) return *e;
+  return c.services.qa->reload_words(*c.who);
+}
 template <bool Csv>
 ApiResult comments_(Call c) {
   if (auto e = no_qa(c)) return *e;
@@ -422,6 +426,7 @@ const Route kRoutes[] = {
      decide_question_<store::QuestionAction::answer>},
     {"POST", "/api/v1/questions/{id}/reveal", A | M, reveal_question_},
     {"GET", "/api/v1/questions/{id}/decisions", A | M, question_decisions_},
+    {"POST", "/api/v1/words/reload", A | M, reload_words_},
     {"GET", "/api/v1/cases", kAnyRole, court<&CourtApi::list_cases>},
     {"POST", "/api/v1/cases", A | O, court<&CourtApi::create_case>},
     {"GET", "/api/v1/cases/{id}", kAnyRole, court<&CourtApi::get_case>},

@@ -107,7 +107,8 @@ class QuestionFlood(unittest.TestCase):
         self.assertEqual(statuses.count(202) + statuses.count(429), len(results),
                          sorted(set(statuses)))
         self.assertGreater(statuses.count(429), len(results) // 2)
-        # A burst of 3 a browser, then one every 20 s: at most 3 + 4 each in the minute.
+        # A burst of 3 a browser, then one every 20 s: 3 + 3 each in the
+        # minute (one more if a slow machine stretches the minute).
         self.assertLessEqual(len(accepted), VIEWERS * 7)
         self.assertGreaterEqual(len(accepted), VIEWERS * 3)
         self.assertLessEqual(view["last_take_to_frame_ms"], 2100)  # one GOP: 2 s

@@ -8,6 +8,7 @@ deliberate, audited look."""
 import http.client
 import json
 import os
+import tempfile
 import time
 import unittest
 
@@ -47,10 +48,14 @@ class Viewer:
 class Questions(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # The court's list, in a file of its own: a test edits and reloads it.
+        fd, cls.words = tempfile.mkstemp(prefix="courtcast-words-", suffix=".txt")
+        with os.fdopen(fd, "w") as out, open(os.path.join(os.path.dirname(__file__),
+                                                          "qa_words.txt")) as words:
+            out.write(words.read())
         cls.server = Server(extra="[watch]\nquestions_per_minute_per_browser = 3\n"
                                   "questions_per_minute_per_address = 6\n"
-                                  f'words_file = "{os.path.join(os.path.dirname(__file__), "")}'
-                                  'qa_words.txt"\n')
+                                  f'words_file = "{cls.words}"\n')
         cls.server.__enter__()
         make_users(cls.server, ("director", "moderator", "officer", "readonly"))
         cls.director = logged_in(cls.server, username("director"))
@@ -71,6 +76,7 @@ class Questions(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+        os.unlink(cls.words)
 
     def queue(self, client=None):
         return (client or self.moderator).ok("GET", f"/sessions/{self.session}/questions")[
@@ -228,6 +234,22 @@ class Questions(unittest.TestCase):
         q = {x["id"]: x for x in self.queue()}[body["id"]]
         self.assertNotIn("李建国", q["masked_text"])
         self.assertTrue(q["masked_text"].startswith("李"), q["masked_text"])
+
+    def test_95_the_word_list_reloads_and_a_broken_file_keeps_the_old(self):
+        with open(self.words, "a") as f:
+            f.write("老赖\tabuse\treject\n")
+        self.assertEqual(self.officer.call("POST", "/words/reload")[0], 403)
+        self.assertEqual(self.moderator.ok("POST", "/words/reload")["words"], 3)
+        status, body, _ = Viewer(self.server, "127.0.0.100").ask(self.session, {"text": "这个老赖怎么办"})
+        self.assertEqual(status, 202, body)
+        self.assertEqual({x["id"]: x for x in self.queue()}[body["id"]]["state"], "rejected")
+        with open(self.words, "a") as f:
+            f.write("坏行\tabuse\tmaybe\n")
+        status, body, _ = self.moderator.call("POST", "/words/reload")
+        self.assertEqual((status, body["error"]["code"]), (422, "words_file_invalid"))
+        self.assertIn("5", body["error"]["message"])  # the line
+        body = Viewer(self.server, "127.0.0.101").ask(self.session, {"text": "又一个老赖问题"})[1]
+        self.assertEqual({x["id"]: x for x in self.queue()}[body["id"]]["state"], "rejected")
 
 
 if __name__ == "__main__":
