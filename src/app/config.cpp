@@ -185,8 +185,15 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
                "(scheme http or https, a host, an optional port; no path)");
     }
   }
-  if (auto* t = section(r, root, "srt"); t && r.check_keys(*t, "[srt]", {"listen"}))
+  if (auto* t = section(r, root, "srt");
+      t && r.check_keys(*t, "[srt]", {"listen", "passphrase", "latency_ms"})) {
     r.get(*t, "listen", c.srt_listen);
+    r.get(*t, "passphrase", c.srt_passphrase);
+    // libsrt's own bounds for a passphrase (it derives the AES key from it).
+    if (!c.srt_passphrase.empty() && (c.srt_passphrase.size() < 10 || c.srt_passphrase.size() > 79))
+      r.fail(*t->get("passphrase"), "'passphrase' must be 10 to 79 characters (or empty: none)");
+    r.get(*t, "latency_ms", c.srt_latency_ms, 20, 60'000);
+  }
   if (auto* t = section(r, root, "database"); t && r.check_keys(*t, "[database]", {"url"}))
     r.get(*t, "url", c.database_url);
   if (auto* t = section(r, root, "log"); t && r.check_keys(*t, "[log]", {"level"})) {

@@ -47,6 +47,10 @@ struct Config {
   // pages may open the events WebSocket with a console login cookie.
   std::vector<std::string> http_allowed_origins;
   std::string srt_listen = "0.0.0.0:10080";
+  std::string srt_passphrase;  // empty: unencrypted; else callers must use it
+  // SRT's receiver latency: how long a lost packet may take to be resent.
+  // Short latencies cut 4G links; 2 s rides out their usual stalls.
+  std::int64_t srt_latency_ms = 2000;
   std::string database_url = "sqlite:var/courtcast.db";
   std::string log_level = "info";
   unsigned workers = 0;  // event loops; 0 = one per core

@@ -43,6 +43,7 @@
 #include "record/service.hpp"
 #include "relay/relay.hpp"
 #include "rtmp/server.hpp"
+#include "srt/listener.hpp"
 
 namespace courtcast::app {
 
@@ -133,8 +134,8 @@ std::string lan_address() {
 // the first password) are shown only to a person at a terminal, never into
 // a log file.
 void print_banner(const Config& config, const http::StaticSite& site, const tcp::endpoint& rtmp_ep,
-                  const tcp::endpoint& http_ep, const std::string& api_token,
-                  const std::string& initial_admin_password) {
+                  const tcp::endpoint& http_ep, std::uint16_t srt_port,
+                  const std::string& api_token, const std::string& initial_admin_password) {
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   const std::string rtmp_host = shown_host(rtmp_ep) + ":" + std::to_string(rtmp_ep.port());
   const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
@@ -166,6 +167,8 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
     out << "  publish:  rtmp://" << rtmp_host << "/live/" << s.name << "?key=" << key << "\n"
         << "            (OBS: server rtmp://" << rtmp_host << "/live, stream key " << s.name
         << "?key=" << key << ")\n"
+        << "            srt://" << shown_host(rtmp_ep) << ":" << srt_port << "?streamid=#!::r=live/"
+        << s.name << ",m=publish,s=" << key << "  (MPEG-TS)\n"
         << "  watch:    http://" << http_host << "/live/" << s.name << ".flv"
         << (s.is_public ? "" : "?key=" + key) << "\n";
   }
@@ -392,14 +395,25 @@ int serve(Config config) {
     http_server.serve(std::move(s), worker);
   });
 
+  // SRT publishes are handed to the hub on the first loop, like an RTMP
+  // publisher's packets on its own worker.
+  const auto srt_hp = parse_listen(config.srt_listen).value();
+  srt::Listener srt_listener(
+      access, loops[0]->get_executor(),
+      srt::Options{srt_hp.host, srt_hp.port, config.srt_passphrase, config.srt_latency_ms});
+
   tcp::endpoint rtmp_ep, http_ep;
+  std::uint16_t srt_port = 0;
   try {
     rtmp_ep = rtmp_listener.listen(endpoint_of(config.rtmp_listen));
     http_ep = http_listener.listen(endpoint_of(config.http_listen));
+    srt_port = srt_listener.start().value();
   } catch (const std::exception& e) {
     spdlog::error("event=listen_failed error=\"{}\"", e.what());
     return 1;
   }
+  spdlog::info("event=listening protocol=srt address={}:{} latency_ms={} encrypted={}", srt_hp.host,
+               srt_port, config.srt_latency_ms, !config.srt_passphrase.empty());
   spdlog::info("event=listening protocol=rtmp address={}:{}", rtmp_ep.address().to_string(),
                rtmp_ep.port());
   broadcasts.set_rtmp_port(rtmp_ep.port());
@@ -410,7 +424,8 @@ int serve(Config config) {
   spdlog::info("event=started workers={} merge_window_ms={} max_lag_ms={}", workers,
                config.merge_window_ms, config.max_lag_ms);
 
-  print_banner(config, site, rtmp_ep, http_ep, api_token, court_store->initial_admin_password);
+  print_banner(config, site, rtmp_ep, http_ep, srt_port, api_token,
+               court_store->initial_admin_password);
 
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -437,6 +452,9 @@ int serve(Config config) {
   });
   main_loop.run();
   for (auto& t : threads) t.join();
+  // The SRT thread ends first; what it posted (publish ends) is destroyed
+  // with the loops' leftovers below, while the hub still lives.
+  srt_listener.stop();
   // Connections still open (players, publishers, WebSocket subscribers) are
   // coroutines suspended on the stopped loops. They are destroyed here, loop
   // by loop, while everything they refer to still lives: their destructors

@@ -8,8 +8,6 @@
 
 namespace courtcast::app {
 
-namespace {
-
 // A publish into the live hub; ending it (destruction) frees the stream name.
 class LiveSink : public rtmp::MediaSink {
  public:
@@ -26,11 +24,30 @@ class LiveSink : public rtmp::MediaSink {
   }
   void flush() override { handle_->flush(); }
   std::optional<std::string> revoked() override { return revoked_ ? revoked_() : std::nullopt; }
+  void set_link_stats(const live::LinkStats& stats) { handle_->set_link_stats(stats); }
 
  private:
   live::StreamHandle handle_;
   std::function<void()> on_end_;
   std::function<std::optional<std::string>()> revoked_;
+};
+
+namespace {
+
+// An SRT publish: the same live sink, and the link's figures shown with it.
+class SrtPublish : public srt::Publish {
+ public:
+  explicit SrtPublish(std::unique_ptr<LiveSink> sink) : sink_(std::move(sink)) {}
+  bool push(media::PacketKind kind, std::int64_t dts_ms,
+            std::span<const std::uint8_t> body) override {
+    return sink_->push(kind, dts_ms, body);
+  }
+  void flush() override { sink_->flush(); }
+  void set_link_stats(const live::LinkStats& stats) override { sink_->set_link_stats(stats); }
+  std::optional<std::string> revoked() override { return sink_->revoked(); }
+
+ private:
+  std::unique_ptr<LiveSink> sink_;
 };
 
 class LiveSource : public rtmp::MediaSource {
@@ -86,22 +103,59 @@ rtmp::Admission<rtmp::MediaSink> StreamAccess::publish(const rtmp::StreamRequest
             "unknown application '" + r.app + "': publish to rtmp://HOST/live/STREAM?key=KEY"};
   if (auto why = check_key(r.stream, r.stream_query, r.app_query))
     return {nullptr, "NetStream.Publish.Rejected", *why};
-  auto handle = hub_.acquire(r.stream);
-  if (!handle->try_begin_publish(r.peer))
+  auto sink = begin_publish(r.stream, r.peer);
+  if (!sink)
     return {nullptr, "NetStream.Publish.BadName",
             "stream '" + r.stream + "' is already being published"};
-  spdlog::info("event=publish_start stream={} peer={}", base::log_value(r.stream), r.peer);
+  return {std::move(sink), {}, {}};
+}
+
+std::unique_ptr<LiveSink> StreamAccess::begin_publish(const std::string& stream,
+                                                      const std::string& peer) {
+  auto handle = hub_.acquire(stream);
+  if (!handle->try_begin_publish(peer)) return nullptr;
+  spdlog::info("event=publish_start stream={} peer={}", base::log_value(stream), peer);
   std::function<void()> on_end;
   std::function<std::optional<std::string>()> revoked;
-  if (session_inputs_ && !streams_.count(r.stream)) {
-    session_inputs_->input_started(r.stream);
-    on_end = [inputs = session_inputs_, stream = r.stream] { inputs->input_ended(stream); };
-    revoked = [inputs = session_inputs_, stream = r.stream] {
-      return inputs->input_closed(stream);
-    };
+  if (session_inputs_ && !streams_.count(stream)) {
+    session_inputs_->input_started(stream);
+    on_end = [inputs = session_inputs_, stream] { inputs->input_ended(stream); };
+    revoked = [inputs = session_inputs_, stream] { return inputs->input_closed(stream); };
   }
-  return {
-      std::make_unique<LiveSink>(std::move(handle), std::move(on_end), std::move(revoked)), {}, {}};
+  return std::make_unique<LiveSink>(std::move(handle), std::move(on_end), std::move(revoked));
+}
+
+std::optional<srt::Refusal> StreamAccess::check(const srt::StreamId& id, const std::string&) {
+  using srt::RejectCode;
+  if (id.app != "live")
+    return srt::Refusal{RejectCode::not_found,
+                        "unknown application '" + id.app + "': use r=live/STREAM"};
+  const auto expected = key_of(id.name);
+  if (!expected && session_inputs_ && !streams_.count(id.name))
+    if (auto why = session_inputs_->input_closed(id.name))
+      return srt::Refusal{RejectCode::forbidden, *why};
+  if (!expected)
+    return srt::Refusal{RejectCode::not_found,
+                        "no stream named '" + id.name + "' is configured or open"};
+  if (id.key.empty())
+    return srt::Refusal{RejectCode::unauthorized, "a key is required: add s=KEY to the stream id"};
+  if (!base::same_secret(id.key, *expected))
+    return srt::Refusal{RejectCode::forbidden, "wrong key for stream '" + id.name + "'"};
+  if (auto s = hub_.find(id.name); s && s->live())
+    return srt::Refusal{RejectCode::conflict,
+                        "stream '" + id.name + "' is already being published"};
+  return std::nullopt;
+}
+
+std::variant<std::unique_ptr<srt::Publish>, srt::Refusal> StreamAccess::publish(
+    const srt::StreamId& id, const std::string& peer) {
+  // Asked again: the session may have closed since the handshake.
+  if (auto refusal = check(id, peer)) return *refusal;
+  auto sink = begin_publish(id.name, peer);
+  if (!sink)
+    return srt::Refusal{srt::RejectCode::conflict,
+                        "stream '" + id.name + "' is already being published"};
+  return std::make_unique<SrtPublish>(std::move(sink));
 }
 
 rtmp::Admission<rtmp::MediaSource> StreamAccess::play(const rtmp::StreamRequest& r) {

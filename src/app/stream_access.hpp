@@ -12,6 +12,7 @@
 #include "live/hub.hpp"
 #include "program/registry.hpp"
 #include "rtmp/server.hpp"
+#include "srt/listener.hpp"
 
 namespace courtcast::app {
 
@@ -30,7 +31,9 @@ class SessionInputs {
   virtual void input_ended(const std::string& stream) = 0;
 };
 
-class StreamAccess : public rtmp::ServerHooks, public http::Access {
+class LiveSink;
+
+class StreamAccess : public rtmp::ServerHooks, public http::Access, public srt::Hooks {
  public:
   // `api_token` opens the control API until users and roles exist.
   StreamAccess(live::Hub& hub, const std::vector<StreamConfig>& streams,
@@ -43,7 +46,15 @@ class StreamAccess : public rtmp::ServerHooks, public http::Access {
                                          bool team) override;
   bool allow_control(std::string_view authorization) override;
 
+  // SRT publishing: the same keys and the same one-publisher rule as RTMP.
+  std::optional<srt::Refusal> check(const srt::StreamId& id, const std::string& peer) override;
+  std::variant<std::unique_ptr<srt::Publish>, srt::Refusal> publish(
+      const srt::StreamId& id, const std::string& peer) override;
+
  private:
+  // The publish of `stream` once its key was checked; nullptr when someone
+  // else publishes it now.
+  std::unique_ptr<LiveSink> begin_publish(const std::string& stream, const std::string& peer);
   // nullopt when `key` (taken from the stream or app query) opens `stream`.
   std::optional<std::string> check_key(const std::string& stream, const std::string& stream_query,
                                        const std::string& app_query) const;

@@ -6,6 +6,26 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 
+namespace {
+
+json::value link_json(const live::LinkStats& l) {
+  auto round2 = [](double v) { return std::round(v * 100) / 100; };
+  return json::object{{"protocol", l.protocol},
+                      {"rtt_ms", round2(l.rtt_ms)},
+                      {"receive_rate_mbps", round2(l.receive_rate_mbps)},
+                      {"bandwidth_mbps", round2(l.bandwidth_mbps)},
+                      {"latency_ms", l.latency_ms},
+                      {"packets_received", l.packets_received},
+                      {"packets_lost", l.packets_lost},
+                      {"packets_retransmitted", l.packets_retransmitted},
+                      {"packets_dropped", l.packets_dropped},
+                      {"receive_buffer_ms", l.receive_buffer_ms},
+                      {"receive_buffer_bytes", l.receive_buffer_bytes},
+                      {"continuity_errors", l.continuity_errors}};
+}
+
+}  // namespace
+
 json::value stream_json(const live::StreamInfo& s, bool with_publisher) {
   json::object video{{"codec", media::to_string(s.video_codec)},
                      {"width", s.width},
@@ -27,7 +47,8 @@ json::value stream_json(const live::StreamInfo& s, bool with_publisher) {
                       {"bytes_in", s.bytes_in},
                       {"bytes_out", s.bytes_out},
                       {"skipped_packets", s.skipped_packets},
-                      {"publishes", s.publishes}};
+                      {"publishes", s.publishes},
+                      {"link", s.link ? link_json(*s.link) : json::value(nullptr)}};
 }
 
 json::value streams_json(const live::Hub& hub,

@@ -276,6 +276,7 @@ void Stream::end_publish() {
     std::lock_guard lock(info_mutex_);
     info_.publisher_address.clear();
     info_.bitrate_bps = 0;
+    info_.link.reset();
   }
   for (auto& s : shards_)
     asio::post(s->executor_,
@@ -400,6 +401,11 @@ void Stream::note_rate(const Packet& p) {
   window_start_ = now;
   window_bytes_ = 0;
   window_frames_ = 0;
+}
+
+void Stream::set_link_stats(const LinkStats& link) {
+  std::lock_guard lock(info_mutex_);
+  if (live()) info_.link = link;
 }
 
 StreamInfo Stream::info() const {

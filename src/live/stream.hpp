@@ -44,6 +44,23 @@ struct StreamLimits {
   std::size_t max_batch_packets = 512;
 };
 
+// The ingest link's own figures, for protocols that have them (SRT): how the
+// network between the camera and the server is doing.
+struct LinkStats {
+  std::string protocol;  // "srt"
+  double rtt_ms = 0;
+  double receive_rate_mbps = 0;
+  double bandwidth_mbps = 0;    // the link's estimated capacity
+  std::int64_t latency_ms = 0;  // agreed receiver latency (TSBPD)
+  std::int64_t packets_received = 0;
+  std::int64_t packets_lost = 0;           // detected missing, most then retransmitted
+  std::int64_t packets_retransmitted = 0;  // retransmissions that arrived
+  std::int64_t packets_dropped = 0;        // too late even for a retransmission: a gap
+  std::int64_t receive_buffer_ms = 0;
+  std::int64_t receive_buffer_bytes = 0;
+  std::uint64_t continuity_errors = 0;  // MPEG-TS packets missing after SRT
+};
+
 // What the API reports about a stream. A snapshot; safe to copy.
 struct StreamInfo {
   std::string name;
@@ -64,6 +81,7 @@ struct StreamInfo {
   std::uint64_t bytes_out = 0;
   std::uint64_t skipped_packets = 0;
   std::uint64_t publishes = 0;
+  std::optional<LinkStats> link;  // while an SRT (or similar) publisher is on
 };
 
 class Stream;
@@ -195,6 +213,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // writers): the packet goes out as it is, its timestamps untouched.
   void push_ready(PacketPtr packet);
   void flush();
+
+  // The publisher's link figures, shown with the stream until the publish ends.
+  void set_link_stats(const LinkStats& link);
 
   bool live() const { return live_.load(std::memory_order_acquire); }
   StreamInfo info() const;

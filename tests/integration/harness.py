@@ -52,13 +52,14 @@ def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=4
 class Server:
     """courtcast serve on free loopback ports with a generated config."""
 
-    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra="", rtmp=""):
-        """`rtmp`: more lines for the [rtmp] section."""
+    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra="", rtmp="", srt=""):
+        """`rtmp`, `srt`: more lines for the [rtmp] and [srt] sections."""
         self.dir = tempfile.mkdtemp(prefix="courtcast-test-")
         lines = [
             "[server]", f'data_dir = "{self.dir}/var"',
             "[rtmp]", 'listen = "127.0.0.1:0"', *([rtmp] if rtmp else []),
             "[http]", 'listen = "127.0.0.1:0"',
+            "[srt]", 'listen = "127.0.0.1:0"', *([srt] if srt else []),
         ]
         for name, key, public in streams:
             lines += ["[[stream]]", f'name = "{name}"', f'key = "{key}"',
@@ -77,8 +78,11 @@ class Server:
                         "the RTMP listener")
         http = wait_for(lambda: re.search(r"protocol=http address=[\d.]+:(\d+)", self.log()), 10,
                         "the HTTP listener")
+        srt = wait_for(lambda: re.search(r"protocol=srt address=[\d.]+:(\d+)", self.log()), 10,
+                       "the SRT listener")
         self.rtmp_port = int(rtmp.group(1))
         self.http_port = int(http.group(1))
+        self.srt_port = int(srt.group(1))
         return self
 
     def __exit__(self, *exc):
