@@ -213,6 +213,27 @@ class SrtIngest(unittest.TestCase):
                  "the publish to end")
 
 
+class SrtPassphrase(unittest.TestCase):
+    def test_with_a_passphrase_only_encrypting_callers_with_it_get_in(self):
+        media = test_media()
+        with Server(srt='passphrase = "court-secret-16"\nlatency_ms = 1000') as server:
+            url = srt_url(server.srt_port, standard_id("cam-a", KEY))
+            self.assertTrue(refused(url, media)[0], "a caller without encryption")
+            self.assertTrue(refused(url + "&passphrase=other-secret-16", media)[0],
+                            "a caller with another passphrase")
+            self.assertFalse((server.stream_info("cam-a") or {}).get("live"))
+            proc = publish_srt(url + "&passphrase=court-secret-16", media)
+            try:
+                wait_live(server, "cam-a", timeout=15)
+                link = wait_for(lambda: (server.stream_info("cam-a") or {}).get("link"), 5,
+                                "link statistics")
+                self.assertEqual(link["latency_ms"], 1000)
+                self.assertEqual(decode_errors(server.flv_url("cam-a"), 3), "")
+            finally:
+                stop(proc)
+            self.assertNotIn("court-secret-16", server.log())
+
+
 def probe_size(url, timeout=15):
     """(width, height) of the first video frame ffprobe reads from `url`."""
     out = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "5000000", "-select_streams",
