@@ -24,6 +24,8 @@ using store::Role;
 namespace {
 
 constexpr std::string_view kCookieName = "courtcast_session";
+// How long a cached session is trusted before the store is asked again.
+constexpr std::int64_t kSessionRecheckMs = 30'000;
 bool is_change(verb m) {
   return m != verb::get && m != verb::head && m != verb::options;
 }
@@ -233,24 +235,77 @@ std::optional<Principal> Auth::from_api_token(std::string_view token) {
   return p;
 }
 
+bool Auth::expired(const SessionEntry& s, std::int64_t now) const {
+  return now - s.last_seen_ms > options_.session_idle_ms ||
+         now - s.created_ms > options_.session_max_ms;
+}
+
 std::optional<Auth::SessionEntry> Auth::find_session(const ApiRequest& req) {
   const std::string cookie = cookie_value(req.cookie, kCookieName);
   if (cookie.empty() || cookie.size() > 128) return std::nullopt;
   const std::string key = sha256_hex(cookie);
   const std::int64_t now = now_ms();
+  std::optional<SessionEntry> cached;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = sessions_.find(key); it != sessions_.end()) {
+      if (expired(it->second, now)) {
+        sessions_.erase(it);
+      } else if (now - it->second.checked_ms < kSessionRecheckMs) {
+        it->second.last_seen_ms = now;
+        return it->second;
+      } else {
+        cached = it->second;
+      }
+    }
+  }
+  // Not in memory (a restart, another node) or due for a check.
+  auto loaded = load_session(key, now, cached);
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(key);
-  if (it == sessions_.end()) return std::nullopt;
-  if (now - it->second.last_seen_ms > options_.session_idle_ms ||
-      now - it->second.created_ms > options_.session_max_ms) {
-    sessions_.erase(it);
+  if (!loaded) {
+    sessions_.erase(key);
     return std::nullopt;
   }
-  it->second.last_seen_ms = now;
-  return it->second;
+  loaded->last_seen_ms = now;
+  sessions_[key] = *loaded;
+  return loaded;
+}
+
+std::optional<Auth::SessionEntry> Auth::load_session(const std::string& key, std::int64_t now,
+                                                     const std::optional<SessionEntry>& cached) {
+  auto stored = repo_.find_login_session(key);
+  if (!stored) {
+    if (stored.error().kind == store::ErrorKind::not_found) return std::nullopt;
+    // A database that does not answer for a moment does not log out a
+    // console in the middle of a broadcast; one never seen is not let in.
+    spdlog::error("event=session_lookup_failed error=\"{}\"", stored.error().message);
+    return cached;
+  }
+  SessionEntry entry{Principal{}, stored->csrf_token, stored->created_ms,
+                     std::max(stored->last_seen_ms, cached ? cached->last_seen_ms : 0), now};
+  if (expired(entry, now) || now >= stored->expires_ms) {
+    (void)repo_.end_login_session(key);
+    return std::nullopt;
+  }
+  auto user = repo_.get_user(stored->user_id);
+  if (!user) {
+    if (user.error().kind != store::ErrorKind::not_found) return cached;
+    return std::nullopt;
+  }
+  if (user->disabled) {
+    (void)repo_.end_login_session(key);
+    return std::nullopt;
+  }
+  entry.who =
+      Principal{user->username, user->role, Principal::Via::session, user->id, "session:" + key};
+  if (auto r = repo_.touch_login_session(key, entry.last_seen_ms); !r)
+    spdlog::error("event=session_touch_failed error=\"{}\"", r.error().message);
+  return entry;
 }
 
 void Auth::end_sessions_of(court::Id user_id) {
+  if (auto r = repo_.end_login_sessions_of(user_id); !r)
+    spdlog::error("event=session_end_failed user_id={} error=\"{}\"", user_id, r.error().message);
   {
     std::lock_guard lock(mutex_);
     std::erase_if(sessions_, [&](const auto& kv) { return kv.second.who.user_id == user_id; });
@@ -348,20 +403,26 @@ ApiResult Auth::login(const ApiRequest& req) {
                         "wrong username or password, or the user is disabled");
   }
 
+  const std::int64_t now = now_ms();
   const std::string cookie = random_hex(32);
-  SessionEntry entry{Principal{user->username, user->role, Principal::Via::session, user->id,
-                               "session:" + sha256_hex(cookie)},
-                     random_hex(32), now_ms(), now_ms()};
+  const std::string key = sha256_hex(cookie);
+  SessionEntry entry{
+      Principal{user->username, user->role, Principal::Via::session, user->id, "session:" + key},
+      random_hex(32), now, now, now};
+  // Logins are rare: the moment to drop the rows of sessions long over.
+  if (auto purged = repo_.purge_login_sessions(now - options_.session_idle_ms, now); !purged)
+    spdlog::error("event=session_purge_failed error=\"{}\"", purged.error().message);
+  if (auto stored = repo_.create_login_session(store::LoginSession{
+          key, user->id, entry.csrf_token, now, now, now + options_.session_max_ms});
+      !stored)
+    return store_error(stored.error());
   {
     std::lock_guard lock(mutex_);
     failures_by_user_at_address_.erase(user_at_address(username, req.client_address));
     if (sessions_.size() > 10'000) {
-      std::erase_if(sessions_, [&](const auto& kv) {
-        return entry.created_ms - kv.second.last_seen_ms > options_.session_idle_ms ||
-               entry.created_ms - kv.second.created_ms > options_.session_max_ms;
-      });
+      std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now); });
     }
-    sessions_[sha256_hex(cookie)] = entry;
+    sessions_[key] = entry;
   }
   spdlog::info("event=login user={} role={} address={}", base::log_value(username),
                store::role_code(user->role), req.client_address);
@@ -380,8 +441,10 @@ ApiResult Auth::login(const ApiRequest& req) {
 ApiResult Auth::logout(const ApiRequest& req, const Principal& who) {
   const std::string cookie = cookie_value(req.cookie, kCookieName);
   if (who.via == Principal::Via::session && !cookie.empty()) {
+    const std::string key = sha256_hex(cookie);
+    if (auto r = repo_.end_login_session(key); !r) return store_error(r.error());
     std::lock_guard lock(mutex_);
-    sessions_.erase(sha256_hex(cookie));
+    sessions_.erase(key);
   }
   if (who.via == Principal::Via::session) {
     // This session's sockets only: the user's other consoles stay logged in.

@@ -4,8 +4,12 @@
 // token (data_dir/keys/api-token, an admin), login throttling, and the one
 // table of which roles may call which endpoint.
 //
-// Sessions live in memory only, so a restart logs everyone out: cheaper than
-// a table written on every request, and a console simply logs in again.
+// Sessions are kept in the store (by the SHA-256 of the cookie), so a restart
+// of courtcast in the middle of a broadcast does not log the director out:
+// the console reconnects by itself. Memory holds a cache of them; a cached
+// session is checked against the store again every 30 s (the
+// user may have been disabled on another node of one PostgreSQL), which is
+// also when its last use is written: not a write per request.
 // Thread-safe: every HTTP worker calls the one Auth; its maps sit behind a
 // mutex, and the slow part of a login (argon2id) runs outside it.
 
@@ -133,6 +137,7 @@ class Auth {
     std::string csrf_token;
     std::int64_t created_ms = 0;
     std::int64_t last_seen_ms = 0;
+    std::int64_t checked_ms = 0;  // when the store last confirmed it
   };
   struct Failures {
     int count = 0;
@@ -150,6 +155,12 @@ class Auth {
   std::optional<Principal> from_api_token(std::string_view token);
   // The session the request's cookie names, refreshed; null when none.
   std::optional<SessionEntry> find_session(const ApiRequest& req);
+  // The session as the store has it, with its user as they are now; null
+  // when it ended, expired or its user is disabled. `cached` (if any) is
+  // what memory held, used when the database cannot answer.
+  std::optional<SessionEntry> load_session(const std::string& key, std::int64_t now,
+                                           const std::optional<SessionEntry>& cached);
+  bool expired(const SessionEntry& s, std::int64_t now) const;
 
   // Milliseconds the caller must still wait, or 0.
   std::int64_t lockout_ms(const std::string& username, const std::string& address);

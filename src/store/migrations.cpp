@@ -460,18 +460,34 @@ CREATE TABLE question_decisions (
 CREATE INDEX question_decisions_question ON question_decisions(question_id);
 )sql";
 
+// Version 7: console logins, so that a restart keeps them. The key is the
+// SHA-256 of the cookie's value, never the value. One DDL for both backends.
+constexpr std::string_view kLoginSessionsV7 = R"sql(
+CREATE TABLE login_sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX login_sessions_user ON login_sessions(user_id);
+)sql";
+
 constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1},
                                  {2, "api tokens", kSqliteV2},
                                  {3, "steps: case index covers the statistics", kSqliteV3},
                                  {4, "destinations made through the API", kDestinationsV4},
                                  {5, "clip exports as records", kSqliteV5},
-                                 {6, "watch page: public description, questions", kSqliteV6}};
+                                 {6, "watch page: public description, questions", kSqliteV6},
+                                 {7, "console logins", kLoginSessionsV7}};
 constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1},
                                    {2, "api tokens", kPostgresV2},
                                    {3, "steps: case index covers the statistics", kPostgresV3},
                                    {4, "destinations made through the API", kDestinationsV4},
                                    {5, "clip exports as records", kPostgresV5},
-                                   {6, "watch page: public description, questions", kPostgresV6}};
+                                   {6, "watch page: public description, questions", kPostgresV6},
+                                   {7, "console logins", kLoginSessionsV7}};
 
 }  // namespace
 

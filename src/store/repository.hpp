@@ -141,6 +141,17 @@ class Repository {
   virtual Result<std::vector<ApiToken>> list_api_tokens() = 0;
   virtual Result<ApiToken> revoke_api_token(Id id, const Actor& by) = 0;
 
+  // Console logins, by the SHA-256 of their cookie. Ending is final; expired
+  // rows are purged by `purge_login_sessions` (idle since before
+  // `idle_before_ms`, or past their expiry at `now_ms`).
+  virtual Result<void> create_login_session(const LoginSession& s) = 0;
+  virtual Result<LoginSession> find_login_session(std::string_view id_hash) = 0;
+  virtual Result<void> touch_login_session(std::string_view id_hash, court::UtcMs last_seen_ms) = 0;
+  virtual Result<void> end_login_session(std::string_view id_hash) = 0;
+  virtual Result<void> end_login_sessions_of(Id user_id) = 0;
+  virtual Result<std::int64_t> purge_login_sessions(court::UtcMs idle_before_ms,
+                                                    court::UtcMs now_ms) = 0;
+
   // Destinations made through the API, replaced as a whole after each change.
   virtual Result<std::vector<StoredDestination>> list_destinations() = 0;
   virtual Result<void> replace_destinations(const std::vector<StoredDestination>& all) = 0;

@@ -81,6 +81,13 @@ class SqlRepository final : public Repository {
   Result<Question> decide_question(Id id, const QuestionChange& change, const Actor& by) override;
   Result<std::vector<QuestionDecision>> list_question_decisions(Id question_id) override;
 
+  Result<void> create_login_session(const LoginSession& s) override;
+  Result<LoginSession> find_login_session(std::string_view id_hash) override;
+  Result<void> touch_login_session(std::string_view id_hash, court::UtcMs last_seen_ms) override;
+  Result<void> end_login_session(std::string_view id_hash) override;
+  Result<void> end_login_sessions_of(Id user_id) override;
+  Result<std::int64_t> purge_login_sessions(court::UtcMs idle_before_ms,
+                                            court::UtcMs now_ms) override;
   Result<std::vector<StoredDestination>> list_destinations() override;
   Result<void> replace_destinations(const std::vector<StoredDestination>& all) override;
 

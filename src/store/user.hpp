@@ -44,4 +44,18 @@ struct ApiToken {
   bool revoked = false;
 };
 
+// A console login as the store keeps it, so that a restart of courtcast does
+// not log the director out in the middle of a broadcast. Only the SHA-256 of
+// the cookie's value is stored: a copy of the database logs no one in. The
+// CSRF token is kept as it is: /me answers it to a reloaded page, and alone
+// it opens nothing.
+struct LoginSession {
+  std::string id_hash;  // lowercase hex SHA-256 of the cookie's value
+  court::Id user_id = 0;
+  std::string csrf_token;
+  court::UtcMs created_ms = 0;
+  court::UtcMs last_seen_ms = 0;  // written now and then, not on every request
+  court::UtcMs expires_ms = 0;    // created_ms + the longest a login lasts
+};
+
 }  // namespace courtcast::store

@@ -1,7 +1,9 @@
 """Console login: the session cookie, logout, the first admin, throttling of
 failed logins, and secrets kept out of answers and logs."""
 
+import hashlib
 import os
+import sqlite3
 import stat
 import time
 import unittest
@@ -169,6 +171,61 @@ class Throttling(unittest.TestCase):
             client.login("someone-else", "wrong")
         status, out = client.login(username("director"), PASSWORD)
         self.assertEqual(status, 200, out)
+
+
+class LoginsAcrossARestart(unittest.TestCase):
+    """Logins are kept in the database: a restart in the middle of a broadcast
+    does not send the director back to the login page."""
+
+    def restart(self, server):
+        server.stop()
+        server.__enter__()
+
+    def again(self, server, client):
+        """The same browser (cookie and CSRF token) against the restarted server."""
+        out = ApiClient(server)
+        out.cookie, out.csrf = client.cookie, client.csrf
+        return out
+
+    def test_a_login_outlives_a_restart_and_logout_still_ends_it(self):
+        with Server() as server:
+            make_users(server, ("director",))
+            before = logged_in(server, username("director"))
+            self.restart(server)
+            client = self.again(server, before)
+            me = client.ok("GET", "/me")
+            self.assertEqual((me["user"]["name"], me["via"]), (username("director"), "session"))
+            self.assertEqual(me["csrf_token"], before.csrf)
+            # A change still needs the same CSRF token.
+            self.assertEqual(client.call("POST", "/logout", csrf="0" * 64)[0], 403)
+            client.ok("POST", "/logout", expect=(204,))
+            self.restart(server)
+            status, out, _ = self.again(server, before).call("GET", "/me")
+            self.assertEqual((status, out["error"]["code"]), (401, "session_expired"))
+
+    def test_disabling_a_user_ends_their_kept_sessions(self):
+        with Server() as server:
+            ids = make_users(server, ("moderator",))
+            before = logged_in(server, username("moderator"))
+            server.control("PATCH", f"/users/{ids['moderator']}", {"disabled": True})
+            self.restart(server)
+            self.assertEqual(self.again(server, before).call("GET", "/me")[0], 401)
+
+    def test_the_database_keeps_the_hash_of_the_cookie_never_the_cookie(self):
+        with Server() as server:
+            make_users(server, ("readonly",))
+            client = logged_in(server, username("readonly"))
+            cookie = client.cookie.split("=", 1)[1]
+            server.stop()
+            db = sqlite3.connect(os.path.join(server.dir, "var", "courtcast.db"))
+            rows = db.execute("SELECT id_hash, csrf_token FROM login_sessions").fetchall()
+            db.close()
+            self.assertEqual(rows, [(hashlib.sha256(cookie.encode()).hexdigest(), client.csrf)])
+            for name in os.listdir(os.path.join(server.dir, "var")):
+                path = os.path.join(server.dir, "var", name)
+                if os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        self.assertNotIn(cookie.encode(), f.read(), name)
 
 
 if __name__ == "__main__":

@@ -145,10 +145,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 6);
+  EXPECT_EQ(*repo_->schema_version(), 7);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 6);
+  EXPECT_EQ(*repo_->schema_version(), 7);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -563,6 +563,46 @@ TEST_P(RepositoryTest, api_tokens_are_found_by_hash_and_stay_revoked) {
   for (const auto& e : audit) {
     EXPECT_EQ(e.details.find(hash), std::string::npos) << "a token hash reached the log";
   }
+}
+
+TEST_P(RepositoryTest, login_sessions_outlive_a_reopen_until_ended_or_expired) {
+  auto hash = hash_password("correct horse");
+  ASSERT_TRUE(hash);
+  auto user =
+      repo_->create_user(User{0, "director1", Role::director, *hash, false, 0}, by("admin"));
+  ASSERT_TRUE(user);
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+  ASSERT_TRUE(repo_->create_login_session({a, user->id, "csrf-a", t(8, 0), t(8, 0), t(20, 0)}));
+  ASSERT_TRUE(repo_->create_login_session({b, user->id, "csrf-b", t(8, 0), t(8, 0), t(20, 0)}));
+  ASSERT_TRUE(repo_->create_login_session({c, user->id, "csrf-c", t(6, 0), t(6, 0), t(9, 0)}));
+  EXPECT_EQ(repo_->create_login_session({a, user->id, "x", 1, 1, 2}).error().kind,
+            ErrorKind::conflict);
+  EXPECT_EQ(repo_->create_login_session({"short", user->id, "x", 1, 1, 2}).error().kind,
+            ErrorKind::invalid);
+
+  repo_.reset();
+  repo_ = open(url_);
+  auto found = repo_->find_login_session(a);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->user_id, user->id);
+  EXPECT_EQ(found->csrf_token, "csrf-a");
+  EXPECT_EQ(found->expires_ms, t(20, 0));
+
+  ASSERT_TRUE(repo_->touch_login_session(a, t(9, 30)));
+  ASSERT_TRUE(repo_->touch_login_session(a, t(9, 0)));  // an older touch does not go back
+  EXPECT_EQ(repo_->find_login_session(a)->last_seen_ms, t(9, 30));
+
+  // Idle since before 9:00, or past expiry at 9:30: b (idle) and c (both) go.
+  EXPECT_EQ(*repo_->purge_login_sessions(t(9, 0), t(9, 30)), 2);
+  EXPECT_TRUE(repo_->find_login_session(a));
+  EXPECT_EQ(repo_->find_login_session(b).error().kind, ErrorKind::not_found);
+
+  ASSERT_TRUE(repo_->create_login_session({b, user->id, "csrf-b", t(9, 0), t(9, 0), t(20, 0)}));
+  ASSERT_TRUE(repo_->end_login_session(b));
+  EXPECT_EQ(repo_->find_login_session(b).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(repo_->find_login_session(a));
+  ASSERT_TRUE(repo_->end_login_sessions_of(user->id));
+  EXPECT_EQ(repo_->find_login_session(a).error().kind, ErrorKind::not_found);
 }
 
 TEST_P(RepositoryTest, destinations_are_replaced_as_a_set_and_keep_their_order) {

@@ -268,21 +268,27 @@ test('the page never holds an API token and breaks no rule of the content securi
   }
 })
 
-test('after a server restart the page reconnects its events and previews by itself', async () => {
+test('after a server restart the page reconnects its events and previews by itself, still logged in', async () => {
   await director.evaluate(() => ((window as any).__no_reload = true))
+  const page_url = director.url()
+  await playing(director, '[data-test=monitor-air]')
+  const requests_before = director_requests.length
+  const sockets: { closed: boolean }[] = []
+  director.on('websocket', (ws) => {
+    if (!ws.url().endsWith('/api/v1/events')) return
+    const s = { closed: false }
+    sockets.push(s)
+    ws.on('close', () => (s.closed = true))
+  })
   await server.restart()
   for (const p of Object.values(cameras)) await stop_process(p)
   start_cameras()
-  // The restart forgot every login: the page asks for it again and comes back.
-  await expect(director.locator('[data-test=login-form]')).toBeVisible({ timeout: 20_000 })
-  await expect(director.locator('[data-test=login-expired]')).toBeVisible()
-  await director.locator('input[name=username]').fill('director1')
-  await director.locator('input[name=password]').fill(kPassword)
-  await director.locator('[data-test=login-form] button[type=submit]').click()
-  await expect(director).toHaveURL(new RegExp(`/sessions/${session_id}/control$`))
+  // The login outlived the restart (kept in the database): no login page,
+  // a new events socket, and the page comes back where it was.
+  await wait_for(() => sockets.some((s) => !s.closed), 20_000, 'a new events socket')
+  await expect(director.locator('[data-test=events-reconnecting]')).toHaveCount(0, { timeout: 20_000 })
   for (const name of ['cam-a', 'cam-b'])
     await expect(director.locator(`[data-test=tile-${name}]`)).toHaveAttribute('data-state', 'live', { timeout: 20_000 })
-  await expect(director.locator('[data-test=events-reconnecting]')).toHaveCount(0)
   await playing(director, '[data-test=monitor-air]')
   if (await console_plays_inputs()) {
     await playing(director, '[data-test=monitor-program]')
@@ -291,6 +297,10 @@ test('after a server restart the page reconnects its events and previews by itse
   // Events flow again: a take from a script shows on the page.
   await server.ok('POST', `/programs/${air}/take`, { input: 'cam-b' })
   await expect(director.locator('[data-test=tile-cam-b]')).toHaveAttribute('data-tally', 'program', { timeout: 10_000 })
+  await expect(director.locator('[data-test=login-form]')).toHaveCount(0)
+  expect(director.url()).toBe(page_url)
+  const after = director_requests.slice(requests_before).map((r) => new URL(r.url).pathname)
+  expect(after.filter((p) => p === '/api/v1/login')).toEqual([])
   expect(await director.evaluate(() => (window as any).__no_reload)).toBe(true)
 })
 

@@ -64,8 +64,9 @@ export const useEventsStore = defineStore('events', () => {
     window.clearTimeout(timer)
     const jitter = 0.8 + Math.random() * 0.4
     timer = window.setTimeout(async () => {
-      // A restarted server has forgotten the login: /me answers 401 and the
-      // client sends the user to the login page, which starts us again.
+      // A restart keeps the login (the server stores it); one that ended
+      // (logout elsewhere, user disabled) answers 401 here, and the client
+      // sends the user to the login page, which starts us again.
       try {
         await api.me()
       } catch {
