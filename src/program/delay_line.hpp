@@ -54,8 +54,14 @@ class DelayLine {
                  const std::function<void(const media::PacketPtr&)>& skipped_header);
 
   // Drops everything waiting (a cut); returns how many packets that was.
-  std::size_t clear() {
+  // The sequence headers dropped are handed to `dropped_header` in order:
+  // air needs the newest ones when it comes back, or it would send the new
+  // camera's pictures under the old one's configuration.
+  std::size_t clear(const std::function<void(const media::PacketPtr&)>& dropped_header = nullptr) {
     const std::size_t n = queue_.size();
+    if (dropped_header)
+      for (const auto& q : queue_)
+        if (q.packet->sequence_header) dropped_header(q.packet);
     queue_.clear();
     return n;
   }

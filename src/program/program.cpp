@@ -188,7 +188,8 @@ void Program::cut(const std::string& who, const std::string& reason) {
   asio::post(executor_, [self = shared_from_this(), who, reason] {
     // Nothing that reached program before the cut may reach air: drop the
     // delay line and hold the card until the director resumes.
-    const std::size_t dropped = self->delay_line_.clear();
+    const std::size_t dropped =
+        self->delay_line_.clear([&](const PacketPtr& h) { self->keep_air_header(h); });
     self->cut_ = true;
     self->air_to_card(Clock::now());
     spdlog::warn("event=program_cut program={} by={} dropped_packets={} reason={}",
@@ -360,7 +361,13 @@ void Program::to_card(const std::string& why) {
 
 void Program::to_program(const PacketPtr& p) {
   auto out = program_writer_->write(p);
-  if (!out || cut_) return;
+  if (!out) return;
+  if (cut_) {
+    // Air comes back with what program shows then: a take during the cut
+    // brings its camera's configuration, which air must send first.
+    if (out->sequence_header) keep_air_header(out);
+    return;
+  }
   delay_line_.push(Clock::now(), std::move(out));
   if (delay_line_.delay_ms() == 0) air_tick(Clock::now());
 }
@@ -387,6 +394,10 @@ asio::awaitable<void> Program::tick_loop() {
     report_inputs(now);
     report_buffer(now);
   }
+}
+
+void Program::keep_air_header(const PacketPtr& header) {
+  (header->is_video() ? air_video_header_ : air_audio_header_) = header;
 }
 
 void Program::air_to_card(Clock::time_point now) {

@@ -118,6 +118,8 @@ class Program : public std::enable_shared_from_this<Program> {
   void to_program(const media::PacketPtr& p);
   void air_tick(std::chrono::steady_clock::time_point now);
   void air_to_card(std::chrono::steady_clock::time_point now);
+  // The sequence headers air sends when it comes back from the card.
+  void keep_air_header(const media::PacketPtr& header);
   void publish_view();
   void report_inputs(std::chrono::steady_clock::time_point now);
   void report_buffer(std::chrono::steady_clock::time_point now);

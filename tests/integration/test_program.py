@@ -233,6 +233,31 @@ class ProgramControl(unittest.TestCase):
             program.close()
             air.close()
 
+    def test_6_a_cut_right_after_a_take_brings_air_back_with_the_new_cameras_configuration(self):
+        # cam-b's configuration is still in the delay line when the cut
+        # drops it: air must come back with cam-b's sequence header, not
+        # cam-a's (which would break every decoder after the resume).
+        self.control("delay", {"delay_seconds": 0})
+        self.control("take", {"input": "cam-a"})
+        wait_for(lambda: self.server.control("GET", "/programs/air1")[1]["on_program"] == "cam-a",
+                 5, "cam-a on program")
+        self.control("delay", {"delay_seconds": 3})
+        self.control("take", {"input": "cam-b"})
+        wait_for(lambda: self.server.control("GET", "/programs/air1")[1]["on_program"] == "cam-b",
+                 5, "cam-b on program")
+        self.control("cut")
+        wait_for(lambda: self.server.control("GET", "/programs/air1")[1]["cut"], 5, "the cut")
+        self.control("resume")
+        wait_for(lambda: (lambda v: not v["cut"] and v["on_air"] == "program")(
+            self.server.control("GET", "/programs/air1")[1]), 10, "air back on program")
+        air = FlvPlayer(self.server.flv_url("air1"))
+        try:
+            header = next(t for t in air.tags(lambda t: t.is_video and t.is_sequence_header)
+                          if t.is_video and t.is_sequence_header)
+        finally:
+            air.close()
+        self.assertEqual(self.headers.get(bytes(header.body), "unknown"), "cam-b")
+
     def test_5_inputs_and_program_need_a_login_air_is_public(self):
         for url in (self.server.flv_url("cam-a"), self.server.flv_url("air1.program"),
                     self.server.flv_url("air1.program", "token=not-the-token")):

@@ -214,6 +214,9 @@ test('cut and resume from the page; the air monitor shows the card after the cut
   await director.mouse.down()
   await wait_for(async () => (await program_state()).cut === true, 5_000, 'the held cut')
   await director.mouse.up()
+  // R resumes a cut the page shows (as the director sees it), not one only
+  // the API has said yet.
+  await expect(director.locator('[data-test=cut-banner]')).toBeVisible()
   await director.locator('body').press('r')
   await wait_for(async () => (await program_state()).cut === false, 5_000, 'the resume by R')
   // Air comes back from the card once the delay buffer has filled again.
