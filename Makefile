@@ -37,6 +37,7 @@ web/dist/index.html: $(WEB_SOURCES) web/node_modules/.lock-hash
 	  -o -name '*.svg' -o -name '*.json' -o -name '*.wasm' -o -name '*.ico' \) -size +1023c \
 	  -exec gzip -9 -k -n -f {} +
 	touch $@
+	touch -c $@.gz  # gzip gave it the page's old time; courtcast skips a sibling older than its file
 
 web: $(if $(WEB),web/dist/index.html)
 

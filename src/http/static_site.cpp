@@ -128,6 +128,22 @@ std::optional<FileFacts> inside(const fs::path& root, const fs::path& candidate)
       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
+// Whether `gz` is the gzip of `file` as it is now, not of an earlier build:
+// not older than it, and its trailer's ISIZE (the uncompressed length, mod
+// 2^32) is the file's length. A console rebuilt by hand (`npm run build`
+// without `make web`) leaves the old siblings behind, and `cp -p` or a
+// restored backup can leave them with any time.
+bool gzip_of(const FileFacts& gz, const FileFacts& file) {
+  if (gz.mtime_ns < file.mtime_ns || gz.size < 18 || gz.size > kMaxFileBytes) return false;
+  std::ifstream in(gz.path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(gz.size - 4));
+  unsigned char trailer[4];
+  if (!in.read(reinterpret_cast<char*>(trailer), sizeof trailer)) return false;
+  const std::uint32_t isize = trailer[0] | (trailer[1] << 8) | (trailer[2] << 16) |
+                              (static_cast<std::uint32_t>(trailer[3]) << 24);
+  return isize == static_cast<std::uint32_t>(file.size);
+}
+
 std::string etag_of(const FileFacts& f, std::string_view variant) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "\"%llx-%llx%.*s\"", static_cast<unsigned long long>(f.size),
@@ -269,13 +285,12 @@ StaticResponse StaticSite::serve(const StaticRequest& req) const {
   page = page || extension == "html" || extension == "htm";
   const bool compressible = row && row->compressible;
 
-  // The precompressed sibling, when the browser takes gzip and it is not
-  // older than the file (a rebuild that did not gzip leaves none stale).
+  // The precompressed sibling, when the browser takes gzip and it is the
+  // file's as it is now (gzip_of): a stale one is ignored, never sent.
   FileFacts chosen = *file;
   bool gzipped = false;
   if (compressible && lists(req.accept_encoding, "gzip")) {
-    if (auto gz = inside(root, fs::path(file->path.native() + ".gz"));
-        gz && gz->mtime_ns >= file->mtime_ns && gz->size <= kMaxFileBytes) {
+    if (auto gz = inside(root, fs::path(file->path.native() + ".gz")); gz && gzip_of(*gz, *file)) {
       chosen = *gz;
       gzipped = true;
     }
