@@ -14,6 +14,7 @@ extern "C" {
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@ constexpr int kAudio = 1;
 // its header is written without it: the audio of a new source arrives a few
 // frames after its video keyframe.
 constexpr std::int64_t kPartHeaderWaitMs = 1000;
+// A part's last frame is shown until the next part's first, as it was on
+// air while a take waited for the new source's keyframe; never longer than
+// this (the program's timeline bounds a switch's pause the same way).
+constexpr std::int64_t kMaxHoldMs = 5000;
 
 std::string av_error(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -160,6 +165,45 @@ json::object segment_json(const ManifestLine& l, const std::string& line_sha256)
                       {"line_sha256", line_sha256}};
 }
 
+// Segments whose stream timeline runs on from the segment before without a
+// jump (one publish, one run of the server: a program's timeline is
+// continuous across takes and the card) share one mapping of media time to
+// wall clock, that of the first segment of the run. A segment's own
+// start_utc_ms is when its first packet reached the recorder, late by up to
+// a write batch and the network's jitter; placing every frame of a run by
+// one mapping makes parts and clips cut from the run meet to the frame. A
+// gap, a timeline that steps back or jumps, or a run drifting more than
+// kRunDriftMs from a segment's own start begins a new mapping.
+constexpr std::int64_t kRunDriftMs = 1000;
+// How far a segment's last frame reaches past its timestamp, at most.
+constexpr std::int64_t kMaxFrameMs = 100;
+
+// For each line: wall clock minus media time of its segment's run (0 for gaps).
+std::vector<std::int64_t> run_offsets(const std::vector<ManifestLine>& lines) {
+  std::vector<std::int64_t> out(lines.size(), 0);
+  const ManifestLine* prev = nullptr;
+  std::int64_t offset = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const ManifestLine& l = lines[i];
+    if (l.kind != LineKind::Segment) {
+      prev = nullptr;
+      continue;
+    }
+    const std::int64_t own = l.start_utc_ms - l.first_ts_ms;
+    bool continues = prev != nullptr;
+    if (continues) {
+      const std::int64_t wall_step = l.start_utc_ms - prev->end_utc_ms;
+      const std::int64_t ts_step = l.first_ts_ms - prev->last_ts_ms;
+      continues =
+          ts_step >= 0 && ts_step <= wall_step + 2000 && std::abs(own - offset) <= kRunDriftMs;
+    }
+    if (!continues) offset = own;
+    out[i] = offset;
+    prev = &l;
+  }
+  return out;
+}
+
 // Makes `tmp` durable and gives it the name `final` without ever replacing
 // a file of that name (link(2) fails on an existing name; rename would not).
 Result<bool> publish_file(const fs::path& tmp, const fs::path& final) {
@@ -195,8 +239,8 @@ class Part {
 
   // Takes a packet (timestamps in clip ms) of `track`, whose configuration
   // is `config`. False when the packet steps back and is left out.
-  // `shown_utc_ms` places the packet by the wall clock of its segment's
-  // manifest line.
+  // `shown_utc_ms` places the packet on the wall clock by its run's mapping
+  // of media time (run_offsets).
   Result<bool> add(AVPacket& p, int track, const Params& config, std::int64_t dts_ms,
                    std::int64_t pts_ms, std::int64_t duration_ms, std::int64_t shown_utc_ms,
                    bool has_other_track) {
@@ -209,7 +253,8 @@ class Part {
     av_packet_move_ref(box.get(), &p);
     av_packet_free_side_data(box.get());  // one configuration per part: no in-band change
     box->pos = -1;
-    pending_.push_back(Held{std::move(box), track, out_dts, pts_ms - base_ms_, duration_ms});
+    pending_.push_back(
+        Held{std::move(box), track, out_dts, pts_ms - base_ms_, duration_ms, shown_utc_ms});
     frames_[track]++;
     first_ms_ = std::min(first_ms_, std::max<std::int64_t>(pts_ms, dts_ms));
     end_ms_ = std::max(end_ms_, pts_ms + duration_ms);
@@ -222,18 +267,33 @@ class Part {
         if (auto r = start(); !r) return r;
       }
     }
-    if (started_) return flush();
+    if (started_) return flush(false);
     return true;
   }
 
   void add_segment(std::uint64_t index) { segments_.insert(index); }
 
-  // Writes what is held and the trailer.
-  Result<ExportPart> finish() {
+  // Writes what is held and the trailer. With `next_clip_ms` (where the
+  // next part starts, in the same run of the timeline) the last video frame
+  // lasts until then, so that the parts meet.
+  Result<ExportPart> finish(std::optional<std::int64_t> next_clip_ms = std::nullopt) {
     if (!started_) {
       if (auto r = start(); !r) return r.error();
     }
-    if (auto r = flush(); !r) return r.error();
+    if (next_clip_ms) {
+      for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+        if (it->track != kVideo) continue;
+        const std::int64_t until = *next_clip_ms - base_ms_;
+        const std::int64_t hold = until - it->dts_ms;
+        if (hold > it->duration_ms && hold <= kMaxHoldMs) {
+          end_ms_ = std::max(end_ms_, *next_clip_ms);
+          end_utc_ms_ = std::max(end_utc_ms_, it->shown_utc_ms + hold);
+          it->duration_ms = hold;
+        }
+        break;
+      }
+    }
+    if (auto r = flush(true); !r) return r.error();
     if (int rc = av_write_trailer(oc_.get()); rc < 0)
       return make_error("cannot finish part " + std::to_string(number_) + ": " + av_error(rc));
     oc_.reset();
@@ -263,7 +323,7 @@ class Part {
   struct Held {
     PacketBox packet;
     int track;
-    std::int64_t dts_ms, pts_ms, duration_ms;
+    std::int64_t dts_ms, pts_ms, duration_ms, shown_utc_ms;
   };
 
   Result<bool> start() {
@@ -291,7 +351,18 @@ class Part {
     return true;
   }
 
-  Result<bool> flush() {
+  // Writes what is pending; but for `all`, the last video frame stays until
+  // the next one (or finish) says how long it lasts.
+  Result<bool> flush(bool all) {
+    std::optional<Held> keep;
+    if (!all) {
+      for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+        if (it->track != kVideo) continue;
+        keep = std::move(*it);
+        pending_.erase(std::next(it).base());
+        break;
+      }
+    }
     for (auto& h : pending_) {
       if (index_[h.track] < 0) continue;  // a track that came after the header: not in this part
       AVStream* os = oc_->streams[index_[h.track]];
@@ -303,6 +374,7 @@ class Part {
         return make_error("cannot write part " + std::to_string(number_) + ": " + av_error(w));
     }
     pending_.clear();
+    if (keep) pending_.push_back(std::move(*keep));
     return true;
   }
 
@@ -340,11 +412,25 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
   if (fs::exists(out, exists_ec) || fs::exists(result.sidecar, exists_ec))
     return make_error(out.filename().string() + " exists and is not replaced");
   json::array sources, gaps;
+  const std::vector<std::int64_t> runs = run_offsets(report.lines);
+  std::vector<std::int64_t> wall_minus_media;  // of each source segment, by its run
   for (std::size_t i = 0; i < report.lines.size(); ++i) {
     const ManifestLine& l = report.lines[i];
-    if (l.end_utc_ms <= from_utc_ms || l.start_utc_ms >= to_utc_ms) continue;
+    if (l.kind == LineKind::Segment) {
+      // A segment is chosen by where its run's mapping puts its media: it
+      // reaches to where the next segment of the run begins.
+      const std::int64_t begins = l.first_ts_ms + runs[i];
+      std::int64_t ends = l.last_ts_ms + runs[i] + kMaxFrameMs;
+      if (i + 1 < report.lines.size() && report.lines[i + 1].kind == LineKind::Segment &&
+          runs[i + 1] == runs[i])
+        ends = report.lines[i + 1].first_ts_ms + runs[i + 1];
+      if (ends <= from_utc_ms || begins >= to_utc_ms) continue;
+    } else if (l.end_utc_ms <= from_utc_ms || l.start_utc_ms >= to_utc_ms) {
+      continue;
+    }
     if (l.kind == LineKind::Segment) {
       result.segments.push_back(l);
+      wall_minus_media.push_back(runs[i]);
       sources.push_back(segment_json(l, report.line_sha256[i]));
     } else {
       gaps.push_back(json::object{{"index", l.index},
@@ -358,11 +444,11 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
                       format_utc_ms(to_utc_ms));
 
   // Clip time 0 is `from` (or the first recorded moment after it). Times
-  // map from wall clock to the stream timeline through each segment's own
-  // start, so that the clock drift of a long recording does not add up.
+  // map between wall clock and the stream timeline through the mapping of
+  // each segment's run (run_offsets).
   const ManifestLine& first = result.segments.front();
-  const std::int64_t zero_utc = std::max(from_utc_ms, first.start_utc_ms);
-  const std::int64_t zero_ts = first.first_ts_ms + (zero_utc - first.start_utc_ms);
+  const std::int64_t zero_utc = std::max(from_utc_ms, first.first_ts_ms + wall_minus_media.front());
+  const std::int64_t zero_ts = zero_utc - wall_minus_media.front();
 
   // The clip must start on a keyframe to decode without re-encoding: find
   // the last one at or before `from`.
@@ -386,6 +472,13 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
   const std::string ext = out.extension().string();
   std::vector<ExportPart> parts;
   std::optional<Part> part;
+  // A part that ended at a change of configuration waits for the next
+  // part's first frame, which says how long its last frame lasts.
+  std::optional<Part> ending;
+  std::int64_t ending_run = 0, part_run = 0;
+  // The first video frame past `to` (clip time and run): the last part's
+  // last frame is shown until it, or `to`, whichever comes first.
+  std::optional<std::pair<std::int64_t, std::int64_t>> after_end;
   Params current[2];
   std::string error;
   auto tmp_name = [&](int n) {
@@ -394,22 +487,42 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
   auto cleanup = [&] {
     std::error_code ec;
     if (part) fs::remove(tmp_name(part->number()), ec);
+    if (ending) fs::remove(tmp_name(ending->number()), ec);
     for (const auto& p : parts) fs::remove(p.file, ec);
   };
-  auto finish_part = [&]() -> bool {
-    if (!part) return true;
-    auto done = part->finish();
+  // Finishes the part that is ending; `next_clip_ms` is where the next part
+  // starts, when it is in the same run of the timeline.
+  auto finish_ending = [&](std::optional<std::int64_t> next_clip_ms) -> bool {
+    if (!ending) return true;
+    auto done = ending->finish(next_clip_ms);
     if (!done) {
       error = done.error().message;
       return false;
     }
     // The first part shows `from` first (its edit list skips what lies before).
-    done->start_utc_ms =
-        part->number() == 1 ? std::max(part->first_utc_ms(), from_utc_ms) : part->first_utc_ms();
-    done->end_utc_ms = part->end_utc_ms();
-    result.duration_ms += part->end_ms() - part->first_ms();
+    done->start_utc_ms = ending->number() == 1 ? std::max(ending->first_utc_ms(), from_utc_ms)
+                                               : ending->first_utc_ms();
+    done->end_utc_ms = ending->end_utc_ms();
+    result.duration_ms += ending->end_ms() - ending->first_ms();
     parts.push_back(std::move(*done));
+    ending.reset();
+    return true;
+  };
+  auto finish_part = [&]() -> bool {
+    if (!part) return true;
+    if (!finish_ending(std::nullopt)) return false;
+    ending.emplace(std::move(*part));
+    ending_run = part_run;
     part.reset();
+    return true;
+  };
+  // Opens the next part at a keyframe at `clip_ms`, of the run `run`.
+  auto open_part = [&](std::int64_t clip_ms, std::int64_t run) -> bool {
+    if (!finish_ending(ending_run == run ? std::optional(clip_ms) : std::nullopt)) return false;
+    const int number = static_cast<int>(parts.size()) + 1;
+    part.emplace(number, tmp_name(number),
+                 number == 1 ? std::max<std::int64_t>(0, clip_ms) : clip_ms);
+    part_run = run;
     return true;
   };
   // A track's configuration changes: the part that already carries the
@@ -420,20 +533,10 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
     if (part && (part->carries(track) || part->started())) finish_part();
   };
 
-  // Clip time = source timestamp + offset. Within one run of the server the
-  // stream's timeline is continuous across segments (and across camera
-  // drop-outs); after a restart it begins again, so such a segment is placed
-  // by its wall-clock start instead.
-  std::int64_t offset = -zero_ts;
   for (std::size_t k = 0; k < result.segments.size() && error.empty(); ++k) {
     const ManifestLine& seg = result.segments[k];
-    if (k > 0) {
-      const ManifestLine& prev = result.segments[k - 1];
-      const std::int64_t wall_step = seg.start_utc_ms - prev.end_utc_ms;
-      const std::int64_t ts_step = seg.first_ts_ms - prev.last_ts_ms;
-      if (ts_step < 0 || ts_step > wall_step + 2000)
-        offset = (seg.start_utc_ms - zero_utc) - seg.first_ts_ms;
-    }
+    // Clip time = source timestamp + offset; wall clock = clip time + zero_utc.
+    const std::int64_t offset = wall_minus_media[k] - zero_utc;
     auto in = open_segment(dir / seg.file);
     if (!in) {
       cleanup();
@@ -456,7 +559,7 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
     }
     for (int t : {kVideo, kAudio}) change(t, opened[t]);
     if (!error.empty()) break;
-    const std::int64_t end_ts = seg.first_ts_ms + (to_utc_ms - seg.start_utc_ms);
+    const std::int64_t end_ts = to_utc_ms - wall_minus_media[k];
     auto rc =
         each_packet(in->get(), [&](AVPacket& p, AVMediaType t, std::int64_t dts, std::int64_t pts) {
           if (!error.empty()) return;
@@ -469,7 +572,10 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
             change(track, with_extradata(current[track], side, side_size));
             if (!error.empty()) return;
           }
-          if (dts >= end_ts) return;
+          if (dts >= end_ts) {
+            if (track == kVideo && !after_end) after_end.emplace(dts + offset, wall_minus_media[k]);
+            return;
+          }
           // Audio starts with the keyframe video starts at, so the first part's
           // header carries both tracks; a part begun with video alone would end
           // at the first audio frame (the edit list still shows `from` first).
@@ -478,24 +584,20 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
           if (!part) {
             // A part opens at a keyframe (or with audio, for a stream without video).
             if (track == kVideo ? !key : current[kVideo] != nullptr) return;
-            const int number = static_cast<int>(parts.size()) + 1;
-            const std::int64_t clip_dts = dts + offset;
-            part.emplace(number, tmp_name(number),
-                         number == 1 ? std::max<std::int64_t>(0, clip_dts) : clip_dts);
+            if (!open_part(dts + offset, wall_minus_media[k])) return;
           } else if (part->started() && !part->carries(track)) {
             // A track that was not there when the part began: the next part
             // carries both, from the next keyframe.
             if (!finish_part()) return;
             if (track == kVideo ? !key : current[kVideo] != nullptr) return;
-            const int number = static_cast<int>(parts.size()) + 1;
-            part.emplace(number, tmp_name(number), dts + offset);
+            if (!open_part(dts + offset, wall_minus_media[k])) return;
           }
           const AVRational in_tb = (*in)->streams[p.stream_index]->time_base;
           const std::int64_t duration = av_rescale_q(p.duration, in_tb, AVRational{1, 1000});
           const int other = track == kVideo ? kAudio : kVideo;
-          // Placed by decode time, as the recorder received it; display
-          // order only shifts a part by its reordering delay.
-          const std::int64_t shown_utc = seg.start_utc_ms + (dts - seg.first_ts_ms);
+          // Placed by decode time, by its run's mapping; display order only
+          // shifts a part by its reordering delay.
+          const std::int64_t shown_utc = dts + wall_minus_media[k];
           auto added = part->add(p, track, current[track], dts + offset, pts + offset, duration,
                                  shown_utc, current[other] != nullptr);
           if (!added) {
@@ -509,7 +611,12 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
         });
     if (!rc) error = rc.error().message;
   }
-  if (error.empty()) finish_part();
+  if (error.empty() && finish_part()) {
+    std::optional<std::int64_t> until;
+    if (after_end && after_end->second == ending_run)
+      until = std::min(after_end->first, to_utc_ms - zero_utc);
+    finish_ending(until);
+  }
   if (!error.empty()) {
     cleanup();
     return make_error(error);

@@ -111,9 +111,10 @@ class ExportAcrossSwitches(unittest.TestCase):
         status, body = cls.server.control("GET", "/programs/air1")
         return body["on_program"] if status == 200 else None
 
-    def export(self, stream):
-        status, job = self.server.control("POST", f"/recordings/unscheduled/{stream}/exports",
-                                          {"from": iso(self.from_ms), "to": iso(self.to_ms)})
+    def export(self, stream, from_ms=None, to_ms=None):
+        status, job = self.server.control(
+            "POST", f"/recordings/unscheduled/{stream}/exports",
+            {"from": iso(from_ms or self.from_ms), "to": iso(to_ms or self.to_ms)})
         self.assertEqual(status, 202, job)
         done = wait_for(lambda: (lambda j: j if j["state"] != "running" else None)(
             self.server.control("GET", f"/recordings/unscheduled/{stream}/exports/{job['id']}")[1]),
@@ -153,14 +154,13 @@ class ExportAcrossSwitches(unittest.TestCase):
             line_sha, line = manifest[seg["index"]]
             self.assertEqual(seg["line_sha256"], line_sha)
             self.assertEqual(seg["sha256"], line["sha256"])
-        # The parts cover the range, to within a frame at each end. A join
-        # may fall between two segments, each placed on the wall clock by its
-        # own manifest line (its first packet's arrival, gathered by the
-        # recorder for up to 100 ms): joins are checked to 4 frames.
+        # The parts cover the range, to within a frame at each end and at
+        # each join: every frame is placed by its media timestamp through one
+        # mapping to the wall clock, whichever segment it is in.
         self.assertLessEqual(abs(parts[0]["start_utc_ms"] - self.from_ms), self.FRAME_MS)
-        self.assertLessEqual(abs(parts[-1]["end_utc_ms"] - self.to_ms), 2 * self.FRAME_MS)
+        self.assertLessEqual(abs(parts[-1]["end_utc_ms"] - self.to_ms), self.FRAME_MS)
         for a, b in zip(parts, parts[1:]):
-            self.assertLessEqual(abs(b["start_utc_ms"] - a["end_utc_ms"]), 4 * self.FRAME_MS,
+            self.assertLessEqual(abs(b["start_utc_ms"] - a["end_utc_ms"]), self.FRAME_MS,
                                  f"part {a['part']} ends where part {b['part']} starts: {parts}")
         return done, sidecar
 
@@ -169,6 +169,17 @@ class ExportAcrossSwitches(unittest.TestCase):
 
     def test_an_air_clip_across_takes_and_the_card_decodes_in_parts(self):
         self.check_parts("air1", [(1280, 720), (960, 540), (640, 360), (1280, 720)])
+
+    def test_two_adjacent_air_clips_meet_within_a_frame(self):
+        # The cut falls inside the 540p take, away from any segment boundary
+        # the first clip's mapping came from.
+        middle = self.from_ms + 5500
+        first = self.export("air1", self.from_ms, middle)["parts"]
+        second = self.export("air1", middle, self.to_ms)["parts"]
+        self.assertLessEqual(abs(first[-1]["end_utc_ms"] - middle), self.FRAME_MS, first)
+        self.assertLessEqual(abs(second[0]["start_utc_ms"] - middle), self.FRAME_MS, second)
+        self.assertLessEqual(abs(second[0]["start_utc_ms"] - first[-1]["end_utc_ms"]),
+                             self.FRAME_MS)
 
     def test_a_clip_of_one_camera_is_one_part(self):
         done = self.export("cam-a")
