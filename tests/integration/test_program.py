@@ -2,7 +2,9 @@
 
 import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -10,7 +12,7 @@ import urllib.error
 import urllib.request
 
 from court_api_support import logged_in, make_users, username
-from harness import (MEDIA_DIR, ApiClient, FlvPlayer, Server, assert_monotonic, publish, read_for, stop,
+from harness import (MEDIA_DIR, ApiClient, FlvPlayer, NginxRtmp, Server, assert_monotonic, publish, read_for, stop,
                      test_media, wait_for, wait_live)
 
 
@@ -277,18 +279,54 @@ class ProgramControl(unittest.TestCase):
 
 
 class StandbyCardOnAir(unittest.TestCase):
-    def test_card_loops_on_air_decode_without_an_error_line(self):
-        # Nothing taken: program and air show the built-in 4 s card. Three
-        # loops and a bit prove the joins: each loop used to start 2 ms after
-        # the last frame, and FFmpeg reported non-monotonic timestamps.
-        extra = '[[program]]\nname = "air1"\ninputs = ["cam-a"]\ndelay_seconds = 0\n'
-        with Server(streams=(("cam-a", "key-a-123456", False),), extra=extra) as server:
-            wait_for(lambda: server.stream_info("air1"), 10, "air to show the card")
-            out = subprocess.run(["ffmpeg", "-v", "error", "-rw_timeout", "10000000",
-                                  "-i", server.flv_url("air1"), "-t", "13", "-f", "null", "-"],
-                                 capture_output=True, text=True, timeout=60)
-            self.assertEqual(out.returncode, 0, out.stderr)
-            self.assertEqual(out.stderr, "")
+    CARD_ON_AIR_S = 61  # issue 11: "air decodes without an error line for a minute of card"
+
+    def test_a_minute_of_card_on_air_and_at_a_platform_decodes_without_an_error_line(self):
+        # Nothing taken: program and air show the built-in 4 s card, fifteen
+        # loops of it. Each loop used to start 2 ms after the last frame, and
+        # FFmpeg reported non-monotonic timestamps every loop. Both what a
+        # player of air and what a platform (nginx-rtmp, pushed to by a
+        # destination) receive are read for the whole minute, at once.
+        nginx = NginxRtmp(plain=1)
+        platform = f"rtmp://127.0.0.1:{nginx.plain_ports[0]}/live/card-minute"
+        extra = ('[[program]]\nname = "air1"\ninputs = ["cam-a"]\ndelay_seconds = 0\n'
+                 f'[[destination]]\nstream = "air1"\nname = "platform"\npreset = "douyin"\n'
+                 f'url = "{platform}"\n')
+        folder = tempfile.mkdtemp(prefix="courtcast-card-minute-")
+        received = os.path.join(folder, "received.flv")
+        try:
+            with Server(streams=(("cam-a", "key-a-123456", False),), extra=extra) as server:
+                wait_for(lambda: server.stream_info("air1"), 10, "air to show the card")
+                wait_for(lambda: server.control("GET", "/destinations")[1]["destinations"][0]
+                         ["health"]["state"] == "live", 15, "the platform to receive air")
+                seconds = str(self.CARD_ON_AIR_S)
+                # What the platform received, kept as it came (a muxer that
+                # meets a timestamp stepping back says so at -v error).
+                at_platform = subprocess.Popen(
+                    ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rw_timeout", "10000000",
+                     "-i", platform, "-t", seconds, "-c", "copy", "-f", "flv", received],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                on_air = subprocess.run(
+                    ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rw_timeout", "10000000",
+                     "-i", server.flv_url("air1"), "-t", seconds, "-f", "null", "-"],
+                    capture_output=True, text=True, timeout=self.CARD_ON_AIR_S + 60)
+                _, kept_err = at_platform.communicate(timeout=60)
+                self.assertEqual(on_air.returncode, 0, on_air.stderr)
+                self.assertEqual(on_air.stderr, "", "air decodes without an error line")
+                self.assertEqual(at_platform.returncode, 0, kept_err)
+                self.assertEqual(kept_err, "", "the platform's stream is kept without an error line")
+            decoded = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
+                                      "-i", received, "-f", "null", "-"],
+                                     capture_output=True, text=True, timeout=120)
+            self.assertEqual((decoded.returncode, decoded.stdout + decoded.stderr), (0, ""),
+                             "what the platform received decodes without an error line")
+            probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                                    "-of", "csv=p=0", received], capture_output=True, text=True)
+            self.assertGreaterEqual(float(probe.stdout.strip()), 60.0,
+                                    "a minute of card reached the platform")
+        finally:
+            nginx.stop()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class PrivacyCutByModerator(unittest.TestCase):
