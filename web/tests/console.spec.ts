@@ -232,6 +232,15 @@ test('control room screenshots at 1366x768 and 1920x1080 in zh-CN and en', async
       await playing(director, '[data-test=monitor-air]')
       await expect(director.locator('[data-test=air-card]')).toHaveCount(0)
       await no_toasts(director)
+      // The recording panel names every stream in full (not "sess…") and
+      // counts the segment being written.
+      const names = director.locator('[data-test=recordings] [data-test=rec-name]')
+      await expect(names).toHaveCount(4)
+      for (const name of await names.all()) {
+        expect(await name.evaluate((e) => e.scrollWidth <= e.clientWidth), await name.textContent() ?? '').toBe(true)
+      }
+      for (const count of await director.locator('[data-test=recordings] [data-test=rec-segments]').all())
+        expect(Number(await count.getAttribute('data-n'))).toBeGreaterThanOrEqual(1)
       await director.screenshot({ path: info.outputPath(`control-room-${lang}-${w}x${h}.png`) })
     }
   }
@@ -469,6 +478,7 @@ test('the standby card page shows a refusal in the server’s words, uploads wit
 
   await page.locator('[data-test=menu-sessions]').click()
   await expect(page.locator('[data-test=sessions-table]')).toContainText('陇原风暴')
+  await no_toasts(page) // the reset's toast would cover the page's title
   await page.screenshot({ path: info.outputPath('sessions-1366x768.png') })
   await page.goto(`${server.base_url}/sessions/${session_id}/cameras`)
   await page.locator('[data-test=camera-cam-a] [data-test=camera-reveal]').click()

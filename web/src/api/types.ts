@@ -169,9 +169,10 @@ export interface Recording {
   state: 'idle' | 'recording' | 'refused' | 'failed'
   alert: boolean
   alert_reason: string | null
-  segments: number
+  segments: number // closed this run; the one being written is not among them
   gaps: number
-  bytes_written: number
+  bytes_written: number // every segment on disk, the open one included
+  open_segment_bytes: number // of those, the open segment's (0: none open)
   dropped_packets: number
   free_bytes: number
   last_error: string | null

@@ -190,6 +190,7 @@ export default {
     alert: '录像告警',
     none: '暂无录像',
     segments: '{n} 段',
+    air_stream: '播出',
     gaps: '缺口 {n}',
     written: '已写 {size}',
     disk_low: '磁盘空间不足',
