@@ -178,6 +178,13 @@ ApiResult get_card_(Call c) {
   if (auto e = no_cards(c)) return *e;
   return get_card(*c.services.cards);
 }
+// The card in effect as one FLV file, for the card page's preview.
+ApiResult card_media_(Call c) {
+  if (auto e = no_cards(c)) return *e;
+  ApiResult r{status::ok, nullptr};
+  r.file = FileReply{c.services.cards->media_path(), "video/x-flv", "standby-card.flv", "", {}};
+  return r;
+}
 ApiResult upload_card_(Call c) {
   if (auto e = no_cards(c)) return *e;
   return card_changed(
@@ -352,6 +359,7 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/programs/{name}/cut", A | D | M, program_action_<ProgramAction::cut>},
     {"POST", "/api/v1/programs/{name}/resume", A | D | M, program_action_<ProgramAction::resume>},
     {"GET", "/api/v1/card", kAnyRole, get_card_},
+    {"GET", "/api/v1/card/media", kAnyRole, card_media_},
     // A card is up to 32 MiB, remuxed and synced off the worker loops; its
     // caller is checked before the body is read (server.cpp).
     {"PUT", "/api/v1/card", A | D, upload_card_, program::kCardMaxBytes, kBlockingPool},

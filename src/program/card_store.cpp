@@ -127,6 +127,11 @@ CardInfo CardStore::info() const {
   return info_locked();
 }
 
+std::filesystem::path CardStore::media_path() const {
+  std::lock_guard lock(mutex_);
+  return uploaded_ ? card_path() : std::filesystem::path(fallback_path_);
+}
+
 CardInfo CardStore::info_locked() const {
   const auto& card = uploaded_ ? *uploaded_ : *fallback_;
   CardInfo i;

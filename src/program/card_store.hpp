@@ -56,6 +56,10 @@ class CardStore {
   // Back to the fallback card; the stored upload is removed.
   CardResult<CardInfo> reset(const std::string& who);
 
+  // The FLV file of the card in effect (the upload's, the config's or the
+  // one made at build), for the console to preview what viewers would see.
+  std::filesystem::path media_path() const;
+
   std::filesystem::path card_path() const { return dir_ / "standby.flv"; }
   std::filesystem::path sidecar_path() const { return dir_ / "standby.json"; }
 

@@ -130,6 +130,24 @@ async function console_plays_inputs(): Promise<boolean> {
   return allowed
 }
 
+/** The colour [r, g, b] of a pixel near the middle-left of the picture in
+ * `selector` (clear of the card's text). */
+async function centre_colour(page: Page, selector: string): Promise<number[]> {
+  return page.locator(`${selector} video`).evaluate((v: HTMLVideoElement) => {
+    const c = document.createElement('canvas')
+    c.width = 64
+    c.height = 36
+    const g = c.getContext('2d')!
+    g.drawImage(v, 0, 0, 64, 36)
+    const d = g.getImageData(4, 4, 1, 1).data
+    return [d[0], d[1], d[2]]
+  })
+}
+
+function near(rgb: number[], want: number[]): boolean {
+  return rgb.length === 3 && rgb.every((x, i) => Math.abs(x - want[i]) < 24)
+}
+
 async function no_toasts(page: Page) {
   await expect(page.locator('.el-message')).toHaveCount(0, { timeout: 10_000 })
 }
@@ -439,7 +457,7 @@ test('the standby card page shows a refusal in the server’s words, uploads wit
   fs.writeFileSync(bad, 'this is not a video')
   const good = path.join(dir, 'card.mp4')
   const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'color=c=0x204060:size=640x360:rate=25', '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo',
+    '-f', 'lavfi', '-i', 'color=c=0xa04020:size=640x360:rate=25', '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo',
     '-t', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', '25', '-c:a', 'aac', '-shortest', good])
   expect(made.status, String(made.stderr)).toBe(0)
 
@@ -448,6 +466,16 @@ test('the standby card page shows a refusal in the server’s words, uploads wit
   await login(page, 'director1')
   await page.locator('[data-test=menu-card]').click()
   await expect(page.locator('[data-test=card-source]')).toHaveText('内置')
+  // The card in effect plays on the page, from the server's own file.
+  await playing(page, '[data-test=card-media]')
+  await wait_for(() => shows_card(page, '[data-test=card-media]'), 10_000, 'the built-in card on the card page')
+  const media_url = `http://127.0.0.1:${server.http_port}/api/v1/card/media`
+  expect((await fetch(media_url)).status).toBe(401)
+  expect(await (await server.as_user('readonly1', kPassword)).status_of('/api/v1/card/media')).toBe(200)
+  const media = await fetch(media_url, { headers: { Authorization: `Bearer ${server.token()}` } })
+  expect(media.headers.get('content-type')).toBe('video/x-flv')
+  expect(Buffer.from(await media.arrayBuffer()).subarray(0, 3).toString()).toBe('FLV')
+  const built_in_colour = await centre_colour(page, '[data-test=card-media]')
 
   await page.locator('[data-test=card-file]').setInputFiles(bad)
   await page.locator('[data-test=card-upload]').click()
@@ -468,6 +496,10 @@ test('the standby card page shows a refusal in the server’s words, uploads wit
   await expect(page.locator('[data-test=card-progress]')).toHaveAttribute('data-percent', '100')
   await expect(page.locator('[data-test=card-refusal]')).toHaveCount(0)
   expect((await server.ok('GET', '/card')).source).toBe('uploaded')
+  // The preview follows: now the uploaded card's flat 0xa04020.
+  await wait_for(async () => near(await centre_colour(page, '[data-test=card-media]'), [0xa0, 0x40, 0x20]),
+    20_000, 'the uploaded card on the card page')
+  expect(near(built_in_colour, [0xa0, 0x40, 0x20])).toBe(false)
   await no_toasts(page)
   await page.screenshot({ path: info.outputPath('card-page-1366x768.png') })
 

@@ -241,6 +241,7 @@ const en: typeof zh = {
     reset_ok: 'Back to the default card',
     refused: 'The server refused this file',
     preview: 'Preview (chosen file)',
+    loading_media: 'Loading the card…',
     no_preview: 'Choose a file to preview it here',
     only_roles: 'Only admins and directors may change the card.',
   },

@@ -239,6 +239,7 @@ export default {
     reset_ok: '已恢复默认垫片',
     refused: '服务器拒绝了这个文件',
     preview: '预览（所选文件）',
+    loading_media: '正在载入垫片…',
     no_preview: '选择文件后可在此预览',
     only_roles: '只有管理员和导播可以更换垫片。',
   },
