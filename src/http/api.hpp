@@ -33,5 +33,7 @@ struct ApiResult {
 
 ApiResult api_error(boost::beast::http::status status, std::string_view code,
                     std::string_view message);
+// The 400 invalid_field for a field of a request body or query: "FIELD: REASON".
+ApiResult bad_field(std::string_view field, std::string_view reason);
 
 }  // namespace courtcast::http

@@ -86,11 +86,6 @@ court::Expected<json::object, ApiResult> parse_body(std::string_view body) {
   return std::move(v.as_object());
 }
 
-ApiResult bad_field(std::string_view field, std::string_view reason) {
-  return api_error(status::bad_request, "invalid_field",
-                   std::string(field) + ": " + std::string(reason));
-}
-
 ApiResult store_error(const store::Error& e) {
   // A rule about where something stands (its state) is a conflict with the
   // current state; the others refuse what was asked as such (422).
@@ -215,7 +210,7 @@ court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req,
 std::optional<Principal> Auth::from_api_token(std::string_view token) {
   if (token.empty() || token.size() > 256) return std::nullopt;
   const std::string hash = sha256_hex(token);
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   // Tokens are checked on every scripted call; a short cache spares the
   // database, and revoking through the API clears it at once.
   constexpr std::int64_t kCacheMs = 30'000;
@@ -244,7 +239,7 @@ std::optional<Auth::SessionEntry> Auth::find_session(const ApiRequest& req) {
   const std::string cookie = cookie_value(req.cookie, kCookieName);
   if (cookie.empty() || cookie.size() > 128) return std::nullopt;
   const std::string key = sha256_hex(cookie);
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   std::optional<SessionEntry> cached;
   {
     std::lock_guard lock(mutex_);
@@ -315,14 +310,14 @@ void Auth::end_sessions_of(court::Id user_id) {
 
 void Auth::audit(const Principal& who, std::string action, const json::object& details) {
   auto r = repo_.append_audit(std::move(action), json::serialize(details),
-                              store::Actor{who.name, now_ms()});
+                              store::Actor{who.name, base::utc_now_ms()});
   if (!r) spdlog::error("event=audit_failed error=\"{}\"", r.error().message);
 }
 
 // ---- login throttling ----
 
 std::int64_t Auth::lockout_ms(const std::string& username, const std::string& address) {
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   std::lock_guard lock(mutex_);
   std::int64_t wait = 0;
   if (auto it = failures_by_user_at_address_.find(user_at_address(username, address));
@@ -354,7 +349,7 @@ void Auth::count_failure(std::unordered_map<std::string, Failures>& map, const s
 }
 
 void Auth::count_failure(const std::string& username, const std::string& address) {
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   std::lock_guard lock(mutex_);
   count_failure(failures_by_user_at_address_, user_at_address(username, address),
                 options_.free_failures_per_username, now);
@@ -403,7 +398,7 @@ ApiResult Auth::login(const ApiRequest& req) {
                         "wrong username or password, or the user is disabled");
   }
 
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   const std::string cookie = random_hex(32);
   const std::string key = sha256_hex(cookie);
   SessionEntry entry{
@@ -506,7 +501,7 @@ ApiResult Auth::create_token(const ApiRequest& req, const Principal& who) {
   if (!r) return bad_field("role", "required: admin, director, officer, moderator or readonly");
   const std::string token = "cct_" + random_hex(32);
   store::ApiToken t{0, std::string(name->as_string()), *r, sha256_hex(token), "", 0, false};
-  auto created = repo_.create_api_token(std::move(t), store::Actor{who.name, now_ms()});
+  auto created = repo_.create_api_token(std::move(t), store::Actor{who.name, base::utc_now_ms()});
   if (!created) return store_error(created.error());
   // The one time the token is shown: only its hash is kept.
   json::object out = token_json(*created);
@@ -515,7 +510,7 @@ ApiResult Auth::create_token(const ApiRequest& req, const Principal& who) {
 }
 
 ApiResult Auth::revoke_token(court::Id id, const Principal& who) {
-  auto revoked = repo_.revoke_api_token(id, store::Actor{who.name, now_ms()});
+  auto revoked = repo_.revoke_api_token(id, store::Actor{who.name, base::utc_now_ms()});
   if (!revoked) return store_error(revoked.error());
   {
     std::lock_guard lock(mutex_);

@@ -182,14 +182,10 @@ class Auth {
 };
 
 // Shared by the API handlers.
-inline std::int64_t now_ms() {
-  return base::utc_now_ms();
-}
 using base::random_hex;
 using base::sha256_hex;
 // A request body as a JSON object, or the 400 to answer with.
 court::Expected<boost::json::object, ApiResult> parse_body(std::string_view body);
-ApiResult bad_field(std::string_view field, std::string_view reason);
 // A store error with the status it maps to (404, 409, 422, 400, 500).
 ApiResult store_error(const store::Error& e);
 using base::path_segments;

@@ -8,10 +8,6 @@ namespace courtcast::http {
 namespace json = boost::json;
 using boost::beast::http::status;
 
-ApiResult api_error(status s, std::string_view code, std::string_view message) {
-  return {s, json::object{{"error", json::object{{"code", code}, {"message", message}}}}};
-}
-
 json::value destination_json(const relay::Destination& d) {
   const auto spec = d.spec();
   const auto h = d.health();
@@ -40,11 +36,6 @@ json::value destination_json(const relay::Destination& d) {
 
 namespace {
 
-ApiResult bad(std::string_view field, std::string_view why) {
-  return api_error(status::bad_request, "invalid_field",
-                   std::string(field) + ": " + std::string(why));
-}
-
 // Applies a JSON body to `spec`; `creating` requires the fields a new one needs.
 std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& spec,
                                bool creating) {
@@ -57,11 +48,11 @@ std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& 
   const auto& o = v.as_object();
   for (const auto& [k, val] : o)
     if (!known.count(std::string(k)))
-      return bad(
+      return bad_field(
           k, "unknown field (allowed: name, preset, url, server_url, stream_key, stream, enabled)");
   auto str = [&](const char* k, std::string& out) -> std::optional<ApiResult> {
     if (auto* p = o.if_contains(k)) {
-      if (!p->is_string()) return bad(k, "must be a string");
+      if (!p->is_string()) return bad_field(k, "must be a string");
       out = std::string(p->as_string());
     }
     return std::nullopt;
@@ -71,30 +62,30 @@ std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& 
   std::string preset;
   if (auto e = str("preset", preset)) return e;
   if (!preset.empty() && !relay::parse_preset(preset, spec.preset))
-    return bad("preset", "one of " + relay::preset_codes());
+    return bad_field("preset", "one of " + relay::preset_codes());
   if (auto* p = o.if_contains("enabled")) {
-    if (!p->is_bool()) return bad("enabled", "must be true or false");
+    if (!p->is_bool()) return bad_field("enabled", "must be true or false");
     spec.enabled = p->as_bool();
   }
   std::string url;
   if (auto e = str("url", url)) return e;
   if (!url.empty()) {
     if (o.contains("server_url") || o.contains("stream_key"))
-      return bad("url", "give either url, or server_url and stream_key");
+      return bad_field("url", "give either url, or server_url and stream_key");
     auto split = relay::split_platform_url(url);
     if (!split && relay::has_userinfo(url))
       return api_error(status::bad_request, "invalid_field", split.error().message);
-    if (!split) return bad("url", "want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
+    if (!split) return bad_field("url", "want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
     spec.server_url = split->server_url;
     spec.stream_key = split->stream_key;
   }
   if (auto e = str("server_url", spec.server_url)) return e;
   if (auto e = str("stream_key", spec.stream_key)) return e;
   if (creating) {
-    if (spec.name.empty()) return bad("name", "required");
-    if (spec.stream.empty()) return bad("stream", "required");
+    if (spec.name.empty()) return bad_field("name", "required");
+    if (spec.stream.empty()) return bad_field("stream", "required");
     if (spec.server_url.empty() || spec.stream_key.empty())
-      return bad("url", "required (or server_url and stream_key)");
+      return bad_field("url", "required (or server_url and stream_key)");
   }
   return std::nullopt;
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/clock.hpp"
 #include "base/log_value.hpp"
 #include "record/clock.hpp"
 #include "record/export.hpp"
@@ -24,12 +25,6 @@ using store::ExportState;
 namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string public_id(store::Id id) {
   return "exp-" + std::to_string(id);
@@ -105,12 +100,12 @@ ExportJobs::ExportJobs(record::RecordingService& recordings, store::Repository& 
       if (!job.folder.empty()) fs::remove_all(folder_ / job.folder, ec);
       job.state = ExportState::failed;
       job.error = "interrupted: the server stopped before the export finished";
-      job.finished_ms = now_ms();
+      job.finished_ms = base::utc_now_ms();
       (void)repo_.update_export(job);
       spdlog::warn("event=export_interrupted export={}", public_id(job.id));
     }
   }
-  expire(now_ms());
+  expire(base::utc_now_ms());
   schedule_expiry();
 }
 
@@ -129,7 +124,7 @@ void ExportJobs::schedule_expiry() {
   expiry_timer_.expires_after(std::chrono::hours(1));
   expiry_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    expire(now_ms());
+    expire(base::utc_now_ms());
     schedule_expiry();
   });
 }
@@ -212,7 +207,7 @@ ApiResult ExportJobs::start(const std::string& session, const std::string& strea
   job.to_utc_ms = range[1];
   job.case_id = case_id;
   job.requested_by = who;
-  job.created_ms = now_ms();
+  job.created_ms = base::utc_now_ms();
   job.state = ExportState::running;
   std::string case_number;
   job.file_stem = download_stem(session, stream, case_id, range[0], range[1], case_number);
@@ -270,7 +265,7 @@ void ExportJobs::run(ExportJob job) {
                media::make_error("cannot create the export folder: " + ec.message()))
          : record::export_clip(dir, job.from_utc_ms, job.to_utc_ms,
                                out_folder / (job.file_stem + ".mp4"), recordings_.key(), about);
-  job.finished_ms = now_ms();
+  job.finished_ms = base::utc_now_ms();
   if (r) {
     json::array parts, segments;
     for (std::size_t i = 0; i < r->parts.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/clock.hpp"
 #include "base/log_value.hpp"
 #include "http/court_json.hpp"
 #include "http/json_text.hpp"
@@ -207,7 +208,7 @@ json::object QaApi::public_session_json(const court::LiveSession& s, const std::
 
 template <typename Make>
 ApiResult QaApi::cached(const ApiRequest& req, const std::string& key, Make&& make) {
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   Cached entry;
   bool fresh = false;
   {
@@ -329,7 +330,7 @@ void QaApi::record_audience(court::Id id) {
   {
     std::lock_guard lock(mutex_);
     auto& a = audience_[id];
-    const std::int64_t now = now_ms();
+    const std::int64_t now = base::utc_now_ms();
     if (a.viewers.size() == a.recorded_unique || now - a.recorded_ms < options_.audience_record_ms)
       return;
     unique = a.viewers.size();
@@ -341,7 +342,7 @@ void QaApi::record_audience(court::Id id) {
   f.kind = court::ViewKind::watch_count;
   f.count = static_cast<std::int64_t>(unique);
   f.source = court::AudienceSource::measured;
-  f.reported_ms = now_ms();
+  f.reported_ms = base::utc_now_ms();
   (void)repo_.record_audience(id, f, store::Actor{"watch-page", f.reported_ms});
 }
 
@@ -448,7 +449,8 @@ store::Result<store::Question> QaApi::receive(Incoming in, const std::string& ac
   std::optional<court::Id> repeat_of;
   if (q.state != store::QuestionState::rejected && !q.normalized_key.empty())
     if (auto r = sq->repeats.find(q.normalized_key)) repeat_of = static_cast<court::Id>(r->id);
-  auto stored = repo_.add_question(std::move(q), repeat_of, store::Actor{actor, now_ms()});
+  auto stored =
+      repo_.add_question(std::move(q), repeat_of, store::Actor{actor, base::utc_now_ms()});
   if (!stored) return stored;
   if (stored->state != store::QuestionState::merged &&
       stored->state != store::QuestionState::rejected && !stored->normalized_key.empty())
@@ -501,7 +503,7 @@ ApiResult QaApi::ask(const ApiRequest& req, court::Id id) {
                                              "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" +
                                              (options_.secure_cookie ? "; Secure" : ""));
   }
-  const std::int64_t now = now_ms();
+  const std::int64_t now = base::utc_now_ms();
   // The browser's limit first: a browser past it does not use up its
   // address's questions (a court's office or a café share one).
   std::int64_t wait = per_browser_.take("b:" + viewer, now);
@@ -580,7 +582,7 @@ ApiResult QaApi::decide(const ApiRequest& req, const Principal& who, court::Id i
       change.into = into->as_int64();
     }
   }
-  auto r = repo_.decide_question(id, change, store::Actor{who.name, now_ms()});
+  auto r = repo_.decide_question(id, change, store::Actor{who.name, base::utc_now_ms()});
   if (!r) return store_error(r.error());
   if (action == store::QuestionAction::reject || action == store::QuestionAction::merge) {
     auto sq = queue_of(r->session_id);
