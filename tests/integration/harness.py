@@ -2,6 +2,7 @@
 FFmpeg publishers and players, test media made by FFmpeg, and small raw
 clients (HTTP-FLV reader, RTMP speaker) for what FFmpeg cannot show."""
 
+import contextlib
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import types
 import urllib.error
 import urllib.request
 
@@ -170,6 +172,27 @@ def stop(proc):
 def wait_live(server, name, timeout=10):
     return wait_for(lambda: (server.stream_info(name) or {}).get("video", {}).get("width"), timeout,
                     f"stream {name} to be live")
+
+
+@contextlib.contextmanager
+def live_stream(stream="cam-a", key="test-key-a1", player=True, **server_options):
+    """A Server (`server_options` as Server takes them) with `stream` published
+    by FFmpeg and live, and unless player=False an HTTP-FLV player on it:
+    what a test that checks "the stream carries on" starts from. Yields
+    server, publisher, player and media; stops them all afterwards."""
+    media = test_media()
+    with Server(**server_options) as server:
+        publisher = publish(server.rtmp_url(stream, f"key={key}"), media)
+        flv = None
+        try:
+            wait_live(server, stream)
+            if player:
+                flv = FlvPlayer(server.flv_url(stream))
+            yield types.SimpleNamespace(server=server, publisher=publisher, player=flv, media=media)
+        finally:
+            if flv:
+                flv.close()
+            stop(publisher)
 
 
 class FlvTag:
