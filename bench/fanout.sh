@@ -78,6 +78,9 @@ data_dir = "$dir/var"
 workers = $WORKERS
 [rtmp]
 listen = "127.0.0.1:$rtmp_port"
+# Every player comes from 127.0.0.1: past the default cap of 100 per address.
+max_connections_per_address = 100000
+max_connections = 100000
 [http]
 listen = "127.0.0.1:$http_port"
 [live]
