@@ -282,10 +282,26 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   });
   each("program", [&](const toml::table& t) {
     if (!r.check_keys(t, "[[program]]",
-                      {"name", "inputs", "delay_seconds", "auto_return", "input_timeout_ms"}))
+                      {"name", "inputs", "delay_seconds", "auto_return", "input_timeout_ms",
+                       "air_mode", "air_width", "air_height", "air_fps", "air_video_kbps",
+                       "air_audio_kbps", "air_preset"}))
       return;
     ProgramConfig pc;
     r.get(t, "name", pc.name);
+    std::string mode(court::air_mode_code(pc.air.mode));
+    r.get(t, "air_mode", mode);
+    if (auto m = court::air_mode_from_code(mode))
+      pc.air.mode = *m;
+    else
+      r.fail(t, "[[program]] 'air_mode' must be one of conform, passthrough");
+    r.get(t, "air_width", pc.air.width, 160, 3840);
+    r.get(t, "air_height", pc.air.height, 90, 2160);
+    r.get(t, "air_fps", pc.air.fps, 1, 60);
+    r.get(t, "air_video_kbps", pc.air.video_bitrate_kbps, 100, 50'000);
+    r.get(t, "air_audio_kbps", pc.air.audio_bitrate_kbps, 32, 320);
+    r.get(t, "air_preset", pc.air.preset);
+    if (auto ok = court::validate_air_format(pc.air); !ok)
+      r.fail(t, "[[program]] " + ok.error().message);
     r.get(t, "auto_return", pc.auto_return);
     r.get(t, "input_timeout_ms", pc.input_timeout_ms, 500, 60'000);
     if (const toml::node* d = t.get("delay_seconds")) {
@@ -328,6 +344,19 @@ media::Result<Config> load_config(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_config(ss.str(), path);
+}
+
+program::AirFormat program_air(const court::AirFormat& air) {
+  program::AirFormat f;
+  f.mode = air.mode == court::AirMode::passthrough ? program::AirMode::passthrough
+                                                   : program::AirMode::conform;
+  f.width = air.width;
+  f.height = air.height;
+  f.fps = air.fps;
+  f.video_bitrate_bps = std::int64_t{air.video_bitrate_kbps} * 1000;
+  f.audio_bitrate_bps = std::int64_t{air.audio_bitrate_kbps} * 1000;
+  f.preset = air.preset;
+  return f;
 }
 
 }  // namespace courtcast::app

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "court/air_format.hpp"
 #include "media/result.hpp"
+#include "program/air_format.hpp"
 
 namespace courtcast::app {
 
@@ -32,6 +34,9 @@ struct ProgramConfig {
   double delay_seconds = 10;
   bool auto_return = false;
   std::int64_t input_timeout_ms = 2000;
+  // air_mode = "conform" (default) | "passthrough", air_width, air_height,
+  // air_fps, air_video_kbps, air_audio_kbps, air_preset.
+  court::AirFormat air;
 };
 
 struct Config {
@@ -94,5 +99,8 @@ struct HostPort {
   std::uint16_t port = 0;
 };
 media::Result<HostPort> parse_listen(const std::string& listen);
+
+// A session's or [[program]]'s air format as the air encoder takes it.
+program::AirFormat program_air(const court::AirFormat& air);
 
 }  // namespace courtcast::app

@@ -313,7 +313,9 @@ int serve(Config config) {
                                     {},
                                     static_cast<std::int64_t>(pc.delay_seconds * 1000),
                                     pc.auto_return,
-                                    pc.input_timeout_ms};
+                                    pc.input_timeout_ms,
+                                    program_air(pc.air),
+                                    {}};
     for (const auto& input : pc.inputs) settings.inputs.push_back({input, input});
     const std::size_t worker = i % executors.size();
     auto p = std::make_shared<program::Program>(

@@ -6,9 +6,11 @@
 
 #include <boost/json.hpp>
 
+#include "app/config.hpp"
 #include "base/clock.hpp"
 #include "base/hex.hpp"
 #include "base/log_value.hpp"
+#include "court/step_type.hpp"
 #include "http/program_api.hpp"
 
 namespace courtcast::app {
@@ -126,10 +128,51 @@ void SessionBroadcasts::session_changed(const court::LiveSession& s) {
     open.program->set_delay(std::clamp<std::int64_t>(s.delay_ms, 0, program::kMaxDelayMs),
                             "session");
   }
+  if (open.program && open.graphics.title != s.title) {
+    open.graphics.title = s.title;  // the lower third follows an edited title
+    open.program->set_graphics(open.graphics);
+  }
+}
+
+// The caption of a step under way: the case, the step, the parties as a
+// broadcast may name them.
+static std::string step_caption(const court::Case& c, const court::EnforcementStep& step) {
+  std::string text = c.number + "  " + std::string(court::step_type_info(step.type).name_zh);
+  const auto names = [](const std::vector<court::Party>& parties) {
+    std::string out;
+    for (const auto& p : parties) out += (out.empty() ? "" : "、") + court::published_name(p);
+    return out;
+  };
+  if (!c.applicants.empty()) text += "  申请执行人：" + names(c.applicants);
+  if (!c.respondents.empty()) text += "  被执行人：" + names(c.respondents);
+  return text;
+}
+
+void SessionBroadcasts::step_marked(const court::EnforcementStep& step) {
+  if (!step.session_id) return;
+  auto c = w_.repository.get_case(step.case_id);
+  if (!c) return;
+  std::shared_ptr<program::Program> program;
+  program::Graphics graphics;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = open_.find(*step.session_id);
+    if (it == open_.end() || !it->second.program) return;
+    // A step that ended clears the caption; the newest step under way shows.
+    it->second.graphics.caption = step.end_ms ? "" : step_caption(*c, step);
+    program = it->second.program;
+    graphics = it->second.graphics;
+  }
+  program->set_graphics(graphics);
+  spdlog::info("event=session_caption session={} step={} caption={}", *step.session_id, step.id,
+               base::log_value(graphics.caption));
 }
 
 void SessionBroadcasts::go_live(court::Id id, const court::LiveSession& s, Open& open) {
   program::ProgramConfig config;
+  open.graphics.title = s.title;
+  config.graphics = open.graphics;
+  config.air = program_air(s.air);
   config.name = air_stream(id);
   for (const auto& input : open.inputs) config.inputs.push_back({input, input_stream(id, input)});
   config.delay_ms = std::clamp<std::int64_t>(s.delay_ms, 0, program::kMaxDelayMs);

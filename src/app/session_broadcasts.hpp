@@ -68,6 +68,7 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
 
   // http::SessionMedia
   void session_changed(const court::LiveSession& s) override;
+  void step_marked(const court::EnforcementStep& step) override;
   boost::json::value broadcast_json(const court::LiveSession& s) override;
   boost::json::value publish_urls_json(const court::LiveSession& s) override;
 
@@ -81,6 +82,7 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
   struct Open {
     std::vector<std::string> inputs;
     std::shared_ptr<program::Program> program;  // while live
+    program::Graphics graphics;                 // what its air shows now
   };
 
   std::string publish_key(const std::string& stream) const;

@@ -18,6 +18,11 @@ struct Party {
   bool is_minor = false;  // a minor party bars the case from broadcast
 };
 
+// A party's name as a broadcast may show it (court publicity rules): a
+// person by surname + 某 (张三 → 张某, 欧阳娜娜 → 欧阳某); an
+// organisation by its name.
+std::string published_name(const Party& party);
+
 // 申请执行人: the party who won and asks for enforcement.
 using Applicant = Party;
 // 被执行人: the party the judgment is enforced against.

@@ -52,6 +52,7 @@ Result<void> validate_session(const LiveSession& s) {
   }
   if (s.delay_ms < 0 || s.delay_ms > 300'000)
     return fail(Rule::invalid_input, "session delay_ms: must be from 0 to 300000");
+  if (auto ok = validate_air_format(s.air); !ok) return ok;
   for (std::size_t i = 0; i < s.inputs.size(); ++i) {
     const std::string& in = s.inputs[i];
     const bool name_ok =
@@ -186,6 +187,12 @@ bool session_locked(const LiveSession& s) {
 }
 
 Result<void> check_session_edit(const LiveSession& stored, const LiveSession& edited) {
+  // Players and platforms get one codec configuration for air's whole life.
+  if ((stored.state == SessionState::live || stored.state == SessionState::ended) &&
+      !(edited.air == stored.air))
+    return fail(Rule::session_locked_after_submission,
+                describe(stored) + " is " + std::string(session_state_code(stored.state)) +
+                    ": air (its format and mode) is fixed once it has gone live");
   if (!session_locked(stored)) return {};
   std::vector<std::string_view> changed;
   if (edited.site != stored.site) changed.push_back("site");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "court/air_format.hpp"
 #include "court/case.hpp"
 #include "court/error.hpp"
 #include "court/id.hpp"
@@ -91,6 +92,7 @@ struct LiveSession {
   std::vector<std::string> inputs;
   std::vector<std::string> destinations;  // names of platform destinations
   std::int64_t delay_ms = 10'000;         // broadcast delay of air behind program
+  AirFormat air;  // taken when the session goes live; fixed while it is live
   std::vector<AudienceFigure> audience;
   std::vector<Officer> officers;  // deployed on the day
   int vehicles = 0;

@@ -272,7 +272,9 @@ ApiResult CourtApi::mark_step(const RouteCall& c) {
   court::EnforcementStep s;
   if (auto e = read_body(c.req, kStepFields, [&](FieldReader& r) { read_step(r, s, true); }))
     return *e;
-  return answer(repo().mark_step(s, settings_, actor(*c.who)), step_json, status::created);
+  auto marked = repo().mark_step(s, settings_, actor(*c.who));
+  if (marked && media_) media_->step_marked(*marked);
+  return answer(std::move(marked), step_json, status::created);
 }
 
 ApiResult CourtApi::get_step(const RouteCall& c) {
@@ -284,7 +286,9 @@ ApiResult CourtApi::update_step(const RouteCall& c) {
   if (!s) return store_error(s.error());
   if (auto e = read_body(c.req, kStepFields, [&](FieldReader& r) { read_step(r, *s, false); }))
     return *e;
-  return answer(repo().update_step(*s, settings_, actor(*c.who)), step_json);
+  auto updated = repo().update_step(*s, settings_, actor(*c.who));
+  if (updated && media_) media_->step_marked(*updated);
+  return answer(std::move(updated), step_json);
 }
 
 ApiResult CourtApi::record_deadline(const RouteCall& c) {

@@ -232,6 +232,17 @@ void read_session(FieldReader& r, LiveSession& s, bool creating) {
   r.strings("inputs", s.inputs);
   r.strings("destinations", s.destinations);
   r.int64("delay_ms", s.delay_ms);
+  r.object("air",
+           {"mode", "width", "height", "fps", "video_bitrate_kbps", "audio_bitrate_kbps", "preset"},
+           [&](FieldReader& a) {
+             a.code("mode", s.air.mode, court::air_mode_from_code, "conform, passthrough");
+             a.integer("width", s.air.width);
+             a.integer("height", s.air.height);
+             a.integer("fps", s.air.fps);
+             a.integer("video_bitrate_kbps", s.air.video_bitrate_kbps);
+             a.integer("audio_bitrate_kbps", s.air.audio_bitrate_kbps);
+             a.text("preset", s.air.preset, false, 16);
+           });
   read_officers(r, "officers", s.officers);
   r.integer("vehicles", s.vehicles, false, 0, kMaxVehicles);
   read_witnesses(r, s.witnesses);
@@ -463,6 +474,13 @@ json::object session_json(const LiveSession& s) {
       {"inputs", strings_json(s.inputs)},
       {"destinations", strings_json(s.destinations)},
       {"delay_ms", s.delay_ms},
+      {"air", json::object{{"mode", court::air_mode_code(s.air.mode)},
+                           {"width", s.air.width},
+                           {"height", s.air.height},
+                           {"fps", s.air.fps},
+                           {"video_bitrate_kbps", s.air.video_bitrate_kbps},
+                           {"audio_bitrate_kbps", s.air.audio_bitrate_kbps},
+                           {"preset", s.air.preset}}},
       {"audience", std::move(audience)},
       {"officers", officers_json(s.officers)},
       {"vehicles", s.vehicles},

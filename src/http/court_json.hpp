@@ -150,7 +150,8 @@ inline constexpr std::string_view kSessionFields[]{"campaign_id",
                                                    "witnesses",
                                                    "questions_answered",
                                                    "case_ids",
-                                                   "public_description"};
+                                                   "public_description",
+                                                   "air"};
 inline constexpr std::string_view kStepFields[]{
     "case_id",    "session_id",   "type",    "start_ms", "end_ms",    "officers",
     "witnesses",  "place",        "notes",   "deadline", "recording", "clips",

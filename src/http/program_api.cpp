@@ -1,6 +1,7 @@
 #include "http/program_api.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <boost/json.hpp>
 
 namespace courtcast::http {
@@ -29,6 +30,26 @@ json::value program_json(const program::ProgramView& v) {
       {"auto_return", v.auto_return},
       {"last_take_to_frame_ms",
        v.last_take_to_frame_ms < 0 ? json::value(nullptr) : json::value(v.last_take_to_frame_ms)},
+      {"air",
+       json::object{
+           {"mode", program::air_mode_code(v.air.mode)},
+           {"width", v.air.width},
+           {"height", v.air.height},
+           {"fps", v.air.fps},
+           {"video_bitrate_kbps", v.air.video_bitrate_bps / 1000},
+           {"audio_bitrate_kbps", v.air.audio_bitrate_bps / 1000},
+           {"preset", v.air.preset},
+           {"encoder_running", v.air_encoder_running},
+           {"format_warnings", json::array(v.format_warnings.begin(), v.format_warnings.end())},
+           {"encoder", json::object{{"frames_out", v.encoder.conform.video_out},
+                                    {"frames_repeated", v.encoder.conform.repeated},
+                                    {"frames_dropped", v.encoder.conform.dropped},
+                                    {"decode_errors", v.encoder.conform.decode_errors},
+                                    {"queued_packets", v.encoder.queued},
+                                    {"overflow_dropped", v.encoder.overflow_dropped},
+                                    {"cpu_ms", v.encoder.cpu_ms},
+                                    {"latency_ms_mean", std::llround(v.encoder.latency_ms_mean)},
+                                    {"latency_ms_max", v.encoder.latency_ms_max}}}}},
       {"inputs", std::move(inputs)}};
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "court/session.hpp"
+#include "court/step.hpp"
 
 namespace courtcast::http {
 
@@ -15,6 +16,8 @@ class SessionMedia {
   virtual ~SessionMedia() = default;
   // After every successful change of a session (created, edited, moved on).
   virtual void session_changed(const court::LiveSession& s) = 0;
+  // After a step was marked or edited: a live session's caption follows it.
+  virtual void step_marked(const court::EnforcementStep& step) { (void)step; }
   // GET /sessions/{id}/broadcast: stream names, play and preview paths, each
   // input's state, and the program's state while live. No secrets.
   virtual boost::json::value broadcast_json(const court::LiveSession& s) = 0;

@@ -57,6 +57,7 @@ Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
       input_list_(config_.inputs) {
   for (const auto& in : config_.inputs) inputs_.emplace_back(in.name, in.stream);
   view_.name = config_.name;
+  view_.air = config_.air;
 }
 
 bool Program::has_input(const std::string& input) const {
@@ -85,16 +86,40 @@ void Program::add_input(ProgramInput input) {
 void Program::set_card(std::shared_ptr<const StandbyCard> card, const std::string& who) {
   asio::post(executor_, [self = shared_from_this(), card = std::move(card), who] {
     self->card_ = card;
+    if (self->encoder_) {
+      // Air keeps the conformed copy of the old card until the new one's is made.
+      std::weak_ptr<Program> weak = self;
+      self->encoder_->conform(
+          card, [weak, executor = self->executor_](media::Result<StandbyCard> conformed) {
+            asio::post(executor, [weak, conformed = std::move(conformed)]() mutable {
+              auto me = weak.lock();
+              if (!me || !me->running_) return;
+              if (!conformed) {
+                spdlog::error("event=air_card_conform_failed program={} error={}",
+                              base::log_value(me->config_.name),
+                              base::log_value(conformed.error().message));
+                return;
+              }
+              me->air_card_conformed(std::make_shared<const StandbyCard>(std::move(*conformed)));
+            });
+          });
+    }
     const auto now = Clock::now();
     // Whatever shows the card starts the new one, with its own headers.
     if (!self->on_program_) self->to_card("new card from " + who);
-    if (self->air_on_card_) {
+    if (self->air_on_card_ && !self->encoder_) {
       self->air_on_card_ = false;
       self->air_to_card(now);
     }
     spdlog::info("event=program_card_set program={} by={}", base::log_value(self->config_.name),
                  base::log_value(who));
     self->emit("card_set", json_text({{"by", who}}));
+  });
+}
+
+void Program::set_graphics(Graphics graphics) {
+  asio::post(executor_, [self = shared_from_this(), graphics = std::move(graphics)] {
+    if (self->encoder_) self->encoder_->set_graphics(graphics);
   });
 }
 
@@ -108,6 +133,7 @@ void Program::start() {
                                                          "air:" + self->config_.name);
     if (!self->program_writer_->publishing() || !self->air_writer_->publishing())
       spdlog::error("event=program_streams_taken program={}", self->config_.name);
+    if (self->config_.air.mode == AirMode::conform) self->start_air_encoder();
     self->to_card("no camera taken yet");
     for (auto& in : self->inputs_)
       asio::co_spawn(self->executor_, self->read_input(in), asio::detached);
@@ -124,6 +150,8 @@ void Program::stop() {
     // Readers of inputs that send nothing would wait (and keep us) forever.
     for (auto& in : self->inputs_)
       if (in.player) in.player->interrupt();
+    // Its thread may still call back: posts that find nothing running.
+    if (self->encoder_) self->encoder_->stop();
     if (self->program_writer_) self->program_writer_->finish();
     if (self->air_writer_) self->air_writer_->finish();
     self->program_writer_.reset();
@@ -191,6 +219,8 @@ void Program::cut(const std::string& who, const std::string& reason) {
     const std::size_t dropped =
         self->delay_line_.clear([&](const PacketPtr& h) { self->keep_air_header(h); });
     self->cut_ = true;
+    // What the encoder still holds reached program before the cut too.
+    if (self->encoder_) self->accepted_generation_ = self->encoder_->mark();
     self->air_to_card(Clock::now());
     spdlog::warn("event=program_cut program={} by={} dropped_packets={} reason={}",
                  base::log_value(self->config_.name), base::log_value(who), dropped,
@@ -204,6 +234,7 @@ void Program::resume(const std::string& who) {
   asio::post(executor_, [self = shared_from_this(), who] {
     if (!self->cut_) return;
     self->cut_ = false;  // air returns when program from now on is due
+    if (self->encoder_) self->accepted_generation_ = self->encoder_->mark();
     spdlog::info("event=program_resume program={} by={}", base::log_value(self->config_.name),
                  base::log_value(who));
     self->emit("resume", json_text({{"by", who}}));
@@ -275,6 +306,24 @@ void Program::report_buffer(Clock::time_point now) {
 void Program::report_inputs(Clock::time_point now) {
   if (now < next_inputs_check_) return;
   next_inputs_check_ = now + seconds(1);
+  if (!encoder_) report_formats();
+  if (encoder_) {
+    const auto st = encoder_->stats();
+    {
+      std::lock_guard lock(view_mutex_);
+      view_.encoder = st;
+    }
+    if (now >= next_encoder_log_) {
+      next_encoder_log_ = now + seconds(30);
+      spdlog::info(
+          "event=air_encoder_stats program={} frames_out={} repeated={} dropped={} "
+          "decode_errors={} queued={} overflow_dropped={} cpu_ms={} latency_ms_mean={:.0f} "
+          "latency_ms_max={}",
+          base::log_value(config_.name), st.conform.video_out, st.conform.repeated,
+          st.conform.dropped, st.conform.decode_errors, st.queued, st.overflow_dropped, st.cpu_ms,
+          st.latency_ms_mean, st.latency_ms_max);
+    }
+  }
   boost::json::array inputs;
   std::string state;
   for (const auto& in : view().inputs) {
@@ -290,6 +339,62 @@ void Program::report_inputs(Clock::time_point now) {
   last_inputs_state_ = std::move(state);
   last_inputs_event_ = now;
   emit("inputs", json_text({{"inputs", std::move(inputs)}}));
+}
+
+// In pass-through, air carries each camera's own configuration: say what
+// differs between the live inputs, naming them, when that changes.
+void Program::report_formats() {
+  struct Format {
+    std::string name;
+    live::StreamInfo info;
+  };
+  std::vector<Format> live;
+  for (const auto& in : inputs_)
+    if (auto s = hub_.find(in.stream)) {
+      auto info = s->info();
+      if (info.live) live.push_back({in.name, std::move(info)});
+    }
+  std::vector<std::string> warnings;
+  const auto differ = [&](const char* what, auto&& value_of) {
+    bool same = true;
+    for (const auto& f : live) same = same && value_of(f.info) == value_of(live.front().info);
+    if (same) return;
+    std::string line = std::string(what) + ":";
+    for (const auto& f : live) line += " " + f.name + " " + value_of(f.info) + ",";
+    line.pop_back();
+    warnings.push_back(std::move(line));
+  };
+  if (live.size() > 1) {
+    differ("video codec",
+           [](const live::StreamInfo& i) { return std::string(media::to_string(i.video_codec)); });
+    differ("size", [](const live::StreamInfo& i) {
+      return std::to_string(i.width) + "x" + std::to_string(i.height);
+    });
+    differ("profile", [](const live::StreamInfo& i) { return std::to_string(i.video_profile); });
+    differ("frame rate", [](const live::StreamInfo& i) {
+      // Measured over a window: to the nearest 5 fps, so 25 and 30 differ
+      // but a camera's jitter does not.
+      return std::to_string(5 * std::lround(i.frame_rate / 5)) + "fps";
+    });
+    differ("audio codec",
+           [](const live::StreamInfo& i) { return std::string(media::to_string(i.audio_codec)); });
+    differ("sample rate",
+           [](const live::StreamInfo& i) { return std::to_string(i.audio_sample_rate); });
+    differ("channels", [](const live::StreamInfo& i) { return std::to_string(i.audio_channels); });
+  }
+  if (warnings == last_format_warnings_) return;
+  last_format_warnings_ = warnings;
+  {
+    std::lock_guard lock(view_mutex_);
+    view_.format_warnings = warnings;
+  }
+  boost::json::array list;
+  for (const auto& w : warnings) list.push_back(boost::json::string(w));
+  if (!warnings.empty())
+    spdlog::warn("event=program_formats_differ program={} differences={}",
+                 base::log_value(config_.name), base::log_value(warnings.front()));
+  emit("formats_differ",
+       json_text({{"mode", air_mode_code(config_.air.mode)}, {"differences", std::move(list)}}));
 }
 
 void Program::emit(const std::string& type, const std::string& details) {
@@ -362,6 +467,11 @@ void Program::to_card(const std::string& why) {
 void Program::to_program(const PacketPtr& p) {
   auto out = program_writer_->write(p);
   if (!out) return;
+  if (encoder_) {
+    // Even while cut: the encoder's timeline goes on, its output is dropped.
+    encoder_->push(std::move(out));
+    return;
+  }
   if (cut_) {
     // Air comes back with what program shows then: a take during the cut
     // brings its camera's configuration, which air must send first.
@@ -404,9 +514,13 @@ void Program::air_to_card(Clock::time_point now) {
   if (air_on_card_) return;
   air_on_card_ = true;
   air_writer_->begin_segment();
-  air_writer_->write(card_->video_header);
-  air_writer_->write(card_->audio_header);
-  air_card_.restart(card_);
+  const auto& card = air_card_source();
+  air_card_waiting_ = !card;
+  if (card) {
+    air_writer_->write(card->video_header);
+    air_writer_->write(card->audio_header);
+    air_card_.restart(card);
+  }
   air_card_started_ = now;
   publish_view();
   emit("air", json_text({{"on_air", "card"}}));
@@ -423,6 +537,7 @@ void Program::air_tick(Clock::time_point now) {
       if (air_on_card_) {
         if (!(p->is_video() && p->keyframe)) continue;  // back from the card at a keyframe
         air_on_card_ = false;
+        air_card_waiting_ = false;
         air_writer_->begin_segment();
         for (const auto& h : {air_video_header_, air_audio_header_})
           if (h) air_writer_->write(h);
@@ -433,8 +548,71 @@ void Program::air_tick(Clock::time_point now) {
     }
     if (!air_on_card_ && now - air_writer_->last_write_at() > kAirGap) air_to_card(now);
   }
-  if (air_on_card_)
+  if (air_on_card_ && !air_card_waiting_)
     for (const auto& p : card_due(air_card_, air_card_started_, now)) air_writer_->write(p);
+}
+
+void Program::start_air_encoder() {
+  auto conformer = Conformer::open(config_.air, "air:" + config_.name);
+  if (!conformer) {
+    // Air still goes out, as the cameras send it: better than no air.
+    spdlog::error("event=air_encoder_failed program={} error={}", base::log_value(config_.name),
+                  base::log_value(conformer.error().message));
+    emit("air_encoder_failed", json_text({{"error", conformer.error().message}}));
+    return;
+  }
+  std::weak_ptr<Program> weak = shared_from_this();
+  encoder_ = std::make_unique<AirEncoder>(
+      std::move(*conformer), "air:" + config_.name,
+      [weak, executor = executor_](std::vector<PacketPtr>&& packets, std::uint64_t generation) {
+        asio::post(executor, [weak, packets = std::move(packets), generation] {
+          if (auto self = weak.lock()) self->from_encoder(packets, generation);
+        });
+      });
+  encoder_->set_graphics(config_.graphics);
+  encoder_->conform(card_, [weak, executor = executor_](media::Result<StandbyCard> conformed) {
+    asio::post(executor, [weak, conformed = std::move(conformed)]() mutable {
+      auto self = weak.lock();
+      if (!self || !self->running_) return;
+      if (!conformed) {
+        spdlog::error("event=air_card_conform_failed program={} error={}",
+                      base::log_value(self->config_.name),
+                      base::log_value(conformed.error().message));
+        return;
+      }
+      self->air_card_conformed(std::make_shared<const StandbyCard>(std::move(*conformed)));
+    });
+  });
+  {
+    std::lock_guard lock(view_mutex_);
+    view_.air_encoder_running = true;
+  }
+  const auto& f = config_.air;
+  spdlog::info(
+      "event=air_encoder_start program={} width={} height={} fps={} video_bps={} audio_bps={} "
+      "preset={} level={}",
+      base::log_value(config_.name), f.width, f.height, f.fps, f.video_bitrate_bps,
+      f.audio_bitrate_bps, base::log_value(f.preset), h264_level_for(f));
+}
+
+void Program::air_card_conformed(std::shared_ptr<const StandbyCard> card) {
+  conformed_card_ = std::move(card);
+  if (!air_on_card_) return;
+  // Whatever air shows of the card now starts the new copy.
+  air_on_card_ = false;
+  air_card_waiting_ = false;
+  air_to_card(Clock::now());
+  air_writer_->flush();
+}
+
+void Program::from_encoder(const std::vector<PacketPtr>& packets, std::uint64_t generation) {
+  if (!running_ || cut_ || generation < accepted_generation_) return;
+  const auto now = Clock::now();
+  for (const auto& p : packets) delay_line_.push(now, p);
+  if (delay_line_.delay_ms() == 0) {
+    air_tick(now);
+    air_writer_->flush();
+  }
 }
 
 }  // namespace courtcast::program

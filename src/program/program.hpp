@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "live/hub.hpp"
+#include "program/air_encoder.hpp"
+#include "program/air_format.hpp"
 #include "program/card.hpp"
 #include "program/delay_line.hpp"
 #include "program/timeline.hpp"
@@ -43,6 +45,10 @@ struct ProgramConfig {
   bool auto_return = false;
   // An input on program that sends nothing for this long is replaced by the card.
   std::int64_t input_timeout_ms = 2000;
+  // Conformed by the air encoder (the default), or program as the cameras
+  // send it.
+  AirFormat air;
+  Graphics graphics;  // drawn by the air encoder (conform mode only)
 };
 
 constexpr std::int64_t kMaxDelayMs = 300'000;
@@ -66,6 +72,13 @@ struct ProgramView {
   std::int64_t buffered_ms = 0;  // program waiting in the delay line now
   bool auto_return = false;
   std::int64_t last_take_to_frame_ms = -1;
+  AirFormat air;
+  bool air_encoder_running = false;  // false in pass-through, or when it could not start
+  // Pass-through only: what differs between the live inputs' formats, one
+  // line each ("size: cam-a 1280x720, cam-b 960x540"); a take between them
+  // changes air's codec configuration, which players may not survive.
+  std::vector<std::string> format_warnings;
+  AirEncoderStats encoder;  // conform mode: as of the last second
   std::vector<InputView> inputs;
 };
 
@@ -95,6 +108,9 @@ class Program : public std::enable_shared_from_this<Program> {
   void cut(const std::string& who, const std::string& reason = {});
   void resume(const std::string& who);
   void set_auto_return(bool on);
+  // The graphics air shows from the next frame on (conform mode; no-op in
+  // pass-through).
+  void set_graphics(Graphics graphics);
   // A court's own card; whatever shows the card switches to it at once.
   void set_card(std::shared_ptr<const StandbyCard> card, const std::string& who);
 
@@ -120,9 +136,18 @@ class Program : public std::enable_shared_from_this<Program> {
   void air_to_card(std::chrono::steady_clock::time_point now);
   // The sequence headers air sends when it comes back from the card.
   void keep_air_header(const media::PacketPtr& header);
+  void start_air_encoder();
+  void from_encoder(const std::vector<media::PacketPtr>& packets, std::uint64_t generation);
+  void air_card_conformed(std::shared_ptr<const StandbyCard> card);
+  // What air shows as the card: the card itself, or its conformed copy
+  // (nullptr until that is made).
+  const std::shared_ptr<const StandbyCard>& air_card_source() const {
+    return encoder_ ? conformed_card_ : card_;
+  }
   void publish_view();
   void report_inputs(std::chrono::steady_clock::time_point now);
   void report_buffer(std::chrono::steady_clock::time_point now);
+  void report_formats();
   void emit(const std::string& type, const std::string& details);
 
   const ProgramConfig config_;  // inputs as at the start; inputs_ is current
@@ -148,11 +173,17 @@ class Program : public std::enable_shared_from_this<Program> {
   DelayLine delay_line_;
   bool air_on_card_ = false;
   media::PacketPtr air_video_header_, air_audio_header_;
+  bool air_card_waiting_ = false;  // air is on the card, but its conformed copy is not made yet
+  std::unique_ptr<AirEncoder> encoder_;
+  std::shared_ptr<const StandbyCard> conformed_card_;
+  std::uint64_t accepted_generation_ = 0;  // older encoder output reached it before a cut/resume
   asio::steady_timer ticker_;
   std::chrono::steady_clock::time_point next_inputs_check_{}, last_inputs_event_{};
   std::chrono::steady_clock::time_point next_buffer_check_{};
   std::int64_t last_buffer_event_ms_ = -1;  // buffered_ms as last sent in an event
   std::string last_inputs_state_;           // live/lost and size of each input, as last reported
+  std::vector<std::string> last_format_warnings_;
+  std::chrono::steady_clock::time_point next_encoder_log_{};
 
   mutable std::mutex view_mutex_;
   ProgramView view_;

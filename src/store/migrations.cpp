@@ -474,20 +474,28 @@ CREATE TABLE login_sessions (
 CREATE INDEX login_sessions_user ON login_sessions(user_id);
 )sql";
 
+// Version 8: a session's air format (issue 15), as "mode WxH fps video_kbps
+// audio_kbps preset"; "" is the default (conform 1280x720 25 2500 128 veryfast).
+constexpr std::string_view kSessionAirV8 = R"sql(
+ALTER TABLE sessions ADD COLUMN air TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1},
                                  {2, "api tokens", kSqliteV2},
                                  {3, "steps: case index covers the statistics", kSqliteV3},
                                  {4, "destinations made through the API", kDestinationsV4},
                                  {5, "clip exports as records", kSqliteV5},
                                  {6, "watch page: public description, questions", kSqliteV6},
-                                 {7, "console logins", kLoginSessionsV7}};
+                                 {7, "console logins", kLoginSessionsV7},
+                                 {8, "sessions: air format", kSessionAirV8}};
 constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1},
                                    {2, "api tokens", kPostgresV2},
                                    {3, "steps: case index covers the statistics", kPostgresV3},
                                    {4, "destinations made through the API", kDestinationsV4},
                                    {5, "clip exports as records", kPostgresV5},
                                    {6, "watch page: public description, questions", kPostgresV6},
-                                   {7, "console logins", kLoginSessionsV7}};
+                                   {7, "console logins", kLoginSessionsV7},
+                                   {8, "sessions: air format", kSessionAirV8}};
 
 }  // namespace
 

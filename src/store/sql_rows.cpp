@@ -1,6 +1,7 @@
 #include "store/sql_rows.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include "store/codec.hpp"
 
@@ -195,9 +196,34 @@ const Table& sessions() {
                                     "vehicles",
                                     "witnesses",
                                     "questions_answered",
-                                    "public_description"}};
+                                    "public_description",
+                                    "air"}};
   return t;
 }
+
+namespace {
+
+// "conform 1280x720 25 2500 128 veryfast"; "" (rows from before version 8)
+// is the default format.
+std::string encode_air(const court::AirFormat& a) {
+  return std::string(court::air_mode_code(a.mode)) + " " + std::to_string(a.width) + "x" +
+         std::to_string(a.height) + " " + std::to_string(a.fps) + " " +
+         std::to_string(a.video_bitrate_kbps) + " " + std::to_string(a.audio_bitrate_kbps) + " " +
+         a.preset;
+}
+
+court::AirFormat decode_air(const std::string& text) {
+  court::AirFormat a;
+  char mode[16] = {}, preset[16] = {};
+  if (std::sscanf(text.c_str(), "%15s %dx%d %d %d %d %15s", mode, &a.width, &a.height, &a.fps,
+                  &a.video_bitrate_kbps, &a.audio_bitrate_kbps, preset) != 7)
+    return court::AirFormat{};
+  a.mode = court::air_mode_from_code(mode).value_or(court::AirMode::conform);
+  a.preset = preset;
+  return a;
+}
+
+}  // namespace
 
 // scheduled_end_ms: the column is NOT NULL from before the end became
 // optional; 0 (1970) is never a real schedule, so it stands for "none"
@@ -227,7 +253,8 @@ std::vector<Param> params(const court::LiveSession& s) {
           std::int64_t{s.vehicles},
           codec::encode_witnesses(s.witnesses),
           std::int64_t{s.questions_answered},
-          s.public_description};
+          s.public_description,
+          encode_air(s.air)};
 }
 
 court::LiveSession session_from(const Row& r) {
@@ -258,6 +285,7 @@ court::LiveSession session_from(const Row& r) {
   s.witnesses = codec::decode_witnesses(r.text(23));
   s.questions_answered = static_cast<int>(r.int64(24));
   s.public_description = r.text(25);
+  s.air = decode_air(r.text(26));
   return s;
 }
 

@@ -182,6 +182,36 @@ TEST(Config, programs_take_only_declared_streams_and_a_bounded_delay) {
             "court.toml:6: 'inputs' must be a list of [[stream]] names");
 }
 
+TEST(Config, programs_conform_air_by_default_and_pass_through_only_when_asked) {
+  const std::string streams = "[[stream]]\nname = \"cam-a\"\nkey = \"long-enough\"\n";
+  auto c =
+      parse_config(streams + "[[program]]\nname = \"air1\"\ninputs = [\"cam-a\"]\n", "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->programs[0].air.mode, court::AirMode::conform);
+  EXPECT_EQ(c->programs[0].air.width, 1280);
+  EXPECT_EQ(c->programs[0].air.fps, 25);
+  c = parse_config(streams +
+                       "[[program]]\nname = \"air1\"\ninputs = [\"cam-a\"]\n"
+                       "air_mode = \"passthrough\"\nair_width = 640\nair_height = 360\n"
+                       "air_video_kbps = 800\nair_preset = \"ultrafast\"\n",
+                   "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->programs[0].air.mode, court::AirMode::passthrough);
+  EXPECT_EQ(c->programs[0].air.width, 640);
+  EXPECT_EQ(c->programs[0].air.video_bitrate_kbps, 800);
+  EXPECT_EQ(c->programs[0].air.preset, "ultrafast");
+  EXPECT_EQ(error_of(streams + "[[program]]\nname = \"air1\"\ninputs = [\"cam-a\"]\n"
+                               "air_mode = \"copy\"\n"),
+            "court.toml:4: [[program]] 'air_mode' must be one of conform, passthrough");
+  EXPECT_EQ(error_of(streams + "[[program]]\nname = \"air1\"\ninputs = [\"cam-a\"]\n"
+                               "air_width = 641\n"),
+            "court.toml:4: [[program]] air width: must be an even number from 160 to 3840");
+  EXPECT_EQ(error_of(streams + "[[program]]\nname = \"air1\"\ninputs = [\"cam-a\"]\n"
+                               "air_preset = \"quick\"\n"),
+            "court.toml:4: [[program]] air preset: must be one of ultrafast, superfast, "
+            "veryfast, faster, fast, medium, slow, slower, veryslow");
+}
+
 TEST(Config, parse_listen_splits_host_and_port) {
   auto hp = parse_listen("[::1]:1935");
   ASSERT_TRUE(hp);

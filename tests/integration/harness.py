@@ -32,7 +32,8 @@ def wait_for(predicate, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
-def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=440):
+def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=440,
+               audio_rate=44100):
     """An H.264/AAC FLV test pattern with tone, generated once and reused."""
     os.makedirs(MEDIA_DIR, exist_ok=True)
     path = os.path.join(MEDIA_DIR, f"{name}.flv")
@@ -42,7 +43,7 @@ def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=4
     subprocess.run(
         ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
          "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
-         "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=44100",
+         "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate={audio_rate}",
          "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
          "-profile:v", "high", "-b:v", "2500k", "-g", str(gop), "-keyint_min", str(gop),
          "-sc_threshold", "0", "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-f", "flv", tmp],

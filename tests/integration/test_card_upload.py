@@ -37,8 +37,9 @@ class CardUpload(unittest.TestCase):
         cls.hevc = read(clip("card-upload-hevc.mp4", "-c:v", "libx265", "-preset", "ultrafast",
                              "-x265-params", "log-level=error"))
         # No camera ever publishes: the program and air show the card throughout.
+        # Pass-through: air shows the uploaded card at its own size.
         extra = ('[[program]]\nname = "air1"\ninputs = ["cam-a"]\n'
-                 'delay_seconds = 0\n')
+                 'delay_seconds = 0\nair_mode = "passthrough"\n')
         cls.server = Server(streams=(("cam-a", "key-a-123456", False),), extra=extra).__enter__()
 
     @classmethod

@@ -64,7 +64,9 @@ class ExportAcrossSwitches(unittest.TestCase):
         extra = (f'[standby]\ncard = "{card_media()}"\n'
                  '[record]\nsegment_seconds = 2\n'
                  '[[program]]\nname = "air1"\ninputs = ["cam-a", "cam-b"]\n'
-                 'delay_seconds = 0\nauto_return = false\n')
+                 'delay_seconds = 0\nauto_return = false\n'
+                 # Parts follow the sources' configurations on air.
+                 'air_mode = "passthrough"\n')
         cls.server = Server(streams=(("cam-a", "key-a-123456", False),
                                      ("cam-b", "key-b-123456", False)), extra=extra).__enter__()
         cls.pubs = [publish(cls.server.rtmp_url("cam-a", "key=key-a-123456"), cls.media_a),

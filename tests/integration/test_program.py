@@ -85,7 +85,9 @@ class ProgramControl(unittest.TestCase):
         cls.media_b = test_media(name="540p", size="960x540", tone=880)
         extra = (f'[standby]\ncard = "{card_media()}"\n'
                  '[[program]]\nname = "air1"\ninputs = ["cam-a", "cam-b"]\n'
-                 'delay_seconds = 0\nauto_return = true\n')
+                 'delay_seconds = 0\nauto_return = true\n'
+                 # Sources are told apart by their sequence headers on air.
+                 'air_mode = "passthrough"\n')
         cls.server = Server(streams=(("cam-a", "key-a-123456", False), ("cam-b", "key-b-123456", False)),
                             extra=extra).__enter__()
         cls.pub_a = publish(cls.server.rtmp_url("cam-a", "key=key-a-123456"), cls.media_a)

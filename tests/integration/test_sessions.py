@@ -15,6 +15,9 @@ from harness import (ApiClient, FlvPlayer, NginxRtmp, Server, WebSocketReader, p
                      test_media, wait_for, wait_live)
 
 
+AIR_SIZE = (1280, 720)  # a session's default air format
+
+
 def probe_size(url, timeout=15):
     """(width, height) of the first video frame ffprobe reads from `url`."""
     out = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "5000000", "-select_streams",
@@ -140,18 +143,20 @@ class LiveSessions(unittest.TestCase):
                      == (960, 540), 20, "cam-b on program")
             self.assertEqual(play_status(self.server.flv_url(f"{self.air}.program")), 403)
             self.assertEqual(play_status(self.server.flv_url(f"{self.air}.cam-a")), 403)
-            wait_for(lambda: probe_size(self.server.flv_url(self.air)) == (960, 540), 20,
-                     "cam-b on air after the delay")
+            # Air is conformed (the default): the air format's size, whatever the camera's.
+            wait_for(lambda: self.server.control("GET", f"/programs/{self.air}")[1]["on_air"]
+                     == "program", 20, "program on air after the delay")
+            self.assertEqual(probe_size(self.server.flv_url(self.air)), AIR_SIZE)
             # The destination the session names carries its air.
             wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{self.platform.plain_ports[0]}"
-                                        f"/live/dy-key") == (960, 540), 30,
+                                        f"/live/dy-key") == AIR_SIZE, 30,
                      "the session's air on the platform")
             # A platform added through the API for this session's air.
             self.director.ok("POST", "/destinations", {
                 "name": "kuaishou", "preset": "kuaishou", "stream": self.air,
                 "url": f"rtmp://127.0.0.1:{self.platform.plain_ports[1]}/live/ks-key"})
             wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{self.platform.plain_ports[1]}"
-                                        f"/live/ks-key") == (960, 540), 30,
+                                        f"/live/ks-key") == AIR_SIZE, 30,
                      "the session's air on the API-added platform")
             broadcast = self.director.ok("GET", f"/sessions/{self.session}/broadcast")
             self.assertEqual(broadcast["on_air"], True)

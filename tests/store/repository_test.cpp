@@ -145,10 +145,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 7);
+  EXPECT_EQ(*repo_->schema_version(), 8);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 7);
+  EXPECT_EQ(*repo_->schema_version(), 8);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -257,6 +257,18 @@ TEST_P(RepositoryTest, session_round_trips_with_plan_people_and_audience) {
   ASSERT_EQ(loaded->audience.size(), 2u);
   EXPECT_EQ(loaded->audience[1].kind, court::ViewKind::clicks);
   EXPECT_EQ(loaded->vehicles, 4);
+}
+
+TEST_P(RepositoryTest, a_sessions_air_format_is_kept_and_defaults_to_conform) {
+  const court::Case c = new_case(1);
+  court::LiveSession s;
+  s.title = "直播";
+  s.case_ids = {c.id};
+  const court::Id plain = repo_->create_session(s, by("li"))->id;
+  EXPECT_EQ(repo_->get_session(plain)->air, court::AirFormat{});
+  s.air = {court::AirMode::passthrough, 640, 360, 30, 800, 96, "ultrafast"};
+  const court::Id custom = repo_->create_session(s, by("li"))->id;
+  EXPECT_EQ(repo_->get_session(custom)->air, s.air);
 }
 
 TEST_P(RepositoryTest, session_cannot_go_live_unapproved_or_end_twice) {
