@@ -284,7 +284,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     if (!r.check_keys(t, "[[program]]",
                       {"name", "inputs", "delay_seconds", "auto_return", "input_timeout_ms",
                        "air_mode", "air_width", "air_height", "air_fps", "air_video_kbps",
-                       "air_audio_kbps", "air_preset"}))
+                       "air_audio_kbps", "air_preset", "air_title"}))
       return;
     ProgramConfig pc;
     r.get(t, "name", pc.name);
@@ -300,6 +300,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(t, "air_video_kbps", pc.air.video_bitrate_kbps, 100, 50'000);
     r.get(t, "air_audio_kbps", pc.air.audio_bitrate_kbps, 32, 320);
     r.get(t, "air_preset", pc.air.preset);
+    r.get(t, "air_title", pc.air_title);
     if (auto ok = court::validate_air_format(pc.air); !ok)
       r.fail(t, "[[program]] " + ok.error().message);
     r.get(t, "auto_return", pc.auto_return);

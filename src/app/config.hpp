@@ -37,6 +37,7 @@ struct ProgramConfig {
   // air_mode = "conform" (default) | "passthrough", air_width, air_height,
   // air_fps, air_video_kbps, air_audio_kbps, air_preset.
   court::AirFormat air;
+  std::string air_title;  // conform: the lower third's title (sessions: their title)
 };
 
 struct Config {

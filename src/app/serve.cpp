@@ -317,6 +317,7 @@ int serve(Config config) {
                                     program_air(pc.air),
                                     {}};
     for (const auto& input : pc.inputs) settings.inputs.push_back({input, input});
+    settings.graphics.title = pc.air_title;
     const std::size_t worker = i % executors.size();
     auto p = std::make_shared<program::Program>(
         settings, hub, worker, executors[worker], programs.card(),

@@ -1,8 +1,8 @@
 #include "http/program_api.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <boost/json.hpp>
+#include <cmath>
 
 namespace courtcast::http {
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -154,6 +155,9 @@ std::int64_t thread_cpu_ms() {
 }  // namespace
 
 void AirEncoder::run() {
+  // "enc:air1" in top and /proc/PID/task/*/comm (15 bytes at most).
+  const std::string name = ("enc:" + label_.substr(label_.find(':') + 1)).substr(0, 15);
+  pthread_setname_np(pthread_self(), name.c_str());
   std::uint64_t generation = 0;
   std::vector<PacketPtr> out;
   std::deque<Job> jobs;
