@@ -230,7 +230,9 @@ void TsDemuxer::on_psi(std::uint16_t pid, bool unit_start, std::span<const std::
 }
 
 void TsDemuxer::on_pat(std::span<const std::uint8_t> section) {
-  // Header 8 bytes, then 4-byte entries, then the 4-byte CRC.
+  // Header 8 bytes, then 4-byte entries, then the 4-byte CRC; a section too
+  // short for one entry names no program (and would underflow the bound).
+  if (section.size() < 16) return;
   for (std::size_t i = 8; i + 4 <= section.size() - 4; i += 4) {
     const std::uint16_t program = be16(&section[i]);
     const std::uint16_t pid = be16(&section[i + 2]) & 0x1fff;

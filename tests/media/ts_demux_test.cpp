@@ -207,5 +207,22 @@ TEST(TsDemux, garbage_and_truncated_input_produce_nothing_and_no_crash) {
   EXPECT_FALSE(cut.empty());
 }
 
+// Found by fuzz_ts_demux: a PAT whose section_length is 0 made the entry
+// loop's bound underflow and read past the section.
+TEST(TsDemux, a_pat_shorter_than_one_entry_names_no_program) {
+  for (std::uint8_t section_length : {0, 1, 5, 8}) {
+    Bytes packet(188, 0xff);
+    packet[0] = 0x47;
+    packet[1] = 0x40;  // unit start, PID 0
+    packet[2] = 0x00;
+    packet[3] = 0x10;  // payload only
+    packet[4] = 0x00;  // pointer field
+    packet[5] = 0x00;  // table_id: PAT
+    packet[6] = 0xb0;
+    packet[7] = section_length;
+    EXPECT_TRUE(demux(packet, 188).empty()) << int(section_length);
+  }
+}
+
 }  // namespace
 }  // namespace courtcast::media
