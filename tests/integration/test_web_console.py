@@ -14,11 +14,14 @@ from harness import Server
 
 INDEX = b"<!doctype html><html><head><script type=module src=/assets/index-3f9a1c.js></script>" \
         b"</head><body><div id=app></div></body></html>"
+WATCH = b"<!doctype html><html><head><script type=module src=/assets/watch-1c2d3e.js></script>" \
+        b"</head><body><div id=watch></div></body></html>"
 SCRIPT = b"console.log('courtcast console');\n" * 200
 SECRET = b"the secret outside web_dir"
 
 FILES = {
     "index.html": INDEX,
+    "watch.html": WATCH,
     "assets/index-3f9a1c.js": SCRIPT,
     "assets/vendor-77aa01.mjs": b"export const x = 1;\n",
     "assets/index-9b8c7d.css": b"body { margin: 0 }\n",
@@ -183,11 +186,16 @@ class WebConsoleFiles(unittest.TestCase):
     def test_console_routes_fall_back_to_index_for_browsers(self):
         accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
         for route in ("/login", "/sessions/12/control", "/sessions/12/cameras", "/card",
-                      "/watch/session-12", "/login?next=%2Fcard"):
+                      "/login?next=%2Fcard"):
             status, headers, body = self.get(route, Accept=accept)
             self.assertEqual((status, body), (200, INDEX), route)
             self.assertEqual(headers["cache-control"], "no-cache", route)
             self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
+        # The public watch page is its own small page, apart from the console.
+        for route in ("/watch", "/watch/12", "/watch/12?from=wechat"):
+            status, headers, body = self.get(route, Accept=accept)
+            self.assertEqual((status, body), (200, WATCH), route)
+            self.assertEqual(headers["cache-control"], "no-cache", route)
         # Not for a script asking for a file, nor for a missing hashed asset
         # (the browser would run the page as a script).
         self.assertEqual(self.get("/login", Accept="application/json")[0], 404)

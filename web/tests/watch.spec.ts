@@ -38,6 +38,9 @@ test.beforeAll(async ({ browser }) => {
     title: '陇原风暴·凉州 现场执行直播', site: '武威市凉州区', scheduled_start_ms: now,
     scheduled_end_ms: now + 3 * 3_600_000, inputs: ['cam-a', 'cam-b'], delay_ms: 0,
     public_description: '执行法官带您直击执行现场，在线解答网友提问。',
+    // Pass-through air changes picture size at each take: the hard case for
+    // the page's player (conformed air never changes its format).
+    air: { mode: 'passthrough' },
     plan: { route: '凉州区', host: '孙某', officers: [{ name: '王某', role: 'judge' }] },
   })
   expect(created.status, JSON.stringify(created.body)).toBe(201)
