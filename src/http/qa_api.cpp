@@ -300,13 +300,7 @@ ApiResult QaApi::view(const ApiRequest& req, court::Id id) {
   if (!s || !public_state(*s))
     return api_error(status::not_found, "not_found", "no such public session");
   ApiResult r{status::no_content, nullptr};
-  std::string viewer = viewer_cookie(req);
-  if (viewer.empty()) {
-    viewer = random_hex(16);
-    r.headers.emplace_back("Set-Cookie", std::string(kViewerCookie) + "=" + viewer +
-                                             "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" +
-                                             (options_.secure_cookie ? "; Secure" : ""));
-  }
+  const std::string viewer = viewer_of(req, r);
   // 64 of the cookie's 128 random bits: enough to tell a million apart.
   std::uint64_t key = 0;
   std::from_chars(viewer.data(), viewer.data() + 16, key, 16);
@@ -385,6 +379,18 @@ json::object public_question_json(const store::Question& q) {
 std::string QaApi::viewer_cookie(const ApiRequest& req) const {
   std::string v = cookie_value(req.cookie, kViewerCookie);
   return is_viewer_id(v) ? v : std::string();
+}
+
+std::string QaApi::viewer_of(const ApiRequest& req, ApiResult& answer) const {
+  std::string viewer = viewer_cookie(req);
+  if (viewer.empty()) {
+    viewer = random_hex(16);
+    answer.headers.emplace_back("Set-Cookie",
+                                std::string(kViewerCookie) + "=" + viewer +
+                                    "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" +
+                                    (options_.secure_cookie ? "; Secure" : ""));
+  }
+  return viewer;
 }
 
 std::shared_ptr<QaApi::SessionQueue> QaApi::queue_of(court::Id session_id) {
@@ -496,13 +502,7 @@ ApiResult QaApi::ask(const ApiRequest& req, court::Id id) {
                      "questions are taken while the session is live");
 
   ApiResult r;
-  std::string viewer = viewer_cookie(req);
-  if (viewer.empty()) {
-    viewer = random_hex(16);
-    r.headers.emplace_back("Set-Cookie", std::string(kViewerCookie) + "=" + viewer +
-                                             "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" +
-                                             (options_.secure_cookie ? "; Secure" : ""));
-  }
+  const std::string viewer = viewer_of(req, r);
   const std::int64_t now = base::utc_now_ms();
   // The browser's limit first: a browser past it does not use up its
   // address's questions (a court's office or a café share one).

@@ -173,6 +173,8 @@ class QaApi {
   std::shared_ptr<const qa::WordList> words() const;
   void changed(const store::Question& q);
   std::string viewer_cookie(const ApiRequest& req) const;
+  // The browser's identity from its cookie, or a new one set on `answer`.
+  std::string viewer_of(const ApiRequest& req, ApiResult& answer) const;
 
   boost::json::object public_session_json(const court::LiveSession& s, const std::string& state);
   // The cached answer under `key`, remade by `make` when older than the
