@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/log_value.hpp"
+#include "base/text.hpp"
 #include "base/unicode.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
@@ -28,20 +29,6 @@ constexpr std::string_view kCookieName = "courtcast_session";
 constexpr std::int64_t kSessionRecheckMs = 30'000;
 bool is_change(verb m) {
   return m != verb::get && m != verb::head && m != verb::options;
-}
-
-std::string cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const auto semi = header.find(';');
-    std::string_view part = header.substr(0, semi);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
-        part[name.size()] == '=')
-      return std::string(part.substr(name.size() + 1));
-    if (semi == std::string_view::npos) break;
-    header.remove_prefix(semi + 1);
-  }
-  return {};
 }
 
 // A username as it may appear in a log line: plain characters only.
@@ -142,7 +129,7 @@ court::Expected<std::optional<Principal>, ApiResult> Auth::authorize(const ApiRe
                                                                      const Route* rule) {
   using Out = court::Expected<std::optional<Principal>, ApiResult>;
   const bool has_credentials =
-      !req.authorization.empty() || !cookie_value(req.cookie, kCookieName).empty();
+      !req.authorization.empty() || !base::cookie_value(req.cookie, kCookieName).empty();
   const bool is_public = rule && (rule->roles & kPublic);
   if (is_public) {
     if (auto e = bad_route_id(*rule, req.path)) return Unexpected<ApiResult>{std::move(*e)};
@@ -196,7 +183,7 @@ court::Expected<Principal, ApiResult> Auth::authenticate(const ApiRequest& req,
     return Unexpected<ApiResult>{
         unauthorized("invalid_token", "the API token is unknown or revoked")};
   }
-  if (cookie_value(req.cookie, kCookieName).empty())
+  if (base::cookie_value(req.cookie, kCookieName).empty())
     return Unexpected<ApiResult>{unauthorized(
         "unauthorized", "log in (POST /api/v1/login) or send Authorization: Bearer TOKEN")};
   auto session = find_session(req);
@@ -236,7 +223,7 @@ bool Auth::expired(const SessionEntry& s, std::int64_t now) const {
 }
 
 std::optional<Auth::SessionEntry> Auth::find_session(const ApiRequest& req) {
-  const std::string cookie = cookie_value(req.cookie, kCookieName);
+  const std::string cookie = base::cookie_value(req.cookie, kCookieName);
   if (cookie.empty() || cookie.size() > 128) return std::nullopt;
   const std::string key = sha256_hex(cookie);
   const std::int64_t now = base::utc_now_ms();
@@ -434,7 +421,7 @@ ApiResult Auth::login(const ApiRequest& req) {
 }
 
 ApiResult Auth::logout(const ApiRequest& req, const Principal& who) {
-  const std::string cookie = cookie_value(req.cookie, kCookieName);
+  const std::string cookie = base::cookie_value(req.cookie, kCookieName);
   if (who.via == Principal::Via::session && !cookie.empty()) {
     const std::string key = sha256_hex(cookie);
     if (auto r = repo_.end_login_session(key); !r) return store_error(r.error());

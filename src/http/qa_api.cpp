@@ -8,6 +8,7 @@
 
 #include "base/clock.hpp"
 #include "base/log_value.hpp"
+#include "base/text.hpp"
 #include "http/court_json.hpp"
 #include "http/json_text.hpp"
 #include "qa/review.hpp"
@@ -38,19 +39,6 @@ std::size_t chars(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
-}
-
-std::string cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const auto semi = header.find(';');
-    std::string_view part = header.substr(0, semi);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > name.size() && part.starts_with(name) && part[name.size()] == '=')
-      return std::string(part.substr(name.size() + 1));
-    if (semi == std::string_view::npos) break;
-    header.remove_prefix(semi + 1);
-  }
-  return {};
 }
 
 bool is_viewer_id(std::string_view v) {
@@ -377,7 +365,7 @@ json::object public_question_json(const store::Question& q) {
 }
 
 std::string QaApi::viewer_cookie(const ApiRequest& req) const {
-  std::string v = cookie_value(req.cookie, kViewerCookie);
+  std::string v = base::cookie_value(req.cookie, kViewerCookie);
   return is_viewer_id(v) ? v : std::string();
 }
 

@@ -86,6 +86,15 @@ TEST(Text, query_value_finds_the_named_parameter_only) {
   EXPECT_EQ(query_value("&&key=v&", "key"), "v");
 }
 
+TEST(Text, cookie_value_finds_the_named_cookie_only) {
+  EXPECT_EQ(cookie_value("a=1; courtcast_session=abc; b=2", "courtcast_session"), "abc");
+  EXPECT_EQ(cookie_value("my_session=1;session=2", "session"), "2");
+  EXPECT_EQ(cookie_value("session=first; session=second", "session"), "first");
+  EXPECT_EQ(cookie_value("session", "session"), "");
+  EXPECT_EQ(cookie_value("", "session"), "");
+  EXPECT_EQ(cookie_value(";;  session=v%20;", "session"), "v%20");
+}
+
 TEST(Text, path_segments_skips_empty_segments) {
   using V = std::vector<std::string_view>;
   EXPECT_EQ(path_segments("/a//b/c/"), (V{"a", "b", "c"}));
