@@ -1,11 +1,19 @@
 # Included by the main build: runs each fuzzer of a separate clang build
-# (COURTCAST_FUZZ_DIR) briefly, from a fresh corpus directory.
+# (COURTCAST_FUZZ_DIR) briefly. New inputs go to a fresh corpus directory in
+# the build; the committed seeds (corpus/<target>/, when there are any) are
+# read first so each run starts from inputs that reach deep.
 set(COURTCAST_FUZZ_SECONDS 15 CACHE STRING "How long make test runs each fuzzer")
-foreach(target fuzz_chunk fuzz_amf0 fuzz_flv fuzz_handshake fuzz_review fuzz_ts_demux)
+foreach(target fuzz_chunk fuzz_amf0 fuzz_flv fuzz_handshake fuzz_review fuzz_ts_demux
+               fuzz_query fuzz_rtmp_url fuzz_srt_stream_id)
   set(corpus ${CMAKE_BINARY_DIR}/fuzz-corpus/${target})
+  set(seeds ${CMAKE_CURRENT_LIST_DIR}/corpus/${target})
   file(MAKE_DIRECTORY ${corpus})
+  if(NOT EXISTS ${seeds})
+    set(seeds)
+  endif()
   add_test(NAME fuzz.${target}
     COMMAND ${COURTCAST_FUZZ_DIR}/tests/fuzz/${target} -max_total_time=${COURTCAST_FUZZ_SECONDS}
-            -rss_limit_mb=2048 -print_final_stats=1 ${corpus})
+            -rss_limit_mb=2048 -print_final_stats=1 ${corpus}
+            ${seeds})
   set_tests_properties(fuzz.${target} PROPERTIES TIMEOUT 300)
 endforeach()
