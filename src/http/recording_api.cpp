@@ -110,7 +110,7 @@ ApiResult RecordingApi::session_recordings(store::Id session, bool verify) {
                                   {"start_utc", record::format_utc_ms(g.start_utc_ms)},
                                   {"end_utc", record::format_utc_ms(g.end_utc_ms)}});
     const auto it = live.find(s.stream);
-    const bool recording = it != live.end() && it->second.state == record::RecorderState::Recording;
+    const bool recording = it != live.end() && it->second.state == record::RecorderState::recording;
     json::object o{
         {"stream", s.stream},
         {"recording", recording},

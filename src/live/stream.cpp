@@ -16,7 +16,7 @@ using media::PacketKind;
 namespace {
 
 std::size_t kind_index(PacketKind k) {
-  return k == PacketKind::Audio ? 0 : k == PacketKind::Video ? 1 : 2;
+  return k == PacketKind::audio ? 0 : k == PacketKind::video ? 1 : 2;
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ void Shard::on_packets(const std::vector<PacketPtr>& batch) {
     if (p->sequence_header) {
       (p->is_video() ? video_header_ : audio_header_) = p;
       start_headers_.clear();
-    } else if (p->kind == PacketKind::Data) {
+    } else if (p->kind == PacketKind::data) {
       metadata_ = p;
       start_headers_.clear();
     }
@@ -133,7 +133,7 @@ const std::vector<PacketPtr>& Shard::start_headers(std::int64_t at_dts) {
   start_headers_dts_ = at_dts;
   for (const PacketPtr& h : {metadata_, video_header_, audio_header_}) {
     if (!h) continue;
-    const std::int64_t dts = h->kind == PacketKind::Data ? 0 : at_dts;
+    const std::int64_t dts = h->kind == PacketKind::data ? 0 : at_dts;
     start_headers_.push_back(
         h->dts_ms == dts ? h : Packet::make(h->kind, dts, 0, false, h->sequence_header, h->body()));
   }
@@ -219,7 +219,7 @@ void Player::gather(std::vector<PacketPtr>& out) {
     }
   } else if (cursor_ < s.front_seq_ ||
              // Metadata is stamped 0, so its time says nothing about how far behind we are.
-             (cursor_ < s.next_seq() && s.ring_[cursor_ - s.front_seq_]->kind != PacketKind::Data &&
+             (cursor_ < s.next_seq() && s.ring_[cursor_ - s.front_seq_]->kind != PacketKind::data &&
               s.head_dts() - s.ring_[cursor_ - s.front_seq_]->dts_ms >
                   stream_->limits_.max_lag_ms)) {
     // Too far behind: skip to the newest keyframe rather than hold memory.
@@ -317,14 +317,14 @@ std::int64_t Stream::retime(PacketKind kind, std::int64_t source_dts_ms) {
 bool Stream::push(PacketKind kind, std::int64_t source_dts_ms, std::span<const std::uint8_t> body) {
   bool keyframe = false, sequence_header = false;
   std::int32_t cts_ms = 0;
-  if (kind == PacketKind::Video) {
+  if (kind == PacketKind::video) {
     auto v = media::parse_video_tag(body);
     if (!v) return false;
     sequence_header = v->sequence_header;
     keyframe = v->keyframe && !sequence_header && !v->end_of_sequence;
     cts_ms = v->cts_ms;
     if (sequence_header) note_codec(kind, &*v, nullptr, body);
-  } else if (kind == PacketKind::Audio) {
+  } else if (kind == PacketKind::audio) {
     auto a = media::parse_audio_tag(body);
     if (!a) return false;
     sequence_header = a->sequence_header;
@@ -332,7 +332,7 @@ bool Stream::push(PacketKind kind, std::int64_t source_dts_ms, std::span<const s
   }
   // Metadata goes out at time 0, as FLV players expect: FFmpeg treats a later
   // onMetaData as a data stream of its own.
-  const std::int64_t dts = kind == PacketKind::Data ? 0 : retime(kind, source_dts_ms);
+  const std::int64_t dts = kind == PacketKind::data ? 0 : retime(kind, source_dts_ms);
   auto packet = Packet::make(kind, dts, cts_ms, keyframe, sequence_header, body);
   bytes_in_.fetch_add(body.size(), std::memory_order_relaxed);
   note_rate(*packet);
@@ -366,20 +366,20 @@ void Stream::flush() {
 void Stream::note_codec(PacketKind kind, const media::VideoTagInfo* video,
                         const media::AudioTagInfo* audio, std::span<const std::uint8_t> body) {
   std::lock_guard lock(info_mutex_);
-  if (kind == PacketKind::Video && video) {
+  if (kind == PacketKind::video && video) {
     info_.video_codec = video->codec;
     const auto record = body.subspan(video->header_bytes);
     media::Result<media::VideoConfig> config = media::make_error("no configuration");
-    if (video->codec == media::VideoCodec::H264) config = media::parse_avc_config(record);
-    if (video->codec == media::VideoCodec::HEVC) config = media::parse_hevc_config(record);
+    if (video->codec == media::VideoCodec::h264) config = media::parse_avc_config(record);
+    if (video->codec == media::VideoCodec::hevc) config = media::parse_hevc_config(record);
     if (config) {
       info_.width = config->width;
       info_.height = config->height;
       info_.video_profile = config->profile;
     }
-  } else if (kind == PacketKind::Audio && audio) {
+  } else if (kind == PacketKind::audio && audio) {
     info_.audio_codec = audio->codec;
-    if (audio->sequence_header && audio->codec == media::AudioCodec::AAC) {
+    if (audio->sequence_header && audio->codec == media::AudioCodec::aac) {
       if (auto config = media::parse_aac_config(body.subspan(audio->header_bytes))) {
         info_.audio_sample_rate = config->sample_rate;
         info_.audio_channels = config->channels;

@@ -67,8 +67,8 @@ struct StreamInfo {
   bool live = false;
   std::string publisher_address;
   std::int64_t uptime_ms = 0;
-  media::VideoCodec video_codec = media::VideoCodec::Unknown;
-  media::AudioCodec audio_codec = media::AudioCodec::Unknown;
+  media::VideoCodec video_codec = media::VideoCodec::unknown;
+  media::AudioCodec audio_codec = media::AudioCodec::unknown;
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::uint8_t video_profile = 0;

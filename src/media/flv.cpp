@@ -22,15 +22,15 @@ void write_flv_tag_header(std::uint8_t* p, std::uint8_t tag_type, std::int64_t d
 
 const char* to_string(VideoCodec c) {
   switch (c) {
-    case VideoCodec::H264:
+    case VideoCodec::h264:
       return "h264";
-    case VideoCodec::HEVC:
+    case VideoCodec::hevc:
       return "hevc";
-    case VideoCodec::AV1:
+    case VideoCodec::av1:
       return "av1";
-    case VideoCodec::VP9:
+    case VideoCodec::vp9:
       return "vp9";
-    case VideoCodec::Unknown:
+    case VideoCodec::unknown:
       break;
   }
   return "unknown";
@@ -38,19 +38,19 @@ const char* to_string(VideoCodec c) {
 
 const char* to_string(AudioCodec c) {
   switch (c) {
-    case AudioCodec::AAC:
+    case AudioCodec::aac:
       return "aac";
-    case AudioCodec::MP3:
+    case AudioCodec::mp3:
       return "mp3";
-    case AudioCodec::Opus:
+    case AudioCodec::opus:
       return "opus";
-    case AudioCodec::G711A:
+    case AudioCodec::pcma:
       return "pcma";
-    case AudioCodec::G711U:
+    case AudioCodec::pcmu:
       return "pcmu";
-    case AudioCodec::Speex:
+    case AudioCodec::speex:
       return "speex";
-    case AudioCodec::Unknown:
+    case AudioCodec::unknown:
       break;
   }
   return "unknown";
@@ -90,11 +90,11 @@ Result<VideoTagInfo> parse_video_tag(std::span<const std::uint8_t> body) {
     const std::uint8_t packet_type = b0 & 0x0F;
     const std::uint32_t cc = read_u32be(body.data() + 1);
     if (cc == fourcc('h', 'v', 'c', '1')) {
-      info.codec = VideoCodec::HEVC;
+      info.codec = VideoCodec::hevc;
     } else if (cc == fourcc('a', 'v', '0', '1')) {
-      info.codec = VideoCodec::AV1;
+      info.codec = VideoCodec::av1;
     } else if (cc == fourcc('v', 'p', '0', '9')) {
-      info.codec = VideoCodec::VP9;
+      info.codec = VideoCodec::vp9;
     } else {
       return make_error("video tag: unsupported enhanced FourCC");
     }
@@ -107,7 +107,7 @@ Result<VideoTagInfo> parse_video_tag(std::span<const std::uint8_t> body) {
         info.end_of_sequence = true;
         break;
       case kExCodedFrames:
-        if (info.codec == VideoCodec::HEVC) {
+        if (info.codec == VideoCodec::hevc) {
           if (body.size() < 8) return make_error("video tag: HEVC frame without composition time");
           info.cts_ms = sign_extend_24(read_u24be(body.data() + 5));
           info.header_bytes = 8;
@@ -123,7 +123,7 @@ Result<VideoTagInfo> parse_video_tag(std::span<const std::uint8_t> body) {
   }
   const std::uint8_t codec_id = b0 & 0x0F;
   if (codec_id == 7 || codec_id == 12) {
-    info.codec = codec_id == 7 ? VideoCodec::H264 : VideoCodec::HEVC;
+    info.codec = codec_id == 7 ? VideoCodec::h264 : VideoCodec::hevc;
     if (body.size() < 5) return make_error("video tag: AVC/HEVC header shorter than 5 bytes");
     const std::uint8_t avc_type = body[1];
     if (avc_type > 2) return make_error("video tag: AVC packet type above 2");
@@ -144,26 +144,26 @@ Result<AudioTagInfo> parse_audio_tag(std::span<const std::uint8_t> body) {
   info.header_bytes = 1;
   switch (format) {
     case 10:
-      info.codec = AudioCodec::AAC;
+      info.codec = AudioCodec::aac;
       if (body.size() < 2) return make_error("audio tag: AAC header shorter than 2 bytes");
       info.sequence_header = body[1] == 0;
       info.header_bytes = 2;
       break;
     case 2:
     case 14:
-      info.codec = AudioCodec::MP3;
+      info.codec = AudioCodec::mp3;
       break;
     case 7:
-      info.codec = AudioCodec::G711A;
+      info.codec = AudioCodec::pcma;
       break;
     case 8:
-      info.codec = AudioCodec::G711U;
+      info.codec = AudioCodec::pcmu;
       break;
     case 11:
-      info.codec = AudioCodec::Speex;
+      info.codec = AudioCodec::speex;
       break;
     case 13:
-      info.codec = AudioCodec::Opus;
+      info.codec = AudioCodec::opus;
       break;
     default:
       break;

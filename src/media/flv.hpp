@@ -22,15 +22,16 @@ std::array<std::uint8_t, kFlvHeaderBytes> flv_file_header(bool has_audio, bool h
 void write_flv_tag_header(std::uint8_t* p, std::uint8_t tag_type, std::int64_t dts_ms,
                           std::size_t body_bytes);
 
-enum class VideoCodec : std::uint8_t { Unknown, H264, HEVC, AV1, VP9 };
-enum class AudioCodec : std::uint8_t { Unknown, AAC, MP3, Opus, G711A, G711U, Speex };
+enum class VideoCodec : std::uint8_t { unknown, h264, hevc, av1, vp9 };
+// G.711 A-law and µ-law go by their RTP names, as to_string and FFmpeg call them.
+enum class AudioCodec : std::uint8_t { unknown, aac, mp3, opus, pcma, pcmu, speex };
 
 const char* to_string(VideoCodec c);
 const char* to_string(AudioCodec c);
 
 // What the first bytes of a video tag body say.
 struct VideoTagInfo {
-  VideoCodec codec = VideoCodec::Unknown;
+  VideoCodec codec = VideoCodec::unknown;
   bool keyframe = false;
   bool sequence_header = false;
   bool end_of_sequence = false;
@@ -43,7 +44,7 @@ struct VideoTagInfo {
 Result<VideoTagInfo> parse_video_tag(std::span<const std::uint8_t> body);
 
 struct AudioTagInfo {
-  AudioCodec codec = AudioCodec::Unknown;
+  AudioCodec codec = AudioCodec::unknown;
   bool sequence_header = false;
   std::size_t header_bytes = 0;
 };

@@ -14,10 +14,10 @@ namespace courtcast::media {
 using Bytes = std::vector<std::uint8_t>;
 
 // Values match FLV tag types so the FLV framing needs no table.
-enum class PacketKind : std::uint8_t { Audio = 8, Video = 9, Data = 18 };
+enum class PacketKind : std::uint8_t { audio = 8, video = 9, data = 18 };
 
 // Wire framings a packet can carry; each is built at most once per packet.
-enum class Framing : std::uint8_t { RtmpPlay = 0, kCount };
+enum class Framing : std::uint8_t { rtmp_play = 0, count };
 
 class Packet;
 using PacketPtr = std::shared_ptr<const Packet>;
@@ -40,8 +40,8 @@ class Packet {
   }
   std::span<const std::uint8_t> flv_tag() const { return flv_tag_; }
   std::size_t size_bytes() const { return flv_tag_.size(); }
-  bool is_video() const { return kind == PacketKind::Video; }
-  bool is_audio() const { return kind == PacketKind::Audio; }
+  bool is_video() const { return kind == PacketKind::video; }
+  bool is_audio() const { return kind == PacketKind::audio; }
 
   // Returns the framing for `slot`, building it with `build(*this)` the first
   // time. Safe from several threads: a losing builder's result is discarded.
@@ -65,7 +65,7 @@ class Packet {
  private:
   Packet() = default;
   Bytes flv_tag_;
-  mutable std::atomic<const Bytes*> framings_[static_cast<std::size_t>(Framing::kCount)] = {};
+  mutable std::atomic<const Bytes*> framings_[static_cast<std::size_t>(Framing::count)] = {};
 };
 
 }  // namespace courtcast::media

@@ -371,7 +371,7 @@ void TsDemuxer::on_video(EsKind es, std::int64_t pts, std::int64_t dts,
     Bytes config = hevc ? make_hevc_config(vps_, sps_, pps_) : make_avc_config(sps_, pps_);
     if (config.empty()) return;
     if (config != video_config_sent_) {
-      DemuxedPacket seq{PacketKind::Video, dts_ms, {}};
+      DemuxedPacket seq{PacketKind::video, dts_ms, {}};
       header(seq.body, true, true);
       seq.body.insert(seq.body.end(), config.begin(), config.end());
       out.push_back(std::move(seq));
@@ -381,7 +381,7 @@ void TsDemuxer::on_video(EsKind es, std::int64_t pts, std::int64_t dts,
   }
   if (need_keyframe_ || nal_count == 0) return;
 
-  DemuxedPacket frame{PacketKind::Video, dts_ms, {}};
+  DemuxedPacket frame{PacketKind::video, dts_ms, {}};
   frame.body.reserve(8 + nal_bytes + 4 * nal_count);
   header(frame.body, keyframe, false);
   for_each_nal(data, [&](std::span<const std::uint8_t> nal) {
@@ -417,10 +417,10 @@ void TsDemuxer::on_aac(std::int64_t pts, std::span<const std::uint8_t> data,
         static_cast<std::uint8_t>(object_type << 3 | rate_index >> 1),
         static_cast<std::uint8_t>((rate_index & 1) << 7 | channels << 3)};
     if (asc != aac_config_sent_) {
-      out.push_back({PacketKind::Audio, dts_ms, Bytes{0xaf, 0x00, asc[0], asc[1]}});
+      out.push_back({PacketKind::audio, dts_ms, Bytes{0xaf, 0x00, asc[0], asc[1]}});
       aac_config_sent_ = asc;
     }
-    DemuxedPacket frame{PacketKind::Audio, dts_ms, {}};
+    DemuxedPacket frame{PacketKind::audio, dts_ms, {}};
     frame.body.reserve(2 + frame_bytes - header);
     frame.body = {0xaf, 0x01};
     frame.body.insert(frame.body.end(), data.begin() + static_cast<std::ptrdiff_t>(header),

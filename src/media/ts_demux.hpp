@@ -19,7 +19,7 @@ namespace courtcast::media {
 
 // One frame (or sequence header) ready for live::Stream::push.
 struct DemuxedPacket {
-  PacketKind kind = PacketKind::Video;
+  PacketKind kind = PacketKind::video;
   std::int64_t dts_ms = 0;  // 33-bit wraps unwrapped: never jumps back by 26.5 hours
   Bytes body;               // an FLV tag body
 };

@@ -33,11 +33,11 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
     if (t.type == 9) {
       auto v = media::parse_video_tag(t.body);
       if (!v) return make_error("standby card: a video tag is damaged: " + v.error().message);
-      if (v->codec != media::VideoCodec::H264)
+      if (v->codec != media::VideoCodec::h264)
         return make_error(std::string("standby card: video must be H.264 (the file has ") +
                           media::to_string(v->codec) + ")");
       if (v->sequence_header) {
-        card.video_header = Packet::make(PacketKind::Video, 0, 0, false, true, t.body);
+        card.video_header = Packet::make(PacketKind::video, 0, 0, false, true, t.body);
         continue;
       }
       // FFmpeg ends a clip with an end-of-sequence tag stamped like the last
@@ -47,20 +47,20 @@ media::Result<StandbyCard> parse_card(std::span<const std::uint8_t> flv) {
         if (!v->keyframe) return make_error("standby card: the clip must start with a keyframe");
         first_dts = t.dts_ms;
       }
-      card.packets.push_back(Packet::make(PacketKind::Video, t.dts_ms - first_dts, v->cts_ms,
+      card.packets.push_back(Packet::make(PacketKind::video, t.dts_ms - first_dts, v->cts_ms,
                                           v->keyframe, false, t.body));
     } else if (t.type == 8) {
       auto a = media::parse_audio_tag(t.body);
       if (!a) return make_error("standby card: an audio tag is damaged: " + a.error().message);
-      if (a->codec != media::AudioCodec::AAC)
+      if (a->codec != media::AudioCodec::aac)
         return make_error(std::string("standby card: audio must be AAC (the file has ") +
                           media::to_string(a->codec) + ")");
       if (a->sequence_header) {
-        card.audio_header = Packet::make(PacketKind::Audio, 0, 0, false, true, t.body);
+        card.audio_header = Packet::make(PacketKind::audio, 0, 0, false, true, t.body);
         continue;
       }
       if (first_dts < 0) continue;  // audio before the first keyframe: not needed
-      card.packets.push_back(Packet::make(PacketKind::Audio,
+      card.packets.push_back(Packet::make(PacketKind::audio,
                                           std::max<std::int64_t>(0, t.dts_ms - first_dts), 0, false,
                                           false, t.body));
     }

@@ -395,7 +395,7 @@ CardSize card_size(const StandbyCard& card) {
   if (!card.video_header) return {};
   const auto body = card.video_header->body();
   auto tag = media::parse_video_tag(body);
-  if (!tag || tag->codec != media::VideoCodec::H264) return {};
+  if (!tag || tag->codec != media::VideoCodec::h264) return {};
   auto config = media::parse_avc_config(body.subspan(tag->header_bytes));
   if (!config) return {};
   return {config->width, config->height};

@@ -145,8 +145,8 @@ struct Conformer::Impl {
   // Decoders of what is on program now; reopened when a configuration changes.
   CodecCtx vdec, adec;
   media::Bytes vdec_config, adec_config, vdec_wanted, adec_wanted;
-  media::VideoCodec vdec_codec = media::VideoCodec::Unknown, vdec_wanted_codec{};
-  media::AudioCodec adec_codec = media::AudioCodec::Unknown;
+  media::VideoCodec vdec_codec = media::VideoCodec::unknown, vdec_wanted_codec{};
+  media::AudioCodec adec_codec = media::AudioCodec::unknown;
   bool vdec_need_key = true;
 
   // Scale and pad to the air size; rebuilt when the camera's picture changes.
@@ -310,7 +310,7 @@ media::Result<void> Conformer::Impl::open_encoders() {
   if (!record) return record.error();
   media::Bytes body = {0x17, 0x00, 0x00, 0x00, 0x00};
   body.insert(body.end(), record->begin(), record->end());
-  video_header = Packet::make(PacketKind::Video, 0, 0, true, true, body);
+  video_header = Packet::make(PacketKind::video, 0, 0, true, true, body);
 
   const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
   if (!aac) return media::make_error("air encoder: libavcodec has no AAC encoder");
@@ -327,7 +327,7 @@ media::Result<void> Conformer::Impl::open_encoders() {
   if (rc < 0) return media::make_error("air encoder: the AAC encoder refused: " + av_error(rc));
   body = {kFlvAacByte, 0x00};
   body.insert(body.end(), a->extradata, a->extradata + a->extradata_size);
-  audio_header = Packet::make(PacketKind::Audio, 0, 0, false, true, body);
+  audio_header = Packet::make(PacketKind::audio, 0, 0, false, true, body);
   return {};
 }
 
@@ -505,7 +505,7 @@ void Conformer::Impl::open_video_decoder() {
   vdec_config = vdec_wanted;
   vdec_codec = vdec_wanted_codec;
   const AVCodec* codec = avcodec_find_decoder(
-      vdec_codec == media::VideoCodec::HEVC ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
+      vdec_codec == media::VideoCodec::hevc ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
   if (!codec) return;
   CodecCtx ctx(avcodec_alloc_context3(codec));
   ctx->extradata =
@@ -526,7 +526,7 @@ void Conformer::Impl::open_video_decoder() {
 void Conformer::Impl::open_audio_decoder() {
   adec.reset();
   const AVCodec* codec = avcodec_find_decoder(
-      adec_codec == media::AudioCodec::MP3 ? AV_CODEC_ID_MP3 : AV_CODEC_ID_AAC);
+      adec_codec == media::AudioCodec::mp3 ? AV_CODEC_ID_MP3 : AV_CODEC_ID_AAC);
   if (!codec) return;
   adec_config = adec_wanted;
   CodecCtx ctx(avcodec_alloc_context3(codec));
@@ -617,7 +617,7 @@ void Conformer::Impl::push_video(const Packet& p) {
     ++stats.decode_errors;
     return;
   }
-  if (tag->codec != media::VideoCodec::H264 && tag->codec != media::VideoCodec::HEVC) return;
+  if (tag->codec != media::VideoCodec::h264 && tag->codec != media::VideoCodec::hevc) return;
   const auto body = p.body();
   if (tag->sequence_header) {
     vdec_wanted.assign(body.begin() + static_cast<std::ptrdiff_t>(tag->header_bytes), body.end());
@@ -733,7 +733,7 @@ void Conformer::Impl::encode_video(AVFrame* frame) {
     auto nals = annexb_to_avcc_nals(pk->data, static_cast<std::size_t>(pk->size));
     body.insert(body.end(), nals.begin(), nals.end());
     pending_source.push_back(held_pts);
-    emit(Packet::make(PacketKind::Video, dts_ms, cts, key, false, body));
+    emit(Packet::make(PacketKind::video, dts_ms, cts, key, false, body));
     ++stats.video_out;
     av_packet_unref(pk);
   }
@@ -745,7 +745,7 @@ void Conformer::Impl::push_audio(const Packet& p) {
     ++stats.decode_errors;
     return;
   }
-  if (tag->codec != media::AudioCodec::AAC && tag->codec != media::AudioCodec::MP3) return;
+  if (tag->codec != media::AudioCodec::aac && tag->codec != media::AudioCodec::mp3) return;
   const auto body = p.body();
   if (tag->sequence_header) {
     adec_wanted.assign(body.begin() + static_cast<std::ptrdiff_t>(tag->header_bytes), body.end());
@@ -754,7 +754,7 @@ void Conformer::Impl::push_audio(const Packet& p) {
     return;
   }
   if (tag->codec != adec_codec || !adec) {
-    if (tag->codec == media::AudioCodec::AAC) return;  // no configuration yet
+    if (tag->codec == media::AudioCodec::aac) return;  // no configuration yet
     adec_codec = tag->codec;
     adec_wanted.clear();
     open_audio_decoder();
@@ -872,7 +872,7 @@ void Conformer::Impl::encode_audio(bool flush) {
       const std::int64_t dts_ms = at * 1000 / AirFormat::kSampleRate;
       media::Bytes body = {kFlvAacByte, 0x01};
       body.insert(body.end(), pk->data, pk->data + pk->size);
-      emit(Packet::make(PacketKind::Audio, dts_ms, 0, false, false, body));
+      emit(Packet::make(PacketKind::audio, dts_ms, 0, false, false, body));
       ++stats.audio_out;
       av_packet_unref(pk);
     }

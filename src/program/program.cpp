@@ -425,7 +425,7 @@ void Program::on_input(Input& in, const PacketPtr& p) {
     if (on_program_ == &in) to_program(p);  // a returning camera's new configuration
     return;
   }
-  if (p->kind == media::PacketKind::Data) return;
+  if (p->kind == media::PacketKind::data) return;
   if (!on_program_ && lost_ == &in && auto_return_ && !pending_) pending_ = &in;
   if (pending_ == &in && p->is_video() && p->keyframe) {
     switch_to(in, p);

@@ -24,7 +24,7 @@ void TimelineWriter::finish() {
 }
 
 media::PacketPtr TimelineWriter::write(const media::PacketPtr& p) {
-  if (!publishing_ || p->kind == media::PacketKind::Data) return nullptr;
+  if (!publishing_ || p->kind == media::PacketKind::data) return nullptr;
   if (p->sequence_header) {
     auto& last = p->is_video() ? last_video_header_ : last_audio_header_;
     if (last && std::ranges::equal(last->body(), p->body())) return nullptr;

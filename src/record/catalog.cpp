@@ -25,7 +25,7 @@ RecordingSummary summarize_recording(const fs::path& dir) {
     }
     if (s.start_utc_ms == 0) s.start_utc_ms = line->start_utc_ms;
     s.end_utc_ms = std::max(s.end_utc_ms, line->end_utc_ms);
-    if (line->kind == LineKind::Segment) {
+    if (line->kind == LineKind::segment) {
       s.segments++;
       if (line->recovered) s.recovered++;
       s.media_ms += line->last_ts_ms - line->first_ts_ms;

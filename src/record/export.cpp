@@ -185,7 +185,7 @@ std::vector<std::int64_t> run_offsets(const std::vector<ManifestLine>& lines) {
   std::int64_t offset = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const ManifestLine& l = lines[i];
-    if (l.kind != LineKind::Segment) {
+    if (l.kind != LineKind::segment) {
       prev = nullptr;
       continue;
     }
@@ -416,19 +416,19 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
   std::vector<std::int64_t> wall_minus_media;  // of each source segment, by its run
   for (std::size_t i = 0; i < report.lines.size(); ++i) {
     const ManifestLine& l = report.lines[i];
-    if (l.kind == LineKind::Segment) {
+    if (l.kind == LineKind::segment) {
       // A segment is chosen by where its run's mapping puts its media: it
       // reaches to where the next segment of the run begins.
       const std::int64_t begins = l.first_ts_ms + runs[i];
       std::int64_t ends = l.last_ts_ms + runs[i] + kMaxFrameMs;
-      if (i + 1 < report.lines.size() && report.lines[i + 1].kind == LineKind::Segment &&
+      if (i + 1 < report.lines.size() && report.lines[i + 1].kind == LineKind::segment &&
           runs[i + 1] == runs[i])
         ends = report.lines[i + 1].first_ts_ms + runs[i + 1];
       if (ends <= from_utc_ms || begins >= to_utc_ms) continue;
     } else if (l.end_utc_ms <= from_utc_ms || l.start_utc_ms >= to_utc_ms) {
       continue;
     }
-    if (l.kind == LineKind::Segment) {
+    if (l.kind == LineKind::segment) {
       result.segments.push_back(l);
       wall_minus_media.push_back(runs[i]);
       sources.push_back(segment_json(l, report.line_sha256[i]));

@@ -46,17 +46,17 @@ std::string signed_bytes(const ManifestLine& l) {
   std::string out;
   out.reserve(512);
   out += "{\"index\":" + std::to_string(l.index);
-  out += l.kind == LineKind::Segment ? ",\"kind\":\"segment\"" : ",\"kind\":\"gap\"";
+  out += l.kind == LineKind::segment ? ",\"kind\":\"segment\"" : ",\"kind\":\"gap\"";
   out += ",\"session\":" + json_string(l.session);
   out += ",\"stream\":" + json_string(l.stream);
-  if (l.kind == LineKind::Segment) {
+  if (l.kind == LineKind::segment) {
     out += ",\"file\":" + json_string(l.file);
     out += ",\"first_ts_ms\":" + std::to_string(l.first_ts_ms);
     out += ",\"last_ts_ms\":" + std::to_string(l.last_ts_ms);
   }
   out += ",\"start_utc_ms\":" + std::to_string(l.start_utc_ms);
   out += ",\"end_utc_ms\":" + std::to_string(l.end_utc_ms);
-  if (l.kind == LineKind::Segment) {
+  if (l.kind == LineKind::segment) {
     out += ",\"size_bytes\":" + std::to_string(l.size_bytes);
     out += ",\"sha256\":" + json_string(l.sha256);
     out += l.recovered ? ",\"recovered\":true" : ",\"recovered\":false";
@@ -126,7 +126,7 @@ Result<ManifestLine> parse_line(std::string_view text, std::string* signed_part)
   str("key_id", l.key_id);
   str("sig", l.sig);
   if (kind == "segment") {
-    l.kind = LineKind::Segment;
+    l.kind = LineKind::segment;
     str("file", l.file);
     num("first_ts_ms", l.first_ts_ms);
     num("last_ts_ms", l.last_ts_ms);
@@ -135,7 +135,7 @@ Result<ManifestLine> parse_line(std::string_view text, std::string* signed_part)
     if (const json::value* r = o.if_contains("recovered"); r && r->is_bool())
       l.recovered = r->as_bool();
   } else if (kind == "gap") {
-    l.kind = LineKind::Gap;
+    l.kind = LineKind::gap;
     str("reason", l.reason);
   } else if (missing.empty()) {
     return make_error("unknown kind '" + kind + "' (want segment or gap)");

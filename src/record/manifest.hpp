@@ -18,11 +18,11 @@
 
 namespace courtcast::record {
 
-enum class LineKind { Segment, Gap };
+enum class LineKind { segment, gap };
 
 struct ManifestLine {
   std::uint64_t index = 0;
-  LineKind kind = LineKind::Segment;
+  LineKind kind = LineKind::segment;
   std::string session;
   std::string stream;
   // Segment only.

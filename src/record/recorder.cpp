@@ -39,13 +39,13 @@ fs::path existing(fs::path p) {
 
 const char* to_string(RecorderState s) {
   switch (s) {
-    case RecorderState::Idle:
+    case RecorderState::idle:
       return "idle";
-    case RecorderState::Recording:
+    case RecorderState::recording:
       return "recording";
-    case RecorderState::Refused:
+    case RecorderState::refused:
       return "refused";
-    case RecorderState::Failed:
+    case RecorderState::failed:
       return "failed";
   }
   return "unknown";
@@ -74,14 +74,14 @@ void Recorder::enqueue(Event e, std::size_t bytes) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    if (e.kind == EventKind::Packets && queue_bytes_ + bytes > options_.max_queue_bytes) {
+    if (e.kind == EventKind::packets && queue_bytes_ + bytes > options_.max_queue_bytes) {
       // Dropping is the only choice that never blocks the publisher; the
       // writer turns the run of dropped batches into one gap line.
       const std::uint64_t n = e.batch->size();
-      if (!queue_.empty() && queue_.back().kind == EventKind::Overflow)
+      if (!queue_.empty() && queue_.back().kind == EventKind::overflow)
         queue_.back().dropped += n;
       else
-        queue_.push_back(Event{EventKind::Overflow, e.utc_ms, nullptr, n});
+        queue_.push_back(Event{EventKind::overflow, e.utc_ms, nullptr, n});
       return;
     }
     queue_bytes_ += bytes;
@@ -94,17 +94,17 @@ void Recorder::enqueue(Event e, std::size_t bytes) {
 }
 
 void Recorder::on_publish_start(const std::string&) {
-  enqueue(Event{EventKind::Start, base::utc_now_ms(), nullptr}, 0);
+  enqueue(Event{EventKind::start, base::utc_now_ms(), nullptr}, 0);
 }
 
 void Recorder::on_packets(const live::PacketBatch& batch) {
   std::size_t bytes = 0;
   for (const auto& p : *batch) bytes += p->size_bytes();
-  enqueue(Event{EventKind::Packets, base::utc_now_ms(), batch}, bytes);
+  enqueue(Event{EventKind::packets, base::utc_now_ms(), batch}, bytes);
 }
 
 void Recorder::on_publish_end() {
-  enqueue(Event{EventKind::End, base::utc_now_ms(), nullptr}, 0);
+  enqueue(Event{EventKind::end, base::utc_now_ms(), nullptr}, 0);
 }
 
 void Recorder::stop() {
@@ -169,7 +169,7 @@ void Recorder::run() {
           note_gap(open_line_.end_utc_ms, "disk_low");
           need_keyframe_ = true;
         }
-      } else if (status().state == RecorderState::Refused) {
+      } else if (status().state == RecorderState::refused) {
         disk_ok(true);  // clears the alert once space is back, even while offline
       }
     }
@@ -192,7 +192,7 @@ void Recorder::run() {
 void Recorder::set_state(RecorderState s) {
   std::lock_guard lock(status_mutex_);
   status_.state = s;
-  if (s == RecorderState::Recording || s == RecorderState::Idle) {
+  if (s == RecorderState::recording || s == RecorderState::idle) {
     status_.alert = false;
     status_.alert_reason.clear();
   }
@@ -212,7 +212,7 @@ void Recorder::note_gap(std::int64_t since_utc_ms, const std::string& reason) {
 
 void Recorder::handle(const Event& e) {
   switch (e.kind) {
-    case EventKind::Start:
+    case EventKind::start:
       if (segment_.is_open()) close_segment();
       metadata_.reset();
       video_header_.reset();
@@ -221,15 +221,15 @@ void Recorder::handle(const Event& e) {
       need_keyframe_ = false;
       if (last_end_utc_ms_) note_gap(*last_end_utc_ms_, "offline");
       break;
-    case EventKind::Packets:
+    case EventKind::packets:
       for (const auto& p : *e.batch) on_packet(p, e.utc_ms);
       break;
-    case EventKind::End:
+    case EventKind::end:
       if (segment_.is_open()) close_segment();
-      if (status().state == RecorderState::Recording) set_state(RecorderState::Idle);
+      if (status().state == RecorderState::recording) set_state(RecorderState::idle);
       last_end_utc_ms_ = last_end_utc_ms_ ? std::max(*last_end_utc_ms_, e.utc_ms) : e.utc_ms;
       break;
-    case EventKind::Overflow: {
+    case EventKind::overflow: {
       spdlog::warn("event=record_queue_overflow session={} stream={} dropped_packets={}",
                    base::log_value(options_.session), base::log_value(stream_), e.dropped);
       {
@@ -253,7 +253,7 @@ media::Bytes Recorder::restamped(const Packet& p, std::int64_t dts_ms) const {
 }
 
 void Recorder::on_packet(const PacketPtr& p, std::int64_t utc_ms) {
-  if (p->kind == PacketKind::Data) {
+  if (p->kind == PacketKind::data) {
     metadata_ = p;
     if (segment_.is_open()) segment_.add(p);
     return;
@@ -298,21 +298,21 @@ bool Recorder::disk_ok(bool log_change) {
     status_.free_bytes = free;
     prev = status_.state;
     if (!ok) {
-      status_.state = RecorderState::Refused;
+      status_.state = RecorderState::refused;
       status_.alert = true;
       status_.alert_reason = "disk_low";
-    } else if (prev == RecorderState::Refused) {
-      status_.state = RecorderState::Idle;
+    } else if (prev == RecorderState::refused) {
+      status_.state = RecorderState::idle;
       status_.alert = false;
       status_.alert_reason.clear();
     }
   }
-  if (!ok && prev != RecorderState::Refused && log_change)
+  if (!ok && prev != RecorderState::refused && log_change)
     spdlog::error(
         "event=record_alert reason=disk_low session={} stream={} free_bytes={} "
         "min_free_bytes={} note=\"new recording refused until space is freed\"",
         base::log_value(options_.session), base::log_value(stream_), free, options_.min_free_bytes);
-  if (ok && prev == RecorderState::Refused && log_change)
+  if (ok && prev == RecorderState::refused && log_change)
     spdlog::info("event=record_alert_cleared reason=disk_low session={} stream={} free_bytes={}",
                  base::log_value(options_.session), base::log_value(stream_), free);
   return ok;
@@ -364,7 +364,7 @@ bool Recorder::ensure_manifest() {
 }
 
 bool Recorder::open_segment(const Packet& first, std::int64_t utc_ms) {
-  if (status().state == RecorderState::Failed) {
+  if (status().state == RecorderState::failed) {
     if (steady_clock::now() < retry_at_) return false;
     // Start over from what is on disk: the abandoned .part is recovered and
     // a half-written manifest line cut, so the chain stays whole.
@@ -379,7 +379,7 @@ bool Recorder::open_segment(const Packet& first, std::int64_t utc_ms) {
   if (!ensure_manifest()) return false;
   if (pending_gap_ && utc_ms > pending_gap_->since_utc_ms) {
     ManifestLine gap;
-    gap.kind = LineKind::Gap;
+    gap.kind = LineKind::gap;
     gap.session = options_.session;
     gap.stream = stream_;
     gap.start_utc_ms = pending_gap_->since_utc_ms;
@@ -401,7 +401,7 @@ bool Recorder::open_segment(const Packet& first, std::int64_t utc_ms) {
     return false;
   }
   open_line_ = ManifestLine{};
-  open_line_.kind = LineKind::Segment;
+  open_line_.kind = LineKind::segment;
   open_line_.session = options_.session;
   open_line_.stream = stream_;
   open_line_.first_ts_ms = open_line_.last_ts_ms = first.dts_ms;
@@ -417,7 +417,7 @@ bool Recorder::open_segment(const Packet& first, std::int64_t utc_ms) {
   if (video_header_) segment_.add(restamped(*video_header_, first.dts_ms));
   if (audio_header_) segment_.add(restamped(*audio_header_, first.dts_ms));
   need_keyframe_ = false;
-  set_state(RecorderState::Recording);
+  set_state(RecorderState::recording);
   return true;
 }
 
@@ -456,7 +456,7 @@ void Recorder::fail(const std::string& error) {
                 base::log_value(options_.session), base::log_value(stream_), base::log_value(error),
                 options_.retry_after_failure.count());
   std::lock_guard lock(status_mutex_);
-  status_.state = RecorderState::Failed;
+  status_.state = RecorderState::failed;
   status_.alert = true;
   status_.alert_reason = "write_error: " + error;
   status_.last_error = error;

@@ -44,7 +44,7 @@ struct RecorderOptions {
   std::function<void(const RecorderStatus&)> on_alert_change;
 };
 
-enum class RecorderState { Idle, Recording, Refused, Failed };
+enum class RecorderState { idle, recording, refused, failed };
 const char* to_string(RecorderState s);
 
 // A snapshot for the API and the alert: safe to copy.
@@ -52,7 +52,7 @@ struct RecorderStatus {
   std::string session;
   std::string stream;
   std::string directory;
-  RecorderState state = RecorderState::Idle;
+  RecorderState state = RecorderState::idle;
   bool alert = false;          // disk low or a failed write: someone must look
   std::string alert_reason;    // "disk_low", "write_error: ..."
   std::uint64_t segments = 0;  // closed this run
@@ -60,8 +60,8 @@ struct RecorderStatus {
   // Every segment of the stream's folder on disk, the open one included.
   std::uint64_t bytes_written = 0;
   std::uint64_t open_segment_bytes = 0;  // of those, the open segment's
-  std::uint64_t dropped_packets = 0;  // queue overflow or refused while disk low
-  std::uint64_t free_bytes = 0;       // at the last check
+  std::uint64_t dropped_packets = 0;     // queue overflow or refused while disk low
+  std::uint64_t free_bytes = 0;          // at the last check
   std::string last_error;
 };
 
@@ -85,7 +85,7 @@ class Recorder : public live::Tap {
   const std::filesystem::path& directory() const { return dir_; }
 
  private:
-  enum class EventKind { Start, Packets, End, Overflow };
+  enum class EventKind { start, packets, end, overflow };
   struct Event {
     EventKind kind;
     std::int64_t utc_ms;

@@ -217,7 +217,7 @@ Result<std::size_t> recover_segments(const fs::path& dir, ManifestWriter& manife
       ::close(fd);
     }
     ManifestLine line;
-    line.kind = LineKind::Segment;
+    line.kind = LineKind::segment;
     line.session = session;
     line.stream = stream;
     line.first_ts_ms = scan.first_ts_ms;

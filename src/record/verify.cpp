@@ -91,7 +91,7 @@ VerifyReport verify_stream_dir(const fs::path& dir, const SigningKey& key) {
                   "prev_sha256 does not match the line before: lines were reordered, "
                   "removed or inserted");
     if (l.end_utc_ms < l.start_utc_ms) return fail(where, "ends before it starts");
-    if (l.kind == LineKind::Segment) {
+    if (l.kind == LineKind::segment) {
       if (!plain_segment_name(l.file))
         return fail(where, "file name '" + l.file + "' is not a segment name");
       const fs::path file = dir / l.file;

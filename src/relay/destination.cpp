@@ -33,17 +33,17 @@ steady_clock::time_point next_tick(steady_clock::time_point t, steady_clock::dur
   return steady_clock::time_point((t.time_since_epoch() / period + 1) * period);
 }
 
-const char* to_string(State s) {
+const char* to_string(DestinationState s) {
   switch (s) {
-    case State::Idle:
+    case DestinationState::idle:
       return "idle";
-    case State::Connecting:
+    case DestinationState::connecting:
       return "connecting";
-    case State::Live:
+    case DestinationState::live:
       return "live";
-    case State::Retrying:
+    case DestinationState::retrying:
       return "retrying";
-    case State::Stopped:
+    case DestinationState::stopped:
       return "stopped";
   }
   return "idle";
@@ -56,14 +56,14 @@ struct PresetName {
   const char* name;
 };
 constexpr PresetName kPresets[] = {
-    {Preset::WechatChannels, "wechat_channels"},
-    {Preset::Weibo, "weibo"},
-    {Preset::Toutiao, "toutiao"},
-    {Preset::Douyin, "douyin"},
-    {Preset::Kuaishou, "kuaishou"},
-    {Preset::FeitianCloud, "feitian_cloud"},
-    {Preset::Bilibili, "bilibili"},
-    {Preset::Custom, "custom"},
+    {Preset::wechat_channels, "wechat_channels"},
+    {Preset::weibo, "weibo"},
+    {Preset::toutiao, "toutiao"},
+    {Preset::douyin, "douyin"},
+    {Preset::kuaishou, "kuaishou"},
+    {Preset::feitian_cloud, "feitian_cloud"},
+    {Preset::bilibili, "bilibili"},
+    {Preset::custom, "custom"},
 };
 
 }  // namespace
@@ -190,7 +190,7 @@ void Destination::stop() {
     ++self->generation_;
     if (self->cut_) self->cut_();
     self->backoff_timer_.cancel();
-    if (was_running) self->set_state(State::Stopped);
+    if (was_running) self->set_state(DestinationState::stopped);
   });
 }
 
@@ -209,7 +209,7 @@ void Destination::update(DestinationSpec spec) {
   });
 }
 
-void Destination::set_state(State s, std::string error, std::int64_t next_retry_ms) {
+void Destination::set_state(DestinationState s, std::string error, std::int64_t next_retry_ms) {
   {
     std::lock_guard lock(mutex_);
     if (health_.state == s && error.empty()) return;
@@ -218,9 +218,9 @@ void Destination::set_state(State s, std::string error, std::int64_t next_retry_
       health_.last_error = std::move(error);
       health_.last_error_at_ms = base::utc_now_ms();
     }
-    health_.next_retry_ms = s == State::Retrying ? next_retry_ms : 0;
-    health_.live_since_ms = s == State::Live ? base::utc_now_ms() : 0;
-    if (s != State::Live) health_.bitrate_bps = 0;
+    health_.next_retry_ms = s == DestinationState::retrying ? next_retry_ms : 0;
+    health_.live_since_ms = s == DestinationState::live ? base::utc_now_ms() : 0;
+    if (s != DestinationState::live) health_.bitrate_bps = 0;
   }
   spdlog::info("event=destination_state destination={} state={}", base::log_value(spec().name),
                to_string(s));
@@ -248,7 +248,7 @@ asio::awaitable<void> Destination::run() {
   std::mt19937 rng(std::random_device{}());
   while (current()) {
     const DestinationSpec spec = this->spec();
-    set_state(State::Connecting);
+    set_state(DestinationState::connecting);
     const auto attempt = steady_clock::now();
     std::string error;
     rtmp::ClientOptions client_options;
@@ -281,7 +281,7 @@ asio::awaitable<void> Destination::run() {
         std::min(duration_cast<milliseconds>(backoff * jitter(rng)), options_.max_backoff);
     spdlog::warn("event=destination_error destination={} retry_in_ms={} error={}",
                  base::log_value(spec.name), wait.count(), base::log_value(error));
-    set_state(State::Retrying, error.empty() ? "the connection ended" : error,
+    set_state(DestinationState::retrying, error.empty() ? "the connection ended" : error,
               base::utc_now_ms() + wait.count());
     backoff_timer_.expires_after(wait);
     co_await backoff_timer_.async_wait(use_nothrow);
@@ -316,7 +316,7 @@ asio::awaitable<std::string> Destination::push_once(Client& client, const Destin
   };
   window_start_ = steady_clock::now();
   window_bytes_ = 0;
-  set_state(State::Live);
+  set_state(DestinationState::live);
 
   // Closes a connection the platform stopped reading from; the ring has
   // already skipped this destination ahead, so nothing piles up meanwhile.
@@ -334,7 +334,7 @@ asio::awaitable<std::string> Destination::push_once(Client& client, const Destin
     for (const auto& p : batch) {
       // Each platform connection starts its timeline near 0.
       std::int64_t dts = 0;
-      if (p->kind != media::PacketKind::Data) {
+      if (p->kind != media::PacketKind::data) {
         if (!base_dts) base_dts = p->dts_ms;
         dts = std::max<std::int64_t>(0, p->dts_ms - *base_dts);
       }

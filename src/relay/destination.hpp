@@ -22,19 +22,19 @@ namespace courtcast::relay {
 
 namespace asio = boost::asio;
 
-enum class State { Idle, Connecting, Live, Retrying, Stopped };
-const char* to_string(State s);
+enum class DestinationState { idle, connecting, live, retrying, stopped };
+const char* to_string(DestinationState s);
 
 // Platform presets name the platform; the URL and key come from its console.
 enum class Preset {
-  WechatChannels,
-  Weibo,
-  Toutiao,
-  Douyin,
-  Kuaishou,
-  FeitianCloud,
-  Bilibili,
-  Custom
+  wechat_channels,
+  weibo,
+  toutiao,
+  douyin,
+  kuaishou,
+  feitian_cloud,
+  bilibili,
+  custom
 };
 const char* to_string(Preset p);
 bool parse_preset(const std::string& text, Preset& out);
@@ -43,7 +43,7 @@ const std::string& preset_codes();
 
 struct DestinationSpec {
   std::string name;
-  Preset preset = Preset::Custom;
+  Preset preset = Preset::custom;
   std::string server_url;  // rtmp[s]://host[:port]/app
   std::string stream_key;  // the stream name and query after the app: a secret
   std::string stream;      // the courtcast stream it carries
@@ -66,7 +66,7 @@ bool has_userinfo(std::string_view url);
 media::Result<DestinationSpec> split_platform_url(const std::string& url);
 
 struct Health {
-  State state = State::Idle;
+  DestinationState state = DestinationState::idle;
   std::uint64_t bitrate_bps = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t dropped_packets = 0;
@@ -111,7 +111,7 @@ class Destination : public std::enable_shared_from_this<Destination> {
   template <typename Client>
   asio::awaitable<std::string> push_once(Client& client, const DestinationSpec& spec);
   asio::awaitable<void> watch_writes(std::shared_ptr<bool> done, std::function<void()> cut);
-  void set_state(State s, std::string error = {}, std::int64_t next_retry_ms = 0);
+  void set_state(DestinationState s, std::string error = {}, std::int64_t next_retry_ms = 0);
   void note_sent(std::size_t bytes);
 
   const std::string id_;

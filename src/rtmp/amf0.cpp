@@ -46,32 +46,32 @@ class Decoder {
     switch (marker) {
       case kNumber: {
         if (!need(8)) return truncated();
-        v.type = Value::Type::Number;
+        v.type = Value::Type::number;
         v.number = read_double();
         return v;
       }
       case kBoolean:
         if (!need(1)) return truncated();
-        v.type = Value::Type::Boolean;
+        v.type = Value::Type::boolean;
         v.boolean = d_[pos_++] != 0;
         return v;
       case kString:
       case kXmlDocument:
       case kLongString: {
-        v.type = Value::Type::String;
+        v.type = Value::Type::string;
         auto s = marker == kString ? short_string() : long_string();
         if (!s) return s.error();
         v.string = std::move(*s);
         return v;
       }
       case kObject:
-        v.type = Value::Type::Object;
+        v.type = Value::Type::object;
         if (auto r = properties(v.properties, depth); !r) return r.error();
         return v;
       case kEcmaArray:
         if (!need(4)) return truncated();
         pos_ += 4;  // the count is a hint; the end marker is authoritative
-        v.type = Value::Type::EcmaArray;
+        v.type = Value::Type::ecma_array;
         if (auto r = properties(v.properties, depth); !r) return r.error();
         return v;
       case kStrictArray: {
@@ -80,7 +80,7 @@ class Decoder {
         pos_ += 4;
         if (count > kMaxItems || count > d_.size() - pos_)
           return make_error("amf0: strict array count exceeds the data");
-        v.type = Value::Type::StrictArray;
+        v.type = Value::Type::strict_array;
         for (std::uint32_t i = 0; i < count; ++i) {
           auto item = value(depth + 1);
           if (!item) return item.error();
@@ -90,16 +90,16 @@ class Decoder {
       }
       case kDate:
         if (!need(10)) return truncated();
-        v.type = Value::Type::Date;
+        v.type = Value::Type::date;
         v.number = read_double();
         pos_ += 2;  // time zone, unused
         return v;
       case kNull:
-        v.type = Value::Type::Null;
+        v.type = Value::Type::null;
         return v;
       case kUndefined:
       case kUnsupported:
-        v.type = Value::Type::Undefined;
+        v.type = Value::Type::undefined;
         return v;
       case kReference:
         return make_error("amf0: object references are not supported");
@@ -180,19 +180,19 @@ void put_properties(media::Bytes& out, const std::vector<Property>& props) {
 
 Value Value::make_number(double v) {
   Value x;
-  x.type = Type::Number;
+  x.type = Type::number;
   x.number = v;
   return x;
 }
 Value Value::make_boolean(bool v) {
   Value x;
-  x.type = Type::Boolean;
+  x.type = Type::boolean;
   x.boolean = v;
   return x;
 }
 Value Value::make_string(std::string v) {
   Value x;
-  x.type = Type::String;
+  x.type = Type::string;
   x.string = std::move(v);
   return x;
 }
@@ -201,18 +201,18 @@ Value Value::make_null() {
 }
 Value Value::make_undefined() {
   Value x;
-  x.type = Type::Undefined;
+  x.type = Type::undefined;
   return x;
 }
 Value Value::make_object(std::vector<Property> props) {
   Value x;
-  x.type = Type::Object;
+  x.type = Type::object;
   x.properties = std::move(props);
   return x;
 }
 Value Value::make_ecma_array(std::vector<Property> props) {
   Value x;
-  x.type = Type::EcmaArray;
+  x.type = Type::ecma_array;
   x.properties = std::move(props);
   return x;
 }
@@ -255,40 +255,40 @@ void encode_string(media::Bytes& out, std::string_view s) {
 
 void encode(media::Bytes& out, const Value& v) {
   switch (v.type) {
-    case Value::Type::Number:
+    case Value::Type::number:
       encode_number(out, v.number);
       break;
-    case Value::Type::Boolean:
+    case Value::Type::boolean:
       out.push_back(kBoolean);
       out.push_back(v.boolean ? 1 : 0);
       break;
-    case Value::Type::String:
+    case Value::Type::string:
       encode_string(out, v.string);
       break;
-    case Value::Type::Object:
+    case Value::Type::object:
       out.push_back(kObject);
       put_properties(out, v.properties);
       break;
-    case Value::Type::EcmaArray:
+    case Value::Type::ecma_array:
       out.push_back(kEcmaArray);
       put_u32(out, static_cast<std::uint32_t>(v.properties.size()));
       put_properties(out, v.properties);
       break;
-    case Value::Type::StrictArray:
+    case Value::Type::strict_array:
       out.push_back(kStrictArray);
       put_u32(out, static_cast<std::uint32_t>(v.items.size()));
       for (const auto& item : v.items) encode(out, item);
       break;
-    case Value::Type::Date: {
+    case Value::Type::date: {
       encode_number(out, v.number);
       out[out.size() - 9] = kDate;
       put_u16(out, 0);
       break;
     }
-    case Value::Type::Null:
+    case Value::Type::null:
       out.push_back(kNull);
       break;
-    case Value::Type::Undefined:
+    case Value::Type::undefined:
       out.push_back(kUndefined);
       break;
   }

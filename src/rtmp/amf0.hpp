@@ -21,17 +21,17 @@ struct Property;
 // One AMF0 value; objects and ECMA arrays keep their properties in order.
 struct Value {
   enum class Type : std::uint8_t {
-    Number,
-    Boolean,
-    String,
-    Object,
-    Null,
-    Undefined,
-    EcmaArray,
-    StrictArray,
-    Date
+    number,
+    boolean,
+    string,
+    object,
+    null,
+    undefined,
+    ecma_array,
+    strict_array,
+    date
   };
-  Type type = Type::Null;
+  Type type = Type::null;
   double number = 0;  // Number, Date
   bool boolean = false;
   std::string string;
@@ -46,9 +46,9 @@ struct Value {
   static Value make_object(std::vector<Property> props);
   static Value make_ecma_array(std::vector<Property> props);
 
-  bool is_number() const { return type == Type::Number; }
-  bool is_string() const { return type == Type::String; }
-  bool is_object() const { return type == Type::Object || type == Type::EcmaArray; }
+  bool is_number() const { return type == Type::number; }
+  bool is_string() const { return type == Type::string; }
+  bool is_object() const { return type == Type::object || type == Type::ecma_array; }
   // Property lookup on objects; nullptr when absent or not an object.
   const Value* find(std::string_view key) const;
 };

@@ -234,12 +234,12 @@ Result<void> BasicClient<S>::io_error(const char* what, const boost::system::err
 
 template <typename S>
 asio::awaitable<Result<void>> BasicClient<S>::publish(std::string_view url) {
-  return start(url, Role::Publish);
+  return start(url, Role::publish);
 }
 
 template <typename S>
 asio::awaitable<Result<void>> BasicClient<S>::play(std::string_view url) {
-  return start(url, Role::Play);
+  return start(url, Role::play);
 }
 
 template <typename S>
@@ -273,7 +273,7 @@ asio::awaitable<Result<void>> BasicClient<S>::setup(Role role) {
   write_set_chunk_size(out_, options_.chunk_size);
   if (auto r = co_await connect_app(role); !r) co_return r;
 
-  if (role == Role::Publish) co_return co_await begin_publish();
+  if (role == Role::publish) co_return co_await begin_publish();
   co_return co_await begin_play();
 }
 
@@ -352,7 +352,7 @@ Value BasicClient<S>::connect_object(bool player) const {
 
 template <typename S>
 asio::awaitable<Result<void>> BasicClient<S>::connect_app(Role role) {
-  auto r = co_await call("connect", args(connect_object(role == Role::Play)), true);
+  auto r = co_await call("connect", args(connect_object(role == Role::play)), true);
   if (!r) co_return r.error();
   co_return Result<void>{};
 }
@@ -428,12 +428,12 @@ asio::awaitable<Result<void>> BasicClient<S>::send_batch(std::span<const Outgoin
     out_.clear();
   }
   for (const OutgoingPacket& packet : packets) {
-    const std::uint32_t csid = packet.kind == media::PacketKind::Audio   ? kAudioCsid
-                               : packet.kind == media::PacketKind::Video ? kVideoCsid
+    const std::uint32_t csid = packet.kind == media::PacketKind::audio   ? kAudioCsid
+                               : packet.kind == media::PacketKind::video ? kVideoCsid
                                                                          : kDataCsid;
     std::span<const std::uint8_t> wire = packet.body;
     bool copy = false;
-    if (packet.kind == media::PacketKind::Data &&
+    if (packet.kind == media::PacketKind::data &&
         !(wire.size() >= sizeof kSetDataFrame &&
           std::equal(std::begin(kSetDataFrame), std::end(kSetDataFrame), wire.begin()))) {
       data_frame_.assign(std::begin(kSetDataFrame), std::end(kSetDataFrame));
@@ -516,7 +516,7 @@ asio::awaitable<Result<ClientMessage>> BasicClient<S>::read() {
                                 m->body};
       case kDataAmf3:
         if (m->body.empty()) break;
-        co_return ClientMessage{media::PacketKind::Data, m->timestamp, m->length - 1,
+        co_return ClientMessage{media::PacketKind::data, m->timestamp, m->length - 1,
                                 m->body.subspan(1)};
       case kCommandAmf0:
       case kCommandAmf3: {

@@ -47,7 +47,7 @@ struct ClientOptions {
 // A media or data message received while playing. `body` is valid until the
 // next read(); when skimming audio/video it holds the body's first bytes.
 struct ClientMessage {
-  media::PacketKind kind = media::PacketKind::Video;
+  media::PacketKind kind = media::PacketKind::video;
   std::uint32_t timestamp = 0;  // 32-bit wrapping milliseconds, as on the wire
   std::uint32_t length = 0;     // the whole body's length
   std::span<const std::uint8_t> body;
@@ -56,7 +56,7 @@ struct ClientMessage {
 // One packet for BasicClient::send_batch(); `body` must stay valid until
 // send_batch() returns.
 struct OutgoingPacket {
-  media::PacketKind kind = media::PacketKind::Video;
+  media::PacketKind kind = media::PacketKind::video;
   std::int64_t dts_ms = 0;
   std::span<const std::uint8_t> body;
 };
@@ -154,7 +154,7 @@ class BasicClient {
     std::uint32_t timestamp = 0, length = 0, stream_id = 0;
     std::span<const std::uint8_t> body;
   };
-  enum class Role { Publish, Play };
+  enum class Role { publish, play };
 
   asio::awaitable<media::Result<void>> start(std::string_view url, Role role);
   asio::awaitable<media::Result<void>> setup(Role role);

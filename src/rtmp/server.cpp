@@ -95,7 +95,7 @@ std::size_t play_buffers(const std::vector<media::PacketPtr>& packets,
   out.clear();
   std::size_t bytes = 0;
   for (const auto& p : packets) {
-    const auto& wire = p->framed(media::Framing::RtmpPlay, frame_for_play);
+    const auto& wire = p->framed(media::Framing::rtmp_play, frame_for_play);
     out.emplace_back(wire.data(), wire.size());
     bytes += wire.size();
   }
@@ -358,7 +358,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
         break;
       case kAudio:
       case kVideo:
-        on_media(m.type == kAudio ? media::PacketKind::Audio : media::PacketKind::Video,
+        on_media(m.type == kAudio ? media::PacketKind::audio : media::PacketKind::video,
                  m.timestamp, m.body);
         break;
       case kAggregate:
@@ -401,7 +401,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       if (body.size() < 11 + size + 4) break;
       if (!first) first = ts;
       if (type == kAudio || type == kVideo)
-        on_media(type == kAudio ? media::PacketKind::Audio : media::PacketKind::Video,
+        on_media(type == kAudio ? media::PacketKind::audio : media::PacketKind::video,
                  m.timestamp + (ts - *first), body.subspan(11, size));
       body = body.subspan(11 + size + 4);
     }
@@ -425,7 +425,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       spdlog::warn("event=rtmp_bad_metadata stream={} peer={}", base::log_value(stream_), peer_);
       return;
     }
-    sink_->push(media::PacketKind::Data, unwrap(m.timestamp), body);
+    sink_->push(media::PacketKind::data, unwrap(m.timestamp), body);
   }
 
   void on_command(std::span<const std::uint8_t> body, std::uint32_t stream_id) {

@@ -34,15 +34,15 @@ media::Result<FlvFile> load_flv(const std::string& path) {
     pos += consumed;
     if (t.type != 8 && t.type != 9 && t.type != 18) continue;
     const auto kind = static_cast<PacketKind>(t.type);
-    bool header = kind == PacketKind::Data;
-    if (kind == PacketKind::Video) {
+    bool header = kind == PacketKind::data;
+    if (kind == PacketKind::video) {
       auto info = media::parse_video_tag(t.body);
       header = info && info->sequence_header;
       if (!header) {
         if (last_video >= 0 && t.dts_ms > last_video) video_step = t.dts_ms - last_video;
         last_video = t.dts_ms;
       }
-    } else if (kind == PacketKind::Audio) {
+    } else if (kind == PacketKind::audio) {
       auto info = media::parse_audio_tag(t.body);
       header = info && info->sequence_header;
     }
@@ -86,7 +86,7 @@ asio::awaitable<void> publish_flv(const FlvFile& file, std::string url, SendCloc
       const auto sent_at = Clock::now();
       if (sent_at - due > std::chrono::milliseconds(50))
         state.late_sends.fetch_add(1, std::memory_order_relaxed);
-      if (tag.kind == PacketKind::Video && !tag.header) clock.record(dts, sent_at);
+      if (tag.kind == PacketKind::video && !tag.header) clock.record(dts, sent_at);
       auto r =
           co_await client.send(tag.kind, dts, std::span(file.bytes).subspan(tag.offset, tag.size));
       if (!r) {
@@ -94,7 +94,7 @@ asio::awaitable<void> publish_flv(const FlvFile& file, std::string url, SendCloc
         state.phase.store(2, std::memory_order_release);
         co_return;
       }
-      if (tag.kind != PacketKind::Data)
+      if (tag.kind != PacketKind::data)
         state.media_bytes.fetch_add(tag.size, std::memory_order_relaxed);
     }
   }

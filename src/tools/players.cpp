@@ -183,8 +183,8 @@ asio::awaitable<void> play_rtmp(const PlayContext& ctx, PlayerStats& stats,
       observer.end(m.error().message);
       co_return;
     }
-    if (m->kind == media::PacketKind::Data) continue;
-    observer.on_media(m->kind == media::PacketKind::Video, m->timestamp, m->length, m->body.data(),
+    if (m->kind == media::PacketKind::data) continue;
+    observer.on_media(m->kind == media::PacketKind::video, m->timestamp, m->length, m->body.data(),
                       m->body.size());
   }
 }

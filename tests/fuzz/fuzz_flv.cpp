@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((*tag)->type == 9) {
       if (auto v = parse_video_tag(body); v && v->sequence_header) {
         const auto rec = body.subspan(v->header_bytes);
-        (void)(v->codec == VideoCodec::HEVC ? parse_hevc_config(rec) : parse_avc_config(rec));
+        (void)(v->codec == VideoCodec::hevc ? parse_hevc_config(rec) : parse_avc_config(rec));
       }
     } else if ((*tag)->type == 8) {
       if (auto a = parse_audio_tag(body); a && a->sequence_header)

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   demuxer.finish(out);
   for (const auto& p : out) {
-    const bool ok = p.kind == PacketKind::Video ? parse_video_tag(p.body).has_value()
+    const bool ok = p.kind == PacketKind::video ? parse_video_tag(p.body).has_value()
                                                 : parse_audio_tag(p.body).has_value();
     if (!ok) std::abort();
   }

@@ -136,16 +136,16 @@ std::shared_ptr<Stream> make_stream(asio::io_context& io, StreamLimits limits = 
 void push_video(Stream& s, std::int64_t from_ms, std::int64_t to_ms, std::int64_t gop_ms = 1000,
                 std::size_t frame_bytes = 16) {
   for (std::int64_t t = from_ms; t < to_ms; t += 40) {
-    ASSERT_TRUE(s.push(PacketKind::Video, t,
+    ASSERT_TRUE(s.push(PacketKind::video, t,
                        t % gop_ms == 0 ? keyframe(frame_bytes) : interframe(frame_bytes)));
     s.flush();
   }
 }
 
 void push_headers(Stream& s, std::int64_t dts = 0) {
-  ASSERT_TRUE(s.push(PacketKind::Data, dts, metadata()));
-  ASSERT_TRUE(s.push(PacketKind::Video, dts, video_header()));
-  ASSERT_TRUE(s.push(PacketKind::Audio, dts, audio_header()));
+  ASSERT_TRUE(s.push(PacketKind::data, dts, metadata()));
+  ASSERT_TRUE(s.push(PacketKind::video, dts, video_header()));
+  ASSERT_TRUE(s.push(PacketKind::audio, dts, audio_header()));
   s.flush();
 }
 
@@ -172,7 +172,7 @@ TEST(Live, late_joiner_starts_with_headers_then_keyframe) {
   Player player(stream, 0);
   const auto got = read_ready(io, player);
   ASSERT_GE(got.size(), 4u);
-  EXPECT_EQ(got[0]->kind, PacketKind::Data);
+  EXPECT_EQ(got[0]->kind, PacketKind::data);
   EXPECT_TRUE(is_video_header(got[1]));
   EXPECT_TRUE(is_audio_header(got[2]));
   EXPECT_TRUE(is_keyframe(got[3]));
@@ -216,15 +216,15 @@ TEST(Live, metadata_is_stamped_zero_whatever_its_source_time) {
   asio::io_context io;
   auto stream = make_stream(io);
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 7000, video_header()));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 7000, keyframe()));
-  ASSERT_TRUE(stream->push(PacketKind::Data, 7040, metadata()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 7000, video_header()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 7000, keyframe()));
+  ASSERT_TRUE(stream->push(PacketKind::data, 7040, metadata()));
   stream->flush();
   poll(io);
   Player player(stream, 0);
   const auto got = read_ready(io, player);
   ASSERT_FALSE(got.empty());
-  EXPECT_EQ(got[0]->kind, PacketKind::Data);
+  EXPECT_EQ(got[0]->kind, PacketKind::data);
   EXPECT_EQ(got[0]->dts_ms, 0);
 }
 
@@ -239,16 +239,16 @@ TEST(Live, player_waiting_before_publish_starts_at_the_first_keyframe) {
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
   push_headers(*stream);
   // Frames before the first keyframe can't be decoded: a player never gets them.
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, interframe()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, interframe()));
   stream->flush();
   poll(io);
   EXPECT_TRUE(reader.got.empty());
 
-  ASSERT_TRUE(stream->push(PacketKind::Video, 40, keyframe()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 40, keyframe()));
   stream->flush();
   ASSERT_TRUE(run_until(io, [&] { return reader.got.size() >= 4; }));
   ASSERT_EQ(reader.got.size(), 4u);
-  EXPECT_EQ(reader.got[0]->kind, PacketKind::Data);
+  EXPECT_EQ(reader.got[0]->kind, PacketKind::data);
   EXPECT_TRUE(is_video_header(reader.got[1]));
   EXPECT_TRUE(is_audio_header(reader.got[2]));
   EXPECT_TRUE(is_keyframe(reader.got[3]));
@@ -263,8 +263,8 @@ TEST(Live, audio_only_stream_starts_without_a_keyframe) {
   asio::io_context io;
   auto stream = make_stream(io);
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  ASSERT_TRUE(stream->push(PacketKind::Audio, 0, audio_header()));
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(stream->push(PacketKind::Audio, i * 23, audio_frame()));
+  ASSERT_TRUE(stream->push(PacketKind::audio, 0, audio_header()));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(stream->push(PacketKind::audio, i * 23, audio_frame()));
   stream->flush();
   poll(io);
   Player player(stream, 0);
@@ -286,9 +286,9 @@ TEST(Live, a_started_player_gets_every_packet_in_order) {
   int pushed = 0;
   for (std::int64_t t = 0; t < 4000; t += 20) {
     if (t % 40 == 0) {
-      ASSERT_TRUE(stream->push(PacketKind::Video, t, t % 1000 == 0 ? keyframe() : interframe()));
+      ASSERT_TRUE(stream->push(PacketKind::video, t, t % 1000 == 0 ? keyframe() : interframe()));
     } else {
-      ASSERT_TRUE(stream->push(PacketKind::Audio, t, audio_frame()));
+      ASSERT_TRUE(stream->push(PacketKind::audio, t, audio_frame()));
     }
     ++pushed;
     stream->flush();
@@ -306,7 +306,7 @@ TEST(Live, interrupt_returns_at_once_with_nothing) {
   asio::io_context io;
   auto stream = make_stream(io);
   Player player(stream, 0);
-  std::vector<PacketPtr> out = {media::Packet::make(PacketKind::Audio, 0, 0, false, false, {})};
+  std::vector<PacketPtr> out = {media::Packet::make(PacketKind::audio, 0, 0, false, false, {})};
   std::optional<bool> result;
   asio::co_spawn(
       io, [&]() -> asio::awaitable<void> { result = co_await player.next(out); }, asio::detached);
@@ -336,7 +336,7 @@ TEST(Live, lagging_player_skips_to_newest_keyframe_and_is_counted) {
   asio::io_context io;
   auto stream = make_stream(io, {.max_lag_ms = 1000});
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, video_header()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, video_header()));
   stream->flush();
   push_video(*stream, 0, 440);  // keyframe 0 and frames up to 400
   poll(io);
@@ -373,7 +373,7 @@ TEST(Live, player_within_the_lag_bound_skips_nothing) {
   asio::io_context io;
   auto stream = make_stream(io, {.max_lag_ms = 3000});
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, video_header()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, video_header()));
   push_video(*stream, 0, 400);
   poll(io);
   Player player(stream, 0);
@@ -393,7 +393,7 @@ TEST(Live, publisher_never_blocks_when_a_player_never_reads) {
   asio::io_context io;
   auto stream = make_stream(io, {.max_lag_ms = 2000});
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, video_header()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, video_header()));
   push_video(*stream, 0, 200);
   poll(io);
   Player stalled(stream, 0);
@@ -407,7 +407,7 @@ TEST(Live, publisher_never_blocks_when_a_player_never_reads) {
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t t = 200; t < 60'000; t += 40) {
     ASSERT_TRUE(
-        stream->push(PacketKind::Video, t, t % 1000 == 0 ? keyframe(10240) : interframe(10240)));
+        stream->push(PacketKind::video, t, t % 1000 == 0 ? keyframe(10240) : interframe(10240)));
     stream->flush();
     poll(io);
     for (const auto& p : read_ready(io, fast)) seen.push_back(p);
@@ -433,12 +433,12 @@ TEST(Live, gop_longer_than_the_cache_bound_makes_late_joiners_wait_for_a_keyfram
   asio::io_context io;
   auto stream = make_stream(io, {.max_gop_bytes = 4096});
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, video_header()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, video_header()));
   push_video(*stream, 0, 1000, 100'000, 1000);  // one keyframe, then 24 KiB of frames
   poll(io);
   Player player(stream, 0);
   EXPECT_TRUE(read_ready(io, player).empty());
-  ASSERT_TRUE(stream->push(PacketKind::Video, 1000, keyframe()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 1000, keyframe()));
   stream->flush();
   poll(io);
   const auto got = read_ready(io, player);
@@ -470,8 +470,8 @@ TEST(Live, republish_continues_timeline_without_going_back) {
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
   push_headers(*stream, 0);
   for (std::int64_t t = 0; t < 3000; t += 40) {
-    ASSERT_TRUE(stream->push(PacketKind::Video, t, t % 1000 == 0 ? keyframe() : interframe()));
-    ASSERT_TRUE(stream->push(PacketKind::Audio, t + 10, audio_frame()));
+    ASSERT_TRUE(stream->push(PacketKind::video, t, t % 1000 == 0 ? keyframe() : interframe()));
+    ASSERT_TRUE(stream->push(PacketKind::audio, t + 10, audio_frame()));
     stream->flush();
   }
   ASSERT_TRUE(
@@ -484,8 +484,8 @@ TEST(Live, republish_continues_timeline_without_going_back) {
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50001"));
   push_headers(*stream, 0);
   for (std::int64_t t = 0; t < 2000; t += 40) {
-    ASSERT_TRUE(stream->push(PacketKind::Video, t, t % 1000 == 0 ? keyframe() : interframe()));
-    ASSERT_TRUE(stream->push(PacketKind::Audio, t + 10, audio_frame()));
+    ASSERT_TRUE(stream->push(PacketKind::video, t, t % 1000 == 0 ? keyframe() : interframe()));
+    ASSERT_TRUE(stream->push(PacketKind::audio, t + 10, audio_frame()));
     stream->flush();
   }
   ASSERT_TRUE(run_until(io, [&] { return reader.got.back()->dts_ms >= before + 1960; }));
@@ -495,7 +495,7 @@ TEST(Live, republish_continues_timeline_without_going_back) {
   bool saw_new_header = false;
   for (std::size_t i = 0; i < reader.got.size(); ++i) {
     const auto& p = reader.got[i];
-    if (p->kind == PacketKind::Data) continue;
+    if (p->kind == PacketKind::data) continue;
     std::int64_t& last = p->is_video() ? last_video : last_audio;
     EXPECT_GE(p->dts_ms, last) << "packet " << i << " goes back";
     last = p->dts_ms;
@@ -530,10 +530,10 @@ TEST(Live, republish_does_not_count_its_headers_as_skipped) {
   poll(io);
 
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50001"));
-  ASSERT_TRUE(stream->push(PacketKind::Data, 0, metadata()));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, video_header()));
-  ASSERT_TRUE(stream->push(PacketKind::Audio, 0, audio_header()));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, keyframe()));
+  ASSERT_TRUE(stream->push(PacketKind::data, 0, metadata()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, video_header()));
+  ASSERT_TRUE(stream->push(PacketKind::audio, 0, audio_header()));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, keyframe()));
   stream->flush();
   ASSERT_TRUE(run_until(io, [&] { return reader.got.size() >= 3u + 250 + 4; }));
   EXPECT_EQ(stream->info().skipped_packets, 0u);
@@ -544,9 +544,9 @@ TEST(Live, rejected_bodies_are_dropped) {
   asio::io_context io;
   auto stream = make_stream(io);
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
-  EXPECT_FALSE(stream->push(PacketKind::Video, 0, {}));
-  EXPECT_FALSE(stream->push(PacketKind::Video, 0, Bytes{0x17, 0x05, 0, 0, 0}));
-  EXPECT_FALSE(stream->push(PacketKind::Audio, 0, Bytes{0xAF}));
+  EXPECT_FALSE(stream->push(PacketKind::video, 0, {}));
+  EXPECT_FALSE(stream->push(PacketKind::video, 0, Bytes{0x17, 0x05, 0, 0, 0}));
+  EXPECT_FALSE(stream->push(PacketKind::audio, 0, Bytes{0xAF}));
   EXPECT_EQ(stream->info().bytes_in, 0u);
 }
 
@@ -558,11 +558,11 @@ TEST(Live, info_reports_codecs_size_and_audio_format) {
   const auto info = stream->info();
   EXPECT_TRUE(info.live);
   EXPECT_EQ(info.name, "cam-a");
-  EXPECT_EQ(info.video_codec, media::VideoCodec::H264);
+  EXPECT_EQ(info.video_codec, media::VideoCodec::h264);
   EXPECT_EQ(info.width, 1280u);
   EXPECT_EQ(info.height, 720u);
   EXPECT_EQ(info.video_profile, 100);
-  EXPECT_EQ(info.audio_codec, media::AudioCodec::AAC);
+  EXPECT_EQ(info.audio_codec, media::AudioCodec::aac);
   EXPECT_EQ(info.audio_sample_rate, 44100u);
   EXPECT_EQ(info.audio_channels, 2);
   EXPECT_EQ(info.bytes_in, metadata().size() + video_header().size() + audio_header().size());
@@ -574,13 +574,13 @@ TEST(Live, enhanced_hevc_header_reports_its_size) {
   ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
   Bytes hevc = {0x90, 'h', 'v', 'c', '1'};
   hevc.insert(hevc.end(), std::begin(test::kHevc1280x720), std::end(test::kHevc1280x720));
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, hevc));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, hevc));
   Bytes frame = {0x91, 'h', 'v', 'c', '1', 0, 0, 0x50, 0, 0, 0, 1, 0x26};
-  ASSERT_TRUE(stream->push(PacketKind::Video, 0, frame));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, frame));
   stream->flush();
   poll(io);
   const auto info = stream->info();
-  EXPECT_EQ(info.video_codec, media::VideoCodec::HEVC);
+  EXPECT_EQ(info.video_codec, media::VideoCodec::hevc);
   EXPECT_EQ(info.width, 1280u);
   EXPECT_EQ(info.height, 720u);
   Player player(stream, 0);
@@ -646,7 +646,7 @@ TEST(Live, two_shards_get_the_same_packets) {
     EXPECT_EQ(r0.got[i]->dts_ms, r1.got[i]->dts_ms);
     EXPECT_EQ(r0.got[i]->kind, r1.got[i]->kind);
     // Media packets are shared by reference across shards, never copied.
-    if (!r0.got[i]->sequence_header && r0.got[i]->kind != PacketKind::Data) {
+    if (!r0.got[i]->sequence_header && r0.got[i]->kind != PacketKind::data) {
       EXPECT_EQ(r0.got[i].get(), r1.got[i].get()) << i;
     }
   }
@@ -716,9 +716,9 @@ TEST(Live, shards_on_their_own_threads_each_deliver_a_clean_stream) {
 
   for (const auto& s : seen) {
     ASSERT_GE(s.dts.size(), 4u);
-    EXPECT_EQ(s.kinds[0], PacketKind::Data);
-    EXPECT_EQ(s.kinds[1], PacketKind::Video);
-    EXPECT_EQ(s.kinds[2], PacketKind::Audio);
+    EXPECT_EQ(s.kinds[0], PacketKind::data);
+    EXPECT_EQ(s.kinds[1], PacketKind::video);
+    EXPECT_EQ(s.kinds[2], PacketKind::audio);
     EXPECT_TRUE(s.keyframes[3]);
     EXPECT_EQ(s.dts[1], s.dts[3]);
     for (std::size_t i = 4; i < s.dts.size(); ++i) ASSERT_EQ(s.dts[i], s.dts[i - 1] + 40) << i;

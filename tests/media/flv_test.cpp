@@ -177,7 +177,7 @@ TEST(VideoTag, avc_sequence_header_is_a_keyframe_sequence_header) {
   const Bytes body = {0x17, 0x00, 0, 0, 0, 0x01, 0x64};
   auto v = parse_video_tag(body);
   ASSERT_TRUE(v) << v.error().message;
-  EXPECT_EQ(v->codec, VideoCodec::H264);
+  EXPECT_EQ(v->codec, VideoCodec::h264);
   EXPECT_TRUE(v->sequence_header);
   EXPECT_TRUE(v->keyframe);
   EXPECT_EQ(v->header_bytes, 5u);
@@ -194,7 +194,7 @@ TEST(VideoTag, avc_keyframe_and_interframe) {
   auto i = parse_video_tag(inter);
   ASSERT_TRUE(i);
   EXPECT_FALSE(i->keyframe);
-  EXPECT_EQ(i->codec, VideoCodec::H264);
+  EXPECT_EQ(i->codec, VideoCodec::h264);
 }
 
 TEST(VideoTag, avc_composition_time_is_sign_extended) {
@@ -220,13 +220,13 @@ TEST(VideoTag, legacy_hevc_codec_id_12) {
   const Bytes seq = {0x1C, 0x00, 0, 0, 0, 0x01};
   auto s = parse_video_tag(seq);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->codec, VideoCodec::HEVC);
+  EXPECT_EQ(s->codec, VideoCodec::hevc);
   EXPECT_TRUE(s->sequence_header);
   EXPECT_EQ(s->header_bytes, 5u);
   const Bytes frame = {0x2C, 0x01, 0, 0, 0x28, 0, 0, 0, 1, 2};
   auto f = parse_video_tag(frame);
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->codec, VideoCodec::HEVC);
+  EXPECT_EQ(f->codec, VideoCodec::hevc);
   EXPECT_FALSE(f->keyframe);
   EXPECT_EQ(f->cts_ms, 40);
 }
@@ -236,7 +236,7 @@ TEST(VideoTag, enhanced_hvc1_sequence_start) {
   const Bytes body = {0x90, 'h', 'v', 'c', '1', 0x01, 0x01};
   auto v = parse_video_tag(body);
   ASSERT_TRUE(v) << v.error().message;
-  EXPECT_EQ(v->codec, VideoCodec::HEVC);
+  EXPECT_EQ(v->codec, VideoCodec::hevc);
   EXPECT_TRUE(v->sequence_header);
   EXPECT_TRUE(v->keyframe);
   EXPECT_EQ(v->header_bytes, 5u);
@@ -263,7 +263,7 @@ TEST(VideoTag, enhanced_hvc1_coded_frames_x_have_no_composition_time) {
   const Bytes body = {0xA3, 'h', 'v', 'c', '1', 0, 0, 0, 1, 2};
   auto v = parse_video_tag(body);
   ASSERT_TRUE(v) << v.error().message;
-  EXPECT_EQ(v->codec, VideoCodec::HEVC);
+  EXPECT_EQ(v->codec, VideoCodec::hevc);
   EXPECT_FALSE(v->keyframe);
   EXPECT_EQ(v->cts_ms, 0);
   EXPECT_EQ(v->header_bytes, 5u);
@@ -276,11 +276,11 @@ TEST(VideoTag, enhanced_sequence_end_and_other_fourccs) {
   EXPECT_TRUE(e->end_of_sequence);
   const Bytes av1 = {0x91, 'a', 'v', '0', '1', 0x12};
   ASSERT_TRUE(parse_video_tag(av1));
-  EXPECT_EQ(parse_video_tag(av1)->codec, VideoCodec::AV1);
+  EXPECT_EQ(parse_video_tag(av1)->codec, VideoCodec::av1);
   EXPECT_EQ(parse_video_tag(av1)->header_bytes, 5u);
   const Bytes vp9 = {0x90, 'v', 'p', '0', '9', 0x01};
   ASSERT_TRUE(parse_video_tag(vp9));
-  EXPECT_EQ(parse_video_tag(vp9)->codec, VideoCodec::VP9);
+  EXPECT_EQ(parse_video_tag(vp9)->codec, VideoCodec::vp9);
 }
 
 TEST(VideoTag, bad_bodies_are_errors) {
@@ -301,7 +301,7 @@ TEST(VideoTag, other_legacy_codecs_pass_through) {
   const Bytes vp6 = {0x14, 0x00};
   auto v = parse_video_tag(vp6);
   ASSERT_TRUE(v);
-  EXPECT_EQ(v->codec, VideoCodec::Unknown);
+  EXPECT_EQ(v->codec, VideoCodec::unknown);
   EXPECT_TRUE(v->keyframe);
   EXPECT_EQ(v->header_bytes, 1u);
 }
@@ -312,7 +312,7 @@ TEST(AudioTag, aac_sequence_header_and_raw_frames) {
   const Bytes seq = {0xAF, 0x00, 0x12, 0x10};
   auto s = parse_audio_tag(seq);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->codec, AudioCodec::AAC);
+  EXPECT_EQ(s->codec, AudioCodec::aac);
   EXPECT_TRUE(s->sequence_header);
   EXPECT_EQ(s->header_bytes, 2u);
   const Bytes raw = {0xAF, 0x01, 0x21, 0x00};
@@ -323,14 +323,14 @@ TEST(AudioTag, aac_sequence_header_and_raw_frames) {
 }
 
 TEST(AudioTag, other_formats_are_named) {
-  EXPECT_EQ(parse_audio_tag(Bytes{0x2F})->codec, AudioCodec::MP3);
-  EXPECT_EQ(parse_audio_tag(Bytes{0x72})->codec, AudioCodec::G711A);
-  EXPECT_EQ(parse_audio_tag(Bytes{0x82})->codec, AudioCodec::G711U);
-  EXPECT_EQ(parse_audio_tag(Bytes{0xB6})->codec, AudioCodec::Speex);
-  EXPECT_EQ(parse_audio_tag(Bytes{0x0F})->codec, AudioCodec::Unknown);
-  EXPECT_STREQ(to_string(AudioCodec::AAC), "aac");
-  EXPECT_STREQ(to_string(VideoCodec::HEVC), "hevc");
-  EXPECT_STREQ(to_string(VideoCodec::H264), "h264");
+  EXPECT_EQ(parse_audio_tag(Bytes{0x2F})->codec, AudioCodec::mp3);
+  EXPECT_EQ(parse_audio_tag(Bytes{0x72})->codec, AudioCodec::pcma);
+  EXPECT_EQ(parse_audio_tag(Bytes{0x82})->codec, AudioCodec::pcmu);
+  EXPECT_EQ(parse_audio_tag(Bytes{0xB6})->codec, AudioCodec::speex);
+  EXPECT_EQ(parse_audio_tag(Bytes{0x0F})->codec, AudioCodec::unknown);
+  EXPECT_STREQ(to_string(AudioCodec::aac), "aac");
+  EXPECT_STREQ(to_string(VideoCodec::hevc), "hevc");
+  EXPECT_STREQ(to_string(VideoCodec::h264), "h264");
 }
 
 TEST(AudioTag, bad_bodies_are_errors) {

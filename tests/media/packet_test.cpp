@@ -19,7 +19,7 @@ namespace {
 
 TEST(Packet, make_stores_the_body_inside_a_complete_flv_tag) {
   const Bytes body = {0x17, 0x01, 0, 0, 0x28, 9, 8, 7};
-  auto p = Packet::make(PacketKind::Video, 0x01020304, 40, true, false, body);
+  auto p = Packet::make(PacketKind::video, 0x01020304, 40, true, false, body);
   EXPECT_EQ(Bytes(p->body().begin(), p->body().end()), body);
   EXPECT_EQ(p->size_bytes(), 11 + body.size() + 4);
   const auto tag = p->flv_tag();
@@ -37,8 +37,8 @@ TEST(Packet, flv_tags_of_packets_read_back_as_an_flv_stream) {
   const auto header = flv_file_header(true, true);
   Bytes stream(header.begin(), header.end());
   const Bytes a = {0xAF, 0x01, 1, 2, 3}, v = {0x27, 0x01, 0, 0, 0, 4};
-  for (const auto& p : {Packet::make(PacketKind::Audio, 10, 0, false, false, a),
-                        Packet::make(PacketKind::Video, 20, 0, false, false, v)})
+  for (const auto& p : {Packet::make(PacketKind::audio, 10, 0, false, false, a),
+                        Packet::make(PacketKind::video, 20, 0, false, false, v)})
     stream.insert(stream.end(), p->flv_tag().begin(), p->flv_tag().end());
   FlvReader reader;
   std::size_t consumed = 0;
@@ -53,21 +53,21 @@ TEST(Packet, flv_tags_of_packets_read_back_as_an_flv_stream) {
 }
 
 TEST(Packet, framing_is_built_once_and_shared) {
-  auto p = Packet::make(PacketKind::Audio, 5, 0, false, false, Bytes{0xAF, 0x01, 9});
+  auto p = Packet::make(PacketKind::audio, 5, 0, false, false, Bytes{0xAF, 0x01, 9});
   int builds = 0;
   auto build = [&](const Packet& pk) {
     ++builds;
     return rtmp::frame_for_play(pk);
   };
-  const Bytes& a = p->framed(Framing::RtmpPlay, build);
-  const Bytes& b = p->framed(Framing::RtmpPlay, build);
+  const Bytes& a = p->framed(Framing::rtmp_play, build);
+  const Bytes& b = p->framed(Framing::rtmp_play, build);
   EXPECT_EQ(builds, 1);
   EXPECT_EQ(&a, &b);
 }
 
 TEST(Packet, concurrent_framing_yields_one_shared_result) {
   for (int round = 0; round < 50; ++round) {
-    auto p = Packet::make(PacketKind::Video, 40, 0, true, false, Bytes(1000, 0x42));
+    auto p = Packet::make(PacketKind::video, 40, 0, true, false, Bytes(1000, 0x42));
     std::vector<const Bytes*> seen(4);
     std::atomic<int> go{0};
     std::vector<std::thread> threads;
@@ -77,7 +77,7 @@ TEST(Packet, concurrent_framing_yields_one_shared_result) {
         while (go.load() < 4) {
         }
         seen[static_cast<std::size_t>(t)] = &p->framed(
-            Framing::RtmpPlay, [](const Packet& pk) { return rtmp::frame_for_play(pk); });
+            Framing::rtmp_play, [](const Packet& pk) { return rtmp::frame_for_play(pk); });
       });
     for (auto& th : threads) th.join();
     for (const Bytes* s : seen) EXPECT_EQ(s, seen[0]);
@@ -86,7 +86,7 @@ TEST(Packet, concurrent_framing_yields_one_shared_result) {
 
 TEST(Packet, play_framing_is_one_message_on_the_kinds_chunk_stream) {
   const Bytes body(70000, 0x33);
-  for (auto kind : {PacketKind::Audio, PacketKind::Video, PacketKind::Data}) {
+  for (auto kind : {PacketKind::audio, PacketKind::video, PacketKind::data}) {
     auto p = Packet::make(kind, 0x01000001, 0, false, false, body);
     const Bytes wire = rtmp::frame_for_play(*p);
     rtmp::ChunkReader reader;
@@ -100,8 +100,8 @@ TEST(Packet, play_framing_is_one_message_on_the_kinds_chunk_stream) {
       EXPECT_EQ(m.stream_id, rtmp::kMediaStreamId);
       EXPECT_EQ(m.timestamp, 0x01000001u);
       EXPECT_EQ(m.body.size(), body.size());
-      EXPECT_EQ(m.chunk_stream_id, kind == PacketKind::Audio   ? rtmp::kAudioCsid
-                                   : kind == PacketKind::Video ? rtmp::kVideoCsid
+      EXPECT_EQ(m.chunk_stream_id, kind == PacketKind::audio   ? rtmp::kAudioCsid
+                                   : kind == PacketKind::video ? rtmp::kVideoCsid
                                                                : rtmp::kDataCsid);
     });
     ASSERT_TRUE(used);

@@ -94,13 +94,13 @@ TEST(TsDemux, h264_and_aac_become_flv_bodies_with_sequence_headers_first) {
   const Bytes ts = ts_file("h264", kH264);
   ASSERT_FALSE(ts.empty());
   const auto out = demux(ts, 1316);  // what one SRT message carries
-  const auto video = of_kind(out, PacketKind::Video);
-  const auto audio = of_kind(out, PacketKind::Audio);
+  const auto video = of_kind(out, PacketKind::video);
+  const auto audio = of_kind(out, PacketKind::audio);
   ASSERT_GE(video.size(), 70u);
   ASSERT_GE(audio.size(), 130u);  // 3 s at 48 kHz is 140 frames of 1024
 
   auto v = parse_video_tag(video[0]->body);
-  ASSERT_TRUE(v && v->sequence_header && v->codec == VideoCodec::H264);
+  ASSERT_TRUE(v && v->sequence_header && v->codec == VideoCodec::h264);
   auto config = parse_avc_config(std::span(video[0]->body).subspan(v->header_bytes));
   ASSERT_TRUE(config);
   EXPECT_EQ(config->width, 320u);
@@ -109,7 +109,7 @@ TEST(TsDemux, h264_and_aac_become_flv_bodies_with_sequence_headers_first) {
   ASSERT_TRUE(first && first->keyframe && !first->sequence_header);
 
   auto a = parse_audio_tag(audio[0]->body);
-  ASSERT_TRUE(a && a->sequence_header && a->codec == AudioCodec::AAC);
+  ASSERT_TRUE(a && a->sequence_header && a->codec == AudioCodec::aac);
   auto asc = parse_aac_config(std::span(audio[0]->body).subspan(a->header_bytes));
   ASSERT_TRUE(asc);
   EXPECT_EQ(asc->sample_rate, 48000u);
@@ -146,16 +146,16 @@ TEST(TsDemux, hevc_becomes_enhanced_rtmp_with_an_hvcc_record) {
   const Bytes ts = ts_file("hevc", "-c:v libx265 -x265-params log-level=error -g 25 -c:a aac");
   ASSERT_FALSE(ts.empty());
   const auto out = demux(ts, 1316);
-  const auto video = of_kind(out, PacketKind::Video);
+  const auto video = of_kind(out, PacketKind::video);
   ASSERT_GE(video.size(), 70u);
   auto v = parse_video_tag(video[0]->body);
-  ASSERT_TRUE(v && v->sequence_header && v->codec == VideoCodec::HEVC);
+  ASSERT_TRUE(v && v->sequence_header && v->codec == VideoCodec::hevc);
   auto config = parse_hevc_config(std::span(video[0]->body).subspan(v->header_bytes));
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->width, 320u);
   EXPECT_EQ(config->height, 240u);
   auto first = parse_video_tag(video[1]->body);
-  ASSERT_TRUE(first && first->keyframe && first->codec == VideoCodec::HEVC);
+  ASSERT_TRUE(first && first->keyframe && first->codec == VideoCodec::hevc);
 }
 
 TEST(TsDemux, timestamps_run_on_across_the_33_bit_wrap) {
@@ -164,8 +164,8 @@ TEST(TsDemux, timestamps_run_on_across_the_33_bit_wrap) {
   const Bytes ts = ts_file("wrap2", kH264 + " -output_ts_offset 95441");
   ASSERT_FALSE(ts.empty());
   const auto out = demux(ts, 1316);
-  const auto video = of_kind(out, PacketKind::Video);
-  const auto audio = of_kind(out, PacketKind::Audio);
+  const auto video = of_kind(out, PacketKind::video);
+  const auto audio = of_kind(out, PacketKind::audio);
   ASSERT_GE(video.size(), 70u);
   EXPECT_LT(video.front()->dts_ms, std::int64_t{95443718});
   for (const auto* track : {&video, &audio})
@@ -192,7 +192,7 @@ TEST(TsDemux, lost_packets_are_counted_and_video_resumes_at_a_keyframe) {
   const auto out = demux(lossy, 1316, &d);
   EXPECT_GT(d.counters().continuity_errors, 0u);
   EXPECT_GT(d.counters().dropped_frames, 0u);
-  EXPECT_GE(of_kind(out, PacketKind::Video).size(), 25u);
+  EXPECT_GE(of_kind(out, PacketKind::video).size(), 25u);
   EXPECT_EQ(ffmpeg_decode_errors(out, "lossy"), "");
 }
 

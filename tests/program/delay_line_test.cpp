@@ -17,10 +17,10 @@ using std::chrono::milliseconds;
 const Clock::time_point t0 = Clock::time_point{} + std::chrono::hours(1);
 
 PacketPtr video(std::int64_t dts, bool key = false, bool header = false) {
-  return media::Packet::make(PacketKind::Video, dts, 0, key || header, header, {});
+  return media::Packet::make(PacketKind::video, dts, 0, key || header, header, {});
 }
 PacketPtr audio(std::int64_t dts, bool header = false) {
-  return media::Packet::make(PacketKind::Audio, dts, 0, false, header, {});
+  return media::Packet::make(PacketKind::audio, dts, 0, false, header, {});
 }
 
 std::vector<std::int64_t> drain(DelayLine& line, Clock::time_point now) {

@@ -79,7 +79,7 @@ TEST(Manifest, a_line_without_a_signature_is_refused) {
 TEST(Manifest, gap_lines_round_trip_with_their_reason) {
   const SigningKey key = SigningKey::generate();
   ManifestLine g;
-  g.kind = LineKind::Gap;
+  g.kind = LineKind::gap;
   g.session = "unscheduled";
   g.stream = "cam-a";
   g.start_utc_ms = 10;
@@ -87,7 +87,7 @@ TEST(Manifest, gap_lines_round_trip_with_their_reason) {
   g.reason = "offline";
   auto parsed = parse_line(render_signed(g, key));
   ASSERT_TRUE(parsed) << parsed.error().message;
-  EXPECT_EQ(parsed->kind, LineKind::Gap);
+  EXPECT_EQ(parsed->kind, LineKind::gap);
   EXPECT_EQ(parsed->reason, "offline");
   EXPECT_EQ(parsed->end_utc_ms, 5000);
 }

@@ -115,7 +115,7 @@ TEST_F(RecorderTest, time_offline_between_publishes_is_a_gap_line) {
   r.stop();
   const auto l = lines();
   ASSERT_EQ(l.size(), 3u);
-  EXPECT_EQ(l[1].kind, LineKind::Gap);
+  EXPECT_EQ(l[1].kind, LineKind::gap);
   EXPECT_EQ(l[1].reason, "offline");
   EXPECT_GE(l[1].end_utc_ms - l[1].start_utc_ms, 25);
   const auto report = verify_stream_dir(stream_dir(), *key_);
@@ -141,7 +141,7 @@ TEST_F(RecorderTest, a_queue_overflow_drops_packets_and_lists_the_hole_as_a_gap)
   EXPECT_GT(status.dropped_packets, 0u);
   bool overflow_gap = false;
   for (const auto& l : lines())
-    overflow_gap |= l.kind == LineKind::Gap && l.reason == "queue_overflow";
+    overflow_gap |= l.kind == LineKind::gap && l.reason == "queue_overflow";
   EXPECT_TRUE(overflow_gap);
   const auto report = verify_stream_dir(stream_dir(), *key_);
   EXPECT_TRUE(report.ok) << report.error;
@@ -155,7 +155,7 @@ TEST_F(RecorderTest, below_the_free_space_threshold_new_segments_are_refused_wit
   publish(r, 0, 1000);
   r.drain();
   const auto status = r.status();
-  EXPECT_EQ(status.state, RecorderState::Refused);
+  EXPECT_EQ(status.state, RecorderState::refused);
   EXPECT_TRUE(status.alert);
   EXPECT_EQ(status.alert_reason, "disk_low");
   EXPECT_GT(status.dropped_packets, 0u);
@@ -185,10 +185,10 @@ TEST_F(RecorderTest, a_failing_write_stops_only_that_streams_recording_and_is_re
     publish(*r, 0, 3000);
     r->drain();
   }
-  EXPECT_EQ(b.status().state, RecorderState::Failed);
+  EXPECT_EQ(b.status().state, RecorderState::failed);
   EXPECT_TRUE(b.status().alert);
   EXPECT_NE(b.status().last_error.find("cam-b"), std::string::npos);
-  EXPECT_EQ(a.status().state, RecorderState::Recording);
+  EXPECT_EQ(a.status().state, RecorderState::recording);
   EXPECT_FALSE(a.status().alert);
   a.stop();
   b.stop();

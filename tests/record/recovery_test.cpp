@@ -88,9 +88,9 @@ TEST_F(RecoveryTest, the_next_recorder_lists_the_recovered_segment_and_the_crash
   ASSERT_TRUE(report.ok) << report.error;
   ASSERT_GE(report.lines.size(), 6u);
   EXPECT_TRUE(report.lines[3].recovered);
-  EXPECT_EQ(report.lines[4].kind, LineKind::Gap);
+  EXPECT_EQ(report.lines[4].kind, LineKind::gap);
   EXPECT_EQ(report.lines[4].reason, "server_crashed");
-  EXPECT_EQ(report.lines[5].kind, LineKind::Segment);
+  EXPECT_EQ(report.lines[5].kind, LineKind::segment);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ PacketPtr parsed_frame(std::int64_t dts, bool key) {
   for (int i = 0; i < 4; ++i) body[5 + i] = static_cast<std::uint8_t>(nal_size >> (24 - 8 * i));
   const std::uint8_t idr[] = {0x65, 0x88, 0x84}, p[] = {0x41, 0x9a, 0x00};
   std::copy_n(key ? idr : p, 3, body.begin() + 9);
-  return Packet::make(PacketKind::Video, dts, 0, key, false, body);
+  return Packet::make(PacketKind::video, dts, 0, key, false, body);
 }
 
 TEST(RotationRace, verify_and_export_racing_segment_rotation_always_see_a_whole_chain) {

@@ -27,7 +27,7 @@ void old_recording(const fs::path& data_dir, const std::string& stream, int age_
   ManifestWriter w;
   ASSERT_TRUE(w.open(dir));
   ManifestLine gap;
-  gap.kind = LineKind::Gap;
+  gap.kind = LineKind::gap;
   gap.session = "unscheduled";
   gap.stream = stream;
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -54,13 +54,13 @@ class TempDir {
 inline PacketPtr video_header() {
   std::vector<std::uint8_t> body{0x17, 0x00, 0, 0, 0};
   body.insert(body.end(), std::begin(kAvcConfig), std::end(kAvcConfig));
-  return Packet::make(PacketKind::Video, 0, 0, false, true, body);
+  return Packet::make(PacketKind::video, 0, 0, false, true, body);
 }
 
 inline PacketPtr audio_header() {
   std::vector<std::uint8_t> body{0xAF, 0x00};
   body.insert(body.end(), std::begin(kAacConfig), std::end(kAacConfig));
-  return Packet::make(PacketKind::Audio, 0, 0, false, true, body);
+  return Packet::make(PacketKind::audio, 0, 0, false, true, body);
 }
 
 inline PacketPtr video_frame(std::int64_t dts, bool key, std::size_t size = 2000) {
@@ -68,14 +68,14 @@ inline PacketPtr video_frame(std::int64_t dts, bool key, std::size_t size = 2000
   body[0] = key ? 0x17 : 0x27;
   body[1] = 0x01;
   body[2] = body[3] = body[4] = 0;
-  return Packet::make(PacketKind::Video, dts, 0, key, false, body);
+  return Packet::make(PacketKind::video, dts, 0, key, false, body);
 }
 
 inline PacketPtr audio_frame(std::int64_t dts) {
   std::vector<std::uint8_t> body(200, 0x5a);
   body[0] = 0xAF;
   body[1] = 0x01;
-  return Packet::make(PacketKind::Audio, dts, 0, false, false, body);
+  return Packet::make(PacketKind::audio, dts, 0, false, false, body);
 }
 
 inline live::PacketBatch batch(std::vector<PacketPtr> packets) {

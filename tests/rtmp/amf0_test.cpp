@@ -30,23 +30,23 @@ bool same_properties(const std::vector<Property>& a, const std::vector<Property>
 bool same(const Value& a, const Value& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case Value::Type::Number:
-    case Value::Type::Date:
+    case Value::Type::number:
+    case Value::Type::date:
       return std::bit_cast<std::uint64_t>(a.number) == std::bit_cast<std::uint64_t>(b.number);
-    case Value::Type::Boolean:
+    case Value::Type::boolean:
       return a.boolean == b.boolean;
-    case Value::Type::String:
+    case Value::Type::string:
       return a.string == b.string;
-    case Value::Type::Object:
-    case Value::Type::EcmaArray:
+    case Value::Type::object:
+    case Value::Type::ecma_array:
       return same_properties(a.properties, b.properties);
-    case Value::Type::StrictArray:
+    case Value::Type::strict_array:
       if (a.items.size() != b.items.size()) return false;
       for (std::size_t i = 0; i < a.items.size(); ++i)
         if (!same(a.items[i], b.items[i])) return false;
       return true;
-    case Value::Type::Null:
-    case Value::Type::Undefined:
+    case Value::Type::null:
+    case Value::Type::undefined:
       return true;
   }
   return false;
@@ -54,14 +54,14 @@ bool same(const Value& a, const Value& b) {
 
 Value strict_array(std::vector<Value> items) {
   Value v;
-  v.type = Value::Type::StrictArray;
+  v.type = Value::Type::strict_array;
   v.items = std::move(items);
   return v;
 }
 
 Value date(double ms) {
   Value v;
-  v.type = Value::Type::Date;
+  v.type = Value::Type::date;
   v.number = ms;
   return v;
 }
@@ -201,7 +201,7 @@ TEST(Amf0, unsupported_marker_decodes_as_undefined_and_xml_as_string) {
   auto back = decode_all(wire);
   ASSERT_TRUE(back) << back.error().message;
   ASSERT_EQ(back->size(), 2u);
-  EXPECT_EQ((*back)[0].type, Value::Type::Undefined);
+  EXPECT_EQ((*back)[0].type, Value::Type::undefined);
   EXPECT_EQ((*back)[1].string, "<>");
 }
 
