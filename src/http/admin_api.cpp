@@ -36,7 +36,7 @@ std::optional<ApiResult> read_user(const ApiRequest& req, store::User& u, bool c
   if (r.ok() && r.has("password"))
     if (auto why = store::password_problem(password, u.username)) r.fail("password", *why);
   if (!creating) r.boolean("disabled", u.disabled);
-  if (!r.ok()) return api_error(status::bad_request, "invalid_field", r.error());
+  if (!r.ok()) return bad_field(r.error());
   if (!password.empty()) {
     auto hash = store::hash_password(password);
     if (!hash) return store_error(hash.error());

@@ -13,8 +13,11 @@ ApiResult api_error(status s, std::string_view code, std::string_view message) {
 }
 
 ApiResult bad_field(std::string_view field, std::string_view reason) {
-  return api_error(status::bad_request, "invalid_field",
-                   std::string(field) + ": " + std::string(reason));
+  return bad_field(std::string(field) + ": " + std::string(reason));
+}
+
+ApiResult bad_field(std::string_view message) {
+  return api_error(status::bad_request, "invalid_field", message);
 }
 
 }  // namespace courtcast::http

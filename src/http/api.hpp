@@ -35,5 +35,8 @@ ApiResult api_error(boost::beast::http::status status, std::string_view code,
                     std::string_view message);
 // The 400 invalid_field for a field of a request body or query: "FIELD: REASON".
 ApiResult bad_field(std::string_view field, std::string_view reason);
+// The same for a message that already names its field (an error from the
+// layer that checked the value, such as "delay_seconds: must be from 0 to 300").
+ApiResult bad_field(std::string_view message);
 
 }  // namespace courtcast::http

@@ -41,7 +41,7 @@ std::optional<ApiResult> read_body(const ApiRequest& req, std::span<const std::s
   if (!body) return body.error();
   FieldReader r(*body, "", fields);
   if (r.ok()) read(r);
-  if (!r.ok()) return api_error(status::bad_request, "invalid_field", r.error());
+  if (!r.ok()) return bad_field(r.error());
   return std::nullopt;
 }
 

@@ -73,8 +73,7 @@ std::optional<ApiResult> apply(const std::string& body, relay::DestinationSpec& 
     if (o.contains("server_url") || o.contains("stream_key"))
       return bad_field("url", "give either url, or server_url and stream_key");
     auto split = relay::split_platform_url(url);
-    if (!split && relay::has_userinfo(url))
-      return api_error(status::bad_request, "invalid_field", split.error().message);
+    if (!split && relay::has_userinfo(url)) return bad_field(split.error().message);
     if (!split) return bad_field("url", "want rtmp://HOST[:PORT]/APP/STREAMKEY or rtmps://…");
     spec.server_url = split->server_url;
     spec.stream_key = split->stream_key;
@@ -102,7 +101,7 @@ ApiResult add_destination(relay::Relay& relay, std::string_view body) {
   relay::DestinationSpec spec;
   if (auto e = apply(std::string(body), spec, true)) return *e;
   auto id = relay.add(std::move(spec));
-  if (!id) return api_error(status::bad_request, "invalid_field", id.error().message);
+  if (!id) return bad_field(id.error().message);
   return {status::created, destination_json(*relay.find(*id))};
 }
 
@@ -127,7 +126,7 @@ ApiResult change_destination(relay::Relay& relay, std::string_view id, std::stri
   auto spec = d->spec();
   if (auto e = apply(std::string(body), spec, false)) return *e;
   if (auto r = relay.update(std::string(id), std::move(spec)); !r)
-    return api_error(status::bad_request, "invalid_field", r.error().message);
+    return bad_field(r.error().message);
   return {status::ok, destination_json(*d)};
 }
 

@@ -164,32 +164,25 @@ ApiResult ExportJobs::start(const std::string& session, const std::string& strea
   const auto& o = v.as_object();
   for (const auto& [k, val] : o)
     if (k != "from" && k != "to" && k != "case_id")
-      return api_error(status::bad_request, "invalid_field",
-                       std::string(k) + ": unknown field (allowed: from, to, case_id)");
+      return bad_field(k, "unknown field (allowed: from, to, case_id)");
   std::int64_t range[2] = {0, 0};
   const char* names[2] = {"from", "to"};
   for (int i = 0; i < 2; ++i) {
     const auto* f = o.if_contains(names[i]);
     if (!f || !f->is_string())
-      return api_error(
-          status::bad_request, "invalid_field",
-          std::string(names[i]) + ": required, ISO 8601 with a zone (2024-08-08T10:00:00+08:00)");
+      return bad_field(names[i], "required, ISO 8601 with a zone (2024-08-08T10:00:00+08:00)");
     auto t = record::parse_utc_ms(std::string(f->as_string()));
-    if (!t)
-      return api_error(status::bad_request, "invalid_field",
-                       std::string(names[i]) + ": " + t.error().message);
+    if (!t) return bad_field(names[i], t.error().message);
     range[i] = *t;
   }
-  if (range[1] <= range[0])
-    return api_error(status::bad_request, "invalid_field", "to: must be after from");
+  if (range[1] <= range[0]) return bad_field("to", "must be after from");
   if (range[1] - range[0] > limits_.max_ms)
     return api_error(status::bad_request, "clip_too_long",
                      "to: a clip is at most " + std::to_string(limits_.max_ms / 1000) +
                          " s ([record] export_max_seconds); export a longer range in pieces");
   std::optional<store::Id> case_id;
   if (const auto* c = o.if_contains("case_id")) {
-    if (!c->is_int64() || c->as_int64() <= 0)
-      return api_error(status::bad_request, "invalid_field", "case_id: a case's id (a number)");
+    if (!c->is_int64() || c->as_int64() <= 0) return bad_field("case_id", "a case's id (a number)");
     case_id = c->as_int64();
     if (!repo_.get_case(*case_id))
       return api_error(status::not_found, "case_not_found",

@@ -67,7 +67,7 @@ std::optional<ApiResult> parse_body(const std::string& body,
   out = v.as_object();
   for (const auto& [k, val] : out)
     if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end())
-      return api_error(status::bad_request, "invalid_field", std::string(k) + ": unknown field");
+      return bad_field(k, "unknown field");
   return std::nullopt;
 }
 
@@ -100,10 +100,9 @@ ApiResult program_action(const program::ProgramRegistry& programs, std::string_v
     case ProgramAction::take: {
       if (auto e = parse_body(body, {"input"}, o)) return *e;
       const auto* input = o.if_contains("input");
-      if (!input || !input->is_string())
-        return api_error(status::bad_request, "invalid_field", "input: required, a string");
+      if (!input || !input->is_string()) return bad_field("input", "required, a string");
       if (auto r = p->take(std::string(input->as_string()), who); !r)
-        return api_error(status::bad_request, "invalid_field", r.error().message);
+        return bad_field(r.error().message);
       changed["input"] = input->as_string();
       break;
     }
@@ -113,13 +112,11 @@ ApiResult program_action(const program::ProgramRegistry& programs, std::string_v
       std::string reason;
       if (const auto* r = o.if_contains("reason"); r && !r->is_null()) {
         if (!r->is_string() || r->as_string().size() > 500)
-          return api_error(status::bad_request, "invalid_field",
-                           "reason: a string of at most 500 bytes");
+          return bad_field("reason", "a string of at most 500 bytes");
         reason = r->as_string();
         if (std::any_of(reason.begin(), reason.end(),
                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"'; }))
-          return api_error(status::bad_request, "invalid_field",
-                           "reason: one line of text, without control characters or '\"'");
+          return bad_field("reason", "one line of text, without control characters or '\"'");
       }
       p->cut(who, reason);
       changed["reason"] = reason;
@@ -137,22 +134,19 @@ ApiResult program_action(const program::ProgramRegistry& programs, std::string_v
       if (auto e = parse_body(body, {"delay_seconds"}, o)) return *e;
       const auto* d = o.if_contains("delay_seconds");
       if (!d || !d->is_number())
-        return api_error(status::bad_request, "invalid_field",
-                         "delay_seconds: required, a number from 0 to 300");
+        return bad_field("delay_seconds", "required, a number from 0 to 300");
       const double seconds = d->to_number<double>();
       if (!(seconds >= 0 && seconds <= 300))
-        return api_error(status::bad_request, "invalid_field",
-                         "delay_seconds: must be from 0 to 300");
+        return bad_field("delay_seconds", "must be from 0 to 300");
       if (auto r = p->set_delay(static_cast<std::int64_t>(seconds * 1000), who); !r)
-        return api_error(status::bad_request, "invalid_field", r.error().message);
+        return bad_field(r.error().message);
       changed["delay_seconds"] = seconds;
       break;
     }
     case ProgramAction::auto_return: {
       if (auto e = parse_body(body, {"on"}, o)) return *e;
       const auto* on = o.if_contains("on");
-      if (!on || !on->is_bool())
-        return api_error(status::bad_request, "invalid_field", "on: required, true or false");
+      if (!on || !on->is_bool()) return bad_field("on", "required, true or false");
       p->set_auto_return(on->as_bool());
       changed["on"] = on->as_bool();
       break;

@@ -240,8 +240,7 @@ ApiResult session_recordings_(Call c) {
   if (auto e = no_recordings(c)) return *e;
   bool verify = false;
   if (const auto v = base::query_value(c.req.query, "verify")) {
-    if (*v != "1" && *v != "0")
-      return api_error(status::bad_request, "invalid_field", "verify: 1 or 0");
+    if (*v != "1" && *v != "0") return bad_field("verify", "1 or 0");
     verify = *v == "1";
   }
   if (verify) {
