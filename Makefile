@@ -1,6 +1,8 @@
 # The two commands of the README, plus the pieces they are made of.
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc)
 CONFIG ?=
 
@@ -10,7 +12,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
   $(wildcard web/package.json web/package-lock.json web/index.html web/vite.config.* \
              web/tsconfig*.json web/env.d.ts)
 
-.PHONY: all bootstrap build build-quietly web run test fuzz bench format clean
+.PHONY: all bootstrap build build-quietly web run test test-asan test-tsan fuzz bench format clean
 
 all: build
 
@@ -65,6 +67,24 @@ run: bootstrap
 test: bootstrap
 	@$(MAKE) --no-print-directory build fuzz
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The unit and integration tests on builds with sanitizers (the web console's
+# browser tests and the fuzzers are left out). The runtime options and the
+# suppressions are in tests/CMakeLists.txt and tests/sanitizers/; a report
+# fails the test, including one from a server an integration test started.
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOURTCAST_SANITIZE=address,undefined
+
+$(TSAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOURTCAST_SANITIZE=thread
+
+test-asan: bootstrap $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && env $$(cat sanitizer.env) ctest --output-on-failure -j $(JOBS) --timeout 900 -E '^(web|fuzz)\.'
+
+test-tsan: bootstrap $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && env $$(cat sanitizer.env) ctest --output-on-failure -j $(JOBS) --timeout 900 -E '^(web|fuzz)\.'
 
 bench: build
 	bench/fanout.sh

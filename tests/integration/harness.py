@@ -18,10 +18,48 @@ import urllib.request
 
 BIN = os.environ.get("COURTCAST_BIN", "build/courtcast")
 MEDIA_DIR = os.environ.get("COURTCAST_TEST_MEDIA", "build/test-media")
+# A sanitizer build (make test-asan, test-tsan) writes each process's reports
+# to REPORT_PREFIX.PID (the log_path of ASAN_OPTIONS, UBSAN_OPTIONS and
+# TSAN_OPTIONS) instead of into the server's log, where no test would look.
+REPORT_PREFIX = os.environ.get("COURTCAST_SANITIZER_REPORTS")
+
+
+def sanitizer_reports(pid=None):
+    """The sanitizer reports written so far (by process `pid`, or by any): a
+    list of (path, text). Empty when this is no sanitizer build."""
+    if not REPORT_PREFIX:
+        return []
+    folder, base = os.path.split(REPORT_PREFIX)
+    if not os.path.isdir(folder):
+        return []
+    found = []
+    for name in sorted(os.listdir(folder)):
+        if not name.startswith(base + "."):
+            continue
+        if pid is not None and name.split(".")[1] != str(pid):
+            continue
+        path = os.path.join(folder, name)
+        with open(path, errors="replace") as f:
+            found.append((path, f.read()))
+    return found
+
+
+def assert_no_sanitizer_report(pid=None):
+    reports = sanitizer_reports(pid)
+    if reports:
+        path, text = reports[0]
+        raise AssertionError(f"sanitizer report {path} ({len(reports)} in all):\n{text[:20000]}")
+
+
+# Sanitizer builds run several times slower (ThreadSanitizer most): their
+# tests wait that much longer for a condition, never less.
+TIME_SCALE = float(os.environ.get("COURTCAST_TEST_TIME_SCALE", "1"))
 
 
 def wait_for(predicate, timeout, what, interval=0.05):
-    """Polls `predicate` until it returns a true value or `timeout` passes."""
+    """Polls `predicate` until it returns a true value or `timeout` (times
+    TIME_SCALE) passes."""
+    timeout *= TIME_SCALE
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -95,11 +133,14 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                # A sanitizer build checks for leaks at exit, which takes a while.
+                self.proc.wait(60 if REPORT_PREFIX else 10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
+        if self.proc:
+            assert_no_sanitizer_report(self.proc.pid)
 
     def log(self):
         with open(self.log_path, errors="replace") as f:
