@@ -1,6 +1,6 @@
 #include "app/config.hpp"
 
-#include "relay/destination.hpp"
+#include "relay/preset.hpp"
 
 #include <toml++/toml.h>
 #include <algorithm>

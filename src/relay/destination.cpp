@@ -49,25 +49,6 @@ const char* to_string(DestinationState s) {
   return "idle";
 }
 
-namespace {
-
-struct PresetName {
-  Preset preset;
-  const char* name;
-};
-constexpr PresetName kPresets[] = {
-    {Preset::wechat_channels, "wechat_channels"},
-    {Preset::weibo, "weibo"},
-    {Preset::toutiao, "toutiao"},
-    {Preset::douyin, "douyin"},
-    {Preset::kuaishou, "kuaishou"},
-    {Preset::feitian_cloud, "feitian_cloud"},
-    {Preset::bilibili, "bilibili"},
-    {Preset::custom, "custom"},
-};
-
-}  // namespace
-
 std::string redact(std::string text, const std::string& secret) {
   if (secret.size() < 4) return text;
   for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4))
@@ -114,30 +95,6 @@ bool has_userinfo(std::string_view url) {
 
 std::string masked_url(const DestinationSpec& spec) {
   return masked_server_url(spec.server_url) + "/****";
-}
-
-const char* to_string(Preset p) {
-  for (const auto& e : kPresets)
-    if (e.preset == p) return e.name;
-  return "custom";
-}
-
-const std::string& preset_codes() {
-  static const std::string codes = [] {
-    std::string out;
-    for (const auto& e : kPresets) out += (out.empty() ? "" : ", ") + std::string(e.name);
-    return out;
-  }();
-  return codes;
-}
-
-bool parse_preset(const std::string& text, Preset& out) {
-  for (const auto& e : kPresets)
-    if (text == e.name) {
-      out = e.preset;
-      return true;
-    }
-  return false;
 }
 
 media::Result<DestinationSpec> split_platform_url(const std::string& url) {

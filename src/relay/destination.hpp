@@ -17,6 +17,7 @@
 #include <string>
 
 #include "live/hub.hpp"
+#include "relay/preset.hpp"
 
 namespace courtcast::relay {
 
@@ -24,22 +25,6 @@ namespace asio = boost::asio;
 
 enum class DestinationState { idle, connecting, live, retrying, stopped };
 const char* to_string(DestinationState s);
-
-// Platform presets name the platform; the URL and key come from its console.
-enum class Preset {
-  wechat_channels,
-  weibo,
-  toutiao,
-  douyin,
-  kuaishou,
-  feitian_cloud,
-  bilibili,
-  custom
-};
-const char* to_string(Preset p);
-bool parse_preset(const std::string& text, Preset& out);
-// "wechat_channels, weibo, …, custom": every code, for "one of …" messages.
-const std::string& preset_codes();
 
 struct DestinationSpec {
   std::string name;
