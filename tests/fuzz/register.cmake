@@ -4,7 +4,8 @@
 # read first so each run starts from inputs that reach deep.
 set(COURTCAST_FUZZ_SECONDS 15 CACHE STRING "How long make test runs each fuzzer")
 foreach(target fuzz_chunk fuzz_amf0 fuzz_flv fuzz_handshake fuzz_review fuzz_ts_demux
-               fuzz_query fuzz_rtmp_url fuzz_srt_stream_id fuzz_court_json fuzz_card)
+               fuzz_query fuzz_rtmp_url fuzz_srt_stream_id fuzz_court_json fuzz_card
+               fuzz_config)
   set(corpus ${CMAKE_BINARY_DIR}/fuzz-corpus/${target})
   set(seeds ${CMAKE_CURRENT_LIST_DIR}/corpus/${target})
   file(MAKE_DIRECTORY ${corpus})
