@@ -36,7 +36,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 
-from court_api_support import case_body, session_body  # noqa: E402
+from court_api_support import approved_session, session_body  # noqa: E402
 from harness import (ApiClient, Server, WebSocketReader, publish, stop, test_media,  # noqa: E402
                      wait_for, wait_live)
 
@@ -152,12 +152,7 @@ def main():
         body = session_body()
         body["inputs"] = ["cam-a", "cam-b"]
         body["delay_ms"] = 2000
-        session = director.ok("POST", "/sessions", body)["id"]
-        case = admin.ok("POST", "/cases", case_body())["id"]
-        director.ok("POST", f"/sessions/{session}/cases", {"case_id": case})
-        director.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [case]}})
-        director.ok("POST", f"/sessions/{session}/submit")
-        admin.ok("POST", f"/sessions/{session}/approve")
+        session, _ = approved_session(director, admin, body)
         urls = {i["name"]: i["publish_url"]
                 for i in director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"]}
         air = f"session-{session}"

@@ -67,3 +67,24 @@ def logged_in(server, username, password=PASSWORD):
     status, body = client.login(username, password)
     assert status == 200, body
     return client
+
+
+def planned_session(director, admin, body=None, case=None, plan=None):
+    """A draft session ready to submit: one case (made by `admin` unless given) in its
+    cases and its plan's case_order, created by `director` in one call; (session id, case id).
+    `plan` adds to session_body()'s plan."""
+    if case is None:
+        case = admin.ok("POST", "/cases", case_body())["id"]
+    body = dict(body or session_body())
+    body["case_ids"] = [case]
+    body["plan"] = {**body.get("plan", {}), **(plan or {}), "case_order": [case]}
+    return director.ok("POST", "/sessions", body)["id"], case
+
+
+def approved_session(director, admin, body=None, case=None, plan=None):
+    """planned_session() submitted by `director` and approved by `admin` (approval takes a
+    second person); its inputs take their publish keys from now on. (session id, case id)."""
+    session, case = planned_session(director, admin, body, case, plan)
+    director.ok("POST", f"/sessions/{session}/submit")
+    admin.ok("POST", f"/sessions/{session}/approve")
+    return session, case

@@ -7,7 +7,8 @@ import tempfile
 import time
 import unittest
 
-from court_api_support import case_body, logged_in, make_users, session_body, step_body, username
+from court_api_support import (approved_session, logged_in, make_users, session_body, step_body,
+                               username)
 from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 OUT = os.path.join(os.environ.get("COURTCAST_TEST_OUTPUT", tempfile.gettempdir()), "air")
@@ -36,17 +37,12 @@ class CaptionFromStepMarking(unittest.TestCase):
             make_users(server, ("director",))
             director = logged_in(server, username("director"))
             admin = ApiClient(server, server.token())
-            case = admin.ok("POST", "/cases", case_body())["id"]
             body = session_body()
             # A small air keeps x264 cheap on a loaded test machine.
             body.update({"inputs": ["cam-a"], "delay_ms": 0,
                          "air": {"width": 640, "height": 360, "preset": "ultrafast",
                                  "video_bitrate_kbps": 800}})
-            session = director.ok("POST", "/sessions", body)["id"]
-            director.ok("POST", f"/sessions/{session}/cases", {"case_id": case})
-            director.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [case]}})
-            director.ok("POST", f"/sessions/{session}/submit")
-            admin.ok("POST", f"/sessions/{session}/approve")
+            session, case = approved_session(director, admin, body)
             url = director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"][0]["publish_url"]
             air = f"session-{session}"
             pub = publish(url, test_media())

@@ -7,7 +7,8 @@ import socket
 import time
 import unittest
 
-from court_api_support import ROLES, case_body, logged_in, make_users, session_body, username
+from court_api_support import (ROLES, approved_session, logged_in, make_users, session_body,
+                               username)
 from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 
@@ -56,12 +57,7 @@ class ConsolePreviews(unittest.TestCase):
         admin = ApiClient(cls.server, cls.server.token())
         body = session_body()
         body["delay_ms"] = 0
-        session = director.ok("POST", "/sessions", body)["id"]
-        case = admin.ok("POST", "/cases", case_body())["id"]
-        director.ok("POST", f"/sessions/{session}/cases", {"case_id": case})
-        director.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [case]}})
-        director.ok("POST", f"/sessions/{session}/submit")
-        admin.ok("POST", f"/sessions/{session}/approve")
+        session, _ = approved_session(director, admin, body)
         urls = {i["name"]: i["publish_url"]
                 for i in director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"]}
         cls.air = f"session-{session}"

@@ -5,7 +5,7 @@ the CSRF token."""
 import unittest
 
 from court_api_support import (ROLES, T0, campaign_body, case_body, logged_in, make_users,
-                               session_body, step_body, username)
+                               planned_session, session_body, step_body, username)
 from harness import ApiClient, Server
 
 ALL = set(ROLES)
@@ -78,10 +78,8 @@ class RolesAndEndpoints(unittest.TestCase):
         f["case"] = admin.ok("POST", "/cases", case_body(f["campaign"]))["id"]
         f["closable_case"] = admin.ok("POST", "/cases", case_body(f["campaign"]))["id"]
         f["session"] = admin.ok("POST", "/sessions", session_body(f["campaign"]))["id"]
-        other = admin.ok("POST", "/sessions", session_body(f["campaign"]))["id"]
-        admin.ok("POST", f"/sessions/{other}/cases", {"case_id": f["case"]})
-        admin.ok("PATCH", f"/sessions/{other}", {"plan": {"case_order": [f["case"]]}})
-        f["other_session"] = other
+        f["other_session"], _ = planned_session(admin, admin, session_body(f["campaign"]),
+                                                f["case"])
         f["step"] = admin.ok("POST", "/steps", step_body(f["case"]))["id"]
         f["deadline_step"] = admin.ok("POST", "/steps", step_body(
             f["case"], "summon", minute=5, deadline={"due_ms": T0 + 25 * 60_000}))["id"]
@@ -140,9 +138,7 @@ class RolesAndEndpoints(unittest.TestCase):
     def test_director_cannot_approve_through_a_leading_zero(self):
         admin = ApiClient(self.server, self.server.token())
         director = self.clients["director"]
-        session = admin.ok("POST", "/sessions", session_body(self.f["campaign"]))["id"]
-        admin.ok("POST", f"/sessions/{session}/cases", {"case_id": self.f["case"]})
-        admin.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [self.f["case"]]}})
+        session, _ = planned_session(admin, admin, session_body(self.f["campaign"]), self.f["case"])
         submitted = director.ok("POST", f"/sessions/{session}/submit")["state"]
         for action, body in (("approve", {}), ("reject", {"reason": "预案不全"})):
             for spelling in (f"0{session}", f"00{session}"):

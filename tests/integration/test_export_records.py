@@ -13,7 +13,7 @@ import time
 import unittest
 import urllib.parse
 
-from court_api_support import case_body, logged_in, make_users, session_body, username
+from court_api_support import approved_session, case_body, logged_in, make_users, username
 from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 
@@ -189,11 +189,7 @@ class SessionRecordings(unittest.TestCase):
             reader = logged_in(server, username("readonly"))
             admin = ApiClient(server, server.token())
             case = admin.ok("POST", "/cases", case_body())
-            session = director.ok("POST", "/sessions", session_body())["id"]
-            director.ok("POST", f"/sessions/{session}/cases", {"case_id": case["id"]})
-            director.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [case["id"]]}})
-            director.ok("POST", f"/sessions/{session}/submit")
-            admin.ok("POST", f"/sessions/{session}/approve")
+            session, _ = approved_session(director, admin, case=case["id"])
             urls = {i["name"]: i["publish_url"]
                     for i in director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"]}
             pub = publish(urls["cam-a"], media)

@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from court_api_support import case_body, logged_in, make_users, session_body, username
+from court_api_support import approved_session, logged_in, make_users, session_body, username
 from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 VIEWERS = 200
@@ -33,13 +33,7 @@ class QuestionFlood(unittest.TestCase):
         cls.admin = ApiClient(cls.server, cls.server.token())
         body = session_body()
         body["delay_ms"] = 0
-        cls.session = cls.director.ok("POST", "/sessions", body)["id"]
-        case = cls.admin.ok("POST", "/cases", case_body())["id"]
-        cls.director.ok("POST", f"/sessions/{cls.session}/cases", {"case_id": case})
-        cls.director.ok("PATCH", f"/sessions/{cls.session}",
-                        {"plan": {"case_order": [case], "host": "孙某"}})
-        cls.director.ok("POST", f"/sessions/{cls.session}/submit")
-        cls.admin.ok("POST", f"/sessions/{cls.session}/approve")
+        cls.session, _ = approved_session(cls.director, cls.admin, body, plan={"host": "孙某"})
         cls.air = f"session-{cls.session}"
         urls = {i["name"]: i["publish_url"] for i in
                 cls.director.ok("POST", f"/sessions/{cls.session}/publish-urls")["inputs"]}

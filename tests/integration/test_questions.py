@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from court_api_support import case_body, logged_in, make_users, session_body, username
+from court_api_support import approved_session, case_body, logged_in, make_users, username
 from harness import ApiClient, Server, wait_for
 
 PHONE = "13812345678"
@@ -63,15 +63,11 @@ class Questions(unittest.TestCase):
         cls.officer = logged_in(cls.server, username("officer"))
         cls.readonly = logged_in(cls.server, username("readonly"))
         cls.admin = ApiClient(cls.server, cls.server.token())
-        cls.session = cls.director.ok("POST", "/sessions", session_body())["id"]
         body = case_body()
         body["respondents"] = [{"name": "李建国", "kind": "person"}]
         case = cls.admin.ok("POST", "/cases", body)["id"]
-        cls.director.ok("POST", f"/sessions/{cls.session}/cases", {"case_id": case})
-        cls.director.ok("PATCH", f"/sessions/{cls.session}",
-                        {"plan": {"case_order": [case], "host": "孙某"}})
-        cls.director.ok("POST", f"/sessions/{cls.session}/submit")
-        cls.admin.ok("POST", f"/sessions/{cls.session}/approve")
+        cls.session, _ = approved_session(cls.director, cls.admin, case=case,
+                                          plan={"host": "孙某"})
 
     @classmethod
     def tearDownClass(cls):

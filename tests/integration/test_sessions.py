@@ -9,7 +9,7 @@ import subprocess
 import time
 import unittest
 
-from court_api_support import (case_body, logged_in, make_users, session_body, step_body,
+from court_api_support import (logged_in, make_users, planned_session, session_body, step_body,
                                username)
 from harness import (ApiClient, FlvPlayer, NginxRtmp, Server, WebSocketReader, publish, stop,
                      test_media, wait_for, wait_live)
@@ -65,12 +65,9 @@ class LiveSessions(unittest.TestCase):
         cls.director = logged_in(cls.server, username("director"))
         cls.admin = ApiClient(cls.server, cls.server.token())
         cls.started_ms = int(time.time() * 1000)
-        case = cls.case = cls.admin.ok("POST", "/cases", case_body())["id"]
         body = session_body()
         body.update({"destinations": ["douyin"], "delay_ms": 2000})
-        cls.session = cls.director.ok("POST", "/sessions", body)["id"]
-        cls.director.ok("POST", f"/sessions/{cls.session}/cases", {"case_id": case})
-        cls.director.ok("PATCH", f"/sessions/{cls.session}", {"plan": {"case_order": [case]}})
+        cls.session, cls.case = planned_session(cls.director, cls.admin, body)
         cls.air = f"session-{cls.session}"
 
     @classmethod

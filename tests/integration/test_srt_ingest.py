@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from court_api_support import case_body, logged_in, make_users, session_body, username
+from court_api_support import approved_session, logged_in, make_users, session_body, username
 from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 KEY = "test-key-a1"
@@ -253,19 +253,14 @@ class SrtSessionInput(unittest.TestCase):
                 make_users(server, ("director",))
                 director = logged_in(server, username("director"))
                 admin = ApiClient(server, server.token())
-                case = admin.ok("POST", "/cases", case_body())["id"]
                 body = session_body()
                 body["delay_ms"] = 2000
-                session = director.ok("POST", "/sessions", body)["id"]
-                director.ok("POST", f"/sessions/{session}/cases", {"case_id": case})
-                director.ok("PATCH", f"/sessions/{session}", {"plan": {"case_order": [case]}})
+                session, _ = approved_session(director, admin, body)
                 air = f"session-{session}"
                 urls = {i["name"]: i["publish_url"] for i in
                         director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"]}
                 key_a = urls["cam-a"].split("key=")[1]
                 key_b = urls["cam-b"].split("key=")[1]
-                director.ok("POST", f"/sessions/{session}/submit")
-                admin.ok("POST", f"/sessions/{session}/approve")
                 procs.append(publish_srt(
                     srt_url(server.srt_port, standard_id(f"{air}.cam-a", key_a)), media_a))
                 procs.append(publish(server.rtmp_url(f"{air}.cam-b", f"key={key_b}"), media_b))

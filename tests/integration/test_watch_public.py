@@ -6,7 +6,7 @@ import json
 import time
 import unittest
 
-from court_api_support import case_body, logged_in, make_users, session_body, username
+from court_api_support import logged_in, make_users, planned_session, session_body, username
 from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 DESCRIPTION = "凉州区法院执行干警现场执行，以案说法，在线答疑。"
@@ -29,11 +29,7 @@ class PublicSessions(unittest.TestCase):
                      "scheduled_end_ms": int(time.time() * 1000) + 4 * 3600_000,
                      "plan": {"route": "凉州区某小区", "host": "孙某",
                               "officers": [{"name": "王某", "role": "judge"}]}})
-        cls.session = cls.director.ok("POST", "/sessions", body)["id"]
-        case = cls.admin.ok("POST", "/cases", case_body())["id"]
-        cls.director.ok("POST", f"/sessions/{cls.session}/cases", {"case_id": case})
-        body["plan"]["case_order"] = [case]
-        cls.director.ok("PATCH", f"/sessions/{cls.session}", {"plan": body["plan"]})
+        cls.session, _ = planned_session(cls.director, cls.admin, body)
         cls.draft = cls.director.ok("POST", "/sessions", session_body())["id"]
         cls.air = f"session-{cls.session}"
 
