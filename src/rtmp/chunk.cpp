@@ -210,6 +210,37 @@ std::uint8_t* put_basic_header(std::uint8_t* p, unsigned fmt, std::uint32_t csid
 
 }  // namespace
 
+std::uint8_t* put_message_header(std::uint8_t* p, std::uint32_t csid, std::uint8_t type,
+                                 std::uint32_t stream_id, std::uint32_t timestamp,
+                                 std::size_t body_bytes) {
+  const bool ext = timestamp >= 0xFFFFFF;
+  p = put_basic_header(p, 0, csid);
+  media::write_u24be(p, ext ? 0xFFFFFF : timestamp);
+  media::write_u24be(p + 3, static_cast<std::uint32_t>(body_bytes));
+  p[6] = type;
+  // The message stream id is the one little-endian field of RTMP.
+  p[7] = static_cast<std::uint8_t>(stream_id);
+  p[8] = static_cast<std::uint8_t>(stream_id >> 8);
+  p[9] = static_cast<std::uint8_t>(stream_id >> 16);
+  p[10] = static_cast<std::uint8_t>(stream_id >> 24);
+  p += 11;
+  if (ext) {
+    media::write_u32be(p, timestamp);
+    p += 4;
+  }
+  return p;
+}
+
+std::uint8_t* put_continuation_header(std::uint8_t* p, std::uint32_t csid,
+                                      std::uint32_t timestamp) {
+  p = put_basic_header(p, 3, csid);
+  if (timestamp >= 0xFFFFFF) {
+    media::write_u32be(p, timestamp);
+    p += 4;
+  }
+  return p;
+}
+
 std::size_t chunked_size(std::uint32_t csid, std::uint32_t timestamp, std::size_t body_bytes,
                          std::uint32_t chunk_size) {
   const std::size_t ext = timestamp >= 0xFFFFFF ? 4 : 0;
@@ -223,21 +254,8 @@ void write_message(Bytes& out, std::uint32_t csid, std::uint8_t type, std::uint3
                    std::uint32_t chunk_size) {
   const std::size_t start = out.size();
   out.resize(start + chunked_size(csid, timestamp, body.size(), chunk_size));
-  std::uint8_t* p = out.data() + start;
-  const bool ext = timestamp >= 0xFFFFFF;
-  p = put_basic_header(p, 0, csid);
-  media::write_u24be(p, ext ? 0xFFFFFF : timestamp);
-  media::write_u24be(p + 3, static_cast<std::uint32_t>(body.size()));
-  p[6] = type;
-  p[7] = static_cast<std::uint8_t>(stream_id);
-  p[8] = static_cast<std::uint8_t>(stream_id >> 8);
-  p[9] = static_cast<std::uint8_t>(stream_id >> 16);
-  p[10] = static_cast<std::uint8_t>(stream_id >> 24);
-  p += 11;
-  if (ext) {
-    media::write_u32be(p, timestamp);
-    p += 4;
-  }
+  std::uint8_t* p =
+      put_message_header(out.data() + start, csid, type, stream_id, timestamp, body.size());
   std::size_t off = 0;
   for (;;) {
     const std::size_t n = std::min<std::size_t>(chunk_size, body.size() - off);
@@ -245,11 +263,7 @@ void write_message(Bytes& out, std::uint32_t csid, std::uint8_t type, std::uint3
     p += n;
     off += n;
     if (off >= body.size()) break;
-    p = put_basic_header(p, 3, csid);
-    if (ext) {
-      media::write_u32be(p, timestamp);
-      p += 4;
-    }
+    p = put_continuation_header(p, csid, timestamp);
   }
 }
 

@@ -173,6 +173,18 @@ inline void advance_timestamp(unsigned fmt, std::uint32_t ts_field, bool starts_
   }
 }
 
+// The chunk headers of an outgoing message, for every writer (write_message
+// below, the client's gathered sends): the type-0 header that starts it, and
+// the type-3 header before each continuation chunk, which repeats an
+// extended timestamp. Each writes at `p` and returns the end; a header takes
+// at most kMaxChunkHeaderBytes.
+constexpr std::size_t kMaxChunkHeaderBytes = 3 + 11 + 4;
+std::uint8_t* put_message_header(std::uint8_t* p, std::uint32_t chunk_stream_id, std::uint8_t type,
+                                 std::uint32_t stream_id, std::uint32_t timestamp,
+                                 std::size_t body_bytes);
+std::uint8_t* put_continuation_header(std::uint8_t* p, std::uint32_t chunk_stream_id,
+                                      std::uint32_t timestamp);
+
 // Appends `body` as one message: a type-0 header, then type-3 continuation
 // chunks of `chunk_size` bytes (each repeating an extended timestamp).
 void write_message(Bytes& out, std::uint32_t chunk_stream_id, std::uint8_t type,

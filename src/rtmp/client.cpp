@@ -78,21 +78,6 @@ std::string status_text(const Status& s) {
   return out;
 }
 
-// A chunk's basic header, as chunk.cpp writes it.
-std::uint8_t* put_basic_header(std::uint8_t* p, unsigned fmt, std::uint32_t csid) {
-  if (csid < 64) {
-    *p++ = static_cast<std::uint8_t>(fmt << 6 | csid);
-  } else if (csid < 320) {
-    *p++ = static_cast<std::uint8_t>(fmt << 6);
-    *p++ = static_cast<std::uint8_t>(csid - 64);
-  } else {
-    *p++ = static_cast<std::uint8_t>(fmt << 6 | 1);
-    *p++ = static_cast<std::uint8_t>((csid - 64) & 0xFF);
-    *p++ = static_cast<std::uint8_t>((csid - 64) >> 8);
-  }
-  return p;
-}
-
 // Writes what the socket takes now of `buffers`, without blocking: sendmsg
 // with up to IOV_MAX pieces per call (Asio's gathered writes stop at 16).
 // Returns the bytes written; a full socket is not an error.
@@ -156,21 +141,8 @@ void GatherFramer::append_framed(std::span<const std::uint8_t> bytes) {
 void GatherFramer::append_message(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_id,
                                   std::uint32_t timestamp, std::span<const std::uint8_t> body,
                                   std::uint32_t chunk_size, bool copy) {
-  const bool ext = timestamp >= 0xFFFFFF;
-  std::uint8_t header[3 + 11 + 4];
-  std::uint8_t* p = put_basic_header(header, 0, csid);
-  media::write_u24be(p, ext ? 0xFFFFFF : timestamp);
-  media::write_u24be(p + 3, static_cast<std::uint32_t>(body.size()));
-  p[6] = type;
-  p[7] = static_cast<std::uint8_t>(stream_id);
-  p[8] = static_cast<std::uint8_t>(stream_id >> 8);
-  p[9] = static_cast<std::uint8_t>(stream_id >> 16);
-  p[10] = static_cast<std::uint8_t>(stream_id >> 24);
-  p += 11;
-  if (ext) {
-    media::write_u32be(p, timestamp);
-    p += 4;
-  }
+  std::uint8_t header[kMaxChunkHeaderBytes];
+  std::uint8_t* p = put_message_header(header, csid, type, stream_id, timestamp, body.size());
   own(header, static_cast<std::size_t>(p - header));
   std::size_t off = 0;
   for (;;) {
@@ -181,11 +153,7 @@ void GatherFramer::append_message(std::uint32_t csid, std::uint8_t type, std::ui
       refer(body.data() + off, n);
     off += n;
     if (off >= body.size()) break;
-    p = put_basic_header(header, 3, csid);
-    if (ext) {
-      media::write_u32be(p, timestamp);
-      p += 4;
-    }
+    p = put_continuation_header(header, csid, timestamp);
     own(header, static_cast<std::size_t>(p - header));
   }
 }
