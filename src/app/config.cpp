@@ -140,7 +140,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   Reader r(source);
   if (!r.check_keys(root, "the file",
                     {"server", "rtmp", "http", "srt", "database", "live", "log", "record", "relay",
-                     "standby", "program", "stream", "destination", "watch"}))
+                     "standby", "program", "stream", "destination", "watch", "metrics"}))
     return make_error(r.error);
   if (auto* t = section(r, root, "server");
       t && r.check_keys(*t, "[server]", {"data_dir", "workers", "public_host"})) {
@@ -231,6 +231,21 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     r.get(*t, "questions_per_minute_per_browser", c.questions_per_minute_per_browser, 1, 100'000);
     r.get(*t, "questions_per_minute_per_address", c.questions_per_minute_per_address, 1, 100'000);
     r.get(*t, "words_file", c.words_file);
+  }
+  if (auto* t = section(r, root, "metrics");
+      t && r.check_keys(*t, "[metrics]", {"enabled", "allow_loopback", "token"})) {
+    r.get(*t, "enabled", c.metrics_enabled);
+    r.get(*t, "allow_loopback", c.metrics_allow_loopback);
+    r.get(*t, "token", c.metrics_token);
+    // Sent as a bearer token: printable, no spaces, long enough not to guess.
+    const bool printable = std::all_of(c.metrics_token.begin(), c.metrics_token.end(),
+                                       [](char ch) { return ch > ' ' && ch < 0x7f; });
+    if (!c.metrics_token.empty() && (c.metrics_token.size() < 16 || !printable))
+      r.fail(*t->get("token"),
+             "'token' must be at least 16 printable characters without spaces (or empty: "
+             "loopback only)");
+    if (c.metrics_enabled && !c.metrics_allow_loopback && c.metrics_token.empty())
+      r.fail(*t, "[metrics] with allow_loopback = false needs a 'token', or no one can read it");
   }
   if (auto* t = section(r, root, "relay"); t && r.check_keys(*t, "[relay]", {"ca_file"}))
     r.get(*t, "ca_file", c.relay_ca_file);

@@ -89,6 +89,11 @@ struct Config {
   std::int64_t questions_per_minute_per_browser = 3;
   std::int64_t questions_per_minute_per_address = 3;
   std::string words_file;  // the court's sensitive-word list; empty: none
+  // [metrics]: GET /metrics for Prometheus (http/metrics.hpp). Loopback
+  // peers may read it; with a token, anyone sending it as a bearer token.
+  bool metrics_enabled = true;
+  bool metrics_allow_loopback = true;
+  std::string metrics_token;  // a secret: never logged
 };
 
 // Parses TOML text; `source` names the file in error messages.

@@ -34,8 +34,10 @@
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
 #include "http/json_text.hpp"
+#include "http/metrics.hpp"
 #include "http/qa_api.hpp"
 #include "http/server.hpp"
+#include "http/stream_api.hpp"
 #include "live/hub.hpp"
 #include "program/card_store.hpp"
 #include "program/program.hpp"
@@ -390,6 +392,15 @@ int serve(Config config) {
                       kept_secret(config.data_dir, "session-publish-secret"), 0, 2000});
   access.set_session_inputs(&broadcasts);
   court_api.set_session_media(&broadcasts);
+  // Prometheus' view of all the above (GET /metrics).
+  http::HttpMetrics http_metrics;
+  const http::MetricsEndpoint metrics_endpoint(
+      http::MetricsSources{hub, &relay, &programs, recording.get(), config.data_dir, &auth,
+                           &http_metrics},
+      http::MetricsAccess{config.metrics_enabled, config.metrics_allow_loopback,
+                          config.metrics_token});
+  services.http_metrics = &http_metrics;
+  services.metrics = &metrics_endpoint;
   http::Server http_server(services);
   Listener rtmp_listener(loops, [&rtmp_server](tcp::socket s, std::size_t worker) {
     rtmp_server.serve(std::move(s), worker);
@@ -429,6 +440,27 @@ int serve(Config config) {
 
   print_banner(config, site, rtmp_ep, http_ep, srt_port, api_token,
                court_store->initial_admin_password);
+
+  // SRT links' figures for the console's input tiles, every 2 s while any
+  // link is up, and once more (empty) when the last one goes.
+  asio::steady_timer links_timer(*loops[0]);
+  bool links_shown = false;
+  std::function<void()> report_links = [&] {
+    links_timer.expires_after(std::chrono::seconds(2));
+    links_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      auto event = http::links_event(hub);
+      if (!event.is_null()) {
+        events.publish(http::json_text(event));
+        links_shown = true;
+      } else if (links_shown) {
+        events.publish(R"({"type":"stream.links","links":[]})");
+        links_shown = false;
+      }
+      report_links();
+    });
+  };
+  report_links();
 
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;

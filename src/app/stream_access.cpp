@@ -5,6 +5,7 @@
 #include "base/log_value.hpp"
 #include "base/secret.hpp"
 #include "base/text.hpp"
+#include "live/player_count.hpp"
 
 namespace courtcast::app {
 
@@ -67,6 +68,7 @@ class LiveSource : public rtmp::MediaSource {
  private:
   live::StreamHandle handle_;
   live::Player player_;
+  live::ProtocolPlayer counted_{live::PlayerProtocol::rtmp};  // for /metrics
 };
 
 }  // namespace

@@ -363,6 +363,7 @@ ApiResult Auth::login(const ApiRequest& req) {
   if (password.size() > 1024) return bad_field("password", "at most 1024 characters");
 
   if (const std::int64_t wait = lockout_ms(username, req.client_address); wait > 0) {
+    throttled_logins_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("event=login_throttled user={} address={}", base::log_value(username),
                  req.client_address);
     ApiResult r = api_error(
@@ -378,6 +379,7 @@ ApiResult Auth::login(const ApiRequest& req) {
   const bool ok = store::verify_password(user ? user->password_hash : dummy_hash_, password) &&
                   user && !user->disabled;
   if (!ok) {
+    failed_logins_.fetch_add(1, std::memory_order_relaxed);
     count_failure(username, req.client_address);
     spdlog::warn("event=login_failed user={} address={}", base::log_value(username),
                  req.client_address);

@@ -13,6 +13,7 @@
 // Thread-safe: every HTTP worker calls the one Auth; its maps sit behind a
 // mutex, and the slow part of a login (argon2id) runs outside it.
 
+#include <atomic>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
@@ -131,6 +132,13 @@ class Auth {
 
   store::Repository& repository() { return repo_; }
 
+  // Logins refused since start, for /metrics: a wrong name or password,
+  // and attempts turned away by the lockout.
+  std::uint64_t failed_logins() const { return failed_logins_.load(std::memory_order_relaxed); }
+  std::uint64_t throttled_logins() const {
+    return throttled_logins_.load(std::memory_order_relaxed);
+  }
+
  private:
   struct SessionEntry {
     Principal who;
@@ -175,6 +183,8 @@ class Auth {
   std::string dummy_hash_;  // verified against for unknown users, so timing tells nothing
 
   std::mutex mutex_;
+  std::atomic<std::uint64_t> failed_logins_{0};
+  std::atomic<std::uint64_t> throttled_logins_{0};
   std::unordered_map<std::string, SessionEntry> sessions_;  // by SHA-256 of the cookie
   std::unordered_map<std::string, Failures> failures_by_user_at_address_;
   std::unordered_map<std::string, Failures> failures_by_address_;

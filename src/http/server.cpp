@@ -24,7 +24,10 @@
 #include "base/text.hpp"
 #include "http/auth.hpp"
 #include "http/json_text.hpp"
+#include "http/metrics.hpp"
+#include "http/metrics_text.hpp"
 #include "http/routes.hpp"
+#include "live/player_count.hpp"
 #include "media/flv.hpp"
 
 namespace courtcast::http {
@@ -157,6 +160,9 @@ class Session : public std::enable_shared_from_this<Session> {
         if (path.starts_with("/api/")) api_route = find_route(parser.get().method(), path);
         if (api_route) body_limit = api_route->body_limit_bytes;
       }
+      begin_request(
+          ec && ec != bhttp::error::body_limit ? bhttp::verb::unknown : parser.get().method(), path,
+          api_route);
       std::optional<Response> refusal;
       if (!ec) {
         if (auto refused = admit_body(parser, path, query, api_route, body_limit)) {
@@ -214,7 +220,10 @@ class Session : public std::enable_shared_from_this<Session> {
         break;
       }
       Response res;  // (not a ?: with a co_await arm, see above)
-      if (services_.site && StaticSite::serves(req.method(), path)) {
+      if (path == "/metrics" && services_.metrics &&
+          (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
+        res = metrics_response(req);
+      } else if (services_.site && StaticSite::serves(req.method(), path)) {
         res = static_response(req, path);
       } else {
         ApiResult answer;
@@ -315,6 +324,7 @@ class Session : public std::enable_shared_from_this<Session> {
       auto [wec, n] = co_await bhttp::async_write_some(stream_, sr, use_nothrow);
       if (wec) co_return false;
     }
+    count_request(200);
     co_return true;
   }
 
@@ -389,8 +399,57 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<bool> send(Response res) {
     stream_.expires_after(30s);
+    const unsigned code = res.result_int();
     auto [ec, n] = co_await bhttp::async_write(stream_, res, use_nothrow);
+    count_request(code);
     co_return !ec;
+  }
+
+  // ---- /metrics: this request's route slot and start, counted once answered ----
+
+  void begin_request(bhttp::verb method, std::string_view path, const Route* api_route) {
+    if (!services_.http_metrics) return;
+    request_slot_ = services_.http_metrics->slot(method, path, api_route);
+    request_started_ = std::chrono::steady_clock::now();
+    request_counted_ = false;
+  }
+
+  void count_request(unsigned code) {
+    if (request_counted_ || !services_.http_metrics) return;
+    request_counted_ = true;
+    services_.http_metrics->count(request_slot_, code,
+                                  std::chrono::steady_clock::now() - request_started_);
+  }
+
+  // Read by the socket's own peer: a forwarded header could be forged.
+  Response metrics_response(const Request& req) {
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    const auto allowed = services_.metrics->admit(ec ? std::string() : peer.address().to_string(),
+                                                  req[bhttp::field::authorization]);
+    if (allowed != bhttp::status::ok) {
+      Response res =
+          make_response(req, allowed == bhttp::status::not_found
+                                 ? api_error(allowed, "not_found", "nothing at /metrics")
+                                 : api_error(allowed, "metrics_refused",
+                                             "/metrics is for loopback or Authorization: Bearer "
+                                             "TOKEN ([metrics] in the config)"));
+      if (allowed == bhttp::status::unauthorized) res.set(bhttp::field::www_authenticate, "Bearer");
+      return res;
+    }
+    Response res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::server, "courtcast");
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set(bhttp::field::content_type, kMetricsContentType);
+    res.keep_alive(req.keep_alive());
+    res.body() = services_.metrics->collect();
+    res.prepare_payload();
+    if (req.method() == bhttp::verb::head) {
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
+    return res;
   }
 
   // An answer from the route table for /api/, else a 404. Every /api/
@@ -440,6 +499,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(30s);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
     if (ec) co_return;
+    count_request(200);
+    const live::ProtocolPlayer counted(live::PlayerProtocol::http_flv);
     spdlog::info("event=http_flv_play stream={}", base::log_value(name));
     // The fast path writes at the wake without blocking (live::Player); what
     // the socket did not take waits in `left` for the coroutine below.
@@ -491,6 +552,7 @@ class Session : public std::enable_shared_from_this<Session> {
         [](websocket::response_type& res) { res.set(bhttp::field::server, "courtcast"); }));
     auto [aec] = co_await ws->async_accept(req, use_nothrow);
     if (aec) co_return;
+    count_request(101);
     // Events queue here and this loop sends them in order; a reader notices
     // the client leaving. Both share the state below by shared_ptr.
     struct State {
@@ -573,6 +635,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   std::size_t worker_;
   const Services& services_;
+  std::size_t request_slot_ = 0;
+  std::chrono::steady_clock::time_point request_started_{};
+  bool request_counted_ = true;
 };
 
 }  // namespace

@@ -26,6 +26,8 @@ namespace asio = boost::asio;
 
 class Auth;
 class CourtApi;
+class HttpMetrics;
+class MetricsEndpoint;
 class QaApi;
 
 // The application's policy for HTTP: who may play, who may control.
@@ -66,6 +68,9 @@ struct Services {
   // Origins besides the console's own (the request's Host) whose pages may
   // open the events WebSocket with a login cookie ([http] allowed_origins).
   std::vector<std::string> allowed_origins = {};
+  // Request counters by route, and GET /metrics (metrics.hpp); may be null.
+  HttpMetrics* http_metrics = nullptr;
+  const MetricsEndpoint* metrics = nullptr;
 };
 
 class Server {

@@ -6,8 +6,6 @@ namespace courtcast::http {
 
 namespace json = boost::json;
 
-namespace {
-
 json::value link_json(const live::LinkStats& l) {
   auto round2 = [](double v) { return std::round(v * 100) / 100; };
   return json::object{{"protocol", l.protocol},
@@ -24,7 +22,16 @@ json::value link_json(const live::LinkStats& l) {
                       {"continuity_errors", l.continuity_errors}};
 }
 
-}  // namespace
+json::value links_event(const live::Hub& hub) {
+  json::array links;
+  for (const auto& s : hub.streams()) {
+    const auto info = s->info();
+    if (info.link)
+      links.push_back(json::object{{"stream", info.name}, {"link", link_json(*info.link)}});
+  }
+  if (links.empty()) return nullptr;
+  return json::object{{"type", "stream.links"}, {"links", std::move(links)}};
+}
 
 json::value stream_json(const live::StreamInfo& s, bool with_publisher) {
   json::object video{{"codec", media::to_string(s.video_codec)},

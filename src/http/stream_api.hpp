@@ -9,6 +9,13 @@
 
 namespace courtcast::http {
 
+// An ingest link's figures (SRT): RTT, loss, retransmits, receive buffer.
+boost::json::value link_json(const live::LinkStats& link);
+// The stream.links event: every stream with link figures now, as
+// {"type":"stream.links","links":[{"stream":NAME,"link":{…}}]}; null when
+// none has any.
+boost::json::value links_event(const live::Hub& hub);
+
 // `with_publisher`: the publisher's address (a field team's phone) is shown.
 boost::json::value stream_json(const live::StreamInfo& info, bool with_publisher);
 boost::json::value streams_json(const live::Hub& hub,

@@ -113,6 +113,29 @@ TEST(Config, watch_section_names_the_court_and_limits_questions) {
             "court.toml:2: 'questions_per_minute_per_browser' must be an integer from 1 to 100000");
 }
 
+TEST(Config, metrics_section_takes_a_token_and_refuses_a_weak_one_naming_its_line) {
+  auto c = parse_config(
+      "[metrics]\nallow_loopback = false\ntoken = \"prometheus-scrape-token-1\"\n", "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->metrics_enabled);
+  EXPECT_FALSE(c->metrics_allow_loopback);
+  EXPECT_EQ(c->metrics_token, "prometheus-scrape-token-1");
+  auto defaults = parse_config("", "court.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_TRUE(defaults->metrics_enabled);
+  EXPECT_TRUE(defaults->metrics_allow_loopback);
+  EXPECT_EQ(defaults->metrics_token, "");
+  EXPECT_EQ(error_of("[metrics]\n\ntoken = \"short\"\n").rfind("court.toml:3: 'token' must be", 0),
+            0u);
+  EXPECT_EQ(error_of("[metrics]\ntoken = \"has a space in it, long\"\n")
+                .rfind("court.toml:2: 'token' must be", 0),
+            0u);
+  EXPECT_EQ(error_of("[metrics]\nallow_loopback = false\n").rfind("court.toml:1: [metrics]", 0),
+            0u);
+  EXPECT_EQ(error_of("[metrics]\nenable = true\n").rfind("court.toml:2: unknown key 'enable'", 0),
+            0u);
+}
+
 TEST(Config, unknown_section_is_refused_naming_its_line) {
   const std::string e = error_of("[log]\nlevel = \"info\"\n\n[serverr]\nx = 1\n");
   EXPECT_EQ(e.rfind("court.toml:4: unknown key 'serverr' in the file", 0), 0u) << e;
