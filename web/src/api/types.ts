@@ -230,6 +230,23 @@ export interface Question {
   answered_ms: number | null
 }
 
+// An ingest link's own figures (SRT), as the streams API and the
+// stream.links event carry them.
+export interface LinkStats {
+  protocol: string
+  rtt_ms: number
+  receive_rate_mbps: number
+  bandwidth_mbps: number
+  latency_ms: number
+  packets_received: number
+  packets_lost: number
+  packets_retransmitted: number
+  packets_dropped: number
+  receive_buffer_ms: number
+  receive_buffer_bytes: number
+  continuity_errors: number
+}
+
 // One message of /api/v1/events.
 export type ServerEvent =
   | { type: 'destination'; destination: Destination }
@@ -257,4 +274,5 @@ export type ServerEvent =
   | { type: 'card'; action: 'upload' | 'reset'; by: string; card: Card }
   | { type: 'recording.alert'; recording: Recording }
   | { type: 'question'; session_id: number; question: Question }
+  | { type: 'stream.links'; links: { stream: string; link: LinkStats }[] }
   | { type: string; [k: string]: unknown }

@@ -10,6 +10,7 @@ import { api, ApiError } from '../../api/client'
 import type {
   Broadcast,
   Destination,
+  LinkStats,
   LiveSession,
   ProgramInput,
   ProgramState,
@@ -46,6 +47,9 @@ export function useSessionLive(session_id: () => number) {
   const destination_seen = reactive<Record<string, DestinationSeen>>({})
   const recordings = ref<Recording[]>([])
   const recordings_alert = ref(false)
+  // SRT inputs' link figures by stream, from the stream.links event (every
+  // 2 s while any SRT camera is on): a stream not in the last event has none.
+  const links = ref<Record<string, LinkStats>>({})
   const steps = ref<Step[]>([])
   const case_numbers = reactive<Record<number, string>>({})
   const step_names = reactive<Record<string, string>>({})
@@ -235,6 +239,13 @@ export function useSessionLive(session_id: () => number) {
         merge_inputs(list)
         return
       }
+      case 'stream.links': {
+        const next: Record<string, LinkStats> = {}
+        for (const l of (e as { links: { stream: string; link: LinkStats }[] }).links ?? [])
+          next[l.stream] = l.link
+        links.value = next
+        return
+      }
       case 'recording.alert': {
         const r = (e as { recording: Recording }).recording
         const i = recordings.value.findIndex((x) => x.session === r.session && x.stream === r.stream)
@@ -307,6 +318,7 @@ export function useSessionLive(session_id: () => number) {
     broadcast,
     program,
     inputs,
+    links,
     destinations,
     destination_seen,
     recordings: session_recordings,
