@@ -8,7 +8,7 @@ import stat
 import time
 import unittest
 
-from court_api_support import PASSWORD, campaign_body, logged_in, make_users, username
+from court_api_support import PASSWORD, logged_in, make_users, username
 from harness import ApiClient, Server, initial_admin_password
 
 

@@ -1,6 +1,7 @@
 """Program control: takes at keyframes, standby card, delay line, privacy cut."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
