@@ -1,5 +1,6 @@
 #include "court/people.hpp"
 
+#include "base/person_name.hpp"
 #include "court/codes.hpp"
 
 namespace courtcast::court {
@@ -17,31 +18,11 @@ constexpr detail::CodeTable<OfficerRole, 6> kOfficerRoles = {
      {OfficerRole::host, "host"},
      {OfficerRole::other, "other"}}};
 
-// Two-character surnames common enough to be kept whole.
-constexpr std::string_view kCompoundSurnames[] = {
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "夏侯",
-    "长孙", "宇文", "司徒", "轩辕", "端木", "独孤", "南宫", "西门", "澹台", "呼延"};
-
-// Bytes of the UTF-8 sequence starting at s[i] (1 for a stray byte).
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const std::size_t n = c < 0x80           ? 1
-                        : (c >> 5) == 0x6  ? 2
-                        : (c >> 4) == 0xE  ? 3
-                        : (c >> 3) == 0x1E ? 4
-                                           : 1;
-  return i + n <= s.size() ? n : 1;
-}
-
 }  // namespace
 
 std::string published_name(const Party& party) {
-  if (party.kind == PartyKind::organisation || party.name.empty()) return party.name;
-  const std::string_view name = party.name;
-  for (auto surname : kCompoundSurnames)
-    if (name.size() > surname.size() && name.substr(0, surname.size()) == surname)
-      return std::string(surname) + "某";
-  return std::string(name.substr(0, utf8_length(name, 0))) + "某";
+  if (party.kind == PartyKind::organisation) return party.name;
+  return base::published_person_name(party.name);
 }
 
 std::string_view party_kind_code(PartyKind k) {

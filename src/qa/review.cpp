@@ -139,11 +139,11 @@ Review review(std::string_view text, const WordList& words, const WordList& name
       }
       const auto& entry = list.entries()[m.entry];
       if (entry.action == Action::mask) {
-        // The first character stays (a surname); the rest, noise aside, is
-        // masked and, like personal data, left out of the key.
+        // The first character (a name's surname) stays; the rest, noise
+        // aside, is masked and, like personal data, left out of the key.
         for (auto k = first; k <= m.last; ++k) {
           in_personal[origin[k]] = true;
-          if (k != first) masked[origin[k]] = true;
+          if (k >= first + entry.keep) masked[origin[k]] = true;
         }
       }
       (entry.action == Action::reject ? reject : flag) = true;

@@ -4,6 +4,7 @@
 #include <map>
 #include <queue>
 
+#include "base/person_name.hpp"
 #include "qa/text.hpp"
 
 namespace courtcast::qa {
@@ -97,8 +98,13 @@ WordList WordList::of_names(const std::vector<std::string>& names) {
     auto chars = normalized_chars(names[i]);
     if (chars.empty()) continue;
     list.ascii_word_.push_back(std::all_of(chars.begin(), chars.end(), is_ascii_alnum));
+    // The surname as the normalised text spells it (歐陽 is 欧阳 there).
+    std::string folded;
+    for (char32_t c : chars) append_utf8(folded, c);
+    const auto keep = static_cast<std::uint32_t>(base::surname_chars(folded));
     words.push_back(std::move(chars));
-    list.entries_.push_back(WordEntry{names[i], "name", Action::mask, static_cast<int>(i + 1)});
+    list.entries_.push_back(
+        WordEntry{names[i], "name", Action::mask, static_cast<int>(i + 1), keep});
   }
   list.build(words);
   return list;

@@ -18,6 +18,9 @@ struct WordEntry {
   std::string category;  // "general" when the line gives none
   Action action = Action::flag;
   int line = 0;  // 1-based, for messages about the file
+  // Characters that stay when it is masked: its first, or a name's surname
+  // (base/person_name: 欧阳娜娜 → 欧阳**).
+  std::uint32_t keep = 1;
 };
 
 class WordList {
@@ -34,8 +37,9 @@ class WordList {
   static base::Result<WordList> parse(std::string_view text);
 
   // Names to hide, such as the parties of a session: every occurrence is
-  // masked but its first character (张三 → 张*, as published judgments keep
-  // the surname). Names with no letters or digits are skipped.
+  // masked but its surname (张三 → 张*, 欧阳娜娜 → 欧阳**, as published
+  // judgments keep it; the rule is base::surname_chars, the broadcast's
+  // too). Names with no letters or digits are skipped.
   static WordList of_names(const std::vector<std::string>& names);
 
   const std::vector<WordEntry>& entries() const { return entries_; }

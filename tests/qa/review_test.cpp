@@ -88,20 +88,22 @@ TEST(Review, personal_data_flags_and_says_what_was_masked) {
   EXPECT_NE(r.reason.find("id_number"), std::string::npos) << r.reason;
 }
 
-TEST(Review, names_to_hide_keep_their_first_character_in_any_spelling) {
+// The broadcast's rule (base/person_name, court::published_name): the
+// surname stays, a compound one whole.
+TEST(Review, names_to_hide_keep_their_surname_in_any_spelling) {
   const auto names = WordList::of_names({"张三", "欧阳娜娜", "", "李 四"});
   ASSERT_EQ(names.size(), 3u);  // the empty name is skipped
-  const auto r = review("請問張三和欧阳 娜娜还钱了吗？李四呢", court_list(), names);
-  EXPECT_EQ(r.masked_text, "請問張*和欧* **还钱了吗？李*呢");
+  const auto r = review("請問張三和欧阳 娜娜还钱了吗？李四呢，歐陽娜娜呢", court_list(), names);
+  EXPECT_EQ(r.masked_text, "請問張*和欧阳 **还钱了吗？李*呢，歐陽**呢");
   EXPECT_EQ(r.verdict, Verdict::flag);
-  ASSERT_EQ(r.findings.size(), 3u);
+  ASSERT_EQ(r.findings.size(), 4u);
   for (const auto& f : r.findings) {
     EXPECT_EQ(f.kind, FindingKind::name);
     EXPECT_EQ(f.action, Action::mask);
     EXPECT_TRUE(f.word.empty()) << "a finding must not carry the name it hides";
     EXPECT_EQ(r.reason.find("张三"), std::string::npos) << r.reason;
   }
-  EXPECT_EQ(r.normalized_key, "请问和还钱了吗呢");
+  EXPECT_EQ(r.normalized_key, "请问和还钱了吗呢呢");
 }
 
 TEST(Review, word_list_entry_can_ask_for_masking) {
