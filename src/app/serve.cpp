@@ -256,10 +256,16 @@ int serve(Config config) {
   // A card the court uploaded (kept in data_dir/cards) wins over the config's.
   program::CardStore cards(
       fs::path(config.data_dir) / "cards",
-      std::make_shared<const program::StandbyCard>(std::move(*card)),
+      [&] {
+        card->built_in = config.standby_card.empty();
+        return std::make_shared<const program::StandbyCard>(std::move(*card));
+      }(),
       config.standby_card.empty() ? program::CardSource::built_in : program::CardSource::config,
       card_path, programs);
   cards.load();
+  // The court's emblem on air (data_dir/emblem), also before any program starts.
+  program::EmblemStore emblems(fs::path(config.data_dir) / "emblem", programs);
+  emblems.load();
   StreamAccess access(hub, config.streams, programs, api_token);
   // Users, roles and the court's data; the bootstrap token stays an admin.
   auto court_store = open_court_store(config);
@@ -320,6 +326,7 @@ int serve(Config config) {
                                     {}};
     for (const auto& input : pc.inputs) settings.inputs.push_back({input, input});
     settings.graphics.title = pc.air_title;
+    settings.graphics.emblem_path = programs.emblem_path();
     const std::size_t worker = i % executors.size();
     auto p = std::make_shared<program::Program>(
         settings, hub, worker, executors[worker], programs.card(),
@@ -375,6 +382,7 @@ int serve(Config config) {
                                    fs::path(config.data_dir) / "exports", export_limits);
   services.recordings = &recording_api;
   services.cards = &cards;
+  services.emblems = &emblems;
   services.destinations_changed = [&kept_destinations] { kept_destinations.save(); };
   // The web console; a developer who only builds the C++ still gets a server.
   const http::StaticSite site(config.web_dir);

@@ -130,7 +130,7 @@ void SessionBroadcasts::session_changed(const court::LiveSession& s) {
   }
   if (open.program && open.graphics.title != s.title) {
     open.graphics.title = s.title;  // the lower third follows an edited title
-    open.program->set_graphics(open.graphics);
+    open.program->set_captions(open.graphics.title, open.graphics.caption);
   }
 }
 
@@ -163,7 +163,7 @@ void SessionBroadcasts::step_marked(const court::EnforcementStep& step) {
     program = it->second.program;
     graphics = it->second.graphics;
   }
-  program->set_graphics(graphics);
+  program->set_captions(graphics.title, graphics.caption);
   spdlog::info("event=session_caption session={} step={} caption={}", *step.session_id, step.id,
                base::log_value(graphics.caption));
 }
@@ -172,6 +172,7 @@ void SessionBroadcasts::go_live(court::Id id, const court::LiveSession& s, Open&
   program::ProgramConfig config;
   open.graphics.title = s.title;
   config.graphics = open.graphics;
+  config.graphics.emblem_path = w_.programs.emblem_path();
   config.air = program_air(s.air);
   config.name = air_stream(id);
   for (const auto& input : open.inputs) config.inputs.push_back({input, input_stream(id, input)});

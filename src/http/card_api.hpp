@@ -9,6 +9,7 @@
 
 #include "http/api.hpp"
 #include "program/card_store.hpp"
+#include "program/emblem_store.hpp"
 
 namespace courtcast::http {
 
@@ -21,5 +22,13 @@ ApiResult upload_card(program::CardStore& cards, std::string_view body,
                       std::string_view content_type, const std::string& who, std::int64_t now_ms);
 // DELETE: back to the config's or the built-in card.
 ApiResult reset_card(program::CardStore& cards, const std::string& who);
+
+// /api/v1/emblem: the court's emblem air shows (PUT the PNG itself, DELETE
+// for none).
+boost::json::value emblem_json(const program::EmblemInfo& info);
+ApiResult get_emblem(const program::EmblemStore& emblems);
+ApiResult upload_emblem(program::EmblemStore& emblems, std::string_view body,
+                        std::string_view content_type, const std::string& who);
+ApiResult reset_emblem(program::EmblemStore& emblems, const std::string& who);
 
 }  // namespace courtcast::http

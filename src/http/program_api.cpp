@@ -40,6 +40,15 @@ json::value program_json(const program::ProgramView& v) {
            {"audio_bitrate_kbps", v.air.audio_bitrate_bps / 1000},
            {"preset", v.air.preset},
            {"encoder_running", v.air_encoder_running},
+           {"graphics", json::object{{"clock", v.graphics.show_clock},
+                                     {"live_tag", v.graphics.show_live_tag},
+                                     {"caption", v.graphics.show_caption},
+                                     {"emblem", v.graphics.show_emblem},
+                                     {"emblem_set", !v.graphics.emblem_path.empty()},
+                                     {"title", v.graphics.title},
+                                     {"caption_text", v.graphics.caption}}},
+           {"slate", json::object{{"message", v.graphics.slate_message},
+                                  {"background", v.graphics.slate_background}}},
            {"format_warnings", json::array(v.format_warnings.begin(), v.format_warnings.end())},
            {"encoder", json::object{{"frames_out", v.encoder.conform.video_out},
                                     {"frames_repeated", v.encoder.conform.repeated},
@@ -151,6 +160,45 @@ ApiResult program_action(const program::ProgramRegistry& programs, std::string_v
       changed["on"] = on->as_bool();
       break;
     }
+    case ProgramAction::slate: {
+      if (auto e = parse_body(body, {"message", "background"}, o)) return *e;
+      std::optional<std::string> message, background;
+      if (const auto* m = o.if_contains("message")) {
+        if (!m->is_string()) return bad_field("message", "a string");
+        message = std::string(m->as_string());
+        if (auto problem = program::slate_message_problem(*message); !problem.empty())
+          return bad_field("message", problem);
+        changed["message"] = *message;
+      }
+      if (const auto* b = o.if_contains("background")) {
+        if (!b->is_string() || !program::valid_slate_background(std::string(b->as_string())))
+          return bad_field("background", "\"card\" or a colour \"#RRGGBB\"");
+        background = std::string(b->as_string());
+        changed["background"] = *background;
+      }
+      if (!message && !background)
+        return bad_field("message or background", "one of them is required");
+      p->set_slate(std::move(message), std::move(background), who);
+      break;
+    }
+    case ProgramAction::graphics: {
+      if (auto e = parse_body(body, {"clock", "live_tag", "caption", "emblem"}, o)) return *e;
+      program::GraphicsSwitches switches;
+      for (auto [key, field] : {std::pair{"clock", &switches.clock},
+                                {"live_tag", &switches.live_tag},
+                                {"caption", &switches.caption},
+                                {"emblem", &switches.emblem}}) {
+        const auto* v = o.if_contains(key);
+        if (!v) continue;
+        if (!v->is_bool()) return bad_field(key, "true or false");
+        *field = v->as_bool();
+        changed[key] = v->as_bool();
+      }
+      if (o.empty())
+        return bad_field("clock, live_tag, caption or emblem", "one of them is required");
+      p->set_switches(switches, who);
+      break;
+    }
   }
   return {status::accepted, std::move(changed)};
 }
@@ -169,6 +217,10 @@ std::string_view program_action_code(ProgramAction action) {
       return "resume";
     case ProgramAction::auto_return:
       return "auto_return";
+    case ProgramAction::slate:
+      return "slate";
+    case ProgramAction::graphics:
+      return "graphics";
   }
   return "unknown";
 }

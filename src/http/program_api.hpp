@@ -19,7 +19,7 @@ ApiResult get_program(const program::ProgramRegistry& programs, std::string_view
 
 // POST /api/v1/programs/NAME/ACTION, ACTION being the code of one of these
 // (the audit log names the action by it too).
-enum class ProgramAction { take, card, delay, cut, resume, auto_return };
+enum class ProgramAction { take, card, delay, cut, resume, auto_return, slate, graphics };
 std::string_view program_action_code(ProgramAction action);
 // `who` names the caller for the log. 202 with what changed ("accepted":
 // the action's code).

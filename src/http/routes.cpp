@@ -196,6 +196,44 @@ ApiResult reset_card_(Call c) {
   return card_changed(c, reset_card(*c.services.cards, c.by()), false);
 }
 
+// ---- the court's emblem ----
+
+std::optional<ApiResult> no_emblems(Call c) {
+  if (c.services.emblems) return std::nullopt;
+  return api_error(status::service_unavailable, "emblem_disabled", "no emblem store");
+}
+
+// Uploads and removals are announced and audited, like the card's.
+ApiResult emblem_changed(Call c, ApiResult r, bool upload) {
+  if (r.status != status::ok) return r;
+  if (c.services.events)
+    c.services.events->publish(json::serialize(json::object{{"type", "emblem"},
+                                                            {"action", upload ? "upload" : "reset"},
+                                                            {"by", c.by()},
+                                                            {"emblem", r.body}}));
+  json::object details{{"method", boost::beast::http::to_string(c.req.method)},
+                       {"path", c.req.path}};
+  if (upload)
+    for (const char* key : {"sha256", "size_bytes", "width", "height"})
+      details[key] = r.body.as_object().at(key);
+  c.auth().audit(*c.who, upload ? "emblem.upload" : "emblem.reset", details);
+  return r;
+}
+
+ApiResult get_emblem_(Call c) {
+  if (auto e = no_emblems(c)) return *e;
+  return get_emblem(*c.services.emblems);
+}
+ApiResult upload_emblem_(Call c) {
+  if (auto e = no_emblems(c)) return *e;
+  return emblem_changed(
+      c, upload_emblem(*c.services.emblems, c.req.body, c.req.content_type, c.by()), true);
+}
+ApiResult reset_emblem_(Call c) {
+  if (auto e = no_emblems(c)) return *e;
+  return emblem_changed(c, reset_emblem(*c.services.emblems, c.by()), false);
+}
+
 // ---- recordings and clip export ----
 
 std::optional<ApiResult> no_recordings(Call c) {
@@ -353,6 +391,10 @@ const Route kRoutes[] = {
     {"POST", "/api/v1/programs/{name}/delay", A | D, program_action_<ProgramAction::delay>},
     {"POST", "/api/v1/programs/{name}/auto_return", A | D,
      program_action_<ProgramAction::auto_return>},
+    // What air shows besides the cameras: the slate's message and the
+    // graphics switches, changed live by the director.
+    {"POST", "/api/v1/programs/{name}/slate", A | D, program_action_<ProgramAction::slate>},
+    {"POST", "/api/v1/programs/{name}/graphics", A | D, program_action_<ProgramAction::graphics>},
     // The privacy cut belongs to whoever guards privacy: the moderator
     // (审核员) may cut and resume, not take.
     {"POST", "/api/v1/programs/{name}/cut", A | D | M, program_action_<ProgramAction::cut>},
@@ -363,6 +405,10 @@ const Route kRoutes[] = {
     // caller is checked before the body is read (server.cpp).
     {"PUT", "/api/v1/card", A | D, upload_card_, program::kCardMaxBytes, kBlockingPool},
     {"DELETE", "/api/v1/card", A | D, reset_card_},
+    {"GET", "/api/v1/emblem", kAnyRole, get_emblem_},
+    // Twice the emblem's limit, so that an oversized PNG is refused by name.
+    {"PUT", "/api/v1/emblem", A | D, upload_emblem_, 2 * program::kEmblemMaxBytes, kBlockingPool},
+    {"DELETE", "/api/v1/emblem", A | D, reset_emblem_, kBodyLimitBytes, kBlockingPool},
     // Evidence: anyone on the team sees the recorders; clips for the case
     // file are cut, followed and downloaded by officers and the broadcast
     // team, who also verify a session's recordings on demand.

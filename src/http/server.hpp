@@ -17,6 +17,7 @@
 #include "http/static_site.hpp"
 #include "live/hub.hpp"
 #include "program/card_store.hpp"
+#include "program/emblem_store.hpp"
 #include "program/registry.hpp"
 #include "relay/relay.hpp"
 
@@ -60,6 +61,7 @@ struct Services {
   QaApi* qa = nullptr;                  // the watch page's public answers and viewers' questions
   RecordingApi* recordings = nullptr;   // recorder state and clip export
   program::CardStore* cards = nullptr;  // the standby card and the court's uploads
+  program::EmblemStore* emblems = nullptr;  // the court's emblem on air
   // After a destination is added, changed or removed through the API (to
   // keep the set across restarts).
   std::function<void()> destinations_changed = nullptr;

@@ -19,57 +19,12 @@ namespace {
 constexpr std::size_t kMaxQueuedPackets = 800;
 }  // namespace
 
-media::Result<StandbyCard> conform_card(const StandbyCard& card, const AirFormat& format,
-                                        Graphics graphics) {
-  auto c = Conformer::open(format, "card");
-  if (!c) return c.error();
-  graphics.clock = false;
-  (*c)->set_graphics(graphics);
-  std::vector<PacketPtr> out;
-  (*c)->push(card.video_header, out);
-  (*c)->push(card.audio_header, out);
-  for (const auto& p : card.packets) (*c)->push(p, out);
-  (*c)->drain(out);
-  StandbyCard conformed;
-  conformed.video_header = (*c)->video_header();
-  conformed.audio_header = (*c)->audio_header();
-  // The loop starts at the first picture (the card's decoder may hand out
-  // sound first).
-  std::int64_t first_video = -1;
-  for (const auto& p : out)
-    if (p->is_video() && !p->sequence_header) {
-      first_video = p->dts_ms;
-      break;
-    }
-  std::size_t frames = 0;
-  for (const auto& p : out) {
-    if (p->sequence_header || p->dts_ms < first_video) continue;
-    if (p->is_video()) ++frames;
-    conformed.packets.push_back(
-        first_video == 0 ? p
-                         : media::Packet::make(p->kind, p->dts_ms - first_video, p->cts_ms,
-                                               p->keyframe, false, p->body()));
-  }
-  if (frames == 0) return media::make_error("standby card: no frame could be conformed to air");
-  conformed.duration_ms =
-      std::llround(static_cast<double>(frames) * 1000.0 / static_cast<double>(format.fps));
-  // Audio past the last frame would overlap the next loop's first.
-  std::erase_if(conformed.packets, [&](const PacketPtr& p) {
-    return p->is_audio() &&
-           p->dts_ms + 1024 * 1000 / AirFormat::kSampleRate > conformed.duration_ms;
-  });
-  std::stable_sort(conformed.packets.begin(), conformed.packets.end(),
-                   [](const PacketPtr& a, const PacketPtr& b) {
-                     if (a->dts_ms != b->dts_ms) return a->dts_ms < b->dts_ms;
-                     return a->is_video() && !b->is_video();
-                   });
-  return conformed;
-}
-
-AirEncoder::AirEncoder(std::unique_ptr<Conformer> conformer, std::string label, Sink sink)
+AirEncoder::AirEncoder(std::unique_ptr<Conformer> conformer, std::string label, Sink sink,
+                       SlateSink slate_sink)
     : conformer_(std::move(conformer)),
       label_(std::move(label)),
       sink_(std::move(sink)),
+      slate_sink_(std::move(slate_sink)),
       video_header_(conformer_->video_header()),
       audio_header_(conformer_->audio_header()),
       thread_([this] { run(); }) {}
@@ -122,20 +77,55 @@ std::uint64_t AirEncoder::mark() {
   return g;
 }
 
-void AirEncoder::set_graphics(Graphics graphics) {
+void AirEncoder::post(Job job) {
   {
     std::lock_guard lock(mutex_);
-    queue_.emplace_back(SetGraphics{std::move(graphics)});
+    if (stopping_) return;
+    queue_.push_back(std::move(job));
   }
   wake_.notify_one();
 }
 
-void AirEncoder::conform(std::shared_ptr<const StandbyCard> card, CardDone done) {
+void AirEncoder::push_slate(std::int64_t program_ms) {
+  post(SlateFrame{program_ms});
+}
+
+void AirEncoder::set_graphics(Graphics graphics) {
+  post(SetGraphics{std::move(graphics)});
+}
+
+void AirEncoder::set_card(std::shared_ptr<const StandbyCard> card) {
+  post(SetCard{std::move(card)});
+}
+
+std::uint64_t AirEncoder::slate_on_air() {
+  std::uint64_t n;
   {
     std::lock_guard lock(mutex_);
-    queue_.emplace_back(ConformCard{std::move(card), std::move(done)});
+    n = ++slates_;
+    queue_.emplace_back(SlateOnAir{n});
   }
   wake_.notify_one();
+  return n;
+}
+
+void AirEncoder::slate_off_air() {
+  post(SlateOnAir{0});
+}
+
+// The air slate runs on air's own clock: one frame per tick of the format
+// since it started, however late the thread wakes.
+void AirEncoder::air_slate_due(std::chrono::steady_clock::time_point now) {
+  if (!air_slate_) return;
+  std::vector<PacketPtr> out;
+  const auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - air_slate_started_).count();
+  const int fps = air_slate_->format().fps;
+  while (air_slate_frames_ * 1000 / fps <= elapsed_ms) {
+    air_slate_->push_slate(air_slate_frames_ * 1000 / fps, out);
+    ++air_slate_frames_;
+  }
+  if (!out.empty()) slate_sink_(std::move(out), air_slate_number_);
 }
 
 AirEncoderStats AirEncoder::stats() const {
@@ -147,12 +137,33 @@ AirEncoderStats AirEncoder::stats() const {
 }
 
 namespace {
+std::int64_t epoch_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t thread_cpu_ms() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 }  // namespace
+
+void AirEncoder::start_air_slate() {
+  auto slate = Conformer::open(conformer_->format(), label_ + ":slate");
+  if (!slate) {
+    spdlog::error("event=air_slate_failed encoder={} error={}", base::log_value(label_),
+                  base::log_value(slate.error().message));
+    return;
+  }
+  air_slate_ = std::move(*slate);
+  air_slate_->set_graphics(graphics_);
+  air_slate_->set_card(card_);
+  air_slate_->set_clock_origin(epoch_now_ms());
+  air_slate_started_ = std::chrono::steady_clock::now();
+  air_slate_frames_ = 0;
+}
 
 void AirEncoder::run() {
   // "enc:air1" in top and /proc/PID/task/*/comm (15 bytes at most).
@@ -166,16 +177,22 @@ void AirEncoder::run() {
   std::deque<std::pair<std::int64_t, std::chrono::steady_clock::time_point>> arrivals;
   std::int64_t measured_source = -1;
   AirEncoderStats latency;
-  conformer_->set_clock_origin(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+  conformer_->set_clock_origin(epoch_now_ms());
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       last_stats_ = latency;
       last_stats_.conform = conformer_->stats();
       last_stats_.cpu_ms = thread_cpu_ms();
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      const auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (air_slate_) {
+        const int fps = air_slate_->format().fps;
+        wake_.wait_until(
+            lock, air_slate_started_ + std::chrono::milliseconds(air_slate_frames_ * 1000 / fps),
+            ready);
+      } else {
+        wake_.wait(lock, ready);
+      }
       if (stopping_) return;
       jobs.swap(queue_);
     }
@@ -212,13 +229,21 @@ void AirEncoder::run() {
       } else if (auto* g = std::get_if<SetGraphics>(&job)) {
         graphics_ = g->graphics;
         conformer_->set_graphics(graphics_);
-      } else if (auto* c = std::get_if<ConformCard>(&job)) {
-        if (!out.empty()) sink_(std::move(out), generation);
-        out.clear();
-        c->done(conform_card(*c->card, conformer_->format(), graphics_));
+        if (air_slate_) air_slate_->set_graphics(graphics_);
+      } else if (auto* c = std::get_if<SetCard>(&job)) {
+        card_ = c->card;
+        conformer_->set_card(card_);
+        if (air_slate_) air_slate_->set_card(card_);
+      } else if (auto* f = std::get_if<SlateFrame>(&job)) {
+        conformer_->push_slate(f->program_ms, out);
+      } else if (auto* a = std::get_if<SlateOnAir>(&job)) {
+        air_slate_.reset();
+        air_slate_number_ = a->slate;
+        if (a->slate) start_air_slate();
       }
     }
     jobs.clear();
+    air_slate_due(std::chrono::steady_clock::now());
     if (!out.empty()) sink_(std::move(out), generation);
     out.clear();
   }

@@ -8,6 +8,12 @@
 // Outputs carry a generation: `mark()` starts a new one, so the program can
 // tell what was encoded from packets that reached the encoder before a cut
 // or a resume.
+//
+// The standby card is a slate here, never a clip: while program is on the
+// card the encoder draws the slate in place of a camera (`push_slate`), and
+// while air itself shows the card (a cut, or program gone quiet) a second
+// conformer on this thread draws it in real time for air alone
+// (`slate_on_air`), clock running, with the same sequence headers.
 
 #include <chrono>
 #include <condition_variable>
@@ -26,12 +32,6 @@
 
 namespace courtcast::program {
 
-// The card clip in air's format (same sequence headers as any conformer of
-// `format`), so air can loop it while the live encoder goes on for program.
-// Clocks are left off: a loop would show the same seconds again.
-media::Result<StandbyCard> conform_card(const StandbyCard& card, const AirFormat& format,
-                                        Graphics graphics);
-
 struct AirEncoderStats {
   ConformStats conform;
   std::size_t queued = 0;              // packets waiting now
@@ -47,10 +47,13 @@ struct AirEncoderStats {
 class AirEncoder {
  public:
   using Sink = std::function<void(std::vector<media::PacketPtr>&&, std::uint64_t generation)>;
-  using CardDone = std::function<void(media::Result<StandbyCard>)>;
+  // The slate drawn for air alone, tagged with the number `slate_on_air`
+  // gave.
+  using SlateSink = std::function<void(std::vector<media::PacketPtr>&&, std::uint64_t slate)>;
 
-  // Starts the thread. `sink` is called on it.
-  AirEncoder(std::unique_ptr<Conformer> conformer, std::string label, Sink sink);
+  // Starts the thread. `sink` and `slate_sink` are called on it.
+  AirEncoder(std::unique_ptr<Conformer> conformer, std::string label, Sink sink,
+             SlateSink slate_sink);
   ~AirEncoder();  // stops and joins
   AirEncoder(const AirEncoder&) = delete;
   AirEncoder& operator=(const AirEncoder&) = delete;
@@ -59,11 +62,15 @@ class AirEncoder {
   const media::PacketPtr& audio_header() const { return audio_header_; }
 
   void push(media::PacketPtr p);
+  // The slate in place of program's picture at `program_ms`.
+  void push_slate(std::int64_t program_ms);
   std::uint64_t mark();
   void set_graphics(Graphics graphics);
-  // Conforms `card` on the encoder thread (with the graphics then set) and
-  // calls `done` there.
-  void conform(std::shared_ptr<const StandbyCard> card, CardDone done);
+  void set_card(std::shared_ptr<const StandbyCard> card);
+  // Starts (a new) slate for air alone, from its sequence headers on, and
+  // returns its number; `slate_off_air` ends it.
+  std::uint64_t slate_on_air();
+  void slate_off_air();
   void stop();
 
   AirEncoderStats stats() const;
@@ -73,23 +80,39 @@ class AirEncoder {
   struct SetGraphics {
     Graphics graphics;
   };
-  struct ConformCard {
+  struct SetCard {
     std::shared_ptr<const StandbyCard> card;
-    CardDone done;
+  };
+  struct SlateFrame {
+    std::int64_t program_ms;
+  };
+  struct SlateOnAir {
+    std::uint64_t slate;  // 0: off
   };
   struct Queued {
     media::PacketPtr packet;
     std::chrono::steady_clock::time_point at;
   };
-  using Job = std::variant<Queued, Mark, SetGraphics, ConformCard>;
+  using Job = std::variant<Queued, Mark, SetGraphics, SetCard, SlateFrame, SlateOnAir>;
 
   void run();
+  void post(Job job);
+  // Draws the air slate's frames due by `now`.
+  void air_slate_due(std::chrono::steady_clock::time_point now);
+  void start_air_slate();
 
   std::unique_ptr<Conformer> conformer_;  // encoder thread only
   const std::string label_;
   const Sink sink_;
+  const SlateSink slate_sink_;
   const media::PacketPtr video_header_, audio_header_;
-  Graphics graphics_;  // encoder thread only
+  // Encoder thread only.
+  Graphics graphics_;
+  std::shared_ptr<const StandbyCard> card_;
+  std::unique_ptr<Conformer> air_slate_;
+  std::uint64_t air_slate_number_ = 0;
+  std::chrono::steady_clock::time_point air_slate_started_{};
+  std::int64_t air_slate_frames_ = 0;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -98,6 +121,7 @@ class AirEncoder {
   bool stopping_ = false;
   bool overflowing_ = false;  // dropping until the next video keyframe
   std::uint64_t generation_ = 0;
+  std::uint64_t slates_ = 0;
   std::uint64_t overflow_dropped_ = 0;
   AirEncoderStats last_stats_;
   std::thread thread_;

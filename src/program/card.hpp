@@ -17,6 +17,9 @@ struct StandbyCard {
   std::vector<media::PacketPtr> packets;  // media in clip time, from a keyframe
   media::PacketPtr video_header, audio_header;
   std::int64_t duration_ms = 0;  // one loop
+  // The one made at build: its picture says 直播暂停 · 请稍候 itself, so the
+  // slate does not show it under another message.
+  bool built_in = false;
 };
 
 // Reads an FLV clip; it must be H.264 + AAC, start with a keyframe and last

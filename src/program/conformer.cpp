@@ -9,16 +9,11 @@
 
 #include "base/log_value.hpp"
 #include "media/flv.hpp"
+#include "program/air_graphics.hpp"
 
 extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavfilter/avfilter.h>
-#include <libavfilter/buffersink.h>
-#include <libavfilter/buffersrc.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
-#include <libavutil/opt.h>
-#include <libavutil/pixdesc.h>
 #include <libswresample/swresample.h>
 }
 
@@ -30,36 +25,16 @@ using media::PacketPtr;
 
 namespace {
 
-struct CodecCtxFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct GraphFree {
-  void operator()(AVFilterGraph* g) const { avfilter_graph_free(&g); }
-};
 struct SwrFree {
   void operator()(SwrContext* s) const { swr_free(&s); }
 };
 struct FifoFree {
   void operator()(AVAudioFifo* f) const { av_audio_fifo_free(f); }
 };
-using CodecCtx = std::unique_ptr<AVCodecContext, CodecCtxFree>;
-using Frame = std::unique_ptr<AVFrame, FrameFree>;
-using AvPacket = std::unique_ptr<AVPacket, PacketFree>;
-using Graph = std::unique_ptr<AVFilterGraph, GraphFree>;
+using av::CodecCtx;
+using av::Frame;
 using Swr = std::unique_ptr<SwrContext, SwrFree>;
 using Fifo = std::unique_ptr<AVAudioFifo, FifoFree>;
-
-std::string av_error(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
 // Where each NAL unit of an Annex B buffer starts and ends (start codes excluded).
 template <typename Each>
@@ -132,11 +107,11 @@ media::Result<std::vector<std::uint8_t>> avcc_record_from_annexb(const std::uint
 }
 
 struct Conformer::Impl {
+  Impl(const AirFormat& format, std::string name)
+      : f(format), label(std::move(name)), fit(format, label), overlay(format, label) {}
+
   AirFormat f;
   std::string label;
-  Graphics graphics;
-  bool graphics_dirty = true;
-  std::int64_t clock_epoch_ms = 0;
 
   CodecCtx venc, aenc;
   PacketPtr video_header, audio_header;
@@ -149,14 +124,15 @@ struct Conformer::Impl {
   media::AudioCodec adec_codec = media::AudioCodec::unknown;
   bool vdec_need_key = true;
 
-  // Scale and pad to the air size; rebuilt when the camera's picture changes.
-  Graph vgraph;
-  AVFilterContext *vsrc = nullptr, *vsink = nullptr;
-  int vg_w = 0, vg_h = 0, vg_fmt = -1;
-  AVRational vg_sar{0, 1};
-  // Graphics on the air-size picture; rebuilt when they change.
-  Graph ggraph;
-  AVFilterContext *gsrc = nullptr, *gsink = nullptr;
+  FitToAir fit;             // camera pictures to the air size
+  GraphicsOverlay overlay;  // the court's graphics over every air frame
+  // The slate: its look, the card's picture under it, and the picture made
+  // of them (rebuilt when one of them changes).
+  Graphics slate_look;
+  std::shared_ptr<const StandbyCard> card;
+  Frame card_picture;
+  Frame slate_picture;
+  bool slate_dirty = true;
 
   // Constant rate: tick k is air frame k, at origin + k / fps on program's timeline.
   bool have_origin = false;
@@ -184,7 +160,7 @@ struct Conformer::Impl {
   std::int64_t produced_ms[2] = {-1, -1};
 
   Frame dec_frame, filt_frame, enc_frame, conv_frame, aenc_frame;
-  AvPacket pkt;
+  av::Packet pkt;
   std::vector<std::uint8_t> scratch;
   ConformStats stats;
 
@@ -196,8 +172,7 @@ struct Conformer::Impl {
   }
 
   media::Result<void> open_encoders();
-  media::Result<void> build_graphics();
-  bool build_video_graph(const AVFrame* frame);
+  void build_slate();
   void open_video_decoder();
   void open_audio_decoder();
   void push_video(const Packet& p);
@@ -223,9 +198,7 @@ media::Result<std::unique_ptr<Conformer>> Conformer::open(const AirFormat& forma
                                                           std::string label) {
   // libav's log is for tools; ours says what happened in its own events.
   av_log_set_level(AV_LOG_ERROR);
-  auto impl = std::make_unique<Impl>();
-  impl->f = format;
-  impl->label = std::move(label);
+  auto impl = std::make_unique<Impl>(format, std::move(label));
   impl->dec_frame.reset(av_frame_alloc());
   impl->filt_frame.reset(av_frame_alloc());
   impl->enc_frame.reset(av_frame_alloc());
@@ -261,14 +234,70 @@ const ConformStats& Conformer::stats() const {
 }
 
 void Conformer::set_graphics(const Graphics& graphics) {
-  if (graphics == impl_->graphics) return;
-  impl_->graphics = graphics;
-  impl_->graphics_dirty = true;
+  auto& d = *impl_;
+  d.overlay.set(graphics);
+  if (graphics.slate_message != d.slate_look.slate_message ||
+      graphics.slate_background != d.slate_look.slate_background ||
+      graphics.font_path != d.slate_look.font_path) {
+    d.slate_look = graphics;
+    d.slate_dirty = true;
+  }
 }
 
 void Conformer::set_clock_origin(std::int64_t epoch_ms) {
-  impl_->clock_epoch_ms = epoch_ms;
-  impl_->graphics_dirty = true;
+  impl_->overlay.set_clock_origin(epoch_ms);
+}
+
+void Conformer::set_card(std::shared_ptr<const StandbyCard> card) {
+  auto& d = *impl_;
+  if (card == d.card) return;
+  d.card = std::move(card);
+  d.card_picture.reset();
+  if (d.card) {
+    if (auto still = card_still(*d.card, d.f); still)
+      d.card_picture = std::move(*still);
+    else
+      spdlog::warn("event=slate_card_picture_failed encoder={} error={}", base::log_value(d.label),
+                   base::log_value(still.error().message));
+  }
+  d.slate_dirty = true;
+}
+
+void Conformer::Impl::build_slate() {
+  slate_dirty = false;
+  auto picture = render_slate(f, slate_look, card_picture.get());
+  if (!picture) {
+    spdlog::error("event=slate_failed encoder={} error={}", base::log_value(label),
+                  base::log_value(picture.error().message));
+    return;  // the last slate stays
+  }
+  slate_picture = std::move(*picture);
+}
+
+// A slate picture stands in for a camera's at `program_ms`; sound is
+// silence, kept level with the pictures.
+void Conformer::push_slate(std::int64_t program_ms, std::vector<PacketPtr>& out) {
+  auto& d = *impl_;
+  if (!d.headers_sent) {
+    out.push_back(d.video_header);
+    out.push_back(d.audio_header);
+    d.headers_sent = true;
+  }
+  if (d.slate_dirty) d.build_slate();
+  if (d.slate_picture) {
+    AVFrame* frame = d.filt_frame.get();
+    av_frame_unref(frame);
+    av_frame_ref(frame, d.slate_picture.get());
+    frame->pts = program_ms;
+    d.scaled_video(frame);
+    av_frame_unref(frame);
+    const double behind_ms = d.tick_ms(d.tick) - d.audio_ms();
+    if (behind_ms > 0) {
+      d.write_silence(static_cast<std::int64_t>(behind_ms * AirFormat::kSampleRate / 1000.0));
+      d.encode_audio(false);
+    }
+  }
+  d.release(out, false);
 }
 
 media::Result<void> Conformer::Impl::open_encoders() {
@@ -305,7 +334,8 @@ media::Result<void> Conformer::Impl::open_encoders() {
   av_dict_set(&opts, "x264-params", params.c_str(), 0);
   int rc = avcodec_open2(v, x264, &opts);
   av_dict_free(&opts);
-  if (rc < 0) return media::make_error("air encoder: libx264 refused the format: " + av_error(rc));
+  if (rc < 0)
+    return media::make_error("air encoder: libx264 refused the format: " + av::error_text(rc));
   auto record = avcc_record_from_annexb(v->extradata, static_cast<std::size_t>(v->extradata_size));
   if (!record) return record.error();
   media::Bytes body = {0x17, 0x00, 0x00, 0x00, 0x00};
@@ -324,180 +354,12 @@ media::Result<void> Conformer::Impl::open_encoders() {
   a->profile = FF_PROFILE_AAC_LOW;
   a->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   rc = avcodec_open2(a, aac, nullptr);
-  if (rc < 0) return media::make_error("air encoder: the AAC encoder refused: " + av_error(rc));
+  if (rc < 0)
+    return media::make_error("air encoder: the AAC encoder refused: " + av::error_text(rc));
   body = {kFlvAacByte, 0x00};
   body.insert(body.end(), a->extradata, a->extradata + a->extradata_size);
   audio_header = Packet::make(PacketKind::audio, 0, 0, false, true, body);
   return {};
-}
-
-namespace {
-
-// A filter with its options set one by one (no filtergraph escaping: texts
-// from the court go in as they are).
-AVFilterContext* add_filter(AVFilterGraph* graph, const char* filter, const char* name,
-                            std::initializer_list<std::pair<const char*, std::string>> options) {
-  const AVFilter* def = avfilter_get_by_name(filter);
-  if (!def) return nullptr;
-  AVFilterContext* ctx = avfilter_graph_alloc_filter(graph, def, name);
-  if (!ctx) return nullptr;
-  for (const auto& [key, value] : options)
-    if (av_opt_set(ctx, key, value.c_str(), AV_OPT_SEARCH_CHILDREN) < 0) return nullptr;
-  if (avfilter_init_str(ctx, nullptr) < 0) return nullptr;
-  return ctx;
-}
-
-std::string scaled(int px, double s) {
-  return std::to_string(static_cast<int>(std::lround(px * s)));
-}
-
-}  // namespace
-
-// buffer → [lower-third band, title, caption] → [clock] → [直播] → [emblem] → sink
-media::Result<void> Conformer::Impl::build_graphics() {
-  graphics_dirty = false;
-  ggraph.reset();
-  gsrc = gsink = nullptr;
-  if (graphics.empty()) return {};
-  Graph g(avfilter_graph_alloc());
-  g->nb_threads = 1;
-  const double s = f.height / 720.0;
-  AVFilterContext* src =
-      add_filter(g.get(), "buffer", "in",
-                 {{"video_size", std::to_string(f.width) + "x" + std::to_string(f.height)},
-                  {"pix_fmt", std::to_string(AV_PIX_FMT_YUV420P)},
-                  {"time_base", "1/" + std::to_string(f.fps)},
-                  {"pixel_aspect", "1/1"}});
-  AVFilterContext* sink = add_filter(g.get(), "buffersink", "out", {});
-  if (!src || !sink) return media::make_error("air graphics: cannot make the filter graph");
-  AVFilterContext* last = src;
-  bool ok = true;
-  auto chain = [&](AVFilterContext* next) {
-    if (!ok) return;
-    if (!next || avfilter_link(last, 0, next, 0) < 0) {
-      ok = false;
-      return;
-    }
-    last = next;
-  };
-  const std::string font = graphics.font_path;
-  auto text = [&](const char* name, const std::string& value, int size, const std::string& x,
-                  const std::string& y, const std::string& box) {
-    chain(add_filter(g.get(), "drawtext", name,
-                     {{"fontfile", font},
-                      {"text", value},
-                      {"expansion", "none"},
-                      {"fontsize", scaled(size, s)},
-                      {"fontcolor", "white"},
-                      {"x", x},
-                      {"y", y},
-                      {"box", box.empty() ? "0" : "1"},
-                      {"boxcolor", box.empty() ? "black@0" : box},
-                      {"boxborderw", scaled(8, s)}}));
-  };
-  if (!graphics.title.empty() || !graphics.caption.empty()) {
-    chain(add_filter(g.get(), "drawbox", "band",
-                     {{"x", "0"},
-                      {"y", "ih-" + scaled(150, s)},
-                      {"w", "iw"},
-                      {"h", scaled(120, s)},
-                      {"color", "0x1f3b63@0.8"},
-                      {"t", "fill"}}));
-    if (!graphics.title.empty())
-      text("title", graphics.title, 40, scaled(48, s), "h-" + scaled(138, s), "");
-    if (!graphics.caption.empty())
-      text("caption", graphics.caption, 30, scaled(48, s), "h-" + scaled(80, s), "");
-  }
-  if (graphics.clock) {
-    // pts runs from air time 0; gmtime shifted by +8 h is Beijing time.
-    const double epoch_s = static_cast<double>(clock_epoch_ms) / 1000.0 + 8 * 3600;
-    char value[96];
-    std::snprintf(value, sizeof value, "%%{pts:gmtime:%.3f:%%Y-%%m-%%d %%H\\:%%M\\:%%S}", epoch_s);
-    chain(add_filter(g.get(), "drawtext", "clock",
-                     {{"fontfile", font},
-                      {"text", value},
-                      {"fontsize", scaled(30, s)},
-                      {"fontcolor", "white"},
-                      {"x", "w-tw-" + scaled(32, s)},
-                      {"y", scaled(28, s)},
-                      {"box", "1"},
-                      {"boxcolor", "black@0.45"},
-                      {"boxborderw", scaled(8, s)}}));
-  }
-  if (graphics.live_tag)
-    text("live", "直播", 30, "w-tw-" + scaled(32, s), scaled(82, s), "0xd0021b@0.9");
-  if (!graphics.emblem_path.empty() && ok) {
-    AVFilterContext* movie =
-        add_filter(g.get(), "movie", "emblem", {{"filename", graphics.emblem_path}});
-    AVFilterContext* fit =
-        add_filter(g.get(), "scale", "emblem_size", {{"w", "-1"}, {"h", scaled(96, s)}});
-    AVFilterContext* over =
-        add_filter(g.get(), "overlay", "emblem_over", {{"x", scaled(32, s)}, {"y", scaled(24, s)}});
-    if (!movie || !fit || !over || avfilter_link(movie, 0, fit, 0) < 0 ||
-        avfilter_link(fit, 0, over, 1) < 0)
-      ok = false;
-    else
-      chain(over);
-  }
-  if (ok) {
-    AVFilterContext* fmt = add_filter(g.get(), "format", "fmt", {{"pix_fmts", "yuv420p"}});
-    chain(fmt);
-    chain(sink);
-  }
-  if (!ok || avfilter_graph_config(g.get(), nullptr) < 0)
-    return media::make_error("air graphics: the filter graph was refused (font or emblem file?)");
-  gsrc = src;
-  gsink = sink;
-  ggraph = std::move(g);
-  return {};
-}
-
-bool Conformer::Impl::build_video_graph(const AVFrame* frame) {
-  AVRational sar =
-      frame->sample_aspect_ratio.num > 0 ? frame->sample_aspect_ratio : AVRational{1, 1};
-  if (vgraph && frame->width == vg_w && frame->height == vg_h && frame->format == vg_fmt &&
-      av_cmp_q(sar, vg_sar) == 0)
-    return true;
-  vgraph.reset();
-  Graph g(avfilter_graph_alloc());
-  g->nb_threads = 1;
-  char args[256];
-  std::snprintf(args, sizeof args,
-                "video_size=%dx%d:pix_fmt=%d:time_base=1/1000:pixel_aspect=%d/%d", frame->width,
-                frame->height, frame->format, sar.num, sar.den);
-  AVFilterContext *src = nullptr, *sink = nullptr;
-  if (avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in", args, nullptr,
-                                   g.get()) < 0 ||
-      avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", nullptr,
-                                   nullptr, g.get()) < 0)
-    return false;
-  char desc[512];
-  std::snprintf(desc, sizeof desc,
-                "scale=w=%d:h=%d:force_original_aspect_ratio=decrease:force_divisible_by=2:"
-                "flags=bilinear,pad=w=%d:h=%d:x=(ow-iw)/2:y=(oh-ih)/2:color=black,setsar=1,"
-                "format=yuv420p",
-                f.width, f.height, f.width, f.height);
-  AVFilterInOut* outputs = avfilter_inout_alloc();
-  AVFilterInOut* inputs = avfilter_inout_alloc();
-  outputs->name = av_strdup("in");
-  outputs->filter_ctx = src;
-  inputs->name = av_strdup("out");
-  inputs->filter_ctx = sink;
-  int rc = avfilter_graph_parse_ptr(g.get(), desc, &inputs, &outputs, nullptr);
-  avfilter_inout_free(&inputs);
-  avfilter_inout_free(&outputs);
-  if (rc < 0 || avfilter_graph_config(g.get(), nullptr) < 0) return false;
-  vgraph = std::move(g);
-  vsrc = src;
-  vsink = sink;
-  vg_w = frame->width;
-  vg_h = frame->height;
-  vg_fmt = frame->format;
-  vg_sar = sar;
-  spdlog::info("event=air_encoder_input encoder={} width={} height={} pix_fmt={}",
-               base::log_value(label), vg_w, vg_h,
-               av_get_pix_fmt_name(static_cast<AVPixelFormat>(vg_fmt)) ?: "?");
-  return true;
 }
 
 void Conformer::Impl::open_video_decoder() {
@@ -577,11 +439,6 @@ void Conformer::push(const PacketPtr& p, std::vector<PacketPtr>& out) {
     out.push_back(d.audio_header);
     d.headers_sent = true;
   }
-  if (d.graphics_dirty) {
-    if (auto r = d.build_graphics(); !r)
-      spdlog::error("event=air_graphics_failed encoder={} error={}", base::log_value(d.label),
-                    base::log_value(r.error().message));
-  }
   if (p->is_video())
     d.push_video(*p);
   else if (p->is_audio())
@@ -627,7 +484,7 @@ void Conformer::Impl::push_video(const Packet& p) {
   if (tag->end_of_sequence) return;
   const bool changed = vdec_wanted_codec != vdec_codec || vdec_wanted != vdec_config;
   if ((!vdec || changed) && !vdec_wanted.empty()) {
-    // A new camera (or the card): its decoder starts at its keyframe.
+    // A new camera: its decoder starts at its keyframe.
     if (!tag->keyframe) return;
     open_video_decoder();
   }
@@ -646,12 +503,11 @@ void Conformer::Impl::push_video(const Packet& p) {
 void Conformer::Impl::decoded_video(AVFrame* frame) {
   frame->pts = frame->best_effort_timestamp;
   if (frame->pts == AV_NOPTS_VALUE) return;
-  if (!build_video_graph(frame)) {
+  if (!fit.push(frame)) {
     ++stats.decode_errors;
     return;
   }
-  if (av_buffersrc_add_frame_flags(vsrc, frame, AV_BUFFERSRC_FLAG_KEEP_REF) < 0) return;
-  while (av_buffersink_get_frame(vsink, filt_frame.get()) >= 0) {
+  while (fit.pull(filt_frame.get())) {
     scaled_video(filt_frame.get());
     av_frame_unref(filt_frame.get());
   }
@@ -697,24 +553,7 @@ void Conformer::Impl::air_tick() {
   e->pict_type = tick % (2 * f.fps) == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
   held_aired = true;
   ++tick;
-  if (graphics_dirty) {
-    if (auto r = build_graphics(); !r)
-      spdlog::error("event=air_graphics_failed encoder={} error={}", base::log_value(label),
-                    base::log_value(r.error().message));
-  }
-  if (ggraph) {
-    if (av_buffersrc_add_frame_flags(gsrc, e, 0) >= 0) {
-      while (av_buffersink_get_frame(gsink, e) >= 0) {
-        e->pict_type = e->pts % (2 * f.fps) == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-        encode_video(e);
-        av_frame_unref(e);
-      }
-      return;
-    }
-    av_frame_unref(e);
-    av_frame_ref(e, held.get());
-    e->pts = tick - 1;
-  }
+  overlay.draw(e);
   encode_video(e);
   av_frame_unref(e);
 }

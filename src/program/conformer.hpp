@@ -9,8 +9,9 @@
 // x264 (High, fixed level, keyframes every 2 s, no B-frames so nothing waits
 // for later frames). Audio is resampled to 48 kHz stereo, gaps are filled
 // with silence and overlaps dropped, and encoded as AAC-LC. Two conformers
-// of one format have byte-identical sequence headers, so a card conformed
-// on the side can share air with the live encoder.
+// of one format have byte-identical sequence headers, so a slate made on
+// the side can share air with the live encoder. The graphics and the slate's
+// pictures are made in air_graphics.*.
 //
 // Not thread-safe: one thread (AirEncoder's) drives it.
 
@@ -22,6 +23,7 @@
 #include "media/packet.hpp"
 #include "media/result.hpp"
 #include "program/air_format.hpp"
+#include "program/card.hpp"
 #include "program/graphics.hpp"
 
 namespace courtcast::program {
@@ -55,12 +57,18 @@ class Conformer {
   // is the wall-clock time (UTC ms) of air time 0, for the clock.
   void set_graphics(const Graphics& graphics);
   void set_clock_origin(std::int64_t epoch_ms);
+  // The card whose first picture the slate shows (graphics.slate_background
+  // "card"; not the built-in card).
+  void set_card(std::shared_ptr<const StandbyCard> card);
 
   // Feeds one program packet (program's timeline, ms) and appends the air
   // packets it completes (air time from 0, monotonic per track; the
   // sequence headers first of all) to `out`.
   void push(const media::PacketPtr& p, std::vector<media::PacketPtr>& out);
-  // Encodes what is still buffered (the end of a card clip).
+  // The slate instead of a camera's picture at `program_ms` (program's
+  // timeline, like push's), with silence: the standby card in conform mode.
+  void push_slate(std::int64_t program_ms, std::vector<media::PacketPtr>& out);
+  // Encodes what is still buffered.
   void drain(std::vector<media::PacketPtr>& out);
 
   const ConformStats& stats() const;

@@ -58,6 +58,7 @@ Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
   for (const auto& in : config_.inputs) inputs_.emplace_back(in.name, in.stream);
   view_.name = config_.name;
   view_.air = config_.air;
+  view_.graphics = config_.graphics;
 }
 
 bool Program::has_input(const std::string& input) const {
@@ -86,24 +87,8 @@ void Program::add_input(ProgramInput input) {
 void Program::set_card(std::shared_ptr<const StandbyCard> card, const std::string& who) {
   asio::post(executor_, [self = shared_from_this(), card = std::move(card), who] {
     self->card_ = card;
-    if (self->encoder_) {
-      // Air keeps the conformed copy of the old card until the new one's is made.
-      std::weak_ptr<Program> weak = self;
-      self->encoder_->conform(
-          card, [weak, executor = self->executor_](media::Result<StandbyCard> conformed) {
-            asio::post(executor, [weak, conformed = std::move(conformed)]() mutable {
-              auto me = weak.lock();
-              if (!me || !me->running_) return;
-              if (!conformed) {
-                spdlog::error("event=air_card_conform_failed program={} error={}",
-                              base::log_value(me->config_.name),
-                              base::log_value(conformed.error().message));
-                return;
-              }
-              me->air_card_conformed(std::make_shared<const StandbyCard>(std::move(*conformed)));
-            });
-          });
-    }
+    // In conform mode the slate shows the new card's picture from its next frame.
+    if (self->encoder_) self->encoder_->set_card(card);
     const auto now = Clock::now();
     // Whatever shows the card starts the new one, with its own headers.
     if (!self->on_program_) self->to_card("new card from " + who);
@@ -118,8 +103,71 @@ void Program::set_card(std::shared_ptr<const StandbyCard> card, const std::strin
 }
 
 void Program::set_graphics(Graphics graphics) {
-  asio::post(executor_, [self = shared_from_this(), graphics = std::move(graphics)] {
-    if (self->encoder_) self->encoder_->set_graphics(graphics);
+  change_graphics([graphics = std::move(graphics)](Graphics& g) { g = graphics; }, {}, {});
+}
+
+void Program::set_captions(std::string title, std::string caption) {
+  change_graphics(
+      [title = std::move(title), caption = std::move(caption)](Graphics& g) {
+        g.title = title;
+        g.caption = caption;
+      },
+      {}, {});
+}
+
+void Program::set_emblem(std::string path) {
+  change_graphics([path = std::move(path)](Graphics& g) { g.emblem_path = path; }, {}, {});
+}
+
+void Program::set_switches(GraphicsSwitches switches, const std::string& who) {
+  change_graphics(
+      [switches](Graphics& g) {
+        if (switches.clock) g.show_clock = *switches.clock;
+        if (switches.live_tag) g.show_live_tag = *switches.live_tag;
+        if (switches.caption) g.show_caption = *switches.caption;
+        if (switches.emblem) g.show_emblem = *switches.emblem;
+      },
+      "graphics", who);
+}
+
+void Program::set_slate(std::optional<std::string> message, std::optional<std::string> background,
+                        const std::string& who) {
+  change_graphics(
+      [message = std::move(message), background = std::move(background)](Graphics& g) {
+        if (message) g.slate_message = *message;
+        if (background) g.slate_background = *background;
+      },
+      "slate", who);
+}
+
+// The one way graphics change: on the executor, into the view, to the
+// encoder; a person's change is announced (`event`) with the result.
+void Program::change_graphics(std::function<void(Graphics&)> change, std::string event,
+                              std::string who) {
+  asio::post(executor_, [self = shared_from_this(), change = std::move(change),
+                         event = std::move(event), who = std::move(who)] {
+    Graphics g;
+    {
+      std::lock_guard lock(self->view_mutex_);
+      change(self->view_.graphics);
+      g = self->view_.graphics;
+    }
+    if (self->encoder_) self->encoder_->set_graphics(g);
+    if (event.empty()) return;
+    boost::json::object details{{"by", who}};
+    if (event == "slate") {
+      details["message"] = g.slate_message;
+      details["background"] = g.slate_background;
+    } else {
+      details["clock"] = g.show_clock;
+      details["live_tag"] = g.show_live_tag;
+      details["caption"] = g.show_caption;
+      details["emblem"] = g.show_emblem;
+    }
+    spdlog::info("event=program_{} program={} by={} details={}", event,
+                 base::log_value(self->config_.name), base::log_value(who),
+                 base::log_value(json_text(details)));
+    self->emit(event, json_text(std::move(details)));
   });
 }
 
@@ -454,8 +502,8 @@ void Program::switch_to(Input& in, const PacketPtr& keyframe) {
 void Program::to_card(const std::string& why) {
   on_program_ = nullptr;
   program_writer_->begin_segment();
-  to_program(card_->video_header);
-  to_program(card_->audio_header);
+  card_to_program(card_->video_header);
+  card_to_program(card_->audio_header);
   program_card_.restart(card_);
   program_card_started_ = Clock::now();
   spdlog::info("event=program_card program={} reason={}", base::log_value(config_.name),
@@ -464,14 +512,29 @@ void Program::to_card(const std::string& why) {
   publish_view();
 }
 
-void Program::to_program(const PacketPtr& p) {
-  auto out = program_writer_->write(p);
-  if (!out) return;
-  if (encoder_) {
-    // Even while cut: the encoder's timeline goes on, its output is dropped.
-    encoder_->push(std::move(out));
+// Program (the director's preview) shows the card's clip; in conform mode
+// air gets the slate in its place, one picture for each of the clip's.
+void Program::card_to_program(const PacketPtr& p) {
+  if (!encoder_) {
+    to_program(p);
     return;
   }
+  auto out = program_writer_->write(p);
+  if (out && out->is_video() && !out->sequence_header) encoder_->push_slate(out->dts_ms);
+}
+
+void Program::to_program(const PacketPtr& p) {
+  auto out = program_writer_->write(p);
+  if (encoder_) {
+    // The encoder needs each camera's configuration even when program's
+    // stream does not repeat it (a camera's can equal the card's, which the
+    // encoder never sees: it draws the slate instead).
+    if (!out && p->sequence_header) out = p;
+    // Even while cut: the encoder's timeline goes on, its output is dropped.
+    if (out) encoder_->push(std::move(out));
+    return;
+  }
+  if (!out) return;
   if (cut_) {
     // Air comes back with what program shows then: a take during the cut
     // brings its camera's configuration, which air must send first.
@@ -497,7 +560,7 @@ asio::awaitable<void> Program::tick_loop() {
               std::to_string(config_.input_timeout_ms) + " ms");
     }
     if (!on_program_)
-      for (const auto& p : card_due(program_card_, program_card_started_, now)) to_program(p);
+      for (const auto& p : card_due(program_card_, program_card_started_, now)) card_to_program(p);
     air_tick(now);
     program_writer_->flush();
     air_writer_->flush();
@@ -514,12 +577,13 @@ void Program::air_to_card(Clock::time_point now) {
   if (air_on_card_) return;
   air_on_card_ = true;
   air_writer_->begin_segment();
-  const auto& card = air_card_source();
-  air_card_waiting_ = !card;
-  if (card) {
-    air_writer_->write(card->video_header);
-    air_writer_->write(card->audio_header);
-    air_card_.restart(card);
+  if (encoder_) {
+    // The slate, drawn live for air (from_air_slate), clock running.
+    air_slate_ = encoder_->slate_on_air();
+  } else {
+    air_writer_->write(card_->video_header);
+    air_writer_->write(card_->audio_header);
+    air_card_.restart(card_);
   }
   air_card_started_ = now;
   publish_view();
@@ -537,7 +601,10 @@ void Program::air_tick(Clock::time_point now) {
       if (air_on_card_) {
         if (!(p->is_video() && p->keyframe)) continue;  // back from the card at a keyframe
         air_on_card_ = false;
-        air_card_waiting_ = false;
+        if (encoder_) {
+          encoder_->slate_off_air();
+          air_slate_ = 0;
+        }
         air_writer_->begin_segment();
         for (const auto& h : {air_video_header_, air_audio_header_})
           if (h) air_writer_->write(h);
@@ -548,7 +615,7 @@ void Program::air_tick(Clock::time_point now) {
     }
     if (!air_on_card_ && now - air_writer_->last_write_at() > kAirGap) air_to_card(now);
   }
-  if (air_on_card_ && !air_card_waiting_)
+  if (air_on_card_ && !encoder_)
     for (const auto& p : card_due(air_card_, air_card_started_, now)) air_writer_->write(p);
 }
 
@@ -568,25 +635,18 @@ void Program::start_air_encoder() {
         asio::post(executor, [weak, packets = std::move(packets), generation] {
           if (auto self = weak.lock()) self->from_encoder(packets, generation);
         });
+      },
+      [weak, executor = executor_](std::vector<PacketPtr>&& packets, std::uint64_t slate) {
+        asio::post(executor, [weak, packets = std::move(packets), slate] {
+          if (auto self = weak.lock()) self->from_air_slate(packets, slate);
+        });
       });
-  encoder_->set_graphics(config_.graphics);
-  encoder_->conform(card_, [weak, executor = executor_](media::Result<StandbyCard> conformed) {
-    asio::post(executor, [weak, conformed = std::move(conformed)]() mutable {
-      auto self = weak.lock();
-      if (!self || !self->running_) return;
-      if (!conformed) {
-        spdlog::error("event=air_card_conform_failed program={} error={}",
-                      base::log_value(self->config_.name),
-                      base::log_value(conformed.error().message));
-        return;
-      }
-      self->air_card_conformed(std::make_shared<const StandbyCard>(std::move(*conformed)));
-    });
-  });
   {
     std::lock_guard lock(view_mutex_);
     view_.air_encoder_running = true;
+    encoder_->set_graphics(view_.graphics);
   }
+  encoder_->set_card(card_);
   const auto& f = config_.air;
   spdlog::info(
       "event=air_encoder_start program={} width={} height={} fps={} video_bps={} audio_bps={} "
@@ -595,13 +655,9 @@ void Program::start_air_encoder() {
       f.audio_bitrate_bps, base::log_value(f.preset), h264_level_for(f));
 }
 
-void Program::air_card_conformed(std::shared_ptr<const StandbyCard> card) {
-  conformed_card_ = std::move(card);
-  if (!air_on_card_) return;
-  // Whatever air shows of the card now starts the new copy.
-  air_on_card_ = false;
-  air_card_waiting_ = false;
-  air_to_card(Clock::now());
+void Program::from_air_slate(const std::vector<PacketPtr>& packets, std::uint64_t slate) {
+  if (!running_ || !air_on_card_ || slate != air_slate_) return;
+  for (const auto& p : packets) air_writer_->write(p);
   air_writer_->flush();
 }
 

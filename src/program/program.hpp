@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,11 @@ struct InputView {
   std::uint32_t width = 0, height = 0;
 };
 
+// What a director switches on or off; unset: as it is.
+struct GraphicsSwitches {
+  std::optional<bool> clock, live_tag, caption, emblem;
+};
+
 struct ProgramView {
   std::string name;
   std::string on_program;  // an input's name, or "card"
@@ -73,6 +79,7 @@ struct ProgramView {
   bool auto_return = false;
   std::int64_t last_take_to_frame_ms = -1;
   AirFormat air;
+  Graphics graphics;                 // as air shows them (conform mode)
   bool air_encoder_running = false;  // false in pass-through, or when it could not start
   // Pass-through only: what differs between the live inputs' formats, one
   // line each ("size: cam-a 1280x720, cam-b 960x540"); a take between them
@@ -108,9 +115,15 @@ class Program : public std::enable_shared_from_this<Program> {
   void cut(const std::string& who, const std::string& reason = {});
   void resume(const std::string& who);
   void set_auto_return(bool on);
-  // The graphics air shows from the next frame on (conform mode; no-op in
-  // pass-through).
+  // The graphics air shows from the next frame on (conform mode; kept but
+  // not drawn in pass-through): all of them, or one part.
   void set_graphics(Graphics graphics);
+  void set_captions(std::string title, std::string caption);
+  void set_emblem(std::string path);
+  // A person's changes, announced as events "graphics" and "slate".
+  void set_switches(GraphicsSwitches switches, const std::string& who);
+  void set_slate(std::optional<std::string> message, std::optional<std::string> background,
+                 const std::string& who);
   // A court's own card; whatever shows the card switches to it at once.
   void set_card(std::shared_ptr<const StandbyCard> card, const std::string& who);
 
@@ -136,14 +149,11 @@ class Program : public std::enable_shared_from_this<Program> {
   void air_to_card(std::chrono::steady_clock::time_point now);
   // The sequence headers air sends when it comes back from the card.
   void keep_air_header(const media::PacketPtr& header);
+  void card_to_program(const media::PacketPtr& p);
   void start_air_encoder();
   void from_encoder(const std::vector<media::PacketPtr>& packets, std::uint64_t generation);
-  void air_card_conformed(std::shared_ptr<const StandbyCard> card);
-  // What air shows as the card: the card itself, or its conformed copy
-  // (nullptr until that is made).
-  const std::shared_ptr<const StandbyCard>& air_card_source() const {
-    return encoder_ ? conformed_card_ : card_;
-  }
+  void from_air_slate(const std::vector<media::PacketPtr>& packets, std::uint64_t slate);
+  void change_graphics(std::function<void(Graphics&)> change, std::string event, std::string who);
   void publish_view();
   void report_inputs(std::chrono::steady_clock::time_point now);
   void report_buffer(std::chrono::steady_clock::time_point now);
@@ -173,9 +183,8 @@ class Program : public std::enable_shared_from_this<Program> {
   DelayLine delay_line_;
   bool air_on_card_ = false;
   media::PacketPtr air_video_header_, air_audio_header_;
-  bool air_card_waiting_ = false;  // air is on the card, but its conformed copy is not made yet
   std::unique_ptr<AirEncoder> encoder_;
-  std::shared_ptr<const StandbyCard> conformed_card_;
+  std::uint64_t air_slate_ = 0;            // the encoder's slate air shows now (conform mode)
   std::uint64_t accepted_generation_ = 0;  // older encoder output reached it before a cut/resume
   asio::steady_timer ticker_;
   std::chrono::steady_clock::time_point next_inputs_check_{}, last_inputs_event_{};

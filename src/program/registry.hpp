@@ -1,7 +1,7 @@
 #pragma once
 // The programs running now, by name: the ones in the config from the start,
 // and live sessions' while they are live; and the court's standby card that
-// they all show. Thread-safe; the HTTP API, stream access and the session
+// they all show, and the court's emblem. Thread-safe; the HTTP API, stream access and the session
 // wiring share one.
 
 #include <map>
@@ -32,6 +32,20 @@ class ProgramRegistry {
     for (const auto& p : list()) p->set_card(card, who);
   }
 
+  // The court's emblem (a checked PNG; "" for none), for every program from
+  // now on, running ones included.
+  std::string emblem_path() const {
+    std::lock_guard lock(mutex_);
+    return emblem_path_;
+  }
+  void set_emblem(const std::string& path) {
+    {
+      std::lock_guard lock(mutex_);
+      emblem_path_ = path;
+    }
+    for (const auto& p : list()) p->set_emblem(path);
+  }
+
   // False when a program of that name is already registered.
   bool add(std::shared_ptr<Program> program) {
     std::lock_guard lock(mutex_);
@@ -60,6 +74,7 @@ class ProgramRegistry {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const StandbyCard> card_;
+  std::string emblem_path_;
   std::map<std::string, std::shared_ptr<Program>> programs_;
 };
 

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "program/air_encoder.hpp"
 #include "program/card.hpp"
 #include "program/conformer.hpp"
+#include "program/graphics.hpp"
 
 namespace courtcast::program {
 namespace {
@@ -102,7 +105,7 @@ TEST(Conformer, takes_among_mismatched_cameras_and_the_card_make_one_constant_ra
   ASSERT_TRUE(c) << c.error().message;
   Graphics graphics;
   graphics.title = "（2026）甘0602执1234号 强制腾退";
-  graphics.live_tag = true;
+  graphics.show_live_tag = true;
   (*c)->set_graphics(graphics);
   (*c)->set_clock_origin(1'780'000'000'000);
   ProgramFeed feed{**c, {}, 0};
@@ -143,18 +146,131 @@ TEST(Conformer, takes_among_mismatched_cameras_and_the_card_make_one_constant_ra
   EXPECT_EQ(sizes, "320,180\n");
 }
 
-TEST(Conformer, a_conformed_card_loops_from_a_keyframe_with_the_encoders_headers) {
-  auto card = clip("card.flv");
-  ASSERT_TRUE(card);
-  auto conformed = conform_card(*card, small_format(), Graphics{});
-  ASSERT_TRUE(conformed) << conformed.error().message;
-  auto live = Conformer::open(small_format(), "live");
-  ASSERT_TRUE(live);
-  EXPECT_TRUE(std::ranges::equal(conformed->video_header->body(), (*live)->video_header()->body()));
-  EXPECT_TRUE(std::ranges::equal(conformed->audio_header->body(), (*live)->audio_header()->body()));
-  ASSERT_FALSE(conformed->packets.empty());
-  EXPECT_TRUE(conformed->packets.front()->is_video() && conformed->packets.front()->keyframe);
-  EXPECT_NEAR(conformed->duration_ms, card->duration_ms, 40);
+// The grey levels of a region of the frame at `at_s` of `path`, kept as a
+// PNG beside it (an artifact to look at).
+std::string region(const std::string& path, double at_s, const std::string& crop,
+                   const std::string& png) {
+  run("ffmpeg -hide_banner -v error -ss " + std::to_string(at_s) + " -i '" + path +
+      "' -frames:v 1 -y '" + png + "'");
+  return run("ffmpeg -hide_banner -v error -i '" + png + "' -vf 'crop=" + crop +
+             ",format=gray' -f rawvideo -");
+}
+
+std::size_t differing(const std::string& a, const std::string& b) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    n += std::abs(static_cast<int>(static_cast<unsigned char>(a[i])) -
+                  static_cast<int>(static_cast<unsigned char>(b[i]))) > 40;
+  return n;
+}
+
+// The slate: a message the director changes while live is on the next
+// frames, with no new sequence header, and FFmpeg decodes it all.
+TEST(Conformer, the_slate_shows_a_message_changed_live_without_a_new_sequence_header) {
+  auto c = Conformer::open(small_format(), "slate");
+  ASSERT_TRUE(c) << c.error().message;
+  Graphics graphics;
+  (*c)->set_graphics(graphics);
+  std::vector<PacketPtr> out;
+  for (int i = 0; i < 50; ++i) (*c)->push_slate(i * 40, out);
+  graphics.slate_message = "前往第二执行现场途中";
+  (*c)->set_graphics(graphics);
+  for (int i = 50; i < 100; ++i) (*c)->push_slate(i * 40, out);
+  (*c)->drain(out);
+  int video_headers = 0, frames = 0, audio = 0;
+  for (const auto& p : out) {
+    if (p->sequence_header)
+      video_headers += p->is_video();
+    else
+      (p->is_video() ? frames : audio)++;
+  }
+  EXPECT_EQ(video_headers, 1);
+  EXPECT_NEAR(frames, 100, 2);
+  EXPECT_GT(audio, 80);  // silence, level with the pictures
+  const std::string path = write_flv(out, "slate-message-change.flv");
+  EXPECT_EQ(run("ffmpeg -hide_banner -v error -i '" + path + "' -f null - 2>&1"), "");
+  const std::string dir = std::string(COURTCAST_TEST_OUTPUT) + "/air/";
+  // 320x180: the message runs across the middle.
+  const std::string crop = "280:40:20:70";
+  const auto before = region(path, 1.0, crop, dir + "slate-before.png");
+  const auto after = region(path, 3.0, crop, dir + "slate-after.png");
+  ASSERT_EQ(before.size(), 280u * 40u);
+  ASSERT_EQ(after.size(), before.size());
+  EXPECT_GT(differing(before, after), 300u) << "the message changed on the slate";
+}
+
+// Switching a graphic off changes air's picture from the next frame, with
+// the same encoder (one sequence header).
+TEST(Conformer, switching_the_clock_off_changes_the_picture_not_the_configuration) {
+  auto c = Conformer::open(small_format(), "switches");
+  ASSERT_TRUE(c) << c.error().message;
+  Graphics graphics;
+  graphics.slate_background = "#000000";
+  graphics.slate_message = " ";
+  graphics.show_clock = true;
+  (*c)->set_graphics(graphics);
+  (*c)->set_clock_origin(1'780'000'000'000);
+  std::vector<PacketPtr> out;
+  for (int i = 0; i < 50; ++i) (*c)->push_slate(i * 40, out);
+  graphics.show_clock = false;
+  (*c)->set_graphics(graphics);
+  for (int i = 50; i < 100; ++i) (*c)->push_slate(i * 40, out);
+  (*c)->drain(out);
+  int video_headers = 0;
+  for (const auto& p : out) video_headers += p->sequence_header && p->is_video();
+  EXPECT_EQ(video_headers, 1);
+  const std::string path = write_flv(out, "clock-switched-off.flv");
+  EXPECT_EQ(run("ffmpeg -hide_banner -v error -i '" + path + "' -f null - 2>&1"), "");
+  const std::string dir = std::string(COURTCAST_TEST_OUTPUT) + "/air/";
+  // The clock's corner: top right.
+  const std::string crop = "160:30:156:6";
+  const auto on = region(path, 1.0, crop, dir + "clock-on.png");
+  const auto off = region(path, 3.0, crop, dir + "clock-off.png");
+  ASSERT_EQ(on.size(), 160u * 30u);
+  EXPECT_GT(differing(on, off), 100u) << "the clock went off";
+}
+
+// Program on the card, then a camera: the slate's pictures and the
+// camera's follow each other at air's constant rate, without a hole.
+TEST(Conformer, the_slate_then_a_camera_then_the_slate_again_keep_one_constant_rate) {
+  auto cam = clip("cam-720p25.flv");
+  ASSERT_TRUE(cam);
+  auto c = Conformer::open(small_format(), "slate-camera");
+  ASSERT_TRUE(c) << c.error().message;
+  ProgramFeed feed{**c, {}, 0};
+  const auto slate = [&](int frames) {
+    for (int i = 0; i < frames; ++i) {
+      (*c)->push_slate(feed.next_ms, feed.out);
+      feed.next_ms += 40;
+    }
+  };
+  slate(40);
+  feed.take(*cam, 1400);
+  slate(40);
+  feed.take(*cam, 1400);
+  (*c)->drain(feed.out);
+  std::int64_t frames = 0;
+  for (const auto& p : feed.out) {
+    if (p->sequence_header || !p->is_video()) continue;
+    EXPECT_EQ(p->dts_ms, frames * 40) << "video frame " << frames;
+    ++frames;
+  }
+  EXPECT_NEAR(frames, 40 + 36 + 40 + 36, 6);
+  const std::string path = write_flv(feed.out, "slate-camera-slate.flv");
+  EXPECT_EQ(run("ffmpeg -hide_banner -v error -i '" + path + "' -f null - 2>&1"), "");
+}
+
+TEST(Graphics, slate_messages_are_one_line_of_text_without_controls) {
+  EXPECT_EQ(slate_message_problem("直播暂停 · 请稍候"), "");
+  EXPECT_EQ(slate_message_problem("前往第二执行现场途中"), "");
+  EXPECT_NE(slate_message_problem(""), "");
+  EXPECT_NE(slate_message_problem("a\nb"), "");
+  EXPECT_NE(slate_message_problem("abc\u202Eexe"), "");
+  EXPECT_NE(slate_message_problem(std::string(201, 'a')), "");
+  EXPECT_TRUE(valid_slate_background("card"));
+  EXPECT_TRUE(valid_slate_background("#1f3b63"));
+  EXPECT_FALSE(valid_slate_background("red"));
+  EXPECT_FALSE(valid_slate_background("#1f3b6"));
 }
 
 }  // namespace
