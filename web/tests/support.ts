@@ -68,8 +68,9 @@ async function stop_process(p: ChildProcess | null, signal: NodeJS.Signals = 'SI
 
 // --- test media ------------------------------------------------------------
 
-/** An H.264/AAC FLV test pattern, as tests/integration/harness.py makes it. */
-export function test_media(name: string, size: string, tone: number): string {
+/** An H.264/AAC FLV test pattern, as tests/integration/harness.py makes it
+ * (a 2 s GOP at `rate` fps; the tone at `audio_rate` Hz). */
+export function test_media(name: string, size: string, tone: number, rate = 25, audio_rate = 44100): string {
   const dir = process.env.COURTCAST_TEST_MEDIA ?? path.join(os.tmpdir(), 'courtcast-web-media')
   fs.mkdirSync(dir, { recursive: true })
   const file = path.join(dir, `${name}.flv`)
@@ -77,10 +78,10 @@ export function test_media(name: string, size: string, tone: number): string {
   const tmp = `${file}.${process.pid}.part`
   const r = spawnSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`,
-    '-f', 'lavfi', '-i', `sine=frequency=${tone}:sample_rate=44100`,
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`,
+    '-f', 'lavfi', '-i', `sine=frequency=${tone}:sample_rate=${audio_rate}`,
     '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
-    '-profile:v', 'high', '-b:v', '2500k', '-g', '50', '-keyint_min', '50',
+    '-profile:v', 'high', '-b:v', '2500k', '-g', `${2 * rate}`, '-keyint_min', `${2 * rate}`,
     '-sc_threshold', '0', '-c:a', 'aac', '-b:a', '96k', '-ac', '2', '-f', 'flv', tmp,
   ])
   if (r.status !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderr}`)
