@@ -8,6 +8,7 @@ import type {
   CourtCase,
   Destination,
   DestinationInput,
+  GraphicsSwitch,
   LiveSession,
   LoginAnswer,
   MeAnswer,
@@ -167,6 +168,10 @@ export const api = {
     request<{ accepted: string }>('POST', `/programs/${enc(name)}/delay`, { delay_seconds }),
   set_auto_return: (name: string, on: boolean) =>
     request<{ accepted: string }>('POST', `/programs/${enc(name)}/auto_return`, { on }),
+  set_slate: (name: string, message: string) =>
+    request<{ accepted: string }>('POST', `/programs/${enc(name)}/slate`, { message }),
+  set_graphics: (name: string, switches: Partial<Record<GraphicsSwitch, boolean>>) =>
+    request<{ accepted: string }>('POST', `/programs/${enc(name)}/graphics`, switches),
 
   stream: (name: string) => request<StreamInfo>('GET', `/streams/${enc(name)}`),
 

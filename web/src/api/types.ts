@@ -90,6 +90,38 @@ export interface ProgramState {
   auto_return: boolean
   last_take_to_frame_ms: number | null
   inputs: ProgramInput[]
+  air?: ProgramAir
+}
+
+export interface AirGraphics {
+  clock: boolean
+  live_tag: boolean
+  caption: boolean
+  emblem: boolean
+  emblem_set: boolean
+  title: string
+  caption_text: string
+}
+
+export interface ProgramAir {
+  mode: 'conform' | 'passthrough'
+  width: number
+  height: number
+  fps: number
+  encoder_running: boolean
+  graphics: AirGraphics
+  slate: { message: string; background: string }
+}
+
+export type GraphicsSwitch = 'clock' | 'live_tag' | 'caption' | 'emblem'
+
+export interface EmblemInfo {
+  set: boolean
+  sha256: string | null
+  size_bytes: number | null
+  width: number | null
+  height: number | null
+  limits: { max_size_bytes: number; min_side_px: number; max_side_px: number }
 }
 
 export interface BroadcastInput extends ProgramInput {
