@@ -69,11 +69,27 @@ void add_cors(Message& res) {
   res.set(bhttp::field::access_control_allow_headers, "Content-Type, Authorization, X-CSRF-Token");
 }
 
+// What every answer that is not one of the console's files carries (those
+// have their own, static_site.cpp): JSON, errors, media and clips must
+// never run as a page or be framed, whatever a browser is led to do with
+// them, and nothing is sniffed into a type it was not sent as.
+template <typename Message>
+void add_security_headers(Message& res) {
+  static constexpr std::pair<std::string_view, std::string_view> kHeaders[] = {
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "same-origin"},
+      {"Content-Security-Policy", kNotAPagePolicy},
+      {"X-Frame-Options", "DENY"}};
+  for (const auto& [name, value] : kHeaders)
+    if (res.find(name) == res.end()) res.set(name, value);
+}
+
 Response make_response(const Request& req, const ApiResult& r) {
   Response res{r.status, req.version()};
   res.set(bhttp::field::server, "courtcast");
   res.set(bhttp::field::cache_control, "no-store");
   add_cors(res);
+  add_security_headers(res);
   res.keep_alive(req.keep_alive());
   if (!r.body.is_null()) {
     res.set(bhttp::field::content_type, "application/json; charset=utf-8");
@@ -313,9 +329,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(bhttp::field::server, "courtcast");
     res.set(bhttp::field::cache_control, "no-store");
     res.set(bhttp::field::content_type, f.content_type);
-    res.set("X-Content-Type-Options", "nosniff");
     res.set(bhttp::field::content_disposition, content_disposition(f.download_name));
     add_cors(res);
+    add_security_headers(res);
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
     bhttp::response_serializer<bhttp::file_body> sr{res};
@@ -494,7 +510,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto header = media::flv_file_header(true, true);
     std::string head =
         "HTTP/1.1 200 OK\r\nServer: courtcast\r\nContent-Type: video/x-flv\r\n"
-        "Cache-Control: no-cache\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n\r\n";
+        "Cache-Control: no-cache\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n"
+        "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\nX-Frame-Options: "
+        "DENY\r\n"
+        "Content-Security-Policy: " +
+        std::string(kNotAPagePolicy) + "\r\n\r\n";
     head.append(reinterpret_cast<const char*>(header.data()), header.size());
     stream_.expires_after(30s);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);

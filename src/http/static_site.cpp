@@ -152,13 +152,18 @@ std::string etag_of(const FileFacts& f, std::string_view variant) {
   return buf;
 }
 
-void add_security_headers(StaticResponse& r, bool page) {
+// Pages get the console's policy. Scripts get none: a worker started from
+// a script file runs under that file's policy, and the page's own already
+// decides which scripts load. Anything else (an SVG opened on its own, a
+// source map, an error text) must not run as a page or be framed.
+void add_security_headers(StaticResponse& r, bool page, bool script) {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "same-origin");
-  if (page) {
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  if (page)
     r.headers.emplace_back("Content-Security-Policy", std::string(kConsolePolicy));
-    r.headers.emplace_back("X-Frame-Options", "DENY");
-  }
+  else if (!script)
+    r.headers.emplace_back("Content-Security-Policy", std::string(kNotAPagePolicy));
 }
 
 StaticResponse plain(status code, std::string text, verb method) {
@@ -166,7 +171,7 @@ StaticResponse plain(status code, std::string text, verb method) {
   r.status = code;
   r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
   r.headers.emplace_back("Cache-Control", "no-store");
-  add_security_headers(r, false);
+  add_security_headers(r, false, false);
   r.content_length = text.size();
   if (method != verb::head) r.body = std::move(text);
   return r;
@@ -304,7 +309,7 @@ StaticResponse StaticSite::serve(const StaticRequest& req) const {
   r.headers.emplace_back("ETag", etag);
   if (compressible) r.headers.emplace_back("Vary", "Accept-Encoding");
   if (gzipped) r.headers.emplace_back("Content-Encoding", "gzip");
-  add_security_headers(r, page);
+  add_security_headers(r, page, extension == "js" || extension == "mjs");
 
   if (etag_matches(req.if_none_match, etag)) {
     r.status = status::not_modified;

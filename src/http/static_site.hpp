@@ -47,6 +47,11 @@ inline constexpr std::string_view kConsolePolicy =
     "style-src 'self' 'unsafe-inline'; font-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+// Everything that is not a page (API answers, errors, media, clips, images):
+// nothing may run in it or frame it.
+inline constexpr std::string_view kNotAPagePolicy =
+    "default-src 'none'; frame-ancestors 'none'; sandbox";
+
 class StaticSite {
  public:
   // `dir` may be relative (to the working directory) and may not exist yet.
