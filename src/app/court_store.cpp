@@ -9,6 +9,7 @@
 #include "court/settings.hpp"
 #include "store/demo_loader.hpp"
 #include "store/password.hpp"
+#include "store/secret_box.hpp"
 
 namespace courtcast::app {
 
@@ -42,14 +43,29 @@ std::optional<CourtStore> open_court_store(const Config& config) {
     std::error_code ec;
     fs::create_directories(fs::path(url.substr(7)).parent_path(), ec);
   }
-  auto repo = store::open_repository(url);
+  const fs::path keys_dir = fs::path(config.data_dir) / "keys";
+  auto secrets = store::load_keyring(keys_dir);
+  if (!secrets) {
+    spdlog::error("event=store_key_failed error=\"{}\"", secrets.error().message);
+    return std::nullopt;
+  }
+  // Opening seals what is not sealed by the first key: plain stream keys
+  // from before sealing, and those of a rotation a crash interrupted.
+  auto repo = store::open_repository(url, *secrets);
   if (!repo) {
     spdlog::error("event=database_open_failed url={} error=\"{}\"", shown_url(url),
                   repo.error().message);
     return std::nullopt;
   }
+  if (auto finished = store::finish_key_rotation(keys_dir); !finished) {
+    spdlog::error("event=store_key_failed error=\"{}\"", finished.error().message);
+    return std::nullopt;
+  } else if (*finished) {
+    spdlog::info("event=store_key_rotated key_id={}", (*secrets)->key_id());
+  }
   CourtStore out{std::move(*repo), {}};
-  spdlog::info("event=database_open backend={} url={}", out.repository->backend(), shown_url(url));
+  spdlog::info("event=database_open backend={} url={} store_key_id={}", out.repository->backend(),
+               shown_url(url), (*secrets)->key_id());
 
   auto demo = store::load_demo_if_empty(*out.repository, court::Settings{});
   if (!demo) {
@@ -78,6 +94,45 @@ std::optional<CourtStore> open_court_store(const Config& config) {
     out.initial_admin_password = password;
   }
   return out;
+}
+
+int rotate_store_key_command(const Config& config, std::ostream& out, std::ostream& err) {
+  const fs::path keys_dir = fs::path(config.data_dir) / "keys";
+  const std::string url = resolved_url(config);
+  // The current key must be there (or be made now, for a store that never
+  // had one) before the next is, or the next would be taken as the only key.
+  auto before = store::load_keyring(keys_dir);
+  if (!before) {
+    err << "courtcast: " << before.error().message << "\n";
+    return 1;
+  }
+  if (auto r = store::begin_key_rotation(keys_dir); !r) {
+    err << "courtcast: " << r.error().message << "\n";
+    return 1;
+  }
+  auto secrets = store::load_keyring(keys_dir);
+  if (!secrets) {
+    err << "courtcast: " << secrets.error().message << "\n";
+    return 1;
+  }
+  auto repo = store::open_repository(url, *secrets);  // seals every key again
+  if (!repo) {
+    err << "courtcast: " << shown_url(url) << ": " << repo.error().message
+        << "\n(the rotation is left under way; the next start or rotate-store-key finishes it)\n";
+    return 1;
+  }
+  auto kept = (*repo)->list_destinations();  // every one opens with the new key
+  if (!kept) {
+    err << "courtcast: " << kept.error().message << "\n";
+    return 1;
+  }
+  if (auto r = store::finish_key_rotation(keys_dir); !r) {
+    err << "courtcast: " << r.error().message << "\n";
+    return 1;
+  }
+  out << "store key rotated: " << (*before)->key_id() << " -> " << (*secrets)->key_id() << "; "
+      << kept->size() << " platform stream key(s) sealed again\n";
+  return 0;
 }
 
 void keep_initial_admin_password(const Config& config, const std::string& password) {

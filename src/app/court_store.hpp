@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "app/config.hpp"
@@ -21,6 +22,13 @@ struct CourtStore {
 // sqlite:var/courtcast.db sits inside the default data_dir "var" wherever
 // that is. nullopt (after logging why) when the database cannot be used.
 std::optional<CourtStore> open_court_store(const Config& config);
+
+// `courtcast rotate-store-key`: a new data_dir/keys/store.key, and every
+// platform stream key in the database sealed again with it (the old key is
+// then gone). Run it with the server stopped: a running server keeps
+// sealing with the key it started with. An interrupted rotation is
+// finished by the next start or the next run. Returns the exit status.
+int rotate_store_key_command(const Config& config, std::ostream& out, std::ostream& err);
 
 // Keeps the first admin's password in data_dir/keys/admin-initial-password
 // (0600), for when stdout goes to a log: the banner then names the file

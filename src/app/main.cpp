@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/config.hpp"
+#include "app/court_store.hpp"
 #include "app/serve.hpp"
 #include "record/commands.hpp"
 
@@ -40,6 +41,12 @@ int main(int argc, char** argv) {
   auto* keys_export_cmd = keys_cmd->add_subcommand("export", "print the public key (PEM)");
   keys_export_cmd->add_option("--config", config_path, "TOML configuration file (for data_dir)");
 
+  auto* rotate_cmd = cli.add_subcommand(
+      "rotate-store-key",
+      "seal the platforms' stream keys in the database with a new data_dir/keys/store.key "
+      "(stop the server first)");
+  rotate_cmd->add_option("--config", config_path, "TOML configuration file")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   Config config;
@@ -61,6 +68,7 @@ int main(int argc, char** argv) {
   if (*export_cmd)
     return record::export_command(record_dir, from, to, out_path, key, std::cout, std::cerr);
   if (*keys_export_cmd) return record::keys_export_command(config.data_dir, std::cout, std::cerr);
+  if (*rotate_cmd) return rotate_store_key_command(config, std::cout, std::cerr);
   setup_logging(config.log_level);
   return serve(std::move(config));
 }

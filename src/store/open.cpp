@@ -5,7 +5,8 @@
 
 namespace courtcast::store {
 
-Result<std::unique_ptr<Repository>> open_repository(std::string_view url) {
+Result<std::unique_ptr<Repository>> open_repository(std::string_view url,
+                                                    std::shared_ptr<const SecretBox> secrets) {
   Result<std::unique_ptr<Database>> db = court::Unexpected<Error>{Error{}};
   std::span<const Migration> migrations;
   if (url.starts_with("sqlite:")) {
@@ -21,7 +22,11 @@ Result<std::unique_ptr<Repository>> open_repository(std::string_view url) {
   }
   if (!db) return court::Unexpected<Error>{std::move(db).error()};
   if (auto r = apply_migrations(**db, migrations); !r) return court::Unexpected<Error>{r.error()};
-  return std::unique_ptr<Repository>(std::make_unique<SqlRepository>(std::move(*db)));
+  if (secrets) {
+    if (auto r = reseal_secrets(**db, *secrets); !r) return court::Unexpected<Error>{r.error()};
+  }
+  return std::unique_ptr<Repository>(
+      std::make_unique<SqlRepository>(std::move(*db), std::move(secrets)));
 }
 
 }  // namespace courtcast::store

@@ -33,6 +33,8 @@
 
 namespace courtcast::store {
 
+class SecretBox;
+
 using court::Id;
 
 enum class SessionAction { submit, withdraw, approve, reject, go_live, end };
@@ -190,6 +192,10 @@ class Repository {
 
 // "sqlite:PATH" (created if missing) or "postgresql://user:pw@host:port/db"
 // ("postgres://" too). Migrations are applied before it returns.
-Result<std::unique_ptr<Repository>> open_repository(std::string_view url);
+// With `secrets`, platforms' stream keys are sealed with it (secret_box.hpp),
+// and any stored in plain text or sealed by another key of its keyring are
+// sealed again by its first key before it returns.
+Result<std::unique_ptr<Repository>> open_repository(
+    std::string_view url, std::shared_ptr<const SecretBox> secrets = nullptr);
 
 }  // namespace courtcast::store

@@ -5,13 +5,23 @@
 #include <memory>
 
 #include "store/repository.hpp"
+#include "store/secret_box.hpp"
 #include "store/sql.hpp"
 
 namespace courtcast::store {
 
+// Seals again every platform stream key and server URL not sealed by `secrets`' first key
+// (plain ones from before sealing, or ones of a key being rotated out), in
+// one transaction; returns how many.
+Result<std::int64_t> reseal_secrets(Database& db, const SecretBox& secrets);
+
 class SqlRepository final : public Repository {
  public:
-  explicit SqlRepository(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  // `secrets`: seals platforms' stream keys (secret_box.hpp); without it
+  // they are stored as given (tests, tools that never read them).
+  explicit SqlRepository(std::unique_ptr<Database> db,
+                         std::shared_ptr<const SecretBox> secrets = nullptr)
+      : db_(std::move(db)), secrets_(std::move(secrets)) {}
 
   std::string_view backend() const override { return db_->backend(); }
   Result<int> schema_version() override;
@@ -117,6 +127,7 @@ class SqlRepository final : public Repository {
   }
 
   std::unique_ptr<Database> db_;
+  std::shared_ptr<const SecretBox> secrets_;
 };
 
 }  // namespace courtcast::store

@@ -217,6 +217,10 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
     db->exec_raw("PRAGMA journal_mode = WAL");
     db->exec_raw("PRAGMA synchronous = NORMAL");
     db->exec_raw("PRAGMA foreign_keys = ON");
+    // What is deleted or overwritten is zeroed in the file, not left in free
+    // space: a stream key stored in plain text before it was sealed, a
+    // logged-out session's hash, must not stay readable in the file.
+    db->exec_raw("PRAGMA secure_delete = ON");
   } catch (const DbError& e) {
     return fail(ErrorKind::database, "database", e.what());
   }
