@@ -159,8 +159,14 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   if (auto* t = section(r, root, "rtmp");
       t && r.check_keys(*t, "[rtmp]",
                         {"listen", "publish_idle_timeout_ms", "admission_timeout_ms",
-                         "max_connections", "max_connections_per_address", "max_buffered_bytes"})) {
+                         "max_connections", "max_connections_per_address", "max_buffered_bytes",
+                         "tls_listen", "tls_cert", "tls_key"})) {
     r.get(*t, "listen", c.rtmp_listen);
+    r.get(*t, "tls_listen", c.rtmp_tls_listen);
+    r.get(*t, "tls_cert", c.rtmp_tls_cert);
+    r.get(*t, "tls_key", c.rtmp_tls_key);
+    if (c.rtmp_tls_cert.empty() != c.rtmp_tls_key.empty())
+      r.fail(*t, "[rtmp] RTMPS needs both 'tls_cert' and 'tls_key' (PEM files)");
     r.get(*t, "publish_idle_timeout_ms", c.publish_idle_timeout_ms, 1000, 600'000);
     r.get(*t, "admission_timeout_ms", c.rtmp_admission_timeout_ms, 100, 600'000);
     r.get(*t, "max_connections", c.rtmp_max_connections, 1, 1'000'000);
@@ -170,8 +176,24 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
           std::int64_t{64} << 30);
   }
   if (auto* t = section(r, root, "http");
-      t && r.check_keys(*t, "[http]", {"listen", "web_dir", "allowed_origins"})) {
+      t && r.check_keys(*t, "[http]",
+                        {"listen", "web_dir", "allowed_origins", "tls_listen", "tls_cert",
+                         "tls_key", "plain"})) {
     r.get(*t, "listen", c.http_listen);
+    r.get(*t, "tls_listen", c.http_tls_listen);
+    r.get(*t, "tls_cert", c.http_tls_cert);
+    r.get(*t, "tls_key", c.http_tls_key);
+    if (c.http_tls_cert.empty() != c.http_tls_key.empty())
+      r.fail(*t, "[http] HTTPS needs both 'tls_cert' and 'tls_key' (PEM files)");
+    if (const toml::node* n = t->get("plain")) {
+      const auto v = n->value<std::string>();
+      if (!v || (*v != "serve" && *v != "redirect" && *v != "refuse"))
+        r.fail(*n, "[http] 'plain' must be one of serve, redirect, refuse");
+      else
+        c.http_plain = *v;
+    }
+    if (c.http_listen.empty() && c.http_tls_cert.empty())
+      r.fail(*t, "[http] 'listen' may be empty (no plain HTTP) only with HTTPS ('tls_cert')");
     r.get(*t, "web_dir", c.web_dir);
     if (const toml::node* n = t->get("allowed_origins")) {
       const toml::array* arr = n->as_array();
@@ -347,8 +369,22 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
       r.fail(t, "[[program]] '" + pc.name + "' has the name of a [[stream]]");
     c.programs.push_back(std::move(pc));
   });
-  for (const auto* listen : {&c.rtmp_listen, &c.http_listen, &c.srt_listen})
-    if (auto hp = parse_listen(*listen); !hp && r.error.empty())
+  // RTMPS takes [http]'s certificate unless it has its own.
+  if (c.rtmp_tls_cert.empty()) {
+    c.rtmp_tls_cert = c.http_tls_cert;
+    c.rtmp_tls_key = c.http_tls_key;
+  }
+  if (!c.rtmp_tls_listen.empty() && c.rtmp_tls_cert.empty() && r.error.empty())
+    r.error = source +
+              ": [rtmp] tls_listen needs a certificate: 'tls_cert' and 'tls_key' in "
+              "[rtmp] or [http]";
+  if (!c.rtmp_tls_listen.empty())
+    if (auto hp = parse_listen(c.rtmp_tls_listen); !hp && r.error.empty())
+      r.error = source + ": " + hp.error().message;
+  for (const auto* listen : {&c.rtmp_listen, &c.http_listen, &c.srt_listen, &c.http_tls_listen})
+    if (listen->empty() && listen == &c.http_listen)
+      continue;  // HTTPS only, checked above
+    else if (auto hp = parse_listen(*listen); !hp && r.error.empty())
       r.error = source + ": " + hp.error().message;
   if (!r.error.empty()) return make_error(r.error);
   return c;

@@ -46,12 +46,27 @@ struct Config {
   // machine's hostname when RTMP listens on every address.
   std::string public_host;
   std::string rtmp_listen = "0.0.0.0:1935";
+  // RTMPS ingest (rtmps://HOST:PORT/live/…) for cameras on public networks:
+  // off unless set (the usual port is 443 or 1936); the certificate is
+  // [rtmp]'s own or else [http]'s.
+  std::string rtmp_tls_listen;
+  std::string rtmp_tls_cert;
+  std::string rtmp_tls_key;
   std::string http_listen = "0.0.0.0:8080";
   // The built web console (`make web`), relative to the working directory.
   std::string web_dir = "web/dist";
   // Origins ("https://console.court.example") besides the server's own whose
   // pages may open the events WebSocket with a console login cookie.
   std::vector<std::string> http_allowed_origins;
+  // HTTPS for the console and API: on when both PEM files are given, on
+  // http_tls_listen. http_listen "" then means no plain HTTP at all, and
+  // http_plain says what plain HTTP does with the console and API: "redirect"
+  // to HTTPS, "refuse" them, or "serve" them (a TLS proxy in front). Media
+  // under /live/ is served on plain HTTP either way (caches, old players).
+  std::string http_tls_listen = "0.0.0.0:8443";
+  std::string http_tls_cert;
+  std::string http_tls_key;
+  std::string http_plain = "redirect";
   std::string srt_listen = "0.0.0.0:10080";
   std::string srt_passphrase;  // empty: unencrypted; else callers must use it
   // SRT's receiver latency: how long a lost packet may take to be resent.

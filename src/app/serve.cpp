@@ -29,7 +29,9 @@
 #include "app/session_broadcasts.hpp"
 #include "app/stream_access.hpp"
 #include "base/file.hpp"
+#include "base/log_value.hpp"
 #include "base/secret.hpp"
+#include "base/tls.hpp"
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
@@ -136,8 +138,9 @@ std::string lan_address() {
 // the first password) are shown only to a person at a terminal, never into
 // a log file.
 void print_banner(const Config& config, const http::StaticSite& site, const tcp::endpoint& rtmp_ep,
-                  const tcp::endpoint& http_ep, std::uint16_t srt_port,
+                  const tcp::endpoint& http_ep, bool https, std::uint16_t srt_port,
                   const std::string& api_token, const std::string& initial_admin_password) {
+  const std::string web = https ? "https://" : "http://";
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   const std::string rtmp_host = shown_host(rtmp_ep) + ":" + std::to_string(rtmp_ep.port());
   const std::string http_host = shown_host(http_ep) + ":" + std::to_string(http_ep.port());
@@ -145,9 +148,9 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
   const std::string rule(64, '-');
   std::ostringstream out;
   out << "\n" << rule << "\n courtcast is running\n\n";
-  out << "  console:  http://" << http_host << "/\n";
+  out << "  console:  " << web << http_host << "/\n";
   if (!lan.empty())
-    out << "            http://" << lan << ":" << http_ep.port() << "/  (from this network)\n";
+    out << "            " << web << lan << ":" << http_ep.port() << "/  (from this network)\n";
   if (!site.built())
     out << "            not built yet: make web  (or: cd web && npm ci && npm run build)\n";
   if (!terminal) keep_initial_admin_password(config, initial_admin_password);
@@ -171,12 +174,12 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
         << "?key=" << key << ")\n"
         << "            srt://" << shown_host(rtmp_ep) << ":" << srt_port << "?streamid=#!::r=live/"
         << s.name << ",m=publish,s=" << key << "  (MPEG-TS)\n"
-        << "  watch:    http://" << http_host << "/live/" << s.name << ".flv"
+        << "  watch:    " << web << http_host << "/live/" << s.name << ".flv"
         << (s.is_public ? "" : "?key=" + key) << "\n";
   }
   out << "  sessions: each live session's cameras get their own publish URLs\n"
       << "            on the console's camera page (or POST /api/v1/sessions/ID/publish-urls)\n";
-  out << "  API:      http://" << http_host << "/api/v1   token "
+  out << "  API:      " << web << http_host << "/api/v1   token "
       << (terminal ? api_token : std::string("in ") + config.data_dir + "/keys/api-token")
       << "  (Authorization: Bearer TOKEN)\n"
       << rule << "\n";
@@ -270,7 +273,21 @@ int serve(Config config) {
   // Users, roles and the court's data; the bootstrap token stays an admin.
   auto court_store = open_court_store(config);
   if (!court_store) return 1;
-  http::Auth auth(*court_store->repository, access);
+  // HTTPS: the certificate is loaded before anything listens, so a bad one
+  // stops the start with the file named.
+  std::shared_ptr<asio::ssl::context> http_tls;
+  if (!config.http_tls_cert.empty()) {
+    auto ctx = base::make_server_tls_context(config.http_tls_cert, config.http_tls_key);
+    if (!ctx) {
+      spdlog::error("event=tls_failed listener=http error={}",
+                    base::log_value(ctx.error().message));
+      return 1;
+    }
+    http_tls = *ctx;
+  }
+  http::AuthOptions auth_options;
+  auth_options.secure_cookie = http_tls != nullptr;  // the console is for HTTPS then
+  http::Auth auth(*court_store->repository, access, auth_options);
   http::CourtApi court_api(auth, court::Settings{});
 
   relay::RelayOptions relay_options;
@@ -308,6 +325,15 @@ int serve(Config config) {
   rtmp_options.max_connections_per_address =
       static_cast<std::size_t>(config.rtmp_max_connections_per_address);
   rtmp_options.max_buffered_bytes_total = static_cast<std::size_t>(config.rtmp_max_buffered_bytes);
+  if (!config.rtmp_tls_listen.empty()) {
+    auto ctx = base::make_server_tls_context(config.rtmp_tls_cert, config.rtmp_tls_key);
+    if (!ctx) {
+      spdlog::error("event=tls_failed listener=rtmp error={}",
+                    base::log_value(ctx.error().message));
+      return 1;
+    }
+    rtmp_options.tls = *ctx;
+  }
   rtmp::Server rtmp_server(access, rtmp_options);
   const auto program_event = [&events](const std::string& program, const std::string& type,
                                        const std::string& details) {
@@ -340,6 +366,10 @@ int serve(Config config) {
                           &events, &programs, rtmp_options.player_send_buffer_bytes};
   services.auth = &auth;
   services.allowed_origins = config.http_allowed_origins;
+  services.tls = http_tls;
+  services.plain = config.http_plain == "serve"    ? http::PlainHttp::serve
+                   : config.http_plain == "refuse" ? http::PlainHttp::refuse
+                                                   : http::PlainHttp::redirect;
   auth.set_event_hub(&events);
   services.court = &court_api;
   http::QaOptions qa_options;
@@ -410,8 +440,14 @@ int serve(Config config) {
   services.http_metrics = &http_metrics;
   services.metrics = &metrics_endpoint;
   http::Server http_server(services);
+  Listener https_listener(loops, [&http_server](tcp::socket s, std::size_t worker) {
+    http_server.serve_tls(std::move(s), worker);
+  });
   Listener rtmp_listener(loops, [&rtmp_server](tcp::socket s, std::size_t worker) {
     rtmp_server.serve(std::move(s), worker);
+  });
+  Listener rtmps_listener(loops, [&rtmp_server](tcp::socket s, std::size_t worker) {
+    rtmp_server.serve_tls(std::move(s), worker);
   });
   Listener http_listener(loops, [&http_server](tcp::socket s, std::size_t worker) {
     http_server.serve(std::move(s), worker);
@@ -424,11 +460,21 @@ int serve(Config config) {
       access, loops[0]->get_executor(),
       srt::Options{srt_hp.host, srt_hp.port, config.srt_passphrase, config.srt_latency_ms});
 
-  tcp::endpoint rtmp_ep, http_ep;
+  tcp::endpoint rtmp_ep, http_ep, https_ep;
   std::uint16_t srt_port = 0;
   try {
     rtmp_ep = rtmp_listener.listen(endpoint_of(config.rtmp_listen));
-    http_ep = http_listener.listen(endpoint_of(config.http_listen));
+    if (rtmp_options.tls) {
+      const auto rtmps_ep = rtmps_listener.listen(endpoint_of(config.rtmp_tls_listen));
+      spdlog::info("event=listening protocol=rtmps address={}:{}", rtmps_ep.address().to_string(),
+                   rtmps_ep.port());
+    }
+    if (http_tls) {
+      https_ep = https_listener.listen(endpoint_of(config.http_tls_listen));
+      http_server.set_https_port(https_ep.port());
+    }
+    if (!config.http_listen.empty())
+      http_ep = http_listener.listen(endpoint_of(config.http_listen));
     srt_port = srt_listener.start().value();
   } catch (const std::exception& e) {
     spdlog::error("event=listen_failed error=\"{}\"", e.what());
@@ -441,13 +487,18 @@ int serve(Config config) {
   broadcasts.set_rtmp_port(rtmp_ep.port());
   broadcasts.set_public_host(public_host(config.public_host, rtmp_ep));
   broadcasts.resume_open_sessions();
-  spdlog::info("event=listening protocol=http address={}:{}", http_ep.address().to_string(),
-               http_ep.port());
+  if (http_tls)
+    spdlog::info("event=listening protocol=https address={}:{} plain_http={}",
+                 https_ep.address().to_string(), https_ep.port(),
+                 config.http_listen.empty() ? "off" : config.http_plain);
+  if (!config.http_listen.empty())
+    spdlog::info("event=listening protocol=http address={}:{}", http_ep.address().to_string(),
+                 http_ep.port());
   spdlog::info("event=started workers={} merge_window_ms={} max_lag_ms={}", workers,
                config.merge_window_ms, config.max_lag_ms);
 
-  print_banner(config, site, rtmp_ep, http_ep, srt_port, api_token,
-               court_store->initial_admin_password);
+  print_banner(config, site, rtmp_ep, http_tls ? https_ep : http_ep, http_tls != nullptr, srt_port,
+               api_token, court_store->initial_admin_password);
 
   // SRT links' figures for the console's input tiles, every 2 s while any
   // link is up, and once more (empty) when the last one goes.
@@ -482,9 +533,11 @@ int serve(Config config) {
     spdlog::info("event=stopping signal={}", signo);
     asio::post(*loops[0], [&] {
       rtmp_listener.stop();
+      rtmps_listener.stop();
       relay.stop_all();
       for (auto& p : programs.list()) p->stop();
       http_listener.stop();
+      https_listener.stop();
     });
     // Let those stops run (destinations and programs end their publishes)
     // before the loops end.

@@ -13,7 +13,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <cctype>
 #include <deque>
@@ -73,6 +75,9 @@ void add_cors(Message& res) {
 // have their own, static_site.cpp): JSON, errors, media and clips must
 // never run as a page or be framed, whatever a browser is led to do with
 // them, and nothing is sniffed into a type it was not sent as.
+// A year, this host only: a court's other hosts are not ours to decide.
+constexpr std::string_view kHsts = "max-age=31536000";
+
 template <typename Message>
 void add_security_headers(Message& res) {
   static constexpr std::pair<std::string_view, std::string_view> kHeaders[] = {
@@ -145,23 +150,42 @@ std::size_t flv_buffers(const std::vector<media::PacketPtr>& packets,
   return bytes;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection, plain (beast::tcp_stream) or HTTPS (TlsStream).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, std::size_t worker, const Services& services)
+  Session(tcp::socket socket, std::size_t worker, const Services& services) requires(!kTls)
       : stream_(std::move(socket)), worker_(worker), services_(services) {}
+  Session(tcp::socket socket, std::size_t worker, const Services& services) requires kTls
+      : stream_(beast::tcp_stream(std::move(socket)), *services.tls),
+        worker_(worker),
+        services_(services) {}
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
 
   asio::awaitable<void> run() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     beast::flat_buffer buffer;
+    if constexpr (kTls) {
+      lowest().expires_after(10s);
+      auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+      if (hec) {
+        beast::error_code ec;
+        lowest().socket().close(ec);
+        co_return;
+      }
+    }
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       // The largest body any path takes; each path's own limit is applied
       // once its header is read.
       parser.body_limit(program::kCardMaxBytes);
       parser.header_limit(16 * 1024);
-      stream_.expires_after(60s);
+      lowest().expires_after(60s);
       auto [header_ec, header_n] =
           co_await bhttp::async_read_header(stream_, buffer, parser, use_nothrow);
       beast::error_code ec = header_ec;
@@ -180,7 +204,8 @@ class Session : public std::enable_shared_from_this<Session> {
           ec && ec != bhttp::error::body_limit ? bhttp::verb::unknown : parser.get().method(), path,
           api_route);
       std::optional<Response> refusal;
-      if (!ec) {
+      if (!ec) refusal = plain_refusal(parser.get(), path);
+      if (!ec && !refusal) {
         if (auto refused = admit_body(parser, path, query, api_route, body_limit)) {
           refusal = make_response(parser.get(), *refused);
           refusal->keep_alive(false);  // its body was not read
@@ -197,7 +222,7 @@ class Session : public std::enable_shared_from_this<Session> {
           if (cec) break;
         }
         // A card is up to 32 MiB: a slow uplink gets longer than 60 s for it.
-        if (body_limit > kBodyLimitBytes) stream_.expires_after(300s);
+        if (body_limit > kBodyLimitBytes) lowest().expires_after(300s);
         auto [body_ec, body_n] = co_await bhttp::async_read(stream_, buffer, parser, use_nothrow);
         ec = body_ec;
       }
@@ -260,10 +285,40 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!co_await send(std::move(res)) || !keep) break;
     }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // On the plain listener when HTTPS is on ([http] plain): the console and
+  // the API are sent to HTTPS or refused; media under /live/ stays
+  // playable, for caches and players in front of the public streams.
+  std::optional<Response> plain_refusal(const Request& req, const std::string& path) const {
+    if (kTls || !services_.tls || services_.plain == PlainHttp::serve || path.starts_with("/live/"))
+      return std::nullopt;
+    Response res;
+    if (services_.plain == PlainHttp::redirect) {
+      std::string host(req[bhttp::field::host]);
+      // The host without its port ([v6]:port too), then HTTPS's port.
+      const auto colon = host.rfind(':');
+      if (colon != std::string::npos && host.find(']', colon) == std::string::npos)
+        host.resize(colon);
+      if (host.empty() || host.find_first_of("/\\@ ") != std::string::npos) host = "localhost";
+      std::string location = "https://" + host;
+      if (services_.https_port != 443) location += ":" + std::to_string(services_.https_port);
+      location += std::string(req.target());
+      res = make_response(req, api_error(bhttp::status::permanent_redirect, "https_required",
+                                         "this server is used over HTTPS: " + location));
+      res.set(bhttp::field::location, location);
+    } else {
+      res = make_response(req, api_error(bhttp::status::forbidden, "https_required",
+                                         "this server is used over HTTPS only"));
+    }
+    res.keep_alive(false);  // the body, if any, was not read
+    return res;
+  }
+
   ApiRequest api_request(const Request& req, const std::string& path, const std::string& query) {
     const bool header = req.find(bhttp::field::authorization) != req.end();
     ApiRequest api;
@@ -280,7 +335,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(bhttp::field::if_none_match); it != req.end())
       api.if_none_match = it->value();
     beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
+    const auto peer = lowest().socket().remote_endpoint(ec);
     if (!ec) api.client_address = peer.address().to_string();
     return api;
   }
@@ -332,11 +387,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(bhttp::field::content_disposition, content_disposition(f.download_name));
     add_cors(res);
     add_security_headers(res);
+    if constexpr (kTls) res.set(bhttp::field::strict_transport_security, kHsts);
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
     bhttp::response_serializer<bhttp::file_body> sr{res};
     while (!sr.is_done()) {
-      stream_.expires_after(30s);  // per chunk: a big clip may take minutes in all
+      lowest().expires_after(30s);  // per chunk: a big clip may take minutes in all
       auto [wec, n] = co_await bhttp::async_write_some(stream_, sr, use_nothrow);
       if (wec) co_return false;
     }
@@ -414,7 +470,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   asio::awaitable<bool> send(Response res) {
-    stream_.expires_after(30s);
+    if constexpr (kTls) res.set(bhttp::field::strict_transport_security, kHsts);
+    lowest().expires_after(30s);
     const unsigned code = res.result_int();
     auto [ec, n] = co_await bhttp::async_write(stream_, res, use_nothrow);
     count_request(code);
@@ -440,7 +497,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Read by the socket's own peer: a forwarded header could be forged.
   Response metrics_response(const Request& req) {
     beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
+    const auto peer = lowest().socket().remote_endpoint(ec);
     const auto allowed = services_.metrics->admit(ec ? std::string() : peer.address().to_string(),
                                                   req[bhttp::field::authorization]);
     if (allowed != bhttp::status::ok) {
@@ -505,8 +562,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto handle = services_.hub.acquire(name);
     live::Player player(handle.shared(), worker_);
     beast::error_code buffer_ec;  // best effort
-    stream_.socket().set_option(tcp::socket::send_buffer_size(services_.player_send_buffer_bytes),
-                                buffer_ec);
+    lowest().socket().set_option(tcp::socket::send_buffer_size(services_.player_send_buffer_bytes),
+                                 buffer_ec);
     const auto header = media::flv_file_header(true, true);
     std::string head =
         "HTTP/1.1 200 OK\r\nServer: courtcast\r\nContent-Type: video/x-flv\r\n"
@@ -514,9 +571,11 @@ class Session : public std::enable_shared_from_this<Session> {
         "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\nX-Frame-Options: "
         "DENY\r\n"
         "Content-Security-Policy: " +
-        std::string(kNotAPagePolicy) + "\r\n\r\n";
+        std::string(kNotAPagePolicy) + "\r\n" +
+        (kTls ? "Strict-Transport-Security: " + std::string(kHsts) + "\r\n" : std::string()) +
+        "\r\n";
     head.append(reinterpret_cast<const char*>(header.data()), header.size());
-    stream_.expires_after(30s);
+    lowest().expires_after(30s);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
     if (ec) co_return;
     count_request(200);
@@ -524,13 +583,15 @@ class Session : public std::enable_shared_from_this<Session> {
     spdlog::info("event=http_flv_play stream={}", base::log_value(name));
     // The fast path writes at the wake without blocking (live::Player); what
     // the socket did not take waits in `left` for the coroutine below.
-    auto& socket = stream_.socket();
+    auto& socket = lowest().socket();
     beast::error_code nb_ec;
     socket.non_blocking(true, nb_ec);
     std::vector<media::PacketPtr> batch, direct_batch, left;
     std::size_t left_offset = 0;
     std::vector<asio::const_buffer> buffers, direct_buffers;
-    if (!nb_ec) {
+    // Over TLS every byte goes through the stream's encryption: no writes
+    // straight to the socket.
+    if (!nb_ec && !kTls) {
       player.set_direct_writer([&]() -> bool {
         if (!player.take_ready(direct_batch)) return true;
         const std::size_t total = flv_buffers(direct_batch, direct_buffers);
@@ -551,7 +612,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (part->empty()) continue;
         const std::size_t total = flv_buffers(*part, buffers);
         const std::size_t skip = part == &left ? left_offset : 0;
-        stream_.expires_after(30s);  // a player that stops reading for this long is dropped
+        lowest().expires_after(30s);  // a player that stops reading for this long is dropped
         beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
         rest.consume(skip);
         auto [wec, wn] = co_await asio::async_write(stream_, rest, use_nothrow);
@@ -564,7 +625,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> serve_events(Request req, std::string path, std::string query,
                                      EventLogin login) {
-    auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream_));
+    auto ws = std::make_shared<websocket::stream<Stream>>(std::move(stream_));
     beast::get_lowest_layer(*ws).expires_never();
     ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     // Beast's default Server header names the library and its version.
@@ -652,7 +713,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::get_lowest_layer(*ws).socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::size_t worker_;
   const Services& services_;
   std::size_t request_slot_ = 0;
@@ -668,7 +729,15 @@ Server::Server(Services services) : services_(services) {
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
-  auto session = std::make_shared<Session>(std::move(socket), worker, services_);
+  auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), worker, services_);
+  auto executor = session->executor();
+  asio::co_spawn(
+      executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
+}
+
+void Server::serve_tls(tcp::socket socket, std::size_t worker) {
+  if (!services_.tls) throw std::logic_error("http::Server::serve_tls without Services::tls");
+  auto session = std::make_shared<Session<TlsStream>>(std::move(socket), worker, services_);
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

@@ -6,7 +6,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +47,10 @@ class Access {
   virtual bool allow_control(std::string_view authorization) = 0;
 };
 
+// What the plain listener does with the console and the API when HTTPS is
+// on ([http] plain); media under /live/ is served either way.
+enum class PlainHttp { serve, redirect, refuse };
+
 // What the HTTP server serves. `relay` and `events` may be null.
 struct Services {
   live::Hub& hub;
@@ -73,6 +79,12 @@ struct Services {
   // Request counters by route, and GET /metrics (metrics.hpp); may be null.
   HttpMetrics* http_metrics = nullptr;
   const MetricsEndpoint* metrics = nullptr;
+  // HTTPS ([http] tls_cert, tls_key): the context serve_tls uses; when set,
+  // the plain listener treats the console and the API as `plain` says,
+  // sending redirects to `https_port`, and HTTPS answers carry HSTS.
+  std::shared_ptr<asio::ssl::context> tls = nullptr;
+  PlainHttp plain = PlainHttp::serve;
+  std::uint16_t https_port = 443;
 };
 
 class Server {
@@ -81,6 +93,10 @@ class Server {
   explicit Server(Services services);
   // Runs one connection on the socket's own executor (its worker).
   void serve(asio::ip::tcp::socket socket, std::size_t worker);
+  // The same over TLS with Services::tls (required).
+  void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
+  // The HTTPS port as bound (a configured 0 picks one); before serving.
+  void set_https_port(std::uint16_t port) { services_.https_port = port; }
 
  private:
   Services services_;

@@ -102,15 +102,22 @@ std::size_t play_buffers(const std::vector<media::PacketPtr>& packets,
   return bytes;
 }
 
-// One RTMP connection. Everything runs on the socket's worker; the reader,
-// the writer and the watchdog are coroutines that interleave only at awaits.
-class ServerSession : public std::enable_shared_from_this<ServerSession> {
+using TlsSocket = asio::ssl::stream<tcp::socket>;
+
+// One RTMP connection, plain (tcp::socket) or RTMPS (TlsSocket). Everything
+// runs on the socket's worker; the reader, the writer and the watchdog are
+// coroutines that interleave only at awaits (an SSL stream takes one read
+// and one write at once).
+template <typename Socket>
+class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>> {
+  static constexpr bool kTls = std::is_same_v<Socket, TlsSocket>;
+
  public:
   // The caller has counted the connection against `address` in `state`.
   ServerSession(tcp::socket socket, std::size_t worker, ServerHooks& hooks,
                 const ServerOptions& options, std::shared_ptr<Server::State> state,
                 std::string address)
-      : socket_(std::move(socket)),
+      : socket_(make_socket(std::move(socket), options)),
         worker_(worker),
         hooks_(hooks),
         options_(options),
@@ -119,13 +126,28 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
         reader_(options.stranger_limits, &state_->budget),
         signal_(socket_.get_executor()),
         watchdog_(socket_.get_executor()),
-        peer_(endpoint_text(socket_)) {}
+        peer_(endpoint_text(tcp_socket())) {}
   ~ServerSession() { state_->release(address_); }
+
+  // The TCP socket under TLS, or the socket itself.
+  tcp::socket& tcp_socket() {
+    if constexpr (kTls)
+      return socket_.next_layer();
+    else
+      return socket_;
+  }
+
+  static Socket make_socket(tcp::socket socket, const ServerOptions& options) {
+    if constexpr (kTls)
+      return Socket(std::move(socket), *options.tls);
+    else
+      return socket;
+  }
 
   asio::any_io_executor executor() { return socket_.get_executor(); }
 
   asio::awaitable<void> run() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     started_at_ = last_read_at_ = steady_clock::now();
     asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
     if (co_await handshake()) {
@@ -137,6 +159,13 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
  private:
   asio::awaitable<bool> handshake() {
+    if constexpr (kTls) {  // under the same handshake_timeout as RTMP's own
+      auto [tec] = co_await socket_.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+      if (tec) {
+        close("tls handshake: " + tec.message());
+        co_return false;
+      }
+    }
     std::array<std::uint8_t, 1 + kHandshakeBytes> c0c1;
     auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(c0c1), use_nothrow);
     if (ec) co_return false;
@@ -189,7 +218,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   }
 
   asio::awaitable<void> write_loop() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     std::vector<media::PacketPtr> batch;
     std::vector<asio::const_buffer> buffers;
     media::Bytes control;
@@ -218,7 +247,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
         // status and leaves, so it sees why rather than a broken pipe.
         sent_fin_ = true;
         boost::system::error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        tcp_socket().shutdown(tcp::socket::shutdown_send, ec);
       }
       if (source_) {
         install_direct_writer();
@@ -255,15 +284,18 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void install_direct_writer() {
     if (direct_installed_) return;
     direct_installed_ = true;
+    // Over TLS every byte goes through the stream's encryption: no writes
+    // straight to the socket.
+    if constexpr (kTls) return;
     boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
+    tcp_socket().non_blocking(true, ec);
     if (ec) return;
     source_->set_direct_writer([this]() -> bool {
       if (closed_ || closing_ || !control_.empty() || !left_.empty()) return false;
       if (!source_->take_ready(direct_batch_)) return true;
       const std::size_t total = play_buffers(direct_batch_, direct_buffers_);
       boost::system::error_code wec;
-      std::size_t n = socket_.write_some(direct_buffers_, wec);
+      std::size_t n = tcp_socket().write_some(direct_buffers_, wec);
       if (wec && wec != asio::error::would_block) n = 0;  // write_loop meets the error
       if (!wec && n == total) {
         source_->count_sent(total);
@@ -285,7 +317,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   }
 
   asio::awaitable<void> watchdog() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     while (!closed_) {
       watchdog_.expires_after(milliseconds(250));
       co_await watchdog_.async_wait(use_nothrow);
@@ -566,7 +598,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     admitted_ = true;
     play_stream_id_ = stream_id;
     boost::system::error_code ec;  // best effort
-    socket_.set_option(tcp::socket::send_buffer_size(options_.player_send_buffer_bytes), ec);
+    tcp_socket().set_option(tcp::socket::send_buffer_size(options_.player_send_buffer_bytes), ec);
     spdlog::info("event=rtmp_play stream={} peer={}", base::log_value(stream_), peer_);
   }
 
@@ -639,8 +671,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    tcp_socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_socket().close(ec);
     signal_.cancel();
     watchdog_.cancel();
     if (source_) source_->interrupt();
@@ -656,7 +688,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     if (!handshake_done_) shutdown();
   }
 
-  tcp::socket socket_;
+  Socket socket_;
   std::size_t worker_;
   ServerHooks& hooks_;
   const ServerOptions options_;
@@ -709,6 +741,15 @@ std::size_t Server::connections() const {
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
+  start(std::move(socket), worker, false);
+}
+
+void Server::serve_tls(tcp::socket socket, std::size_t worker) {
+  if (!options_.tls) throw std::logic_error("rtmp::Server::serve_tls without ServerOptions::tls");
+  start(std::move(socket), worker, true);
+}
+
+void Server::start(tcp::socket socket, std::size_t worker, bool tls) {
   boost::system::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   std::string address = ec ? std::string("unknown") : endpoint.address().to_string();
@@ -736,11 +777,18 @@ void Server::serve(tcp::socket socket, std::size_t worker) {
     ++state_->connections;
     ++state_->per_address[address];
   }
-  auto session = std::make_shared<ServerSession>(std::move(socket), worker, hooks_, options_,
-                                                 state_, std::move(address));
-  auto executor = session->executor();
-  asio::co_spawn(
-      executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
+  auto run = [&]<typename Socket>() {
+    auto session = std::make_shared<ServerSession<Socket>>(std::move(socket), worker, hooks_,
+                                                           options_, state_, std::move(address));
+    auto executor = session->executor();
+    asio::co_spawn(
+        executor, [session]() -> asio::awaitable<void> { co_await session->run(); },
+        asio::detached);
+  };
+  if (tls)
+    run.template operator()<TlsSocket>();
+  else
+    run.template operator()<tcp::socket>();
 }
 
 }  // namespace courtcast::rtmp

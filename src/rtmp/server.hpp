@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -102,6 +103,8 @@ struct ServerOptions {
   std::chrono::milliseconds admission_timeout{5'000};
   std::size_t max_connections = 2000;
   std::size_t max_connections_per_address = 100;
+  // RTMPS ingest: the server context serve_tls uses (base/tls.hpp).
+  std::shared_ptr<asio::ssl::context> tls = nullptr;
 };
 
 // Why connections were refused or closed by a limit, since start-up.
@@ -119,12 +122,17 @@ class Server {
   // Runs one connection on the socket's own executor (its worker), or closes
   // it at once when a connection cap is reached. Thread-safe.
   void serve(asio::ip::tcp::socket socket, std::size_t worker);
+  // The same over TLS (rtmps://) with ServerOptions::tls, which must be set.
+  // Connection caps count plain and TLS connections together.
+  void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
   ServerCounters counters() const;
   std::size_t connections() const;
 
   struct State;  // shared with the sessions, which may outlive the Server's caller
 
  private:
+  void start(asio::ip::tcp::socket socket, std::size_t worker, bool tls);
+
   ServerHooks& hooks_;
   ServerOptions options_;
   std::shared_ptr<State> state_;

@@ -136,6 +136,35 @@ TEST(Config, metrics_section_takes_a_token_and_refuses_a_weak_one_naming_its_lin
             0u);
 }
 
+TEST(Config, https_and_rtmps_take_both_pem_files_and_rtmps_shares_the_https_certificate) {
+  auto c = parse_config(R"([http]
+tls_cert = "/etc/court/cert.pem"
+tls_key = "/etc/court/key.pem"
+tls_listen = "0.0.0.0:443"
+plain = "refuse"
+[rtmp]
+tls_listen = "0.0.0.0:1936"
+)",
+                        "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->http_tls_listen, "0.0.0.0:443");
+  EXPECT_EQ(c->http_plain, "refuse");
+  EXPECT_EQ(c->rtmp_tls_cert, "/etc/court/cert.pem");
+  EXPECT_EQ(c->rtmp_tls_key, "/etc/court/key.pem");
+  EXPECT_EQ(parse_config("", "court.toml")->http_plain, "redirect");
+  EXPECT_TRUE(parse_config("", "court.toml")->rtmp_tls_listen.empty()) << "RTMPS is off by default";
+
+  EXPECT_NE(error_of("[http]\ntls_cert = \"c.pem\"\n").find("both 'tls_cert' and 'tls_key'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[http]\nplain = \"maybe\"\n").find("serve, redirect, refuse"),
+            std::string::npos);
+  EXPECT_NE(error_of("[http]\nlisten = \"\"\n").find("only with HTTPS"), std::string::npos);
+  EXPECT_NE(error_of("[rtmp]\ntls_listen = \"0.0.0.0:1936\"\n").find("needs a certificate"),
+            std::string::npos);
+  EXPECT_NE(error_of("[rtmp]\ntls_key = \"k.pem\"\n").find("both 'tls_cert' and 'tls_key'"),
+            std::string::npos);
+}
+
 TEST(Config, unknown_section_is_refused_naming_its_line) {
   const std::string e = error_of("[log]\nlevel = \"info\"\n\n[serverr]\nx = 1\n");
   EXPECT_EQ(e.rfind("court.toml:4: unknown key 'serverr' in the file", 0), 0u) << e;

@@ -93,13 +93,14 @@ def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=4
 class Server:
     """courtcast serve on free loopback ports with a generated config."""
 
-    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra="", rtmp="", srt=""):
-        """`rtmp`, `srt`: more lines for the [rtmp] and [srt] sections."""
+    def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra="", rtmp="", srt="",
+                 http=""):
+        """`rtmp`, `srt`, `http`: more lines for the [rtmp], [srt] and [http] sections."""
         self.dir = tempfile.mkdtemp(prefix="courtcast-test-")
         lines = [
             "[server]", f'data_dir = "{self.dir}/var"',
             "[rtmp]", 'listen = "127.0.0.1:0"', *([rtmp] if rtmp else []),
-            "[http]", 'listen = "127.0.0.1:0"',
+            "[http]", 'listen = "127.0.0.1:0"', *([http] if http else []),
             "[srt]", 'listen = "127.0.0.1:0"', *([srt] if srt else []),
         ]
         for name, key, public in streams:
@@ -124,6 +125,8 @@ class Server:
         self.rtmp_port = int(rtmp.group(1))
         self.http_port = int(http.group(1))
         self.srt_port = int(srt.group(1))
+        https = re.search(r"protocol=https address=[\d.]+:(\d+)", self.log())
+        self.https_port = int(https.group(1)) if https else None
         return self
 
     def __exit__(self, *exc):
@@ -646,8 +649,10 @@ class ApiClient:
     """Calls /api/v1 as a console user (session cookie and CSRF token, like the
     browser), with a Bearer token, or with no credentials at all."""
 
-    def __init__(self, server, token=None, source=None):
-        self.port = server.http_port
+    def __init__(self, server, token=None, source=None, tls=None):
+        """`tls`: an ssl.SSLContext to call the server's HTTPS port with."""
+        self.tls = tls
+        self.port = server.https_port if tls else server.http_port
         self.token = token
         self.cookie = None
         self.csrf = None
@@ -665,8 +670,13 @@ class ApiClient:
         """Returns (status, parsed body or None, response headers). `csrf`
         overrides the X-CSRF-Token sent ("" sends none); `raw` is sent as is."""
         import http.client
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
-                                          source_address=(self.source, 0) if self.source else None)
+        source = (self.source, 0) if self.source else None
+        if self.tls:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
+                                               source_address=source, context=self.tls)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                              source_address=source)
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
