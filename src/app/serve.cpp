@@ -427,7 +427,9 @@ int serve(Config config) {
   SessionBroadcasts broadcasts(
       BroadcastWiring{hub, programs, &relay, *court_store->repository, executors, program_event,
                       [&events](const std::string& json) { events.publish(json); },
-                      kept_secret(config.data_dir, "session-publish-secret"), 0, 2000});
+                      kept_secret(config.data_dir, "session-publish-secret"), 0, 2000, "127.0.0.1",
+                      // Beside the secret, so a backup of the keys folder keeps both.
+                      fs::path(config.data_dir) / "keys" / "publish-key-generations"});
   access.set_session_inputs(&broadcasts);
   court_api.set_session_media(&broadcasts);
   // Prometheus' view of all the above (GET /metrics).

@@ -5,9 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 
 #include "app/config.hpp"
 #include "base/clock.hpp"
+#include "base/file.hpp"
 #include "base/hex.hpp"
 #include "base/log_value.hpp"
 #include "court/step_type.hpp"
@@ -53,7 +55,17 @@ void keep_delay(store::Repository& repo, court::Id id, const std::string& detail
 
 }  // namespace
 
-SessionBroadcasts::SessionBroadcasts(BroadcastWiring wiring) : w_(std::move(wiring)) {}
+SessionBroadcasts::SessionBroadcasts(BroadcastWiring wiring) : w_(std::move(wiring)) {
+  load_key_generations();
+}
+
+void SessionBroadcasts::load_key_generations() {
+  if (w_.key_generations_file.empty()) return;
+  std::ifstream in(w_.key_generations_file);
+  std::string stream;
+  std::int64_t generation = 0;
+  while (in >> stream >> generation) key_generations_[stream] = generation;
+}
 
 std::optional<court::Id> SessionBroadcasts::session_of(const std::string& stream) {
   constexpr std::string_view kPrefix = "session-";
@@ -70,7 +82,12 @@ std::optional<court::Id> SessionBroadcasts::session_of(const std::string& stream
 std::string SessionBroadcasts::publish_key(const std::string& stream) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  const std::string message = "publish:" + stream;
+  std::string message = "publish:" + stream;
+  {
+    std::lock_guard lock(key_mutex_);
+    if (auto it = key_generations_.find(stream); it != key_generations_.end())
+      message += "#" + std::to_string(it->second);
+  }
   HMAC(EVP_sha256(), w_.key_secret.data(), static_cast<int>(w_.key_secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
   return base::to_hex({mac, std::min(len, 16u)});
@@ -349,18 +366,45 @@ json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s) {
       {"destinations", std::move(destinations)}};
 }
 
-json::value SessionBroadcasts::publish_urls_json(const court::LiveSession& s) {
+json::object SessionBroadcasts::input_urls_json(court::Id id, const std::string& input) const {
   const std::string rtmp = "rtmp://" + w_.public_host + ":" + std::to_string(w_.rtmp_port);
+  const std::string stream = input_stream(id, input);
+  const std::string key = publish_key(stream);
+  return json::object{{"name", input},
+                      {"server", rtmp + "/live"},
+                      {"stream_key", stream + "?key=" + key},
+                      {"publish_url", rtmp + "/live/" + stream + "?key=" + key}};
+}
+
+json::value SessionBroadcasts::publish_urls_json(const court::LiveSession& s) {
   json::array inputs;
-  for (const auto& input : s.inputs) {
-    const std::string stream = input_stream(s.id, input);
-    const std::string key = publish_key(stream);
-    inputs.push_back(json::object{{"name", input},
-                                  {"server", rtmp + "/live"},
-                                  {"stream_key", stream + "?key=" + key},
-                                  {"publish_url", rtmp + "/live/" + stream + "?key=" + key}});
-  }
+  for (const auto& input : s.inputs) inputs.push_back(input_urls_json(s.id, input));
   return json::object{{"session_id", s.id}, {"inputs", std::move(inputs)}};
+}
+
+json::value SessionBroadcasts::rotate_publish_key(const court::LiveSession& s,
+                                                  const std::string& input) {
+  if (std::find(s.inputs.begin(), s.inputs.end(), input) == s.inputs.end()) return nullptr;
+  const std::string stream = input_stream(s.id, input);
+  std::string text;
+  {
+    std::lock_guard lock(key_mutex_);
+    ++key_generations_[stream];
+    for (const auto& [name, generation] : key_generations_)
+      text += name + " " + std::to_string(generation) + "\n";
+  }
+  // Kept before the new key is given out: a restart must not bring the old one back.
+  if (!w_.key_generations_file.empty()) {
+    if (auto r = base::write_file_atomically(w_.key_generations_file, text, 0600); !r) {
+      std::lock_guard lock(key_mutex_);
+      --key_generations_[stream];
+      spdlog::error("event=publish_key_not_kept stream={} error={}", base::log_value(stream),
+                    base::log_value(r.error().message));
+      return nullptr;
+    }
+  }
+  spdlog::info("event=publish_key_rotated stream={}", base::log_value(stream));
+  return json::object{{"session_id", s.id}, {"input", input_urls_json(s.id, input)}};
 }
 
 }  // namespace courtcast::app

@@ -23,10 +23,12 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
 #include "app/stream_access.hpp"
 #include "http/session_media.hpp"
 #include "live/hub.hpp"
 #include "program/registry.hpp"
+
 #include "relay/relay.hpp"
 #include "store/repository.hpp"
 
@@ -45,6 +47,9 @@ struct BroadcastWiring {
   std::uint16_t rtmp_port = 1935;
   std::int64_t input_timeout_ms = 2000;
   std::string public_host = "127.0.0.1";  // the host publish URLs name
+  // Where each input's publish-key generation is kept (rotate_publish_key);
+  // empty: in memory only.
+  std::filesystem::path key_generations_file;
 };
 
 class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
@@ -71,6 +76,8 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
   void step_marked(const court::EnforcementStep& step) override;
   boost::json::value broadcast_json(const court::LiveSession& s) override;
   boost::json::value publish_urls_json(const court::LiveSession& s) override;
+  boost::json::value rotate_publish_key(const court::LiveSession& s,
+                                        const std::string& input) override;
 
   // SessionInputs
   std::optional<std::string> input_key(const std::string& stream) const override;
@@ -85,7 +92,12 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
     program::Graphics graphics;                 // what its air shows now
   };
 
+  // HMAC(key_secret, "publish:" + stream), or with "#GENERATION" appended
+  // once the stream's key was rotated: keys are derived, never stored, and
+  // rotating one input's key changes no other.
   std::string publish_key(const std::string& stream) const;
+  boost::json::object input_urls_json(court::Id id, const std::string& input) const;
+  void load_key_generations();
   void go_live(court::Id id, const court::LiveSession& s, Open& open);
   void go_off_air(court::Id id, Open& open);
   void carry_air(const court::LiveSession& s, bool on);
@@ -99,6 +111,8 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
   // publish to them is refused (their publishes were cut for it too).
   std::map<court::Id, std::string> closed_;
   std::size_t next_worker_ = 0;
+  mutable std::mutex key_mutex_;  // guards key_generations_ (publish_key runs under mutex_ or not)
+  std::map<std::string, std::int64_t> key_generations_;
 };
 
 }  // namespace courtcast::app

@@ -122,7 +122,15 @@ std::unique_ptr<LiveSink> StreamAccess::begin_publish(const std::string& stream,
   if (session_inputs_ && !streams_.count(stream)) {
     session_inputs_->input_started(stream);
     on_end = [inputs = session_inputs_, stream] { inputs->input_ended(stream); };
-    revoked = [inputs = session_inputs_, stream] { return inputs->input_closed(stream); };
+    // A key rotated while it publishes ends the publish: a leaked key must
+    // not keep a stranger on the air.
+    revoked = [inputs = session_inputs_, stream,
+               key = session_inputs_->input_key(stream)]() -> std::optional<std::string> {
+      if (auto why = inputs->input_closed(stream)) return why;
+      if (inputs->input_key(stream) != key)
+        return "the publish key of '" + stream + "' was changed: publish again with the new key";
+      return std::nullopt;
+    };
   }
   return std::make_unique<LiveSink>(std::move(handle), std::move(on_end), std::move(revoked));
 }

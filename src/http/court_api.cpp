@@ -180,6 +180,25 @@ ApiResult CourtApi::session_publish_urls(const RouteCall& c) {
   return {status::ok, media_->publish_urls_json(*s)};
 }
 
+ApiResult CourtApi::rotate_publish_key(const RouteCall& c) {
+  if (auto e = read_body(c.req, {}, [](FieldReader&) {})) return *e;
+  auto s = repo().get_session(c.id());
+  if (!s) return store_error(s.error());
+  if (!media_)
+    return api_error(status::service_unavailable, "broadcast_disabled",
+                     "this server runs no broadcasts");
+  const std::string input(c.param(1));
+  json::value urls = media_->rotate_publish_key(*s, input);
+  if (urls.is_null())
+    return api_error(status::not_found, "not_found",
+                     "session " + std::to_string(c.id()) + " has no input '" + input +
+                         "', or its new key could not be kept");
+  // Who gave a camera a new key, and which: on the record (never the key).
+  auth_.audit(*c.who, "session.publish_key_rotate",
+              json::object{{"session_id", c.id()}, {"input", input}});
+  return {status::ok, std::move(urls)};
+}
+
 ApiResult CourtApi::add_case_to_session(const RouteCall& c) {
   std::int64_t case_id = 0;
   if (auto e = read_body(c.req, {"case_id"},

@@ -43,6 +43,7 @@ class CourtApi {
   ApiResult session_steps(const RouteCall& c);
   ApiResult session_broadcast(const RouteCall& c);
   ApiResult session_publish_urls(const RouteCall& c);
+  ApiResult rotate_publish_key(const RouteCall& c);
   ApiResult add_case_to_session(const RouteCall& c);
   ApiResult record_audience(const RouteCall& c);
   // submit, withdraw, approve, reject, start, end.

@@ -443,6 +443,8 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/sessions/{id}/steps", kAnyRole, court<&CourtApi::session_steps>},
     {"GET", "/api/v1/sessions/{id}/broadcast", kAnyRole, court<&CourtApi::session_broadcast>},
     {"POST", "/api/v1/sessions/{id}/publish-urls", A | D, court<&CourtApi::session_publish_urls>},
+    {"POST", "/api/v1/sessions/{id}/inputs/{name}/publish-key", A | D,
+     court<&CourtApi::rotate_publish_key>},
     {"POST", "/api/v1/sessions/{id}/cases", A | D | O, court<&CourtApi::add_case_to_session>},
     {"POST", "/api/v1/sessions/{id}/audience", A | D, court<&CourtApi::record_audience>},
     {"POST", "/api/v1/sessions/{id}/submit", A | D | O, transition<store::SessionAction::submit>},

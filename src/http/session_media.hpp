@@ -4,6 +4,7 @@
 // change to a session and asks it for the session's broadcast.
 
 #include <boost/json/value.hpp>
+#include <string>
 #include <string_view>
 
 #include "court/session.hpp"
@@ -25,6 +26,11 @@ class SessionMedia {
   // for the camera operators, on the configured public host (never the
   // request's Host header, which any client may set).
   virtual boost::json::value publish_urls_json(const court::LiveSession& s) = 0;
+  // POST /sessions/{id}/inputs/{name}/publish-key: a new publish key for
+  // that one input (the others keep theirs); its publish URL as
+  // publish_urls_json gives it, or null when the session has no such input.
+  virtual boost::json::value rotate_publish_key(const court::LiveSession& s,
+                                                const std::string& input) = 0;
 };
 
 }  // namespace courtcast::http
