@@ -15,15 +15,15 @@ namespace courtcast::app {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string resolved_url(const Config& config) {
+std::string resolved_database_url(const Config& config) {
   const std::string& url = config.database_url;
   if (!url.starts_with("sqlite:")) return url;
   const fs::path file = url.substr(7);
   if (file.is_absolute() || file.empty()) return url;
   return "sqlite:" + (fs::path(config.data_dir).parent_path() / file).string();
 }
+
+namespace {
 
 // The URL as it may be logged: a PostgreSQL password masked.
 std::string shown_url(const std::string& url) {
@@ -38,7 +38,7 @@ std::string shown_url(const std::string& url) {
 }  // namespace
 
 std::optional<CourtStore> open_court_store(const Config& config) {
-  const std::string url = resolved_url(config);
+  const std::string url = resolved_database_url(config);
   if (url.starts_with("sqlite:")) {
     std::error_code ec;
     fs::create_directories(fs::path(url.substr(7)).parent_path(), ec);
@@ -98,7 +98,7 @@ std::optional<CourtStore> open_court_store(const Config& config) {
 
 int rotate_store_key_command(const Config& config, std::ostream& out, std::ostream& err) {
   const fs::path keys_dir = fs::path(config.data_dir) / "keys";
-  const std::string url = resolved_url(config);
+  const std::string url = resolved_database_url(config);
   // The current key must be there (or be made now, for a store that never
   // had one) before the next is, or the next would be taken as the only key.
   auto before = store::load_keyring(keys_dir);

@@ -18,6 +18,9 @@ struct CourtStore {
   std::string initial_admin_password;  // empty unless admin was created just now
 };
 
+// config.database_url with a relative `sqlite:` path made absolute (below).
+std::string resolved_database_url(const Config& config);
+
 // A relative `sqlite:` path is taken from data_dir's parent, so the default
 // sqlite:var/courtcast.db sits inside the default data_dir "var" wherever
 // that is. nullopt (after logging why) when the database cannot be used.

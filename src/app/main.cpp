@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/backup.hpp"
 #include "app/config.hpp"
 #include "app/court_store.hpp"
 #include "app/serve.hpp"
@@ -47,7 +48,23 @@ int main(int argc, char** argv) {
       "(stop the server first)");
   rotate_cmd->add_option("--config", config_path, "TOML configuration file")->required();
 
+  std::string backup_dir;
+  auto* backup_cmd = cli.add_subcommand(
+      "backup",
+      "copy the database (SQLite), keys, cards and config into a new folder, and list "
+      "every recording's manifest hash (the server may run)");
+  backup_cmd->add_option("dir", backup_dir, "the folder to write; must not exist or be empty")
+      ->required();
+  backup_cmd->add_option("--config", config_path, "TOML configuration file")->required();
+  auto* restore_cmd = cli.add_subcommand(
+      "restore",
+      "put a backup's database, keys and cards back and check them (stop the server "
+      "first); a missing --config file is restored from the backup");
+  restore_cmd->add_option("dir", backup_dir, "a folder written by courtcast backup")->required();
+  restore_cmd->add_option("--config", config_path, "TOML configuration file")->required();
+
   CLI11_PARSE(cli, argc, argv);
+  if (*restore_cmd) return restore_command(config_path, backup_dir, std::cout, std::cerr);
 
   Config config;
   if (!config_path.empty()) {
@@ -69,6 +86,7 @@ int main(int argc, char** argv) {
     return record::export_command(record_dir, from, to, out_path, key, std::cout, std::cerr);
   if (*keys_export_cmd) return record::keys_export_command(config.data_dir, std::cout, std::cerr);
   if (*rotate_cmd) return rotate_store_key_command(config, std::cout, std::cerr);
+  if (*backup_cmd) return backup_command(config, config_path, backup_dir, std::cout, std::cerr);
   setup_logging(config.log_level);
   return serve(std::move(config));
 }

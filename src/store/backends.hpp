@@ -12,6 +12,11 @@ namespace courtcast::store {
 // keys on. Writers in any process queue on the database's write lock.
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path);
 
+// The SQLite database `from` copied page by page into `to` (made or
+// replaced) with SQLite's online backup API: one consistent snapshot, even
+// while a server writes to `from`. Backup and restore both use it.
+Result<void> copy_sqlite(const std::string& from, const std::string& to);
+
 // A libpq connection string or URL; connections are pooled per Database.
 Result<std::unique_ptr<Database>> open_postgres(const std::string& url);
 

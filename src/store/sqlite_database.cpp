@@ -228,3 +228,50 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
 }
 
 }  // namespace courtcast::store
+
+namespace courtcast::store {
+
+Result<void> copy_sqlite(const std::string& from, const std::string& to) {
+  sqlite3* src = nullptr;
+  sqlite3* dst = nullptr;
+  auto close_both = [&] {
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+  };
+  if (sqlite3_open_v2(from.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string message = src ? sqlite3_errmsg(src) : "out of memory";
+    close_both();
+    return fail(ErrorKind::database, "database", "cannot open " + from + ": " + message);
+  }
+  if (sqlite3_open_v2(to.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string message = dst ? sqlite3_errmsg(dst) : "out of memory";
+    close_both();
+    return fail(ErrorKind::database, "database", "cannot open " + to + ": " + message);
+  }
+  sqlite3_busy_timeout(src, kBusyTimeoutMs);
+  sqlite3_busy_timeout(dst, kBusyTimeoutMs);
+  sqlite3_backup* backup = sqlite3_backup_init(dst, "main", src, "main");
+  if (!backup) {
+    std::string message = sqlite3_errmsg(dst);
+    close_both();
+    return fail(ErrorKind::database, "database", "cannot copy " + from + ": " + message);
+  }
+  // All pages in one step: one consistent snapshot of the source, which
+  // a running server's writers wait for (a small database takes
+  // milliseconds). Busy and locked are retried after SQLite's own wait.
+  int rc;
+  do {
+    rc = sqlite3_backup_step(backup, -1);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(backup);
+  const std::string message = sqlite3_errmsg(dst);
+  close_both();
+  if (rc != SQLITE_DONE)
+    return fail(ErrorKind::database, "database",
+                "copying " + from + " to " + to + " failed: " + message);
+  return {};
+}
+
+}  // namespace courtcast::store
