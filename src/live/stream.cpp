@@ -231,6 +231,10 @@ void Player::gather(std::vector<PacketPtr>& out) {
       start_at(target, out);
     }
   }
+  // Behind what the ring still holds, and the keyframe to skip to is not
+  // visible yet (a merge window holds it): wait for it. Reading on would
+  // index before the ring's front.
+  if (cursor_ < s.front_seq_) return;
   std::size_t bytes = 0;
   const auto& limits = stream_->limits_;
   while (cursor_ < s.visible_seq_ && out.size() < limits.max_batch_packets &&

@@ -369,6 +369,38 @@ TEST(Live, lagging_player_skips_to_newest_keyframe_and_is_counted) {
   EXPECT_EQ(stream->info().skipped_packets, 114u);
 }
 
+TEST(Live, lagging_player_waits_while_the_keyframe_to_skip_to_is_held_by_the_merge_window) {
+  // The ring has dropped everything the player still had to read, and the
+  // keyframe it must skip to is not visible yet: it gets nothing (it used to
+  // read before the ring's front: heap corruption with 1000 lagging
+  // HTTP-FLV players at merge windows of 40 and 200 ms), then the keyframe.
+  asio::io_context io;
+  auto stream = make_stream(io, {.max_lag_ms = 1000, .merge_window_ms = 60'000});
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  ASSERT_TRUE(stream->push(PacketKind::video, 0, video_header()));
+  push_video(*stream, 0, 440);
+  stream->end_publish();  // releases what the window holds
+  poll(io);
+  Player player(stream, 0);
+  ASSERT_EQ(read_ready(io, player).size(), 1u + 11);
+
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50001"));
+  push_video(*stream, 0, 440);
+  stream->end_publish();  // visible, and the player does not read it
+  poll(io);
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50002"));
+  push_video(*stream, 0, 6000);  // held by the window; the ring's front moves past the player
+  poll(io);
+  EXPECT_TRUE(read_ready(io, player).empty());
+
+  stream->end_publish();
+  poll(io);
+  const auto next = read_ready(io, player);
+  ASSERT_GE(next.size(), 2u);
+  EXPECT_TRUE(is_video_header(next[0]));
+  EXPECT_TRUE(is_keyframe(next[1]));
+}
+
 TEST(Live, player_within_the_lag_bound_skips_nothing) {
   asio::io_context io;
   auto stream = make_stream(io, {.max_lag_ms = 3000});
