@@ -9,7 +9,12 @@
 # Environment: SECONDS_PER_RUN (30), REPEAT (1), MERGE_MS (200, the
 # efficiency setting's merge window), WORKERS (courtcast event loops, 0 = one
 # per core), BENCH_THREADS (1), BUILD_DIR (build-bench), CONFIGS (space-
-# separated subset of: nginx-rtmp cc-ll-rtmp cc-ll-flv cc-eff-rtmp cc-eff-flv).
+# separated, each one of: nginx-rtmp; cc-MODE-PROTO[@VARIANT] with MODE ll
+# (merge 0), eff (MERGE_MS) or a merge window in ms, PROTO rtmp or flv).
+# A VARIANT runs the build in $BUILD_<VARIANT> (default BUILD_DIR) with the
+# lines in $LIVE_<VARIANT> added to its [live] section: before/after in the
+# same run, e.g. CONFIGS="cc-0-rtmp@old cc-0-rtmp" BUILD_old=/tmp/old/build.
+# The rounds are interleaved: each round runs every N and every config.
 # Results: bench/out/fanout-<time>/results.jsonl and a table on stdout.
 set -euo pipefail
 
@@ -66,8 +71,8 @@ fi
 
 # The start_* functions set SERVER_PID and the port variables; they are not
 # called in $(...) so that the server stays this shell's child.
-start_courtcast() {  # start_courtcast MERGE_MS DIR -> RTMP_PORT HTTP_PORT
-  local merge=$1 dir=$2
+start_courtcast() {  # start_courtcast MERGE_MS DIR BUILD [LIVE_LINES] -> RTMP_PORT HTTP_PORT
+  local merge=$1 dir=$2 build=$3 live_lines=${4:-}
   RTMP_PORT=$(free_port)
   HTTP_PORT=$(free_port)
   local rtmp_port=$RTMP_PORT http_port=$HTTP_PORT
@@ -85,6 +90,7 @@ max_connections = 100000
 listen = "127.0.0.1:$http_port"
 [live]
 merge_window_ms = $merge
+$live_lines
 [log]
 level = "warn"
 [[stream]]
@@ -92,7 +98,7 @@ name = "bench"
 key = "bench-publish-key"
 public = true
 EOF
-  "$BUILD/courtcast" serve --config "$dir/courtcast.toml" >"$dir/courtcast.log" 2>&1 &
+  "$build/courtcast" serve --config "$dir/courtcast.toml" >"$dir/courtcast.log" 2>&1 &
   SERVER_PID=$!
   wait_port "$rtmp_port" "$SERVER_PID" && wait_port "$http_port" "$SERVER_PID" || { cat "$dir/courtcast.log" >&2; return 1; }
 }
@@ -126,20 +132,31 @@ EOF
 }
 
 run_point() {  # run_point CONFIG N REP
-  local config=$1 n=$2 rep=$3 dir=$RUN/$1-$2-$3 publish_url play_url setting server proto
+  local config=$1 n=$2 rep=$3 dir=$RUN/$1-$2-$3 publish_url play_url setting server proto merge=""
   case $config in
     nginx-rtmp)
-      server=nginx-rtmp setting=default proto=rtmp
+      server=nginx-rtmp setting=default proto=rtmp merge=""
       start_nginx "$dir"
       publish_url=rtmp://127.0.0.1:$RTMP_PORT/live/bench
       play_url=$publish_url ;;
-    cc-ll-* | cc-eff-*)
+    cc-*)
       server=courtcast
-      local merge=0
-      setting=low-latency
-      if [[ $config == cc-eff-* ]]; then merge=$MERGE_MS setting=efficiency; fi
-      proto=${config##*-}
-      start_courtcast "$merge" "$dir"
+      local spec=${config#cc-} variant="" build=$BUILD live_lines=""
+      if [[ $spec == *@* ]]; then variant=${spec#*@} spec=${spec%@*}; fi
+      proto=${spec##*-}
+      case ${spec%-*} in
+        ll) merge=0 setting=low-latency ;;
+        eff) merge=$MERGE_MS setting=efficiency ;;
+        [0-9]*) merge=${spec%-*} setting=merge-${spec%-*}ms ;;
+        *) echo "fanout.sh: unknown config $config" >&2; return 1 ;;
+      esac
+      if [[ -n $variant ]]; then
+        setting+="@$variant"
+        local build_var=BUILD_$variant live_var=LIVE_$variant
+        build=${!build_var:-$BUILD}
+        live_lines=${!live_var:-}
+      fi
+      start_courtcast "$merge" "$dir" "$build" "$live_lines"
       publish_url="rtmp://127.0.0.1:$RTMP_PORT/live/bench?key=bench-publish-key"
       if [[ $proto == flv ]]; then
         proto=http-flv
@@ -167,12 +184,13 @@ run_point() {  # run_point CONFIG N REP
   local load
   load=$(cut -d' ' -f1 /proc/loadavg)  # how busy the (shared) machine was
   python3 - "$json" "$server" "$setting" "$proto" "$n" "$rep" "$cpu_before" "$cpu_after" "$rss_idle" "$load" \
-    >>"$RESULTS" <<'EOF'
+    "$merge" "$config" >>"$RESULTS" <<'EOF'
 import json, sys
 r = json.loads(sys.argv[1])
 r.update(server=sys.argv[2], setting=sys.argv[3], proto=sys.argv[4], n=int(sys.argv[5]),
          rep=int(sys.argv[6]), server_cpu_ms_whole_run=float(sys.argv[8]) - float(sys.argv[7]),
-         server_rss_kib_idle=int(sys.argv[9]), load_avg_1m=float(sys.argv[10]))
+         server_rss_kib_idle=int(sys.argv[9]), load_avg_1m=float(sys.argv[10]),
+         merge_ms=int(sys.argv[11]) if sys.argv[11] else None, config=sys.argv[12])
 print(json.dumps(r))
 EOF
   tail -n 1 "$RESULTS" >&2

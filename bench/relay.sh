@@ -31,7 +31,8 @@
 #
 # Environment: SECONDS_PER_RUN (30), REPEAT (3), SETTLE (5), BUILD_DIR
 # (build-relay), CONFIGS (space-separated subset of: nginx-push ffmpeg
-# courtcast courtcast-1w), WORKERS (courtcast event loops, 0 = one per core), WRAP (a
+# courtcast courtcast-1w; either courtcast config may end in @VARIANT to run
+# the build in $BUILD_<VARIANT>, a before/after in the same run), WORKERS (courtcast event loops, 0 = one per core), WRAP (a
 # command courtcast runs under; with "valgrind --tool=callgrind ..." the
 # profile is zeroed at the window's start and dumped at its end).
 # Results: bench/out/relay-<time>/results.jsonl and a table on stdout
@@ -205,9 +206,13 @@ $pushes    }
       start_nginx "$dir/relay" "$relay_port"
       [[ $config == nginx-push ]] && relay_pids=("$NGINX_PID")
       publish_url=rtmp://127.0.0.1:$relay_port/live/bench ;;
-    courtcast | courtcast-1w)
-      local http_port workers=$WORKERS
-      [[ $config == courtcast-1w ]] && workers=1
+    courtcast | courtcast-1w | courtcast@* | courtcast-1w@*)
+      local http_port workers=$WORKERS build=$BUILD
+      [[ ${config%@*} == courtcast-1w ]] && workers=1
+      if [[ $config == *@* ]]; then
+        local build_var=BUILD_${config#*@}
+        build=${!build_var:-$BUILD}
+      fi
       http_port=$(free_port)
       {
         cat <<EOF
@@ -230,7 +235,7 @@ EOF
           printf '[[destination]]\nstream = "bench"\nname = "dest-%d"\nurl = "%s"\n' "$i" "$(dest_url "$i")"
         done
       } >"$dir/courtcast.toml"
-      $WRAP "$BUILD/courtcast" serve --config "$dir/courtcast.toml" >"$dir/courtcast.log" 2>&1 &
+      $WRAP "$build/courtcast" serve --config "$dir/courtcast.toml" >"$dir/courtcast.log" 2>&1 &
       relay_pids=($!)
       PIDS+=("$!")
       wait_port "$relay_port" "$!" || { cat "$dir/courtcast.log" >&2; return 1; }
@@ -348,7 +353,7 @@ for (n, config), rs in sorted(groups.items()):
           f"{min(r['full_rate'] for r in rs):>4}/{n:<4} {min(r['probes_ok'] for r in rs):>5}/{n:<4}")
 print()
 for n in sorted({n for n, _ in groups}):
-    for cc in ("courtcast", "courtcast-1w"):
+    for cc in sorted({c for _, c in groups if c.startswith("courtcast")}):
         for other in ("nginx-push", "ffmpeg"):
             if (n, cc) in stat and stat.get((n, other)) and sched.get((n, other)):
                 target = "  (target <= 0.50)" if other == "nginx-push" else ""
