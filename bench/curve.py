@@ -25,7 +25,13 @@ def fmt(v, spec):
 
 def load(path):
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        rows = [json.loads(line) for line in f if line.strip()]
+    # A server that died during its window has no CPU figure (-1): not a point.
+    dead = [r for r in rows if r["server_cpu_ms_per_player_s"] < 0]
+    for r in dead:
+        print(f"curve.py: {r['label']} round {r['rep']}: the server died during the window; left out",
+              file=sys.stderr)
+    return [r for r in rows if r["server_cpu_ms_per_player_s"] >= 0]
 
 
 def variant_of(r):
