@@ -97,6 +97,10 @@ std::vector<std::string> covering_inputs(std::span<const InputSpan> spans, UtcMs
   return covering;
 }
 
+bool step_rules_read_notices(StepType type) {
+  return step_type_info(type).coercive;
+}
+
 Result<void> check_step(const EnforcementStep& step, const Case& c,
                         std::span<const EnforcementStep> case_steps,
                         std::span<const InputSpan> input_spans, const Settings& settings) {

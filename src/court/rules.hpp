@@ -21,11 +21,16 @@ std::vector<std::string> covering_inputs(std::span<const InputSpan> spans, UtcMs
                                          UtcMs to_ms);
 
 // Whether `step` may be logged (or updated) on case `c`. `case_steps` are the
-// case's other steps (the step itself, matched by id, is ignored) and
+// case's other steps (the step itself, matched by id, is ignored); only a
+// coercive step reads them, and only their notices (step_rules_read_notices),
+// so a caller may pass just those, or none for another step. And
 // `input_spans` the live spans of its session's inputs. A coercive step needs
 // a notice before it, witnesses, and two inputs live over its whole span (up
 // to its start while it is still going on). Off air (no session), the
 // recording devices the officers declare in `recording.inputs` count instead.
+// Whether check_step reads the case's notice steps for a step of `type`.
+bool step_rules_read_notices(StepType type);
+
 Result<void> check_step(const EnforcementStep& step, const Case& c,
                         std::span<const EnforcementStep> case_steps,
                         std::span<const InputSpan> input_spans, const Settings& settings);

@@ -480,6 +480,17 @@ constexpr std::string_view kSessionAirV8 = R"sql(
 ALTER TABLE sessions ADD COLUMN air TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 9: the watch page's unique viewers of each session (issue 14), so
+// a restart keeps the count; the key is 64 bits of the browser's random
+// identity cookie, never the cookie. One DDL for both backends.
+constexpr std::string_view kAudienceViewersV9 = R"sql(
+CREATE TABLE audience_viewers (
+  session_id BIGINT NOT NULL REFERENCES sessions(id),
+  viewer BIGINT NOT NULL,
+  PRIMARY KEY (session_id, viewer)
+);
+)sql";
+
 constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1},
                                  {2, "api tokens", kSqliteV2},
                                  {3, "steps: case index covers the statistics", kSqliteV3},
@@ -487,7 +498,8 @@ constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSq
                                  {5, "clip exports as records", kSqliteV5},
                                  {6, "watch page: public description, questions", kSqliteV6},
                                  {7, "console logins", kLoginSessionsV7},
-                                 {8, "sessions: air format", kSessionAirV8}};
+                                 {8, "sessions: air format", kSessionAirV8},
+                                 {9, "watch page: unique viewers", kAudienceViewersV9}};
 constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1},
                                    {2, "api tokens", kPostgresV2},
                                    {3, "steps: case index covers the statistics", kPostgresV3},
@@ -495,7 +507,8 @@ constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", k
                                    {5, "clip exports as records", kPostgresV5},
                                    {6, "watch page: public description, questions", kPostgresV6},
                                    {7, "console logins", kLoginSessionsV7},
-                                   {8, "sessions: air format", kSessionAirV8}};
+                                   {8, "sessions: air format", kSessionAirV8},
+                                   {9, "watch page: unique viewers", kAudienceViewersV9}};
 
 }  // namespace
 

@@ -8,6 +8,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/backends.hpp"
@@ -26,9 +28,25 @@ std::int64_t lock_key(std::string_view name) {
   return static_cast<std::int64_t>(h);
 }
 
+// A pooled connection with the statements prepared on it: a statement is
+// parsed and planned once per connection instead of once per call.
+struct PgConnection {
+  explicit PgConnection(const std::string& url) : conn(url) {}
+  pqxx::connection conn;
+  std::unordered_map<std::string, std::string> prepared;  // SQL -> statement name
+
+  const std::string& statement(std::string_view sql) {
+    auto it = prepared.find(std::string(sql));
+    if (it != prepared.end()) return it->second;
+    std::string name = "s" + std::to_string(prepared.size());
+    conn.prepare(name, std::string(sql));
+    return prepared.emplace(std::string(sql), std::move(name)).first->second;
+  }
+};
+
 class PgTx final : public SqlTx {
  public:
-  explicit PgTx(pqxx::transaction_base& tx) : tx_(tx) {}
+  PgTx(pqxx::transaction_base& tx, PgConnection& conn) : tx_(tx), conn_(conn) {}
 
   void query_each(std::string_view sql, std::span<const Param> params, const RowFn& fn) override {
     // libpq takes text parameters; NULL is a null pointer.
@@ -54,7 +72,7 @@ class PgTx final : public SqlTx {
       if (!std::holds_alternative<std::nullptr_t>(params[i])) values[i] = storage[i].c_str();
     }
     const pqxx::result r =
-        tx_.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(values));
+        tx_.exec_prepared(conn_.statement(sql), pqxx::prepare::make_dynamic_params(values));
     Row out(static_cast<std::size_t>(r.columns()));
     for (const auto& row : r) {
       std::size_t i = 0;
@@ -74,12 +92,15 @@ class PgTx final : public SqlTx {
   }
   void exec_script(std::string_view sql) override { tx_.exec(std::string(sql)); }
   std::string_view for_update() const override { return " FOR UPDATE"; }
+  std::string_view dialect() const override { return "postgresql"; }
   void lock(std::string_view resource) override {
-    tx_.exec("SELECT pg_advisory_xact_lock(" + std::to_string(lock_key(resource)) + ")");
+    const Param key[] = {lock_key(resource)};
+    exec("SELECT pg_advisory_xact_lock($1)", key);
   }
 
  private:
   pqxx::transaction_base& tx_;
+  PgConnection& conn_;
 };
 
 class PostgresDatabase final : public Database {
@@ -93,7 +114,7 @@ class PostgresDatabase final : public Database {
 
   Result<void> transact(TxMode mode, const std::function<Result<void>(SqlTx&)>& fn) override {
     for (int attempt = 1;; ++attempt) {
-      std::unique_ptr<pqxx::connection> conn;
+      std::unique_ptr<PgConnection> conn;
       bool broken = false;
       try {
         conn = acquire();
@@ -119,7 +140,7 @@ class PostgresDatabase final : public Database {
                     e.kind == DbError::Kind::conflict ? "conflict" : "database", e.what());
       } catch (const std::exception& e) {
         if (conn) {
-          const bool closed = !conn->is_open();
+          const bool closed = !conn->conn.is_open();
           release(std::move(conn), closed);
         }
         return fail(ErrorKind::database, "database", std::string("postgresql: ") + e.what());
@@ -132,9 +153,9 @@ class PostgresDatabase final : public Database {
   using ReadTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
   template <typename Tx>
-  static Result<void> run(pqxx::connection& conn, const std::function<Result<void>(SqlTx&)>& fn) {
-    Tx tx(conn);
-    PgTx sql(tx);
+  static Result<void> run(PgConnection& conn, const std::function<Result<void>(SqlTx&)>& fn) {
+    Tx tx(conn.conn);
+    PgTx sql(tx, conn);
     Result<void> r = fn(sql);
     if (r) {
       tx.commit();
@@ -144,7 +165,7 @@ class PostgresDatabase final : public Database {
     return r;
   }
 
-  std::unique_ptr<pqxx::connection> acquire() {
+  std::unique_ptr<PgConnection> acquire() {
     std::unique_lock lock(mutex_);
     idle_changed_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxConnections; });
     if (!idle_.empty()) {
@@ -155,7 +176,7 @@ class PostgresDatabase final : public Database {
     ++open_;
     lock.unlock();
     try {
-      return std::make_unique<pqxx::connection>(url_);
+      return std::make_unique<PgConnection>(url_);
     } catch (...) {
       lock.lock();
       --open_;
@@ -164,9 +185,9 @@ class PostgresDatabase final : public Database {
     }
   }
 
-  void release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  void release(std::unique_ptr<PgConnection> conn, bool broken) {
     std::lock_guard lock(mutex_);
-    if (broken || !conn->is_open()) {
+    if (broken || !conn->conn.is_open()) {
       --open_;
     } else {
       idle_.push_back(std::move(conn));
@@ -177,7 +198,7 @@ class PostgresDatabase final : public Database {
   std::string url_;
   std::mutex mutex_;
   std::condition_variable idle_changed_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
   std::size_t open_ = 0;
 };
 

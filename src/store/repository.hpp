@@ -175,6 +175,13 @@ class Repository {
                                            const Actor& by) = 0;
   virtual Result<std::vector<QuestionDecision>> list_question_decisions(Id question_id) = 0;
 
+  // The watch page's unique viewers of a session (a 64-bit key from each
+  // browser's identity cookie), kept so that a restart does not forget who
+  // was counted. Adding a key already there changes nothing.
+  virtual Result<void> add_audience_viewers(Id session_id,
+                                            const std::vector<std::int64_t>& viewers) = 0;
+  virtual Result<std::vector<std::int64_t>> list_audience_viewers(Id session_id) = 0;
+
   // Clip exports: created with a new id (never one used before), updated as
   // they run, expire and are listed oldest first. Rows are never deleted.
   virtual Result<ExportJob> create_export(ExportJob job) = 0;

@@ -69,6 +69,9 @@ class SqlTx {
   // Text appended to a SELECT to lock the rows it reads until commit; empty
   // where the whole database is already locked for writing (SQLite).
   virtual std::string_view for_update() const = 0;
+  // "sqlite" or "postgresql", for the rare query the two plan too
+  // differently to share (the steps of a campaign).
+  virtual std::string_view dialect() const = 0;
   // Serialises writers of one named resource (the audit chain) until commit.
   virtual void lock(std::string_view resource) = 0;
 

@@ -29,6 +29,11 @@ std::vector<court::Case> load_cases(SqlTx& tx, const CaseFilter& filter);
 std::vector<court::Case> load_campaign_cases(SqlTx& tx, Id campaign_id);
 std::vector<court::LiveSession> load_sessions(SqlTx& tx, const SessionFilter& filter);
 std::vector<court::EnforcementStep> load_steps(SqlTx& tx, const StepFilter& filter);
+// The notice steps of a case (court::StepTypeInfo::is_notice), by start.
+std::vector<court::EnforcementStep> load_notice_steps(SqlTx& tx, Id case_id);
+// `select` (SELECT … FROM steps) restricted to the steps of campaign $1: on
+// its cases or its sessions, in a form `dialect`'s planner answers by index.
+std::string steps_of_campaign(std::string_view select, std::string_view dialect);
 // The same steps as load_steps, in the same order, reduced to what statistics read.
 std::vector<court::StepFigures> load_step_figures(SqlTx& tx, const StepFilter& filter);
 std::vector<court::InputSpan> load_spans(SqlTx& tx, Id session_id);

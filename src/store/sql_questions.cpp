@@ -214,6 +214,29 @@ Result<std::vector<Question>> SqlRepository::list_questions(Id session_id) {
   });
 }
 
+Result<void> SqlRepository::add_audience_viewers(Id session_id,
+                                                 const std::vector<std::int64_t>& viewers) {
+  return db_->transact(TxMode::write, [&](SqlTx& tx) -> Result<void> {
+    // Both backends take ON CONFLICT DO NOTHING (SQLite since 3.24).
+    for (const std::int64_t v : viewers)
+      tx.exec(
+          "INSERT INTO audience_viewers (session_id, viewer) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING",
+          {session_id, v});
+    return {};
+  });
+}
+
+Result<std::vector<std::int64_t>> SqlRepository::list_audience_viewers(Id session_id) {
+  using List = std::vector<std::int64_t>;
+  return in_tx<List>(TxMode::read, [&](SqlTx& tx) -> Result<List> {
+    List out;
+    tx.query_each("SELECT viewer FROM audience_viewers WHERE session_id = $1", {session_id},
+                  [&](const Row& r) { out.push_back(r.int64(0)); });
+    return out;
+  });
+}
+
 Result<Question> SqlRepository::decide_question(Id id, const QuestionChange& change,
                                                 const Actor& by) {
   return in_tx<Question>(TxMode::write, [&](SqlTx& tx) -> Result<Question> {

@@ -90,6 +90,9 @@ class SqlRepository final : public Repository {
   Result<std::vector<Question>> list_questions(Id session_id) override;
   Result<Question> decide_question(Id id, const QuestionChange& change, const Actor& by) override;
   Result<std::vector<QuestionDecision>> list_question_decisions(Id question_id) override;
+  Result<void> add_audience_viewers(Id session_id,
+                                    const std::vector<std::int64_t>& viewers) override;
+  Result<std::vector<std::int64_t>> list_audience_viewers(Id session_id) override;
 
   Result<void> create_login_session(const LoginSession& s) override;
   Result<LoginSession> find_login_session(std::string_view id_hash) override;

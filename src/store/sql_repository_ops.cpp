@@ -50,7 +50,12 @@ Result<void> check_on_session(SqlTx& tx, const court::EnforcementStep& step) {
 Result<void> check_and_fill(SqlTx& tx, court::EnforcementStep& step, const court::Case& c,
                             const court::Settings& settings) {
   if (auto r = check_on_session(tx, step); !r) return r;
-  const auto case_steps = queries::load_steps(tx, StepFilter::of_case(step.case_id));
+  // Only what the rules read: a case's notices, and only for a coercive
+  // step. Loading every step of the case made each mark cost more as the
+  // case grew (hundreds of rows parsed per mark).
+  const auto case_steps = court::step_rules_read_notices(step.type)
+                              ? queries::load_notice_steps(tx, step.case_id)
+                              : std::vector<court::EnforcementStep>{};
   const auto spans =
       step.session_id ? queries::load_spans(tx, *step.session_id) : std::vector<court::InputSpan>{};
   if (auto r = court::check_step(step, c, case_steps, spans, settings); !r) return fail(r.error());

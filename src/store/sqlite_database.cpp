@@ -31,6 +31,7 @@ class SqliteTx final : public SqlTx {
   void exec_script(std::string_view sql) override;
   // BEGIN IMMEDIATE already holds the database's write lock until commit.
   std::string_view for_update() const override { return ""; }
+  std::string_view dialect() const override { return "sqlite"; }
   void lock(std::string_view) override {}
 
  private:

@@ -39,6 +39,26 @@ class SqliteBackend final : public Backend {
     sqlite3_close(db);
     if (rc != SQLITE_OK) throw std::runtime_error(message);
   }
+  std::vector<std::string> raw_query(const std::string& url, const std::string& sql) override {
+    sqlite3* db = nullptr;
+    sqlite3_open(url.substr(7).c_str(), &db);
+    std::vector<std::string> rows;
+    char* err = nullptr;
+    const int rc = sqlite3_exec(
+        db, sql.c_str(),
+        [](void* out, int n, char** cells, char**) {
+          std::string row;
+          for (int i = 0; i < n; ++i) row += (i ? "|" : "") + std::string(cells[i] ? cells[i] : "");
+          static_cast<std::vector<std::string>*>(out)->push_back(std::move(row));
+          return 0;
+        },
+        &rows, &err);
+    const std::string message = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK) throw std::runtime_error(message);
+    return rows;
+  }
 
  private:
   std::vector<std::string> dirs_;
@@ -88,6 +108,22 @@ class PostgresBackend final : public Backend {
       pqxx::work tx(c);
       tx.exec(sql);
       tx.commit();
+    } catch (const pqxx::sql_error& e) {
+      throw std::runtime_error(e.what());
+    }
+  }
+  std::vector<std::string> raw_query(const std::string& url, const std::string& sql) override {
+    try {
+      pqxx::connection c(url);
+      pqxx::work tx(c);
+      std::vector<std::string> rows;
+      for (const auto& r : tx.exec(sql)) {
+        std::string row;
+        for (const auto& f : r) row += (row.empty() ? "" : "|") + std::string(f.c_str());
+        rows.push_back(std::move(row));
+      }
+      tx.commit();
+      return rows;
     } catch (const pqxx::sql_error& e) {
       throw std::runtime_error(e.what());
     }

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace courtcast::store::testing {
 
@@ -14,6 +15,8 @@ class Backend {
   virtual std::string fresh_url() = 0;
   // Runs SQL directly; throws std::runtime_error when the database refuses.
   virtual void raw_exec(const std::string& url, const std::string& sql) = 0;
+  // Runs one query directly; each row's cells joined by '|'.
+  virtual std::vector<std::string> raw_query(const std::string& url, const std::string& sql) = 0;
 };
 
 // "sqlite" or "postgresql". The PostgreSQL server is the ctest fixture's
