@@ -178,7 +178,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   if (auto* t = section(r, root, "http");
       t && r.check_keys(*t, "[http]",
                         {"listen", "web_dir", "allowed_origins", "tls_listen", "tls_cert",
-                         "tls_key", "plain"})) {
+                         "tls_key", "plain", "trusted_proxies"})) {
     r.get(*t, "listen", c.http_listen);
     r.get(*t, "tls_listen", c.http_tls_listen);
     r.get(*t, "tls_cert", c.http_tls_cert);
@@ -205,6 +205,26 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
         r.fail(*n,
                "'allowed_origins' must be a list of origins like \"https://console.court.example\" "
                "(scheme http or https, a host, an optional port; no path)");
+    }
+    if (const toml::node* n = t->get("trusted_proxies")) {
+      std::vector<http::AddressRange> ranges;
+      if (const toml::array* arr = n->as_array()) {
+        for (const auto& item : *arr) {
+          auto text = item.value<std::string>();
+          auto range = text ? http::parse_address_range(*text)
+                            : base::Result<http::AddressRange>(base::make_error("is not a string"));
+          if (!range) {
+            r.fail(item, "'trusted_proxies': " + (text ? std::string() : std::string("an entry ")) +
+                             range.error().message +
+                             "; list addresses or networks like [\"127.0.0.1\", \"10.0.0.0/8\"]");
+            break;
+          }
+          ranges.push_back(*range);
+        }
+        c.http_trusted_proxies = http::TrustedProxies(std::move(ranges));
+      } else {
+        r.fail(*n, "'trusted_proxies' must be a list like [\"127.0.0.1\", \"10.0.0.0/8\"]");
+      }
     }
   }
   if (auto* t = section(r, root, "srt");

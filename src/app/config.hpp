@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "court/air_format.hpp"
+#include "http/forwarded.hpp"
 #include "media/result.hpp"
 #include "program/air_format.hpp"
 
@@ -67,6 +68,10 @@ struct Config {
   std::string http_tls_cert;
   std::string http_tls_key;
   std::string http_plain = "redirect";
+  // Reverse proxies in front of courtcast (nginx, a CDN): only from these
+  // peers is X-Forwarded-For believed as the viewer's address, which the
+  // per-address limits count ([http] trusted_proxies; empty: none).
+  http::TrustedProxies http_trusted_proxies;
   std::string srt_listen = "0.0.0.0:10080";
   std::string srt_passphrase;  // empty: unencrypted; else callers must use it
   // SRT's receiver latency: how long a lost packet may take to be resent.

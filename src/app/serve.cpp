@@ -370,6 +370,7 @@ int serve(Config config) {
   services.plain = config.http_plain == "serve"    ? http::PlainHttp::serve
                    : config.http_plain == "refuse" ? http::PlainHttp::refuse
                                                    : http::PlainHttp::redirect;
+  services.trusted_proxies = config.http_trusted_proxies;
   auth.set_event_hub(&events);
   services.court = &court_api;
   http::QaOptions qa_options;

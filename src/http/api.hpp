@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,9 @@ struct FileReply {
 struct ApiResult {
   boost::beast::http::status status = boost::beast::http::status::ok;
   boost::json::value body;  // null for 204
+  // A JSON body serialized once and shared by every answer that sends it (a
+  // cached public answer); sent instead of `body` when set.
+  std::shared_ptr<const std::string> body_text = nullptr;
   // Extra response headers (Set-Cookie, Retry-After).
   std::vector<std::pair<std::string, std::string>> headers = {};
   std::optional<FileReply> file = std::nullopt;

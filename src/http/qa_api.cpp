@@ -115,6 +115,7 @@ QaApi::QaApi(store::Repository& repo, live::Hub& hub, const program::ProgramRegi
       options_(std::move(options)),
       per_browser_(options_.questions_per_minute_per_browser),
       per_address_(options_.questions_per_minute_per_address),
+      cache_control_("public, max-age=" + std::to_string(options_.public_max_age_s)),
       words_(std::make_shared<const qa::WordList>()) {}
 
 void QaApi::set_words(std::shared_ptr<const qa::WordList> words) {
@@ -197,34 +198,39 @@ json::object QaApi::public_session_json(const court::LiveSession& s, const std::
 template <typename Make>
 ApiResult QaApi::cached(const ApiRequest& req, const std::string& key, Make&& make) {
   const std::int64_t now = base::utc_now_ms();
-  Cached entry;
-  bool fresh = false;
+  std::shared_ptr<const Cached> entry;
+  bool remake = true;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(key);
-        it != cache_.end() && now - it->second.made_ms < options_.public_cache_ms) {
-      entry = it->second;
-      fresh = true;
+    if (auto it = cache_.find(key); it != cache_.end() && it->second.entry) {
+      entry = it->second.entry;
+      const bool stale = now - entry->made_ms >= options_.public_cache_ms;
+      remake = stale && !it->second.remaking;
+      if (remake) it->second.remaking = true;
     }
   }
-  if (!fresh) {
+  if (remake) {
     std::optional<json::value> body = make();
-    if (!body) return api_error(status::not_found, "not_found", "no such public session");
-    entry.body = std::move(*body);
-    entry.etag = json_etag(json_text(entry.body));
-    entry.made_ms = now;
     std::lock_guard lock(mutex_);
+    if (!body) {
+      cache_.erase(key);
+      return api_error(status::not_found, "not_found", "no such public session");
+    }
+    auto made = std::make_shared<Cached>();
+    made->text = json_text(*body);
+    made->etag = json_etag(made->text);
+    made->made_ms = now;
+    entry = std::move(made);
     if (cache_.size() > 10'000) cache_.clear();  // ids a crawler made up
-    cache_[key] = entry;
+    cache_[key] = CacheSlot{entry, false};
   }
   ApiResult r;
-  r.headers = {{"ETag", entry.etag},
-               {"Cache-Control", "public, max-age=" + std::to_string(options_.public_max_age_s)}};
-  if (etag_listed(req.if_none_match, entry.etag)) {
+  r.headers = {{"ETag", entry->etag}, {"Cache-Control", cache_control_}};
+  if (etag_listed(req.if_none_match, entry->etag)) {
     r.status = status::not_modified;
     r.body = nullptr;
   } else {
-    r.body = std::move(entry.body);
+    r.body_text = std::shared_ptr<const std::string>(entry, &entry->text);
   }
   return r;
 }
@@ -277,7 +283,7 @@ std::uint64_t QaApi::watching(court::Id id) {
   const std::uint64_t relays = options_.relays_of ? options_.relays_of(air) : 0;
   const std::uint64_t n = players > relays ? players - relays : 0;
   std::lock_guard lock(mutex_);
-  auto& a = audience_[id];
+  auto& a = audience_of(id);
   a.watching = n;
   a.peak = std::max(a.peak, n);
   return n;
@@ -292,16 +298,32 @@ ApiResult QaApi::view(const ApiRequest& req, court::Id id) {
   // 64 of the cookie's 128 random bits: enough to tell a million apart.
   std::uint64_t key = 0;
   std::from_chars(viewer.data(), viewer.data() + 16, key, 16);
-  std::lock_guard lock(mutex_);
-  auto& a = audience_[id];
-  if (a.viewers.size() < 10'000'000) a.viewers.insert(key);
+  {
+    std::lock_guard lock(mutex_);
+    auto& a = audience_of(id);
+    if (a.viewers.size() >= 10'000'000 || !a.viewers.insert(key).second) return r;
+  }
+  // A viewer is written once, when first seen, so that a restart keeps the
+  // count (a page reload or a second tab writes nothing). Outside the lock:
+  // the store may wait on other writers.
+  (void)repo_.add_audience_viewers(id, {static_cast<std::int64_t>(key)});
   return r;
+}
+
+QaApi::Audience& QaApi::audience_of(court::Id id) {
+  auto& a = audience_[id];
+  if (!a.loaded) {
+    a.loaded = true;
+    if (auto stored = repo_.list_audience_viewers(id))
+      for (const std::int64_t v : *stored) a.viewers.insert(static_cast<std::uint64_t>(v));
+  }
+  return a;
 }
 
 json::object QaApi::audience_json(court::Id id) {
   const std::uint64_t now_watching = watching(id);
   std::lock_guard lock(mutex_);
-  const auto& a = audience_[id];
+  const auto& a = audience_of(id);
   return json::object{{"watching", now_watching},
                       {"peak", a.peak},
                       {"unique", static_cast<std::uint64_t>(a.viewers.size())}};
@@ -311,7 +333,7 @@ void QaApi::record_audience(court::Id id) {
   std::size_t unique = 0;
   {
     std::lock_guard lock(mutex_);
-    auto& a = audience_[id];
+    auto& a = audience_of(id);
     const std::int64_t now = base::utc_now_ms();
     if (a.viewers.size() == a.recorded_unique || now - a.recorded_ms < options_.audience_record_ms)
       return;

@@ -130,10 +130,19 @@ class QaApi {
   std::optional<std::string> public_state(const court::LiveSession& s) const;
 
  private:
+  // A public answer as sent: serialized once when it is made, then shared
+  // by every request until it is made again (a request copies a pointer,
+  // not a JSON tree, and serializes nothing).
   struct Cached {
-    boost::json::value body;
+    std::string text;
     std::string etag;
     std::int64_t made_ms = 0;
+  };
+  struct CacheSlot {
+    std::shared_ptr<const Cached> entry;
+    // One request remakes a stale answer; the others send the stale one
+    // meanwhile instead of all asking the database at once.
+    bool remaking = false;
   };
 
   struct SessionQueue {
@@ -156,6 +165,7 @@ class QaApi {
 
   // The watch page's own audience of a session, counted here.
   struct Audience {
+    bool loaded = false;                        // viewers read back from the store
     std::unordered_set<std::uint64_t> viewers;  // identity cookies, hashed
     std::uint64_t watching = 0;                 // players of air, last look
     std::uint64_t peak = 0;
@@ -165,6 +175,9 @@ class QaApi {
   // Players of air now, less the platforms' relays; updates the peak.
   std::uint64_t watching(court::Id id);
   boost::json::object audience_json(court::Id id);
+  // The session's audience, its stored viewers read in on first use; called
+  // with mutex_ held.
+  Audience& audience_of(court::Id id);
   void record_audience(court::Id id);
 
   // Reviews and stores one question; merges it into the question it repeats.
@@ -193,7 +206,8 @@ class QaApi {
   RateLimiter per_address_;
 
   std::mutex mutex_;
-  std::map<std::string, Cached> cache_;
+  std::map<std::string, CacheSlot, std::less<>> cache_;
+  std::string cache_control_;  // of public answers, made once
   std::map<court::Id, std::shared_ptr<SessionQueue>> queues_;
   std::map<court::Id, Audience> audience_;
   std::shared_ptr<const qa::WordList> words_;

@@ -96,7 +96,10 @@ Response make_response(const Request& req, const ApiResult& r) {
   add_cors(res);
   add_security_headers(res);
   res.keep_alive(req.keep_alive());
-  if (!r.body.is_null()) {
+  if (r.body_text) {
+    res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+    res.body() = *r.body_text;
+  } else if (!r.body.is_null()) {
     res.set(bhttp::field::content_type, "application/json; charset=utf-8");
     res.body() = json_text(r.body);
   }
@@ -336,7 +339,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       api.if_none_match = it->value();
     beast::error_code ec;
     const auto peer = lowest().socket().remote_endpoint(ec);
-    if (!ec) api.client_address = peer.address().to_string();
+    if (!ec) {
+      // Every X-Forwarded-For line, in order, as one list (RFC 9110 5.3).
+      std::string forwarded;
+      if (!services_.trusted_proxies.empty())
+        for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+          if (!forwarded.empty()) forwarded += ',';
+          forwarded.append(it->value().data(), it->value().size());
+        }
+      api.client_address = services_.trusted_proxies.client_address(peer.address(), forwarded);
+    }
     return api;
   }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "http/events.hpp"
+#include "http/forwarded.hpp"
 #include "http/recording_api.hpp"
 #include "http/static_site.hpp"
 #include "live/hub.hpp"
@@ -85,6 +86,8 @@ struct Services {
   std::shared_ptr<asio::ssl::context> tls = nullptr;
   PlainHttp plain = PlainHttp::serve;
   std::uint16_t https_port = 443;
+  // Whose X-Forwarded-For names the client ([http] trusted_proxies).
+  TrustedProxies trusted_proxies = {};
 };
 
 class Server {

@@ -192,6 +192,28 @@ TEST(Config, toml_syntax_errors_name_the_line) {
   EXPECT_EQ(e.rfind("court.toml:2: ", 0), 0u) << e;
 }
 
+TEST(Config, trusted_proxies_take_addresses_and_networks) {
+  auto c = parse_config("[http]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"fd00::/8\"]\n",
+                        "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->http_trusted_proxies.trusts(boost::asio::ip::make_address("10.9.8.7")));
+  EXPECT_FALSE(c->http_trusted_proxies.trusts(boost::asio::ip::make_address("127.0.0.2")));
+  EXPECT_TRUE(parse_config("", "court.toml")->http_trusted_proxies.empty());
+}
+
+TEST(Config, a_bad_trusted_proxy_is_refused_naming_its_line) {
+  EXPECT_EQ(error_of("[http]\nlisten = \"127.0.0.1:0\"\ntrusted_proxies = [\n  \"127.0.0.1\",\n"
+                     "  \"10.0.0.0/33\",\n]\n"),
+            "court.toml:5: 'trusted_proxies': '10.0.0.0/33' has a bad prefix length (0 to 32 "
+            "after the '/'); list addresses or networks like [\"127.0.0.1\", \"10.0.0.0/8\"]");
+  EXPECT_NE(
+      error_of("[http]\ntrusted_proxies = [\"proxy.court.example\"]\n")
+          .find("court.toml:2: 'trusted_proxies': 'proxy.court.example' is not an IP address"),
+      std::string::npos);
+  EXPECT_NE(error_of("[http]\ntrusted_proxies = \"127.0.0.1\"\n").find("court.toml:2: "),
+            std::string::npos);
+}
+
 TEST(Config, bad_listen_address_is_refused) {
   EXPECT_NE(error_of("[rtmp]\nlisten = \"0.0.0.0\"\n").find("has no port"), std::string::npos);
   EXPECT_NE(error_of("[http]\nlisten = \"0.0.0.0:70000\"\n").find("has a bad port"),
