@@ -47,6 +47,8 @@ data_dir = "$DIR/var"
 workers = $WORKERS
 [rtmp]
 listen = "127.0.0.1:0"
+[srt]
+listen = "127.0.0.1:0"
 [http]
 listen = "127.0.0.1:$PORT"
 [record]

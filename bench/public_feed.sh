@@ -32,7 +32,7 @@ cleanup() {
     kill -TERM "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
-  rm -rf "$DIR"
+  [[ -n ${KEEP:-} ]] || rm -rf "$DIR"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
@@ -50,6 +50,8 @@ cat >"$DIR/courtcast.toml" <<TOML
 data_dir = "$DIR/var"
 workers = $WORKERS
 [rtmp]
+listen = "127.0.0.1:0"
+[srt]
 listen = "127.0.0.1:0"
 [http]
 listen = "127.0.0.1:$PORT"
@@ -77,13 +79,19 @@ def call(method, path, body=None):
                                           "Content-Type": "application/json"})
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"null")
+topics = ["被执行人名下没有财产", "执行款多久能到账", "失信名单怎么撤销", "房屋被查封还能住吗",
+          "拒不履行会被拘留吗", "申请执行要带什么材料", "公司注销了怎么执行", "工资能被扣划吗",
+          "执行和解后反悔怎么办", "车辆被扣押怎么处理"]
 comments = [{"platform": "douyin", "message_id": f"m{i}", "user": f"观众{i}",
-             "text": f"请问第{i}个问题：被执行人名下没有财产，法院还能采取哪些措施？"} for i in range(n)]
+             "text": f"{topics[i % len(topics)]}？我是第{i * 7919 % 1000}号网友，"
+                     f"想问{chr(0x4e00 + i * 37 % 2000)}{chr(0x4e00 + i * 91 % 3000)}的情况"}
+            for i in range(n)]
 call("POST", "/sessions/1/comments", {"comments": comments})
 queue = call("GET", "/sessions/1/questions")["questions"]
-for i, q in enumerate(queue):
+for i, q in enumerate(q for q in queue if q["state"] == "pending"):
     call("POST", f"/questions/{q['id']}/approve")
     if i % 2 == 0:
+        call("POST", f"/questions/{q['id']}/to_answer")
         call("POST", f"/questions/{q['id']}/answer",
              {"answer": "可以依法采取限制消费、纳入失信被执行人名单等措施，并持续查控财产线索。"})
 PY
@@ -95,6 +103,7 @@ BYTES=$(stat -c %s "$DIR/feed.json")
 NPORT=$(free_port)
 mkdir -p "$DIR/nginx/www"
 cp "$DIR/feed.json" "$DIR/nginx/www/feed.json"
+chmod -R a+rX "$DIR/nginx" && chmod a+x "$DIR"  # nginx's workers run as another user
 cat >"$DIR/nginx/nginx.conf" <<NGINX
 daemon off;
 worker_processes $WORKERS;

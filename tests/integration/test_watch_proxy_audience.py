@@ -70,7 +70,11 @@ class BehindATrustedProxy(unittest.TestCase):
                                  '[http]\nlisten = "127.0.0.1:0"\n'
                                  'trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]\n'))
         cls.server.__enter__()
-        cls.session = live_session(cls.server)
+        try:
+            cls.session = live_session(cls.server)
+        except BaseException:
+            cls.server.stop()  # tearDownClass does not run after a failed setUpClass
+            raise
 
     @classmethod
     def tearDownClass(cls):
