@@ -236,6 +236,14 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
       r.fail(*t->get("passphrase"), "'passphrase' must be 10 to 79 characters (or empty: none)");
     r.get(*t, "latency_ms", c.srt_latency_ms, 20, 60'000);
   }
+  if (auto* t = section(r, root, "hls");
+      t && r.check_keys(*t, "[hls]", {"segment_ms", "part_ms", "window_segments"})) {
+    r.get(*t, "segment_ms", c.hls_segment_ms, 1000, 10'000);
+    r.get(*t, "part_ms", c.hls_part_ms, 200, 2000);
+    r.get(*t, "window_segments", c.hls_window_segments, 3, 60);
+    if (c.hls_part_ms > c.hls_segment_ms)
+      r.fail(*t, "'part_ms' must not be more than 'segment_ms'");
+  }
   if (auto* t = section(r, root, "database"); t && r.check_keys(*t, "[database]", {"url"}))
     r.get(*t, "url", c.database_url);
   if (auto* t = section(r, root, "log"); t && r.check_keys(*t, "[log]", {"level"})) {

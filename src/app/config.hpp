@@ -77,6 +77,11 @@ struct Config {
   // SRT's receiver latency: how long a lost packet may take to be resent.
   // Short latencies cut 4G links; 2 s rides out their usual stalls.
   std::int64_t srt_latency_ms = 2000;
+  // [hls]: segments cut at keyframes from about this long, LL-HLS parts of
+  // at most part_ms, the newest hls_window_segments kept in memory.
+  std::int64_t hls_segment_ms = 2000;
+  std::int64_t hls_part_ms = 500;
+  std::int64_t hls_window_segments = 6;
   std::string database_url = "sqlite:var/courtcast.db";
   std::string log_level = "info";
   unsigned workers = 0;  // event loops; 0 = one per core

@@ -32,6 +32,7 @@
 #include "base/log_value.hpp"
 #include "base/secret.hpp"
 #include "base/tls.hpp"
+#include "hls/channel.hpp"
 #include "http/auth.hpp"
 #include "http/court_api.hpp"
 #include "http/destination_api.hpp"
@@ -244,6 +245,12 @@ int serve(Config config) {
   }
   live::Hub hub(executors, limits);
   hub.set_tap_factory([&recording](const std::string& name) { return recording->taps_for(name); });
+  // HLS of public streams, packaged once per stream while someone reads it.
+  hls::Options hls_options;
+  hls_options.segmenter.segment_ms = config.hls_segment_ms;
+  hls_options.segmenter.part_ms = config.hls_part_ms;
+  hls_options.segmenter.window_segments = static_cast<std::size_t>(config.hls_window_segments);
+  hls::Registry hls_registry(hub, hls_options);
   const std::string api_token = kept_secret(config.data_dir, "api-token");
   // Programs: the director's switcher, standby card, delay and cut, one per
   // broadcast (config ones, and live sessions' while they are live).
@@ -365,6 +372,7 @@ int serve(Config config) {
   http::Services services{hub,     access,    &relay,
                           &events, &programs, rtmp_options.player_send_buffer_bytes};
   services.auth = &auth;
+  services.hls = &hls_registry;
   services.allowed_origins = config.http_allowed_origins;
   services.tls = http_tls;
   services.plain = config.http_plain == "serve"    ? http::PlainHttp::serve

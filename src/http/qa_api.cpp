@@ -179,7 +179,8 @@ std::optional<std::string> QaApi::public_state(const court::LiveSession& s) cons
 json::object QaApi::public_session_json(const court::LiveSession& s, const std::string& state) {
   const std::string air = session_air_stream(s.id);
   json::value play = nullptr;
-  if (state == "live" || state == "paused") play = json::object{{"flv", "/live/" + air + ".flv"}};
+  if (state == "live" || state == "paused")
+    play = json::object{{"flv", "/live/" + air + ".flv"}, {"hls", "/live/" + air + "/index.m3u8"}};
   return json::object{
       {"id", s.id},
       {"title", s.title},

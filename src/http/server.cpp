@@ -25,6 +25,7 @@
 #include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "http/auth.hpp"
+#include "http/hls_api.hpp"
 #include "http/json_text.hpp"
 #include "http/metrics.hpp"
 #include "http/metrics_text.hpp"
@@ -252,6 +253,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           req.method() == bhttp::verb::get) {
         co_await serve_flv(req, path, path.substr(6, path.size() - 10), query);
         break;  // the FLV response ends with the connection
+      }
+      if (services_.hls && is_hls_path(path) &&
+          (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
+        if (!co_await serve_hls(req, path, query) || !req.keep_alive()) break;
+        continue;
       }
       if (path == "/api/v1/events" && websocket::is_upgrade(req)) {
         if (auto login = events_login(req, path, query); login && services_.events) {
@@ -633,6 +639,38 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         part->clear();
       }
     }
+  }
+
+  // An HLS answer: the head, then the playlist or the media bytes straight
+  // from the channel's window in one gathered write (no copy per player).
+  asio::awaitable<bool> serve_hls(const Request& req, const std::string& path,
+                                  const std::string& query) {
+    const HlsReply r = co_await hls_reply(services_, path, query);
+    const std::size_t size = r.size();
+    std::string head =
+        "HTTP/1.1 " + std::to_string(static_cast<unsigned>(r.status)) + " " +
+        std::string(bhttp::obsolete_reason(r.status)) +
+        "\r\nServer: courtcast\r\nContent-Length: " + std::to_string(size) +
+        "\r\nCache-Control: " + r.cache_control +
+        "\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Age\r\n";
+    if (!r.content_type.empty()) head += "Content-Type: " + r.content_type + "\r\n";
+    if (!r.location.empty()) head += "Location: " + r.location + "\r\n";
+    if (!r.retry_after.empty()) head += "Retry-After: " + r.retry_after + "\r\n";
+    if (!req.keep_alive())
+      head += "Connection: close\r\n";
+    else if (req.version() == 10)
+      head += "Connection: keep-alive\r\n";
+    head += "\r\n";
+    std::vector<asio::const_buffer> buffers{asio::buffer(head)};
+    if (req.method() != bhttp::verb::head) {
+      if (r.text) buffers.push_back(asio::buffer(*r.text));
+      for (const auto& b : r.body) buffers.push_back(asio::buffer(*b));
+    }
+    lowest().expires_after(30s);
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, use_nothrow);
+    if (!ec && r.status == bhttp::status::ok)
+      services_.hls->counters().bytes.fetch_add(size, std::memory_order_relaxed);
+    co_return !ec;
   }
 
   asio::awaitable<void> serve_events(Request req, std::string path, std::string query,

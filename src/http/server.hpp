@@ -1,5 +1,5 @@
 #pragma once
-// The one HTTP server: REST API under /api/v1, HTTP-FLV playback under /live,
+// The one HTTP server: REST API under /api/v1, HTTP-FLV and HLS playback under /live,
 // the web console's files everywhere else (static_site.hpp).
 // Connections are spread over the worker event loops like RTMP ones.
 
@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hls/channel.hpp"
 #include "http/events.hpp"
 #include "http/forwarded.hpp"
 #include "http/recording_api.hpp"
@@ -72,6 +73,8 @@ struct Services {
   // After a destination is added, changed or removed through the API (to
   // keep the set across restarts).
   std::function<void()> destinations_changed = nullptr;
+  // HLS of public streams under /live (hls_api.hpp); null: not served.
+  hls::Registry* hls = nullptr;
   // The web console's files, served for GET and HEAD outside /api and /live.
   const StaticSite* site = nullptr;
   // Origins besides the console's own (the request's Host) whose pages may

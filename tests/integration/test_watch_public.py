@@ -98,7 +98,8 @@ class PublicSessions(unittest.TestCase):
         self.director.ok("POST", f"/programs/{self.air}/take", {"input": "cam-a"}, expect=(202,))
         wait_for(lambda: self.public_state() == "live", 10, "live once a camera is on air")
         body = self.public.ok("GET", f"/public/sessions/{self.session}")
-        self.assertEqual(body["play"], {"flv": f"/live/{self.air}.flv"})
+        self.assertEqual(body["play"], {"flv": f"/live/{self.air}.flv",
+                                        "hls": f"/live/{self.air}/index.m3u8"})
         # The standby card on air is 直播暂停.
         self.director.ok("POST", f"/programs/{self.air}/card", expect=(200, 202))
         wait_for(lambda: self.public_state() == "paused", 10, "paused on the card")
