@@ -585,13 +585,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto header = media::flv_file_header(true, true);
     std::string head =
         "HTTP/1.1 200 OK\r\nServer: courtcast\r\nContent-Type: video/x-flv\r\n"
-        "Cache-Control: no-cache\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n"
-        "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\nX-Frame-Options: "
-        "DENY\r\n"
-        "Content-Security-Policy: " +
-        std::string(kNotAPagePolicy) + "\r\n" +
-        (kTls ? "Strict-Transport-Security: " + std::string(kHsts) + "\r\n" : std::string()) +
-        "\r\n";
+        "Cache-Control: no-cache\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n" +
+        media_security_head() + "\r\n";
     head.append(reinterpret_cast<const char*>(header.data()), header.size());
     lowest().expires_after(30s);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
@@ -641,6 +636,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  // add_security_headers() for the media answers whose head is written by
+  // hand (HTTP-FLV, HLS).
+  static std::string media_security_head() {
+    return "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\n"
+           "X-Frame-Options: DENY\r\nContent-Security-Policy: " +
+           std::string(kNotAPagePolicy) + "\r\n" +
+           (kTls ? "Strict-Transport-Security: " + std::string(kHsts) + "\r\n" : std::string());
+  }
+
   // An HLS answer: the head, then the playlist or the media bytes straight
   // from the channel's window in one gathered write (no copy per player).
   asio::awaitable<bool> serve_hls(const Request& req, const std::string& path,
@@ -652,7 +656,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         std::string(bhttp::obsolete_reason(r.status)) +
         "\r\nServer: courtcast\r\nContent-Length: " + std::to_string(size) +
         "\r\nCache-Control: " + r.cache_control +
-        "\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Age\r\n";
+        "\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Age\r\n" +
+        media_security_head();
     if (!r.content_type.empty()) head += "Content-Type: " + r.content_type + "\r\n";
     if (!r.location.empty()) head += "Location: " + r.location + "\r\n";
     if (!r.retry_after.empty()) head += "Retry-After: " + r.retry_after + "\r\n";
@@ -670,6 +675,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto [ec, n] = co_await asio::async_write(stream_, buffers, use_nothrow);
     if (!ec && r.status == bhttp::status::ok)
       services_.hls->counters().bytes.fetch_add(size, std::memory_order_relaxed);
+    if (!ec) count_request(static_cast<unsigned>(r.status));
     co_return !ec;
   }
 
