@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "app/court_store.hpp"
@@ -61,26 +62,11 @@ struct ManifestState {
   std::string last_sha256;  // of the last whole line's bytes
 };
 
-// A manifest as it stands, read under its folder's lock (record::read_folder).
-std::optional<ManifestState> manifest_state(const fs::path& dir) {
-  auto snapshot = record::read_folder(dir);
-  if (!snapshot) return std::nullopt;
-  ManifestState m;
-  std::string_view rest = snapshot->manifest;
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    if (nl == std::string_view::npos) break;  // a partial last line is not committed
-    const std::string_view line = rest.substr(0, nl);
-    rest.remove_prefix(nl + 1);
-    if (line.empty()) continue;
-    ++m.lines;
-    m.last_sha256 = base::sha256_hex(line);
-  }
-  return m;
-}
-
-// The same for its first `lines` lines, to compare with a listed state.
-std::optional<ManifestState> manifest_prefix(const fs::path& dir, std::size_t lines) {
+// A manifest's first `lines` whole lines (all of them by default), read under
+// its folder's lock (record::read_folder); a partial last line is not
+// committed, so it is not counted.
+std::optional<ManifestState> manifest_state(
+    const fs::path& dir, std::size_t lines = std::numeric_limits<std::size_t>::max()) {
   auto snapshot = record::read_folder(dir);
   if (!snapshot) return std::nullopt;
   ManifestState m;
@@ -275,7 +261,7 @@ int restore_command(const std::string& config_path, const fs::path& dir, std::os
   for (const auto& r : index.at("recordings").as_array()) {
     const std::string rel(r.at("dir").as_string());
     const auto lines = static_cast<std::size_t>(r.at("lines").to_number<std::int64_t>());
-    auto now = manifest_prefix(data_dir / "recordings" / rel, lines);
+    auto now = manifest_state(data_dir / "recordings" / rel, lines);
     if (!now || now->lines < lines) {
       err << "recording " << rel << ": manifest missing or shorter than at the backup\n";
       status = 1;
