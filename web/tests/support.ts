@@ -156,6 +156,9 @@ export class Courtcast {
       '[http]', `listen = "127.0.0.1:${this.http_port}"`,
       ...(with_web_dir ? [`web_dir = "${kDist}"`] : []),
       '[log]', 'level = "info"',
+      // SRT on a port of its own: the default (10080) may be another
+      // courtcast's on this machine, and a failed bind stops the server.
+      ...(/^\[srt\]/m.test(this.extra_config) ? [] : ['[srt]', 'listen = "127.0.0.1:0"']),
     ].join('\n') + '\n' + this.extra_config)
     return file
   }

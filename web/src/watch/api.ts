@@ -14,7 +14,7 @@ export interface PublicSession {
   started_ms: number | null
   ended_ms: number | null
   state: PublicState
-  play: { flv: string } | null
+  play: { flv: string; hls?: string } | null
   questions_answered: number
   watching?: number
 }
