@@ -63,10 +63,18 @@ run: bootstrap
 	@$(BUILD)/courtcast serve $(if $(CONFIG),--config $(CONFIG))
 
 # Bootstrap first: on a fresh machine CMake needs its packages before it can
-# configure anything.
-test: bootstrap
-	@$(MAKE) --no-print-directory build fuzz
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+# configure anything. Each phase's wall time goes to $(BUILD)/phases.tsv and
+# the last line sums them up (failed or not), so a CI log shows where its
+# time went.
+PHASES = $(abspath $(BUILD))/phases.tsv
+TIMED = $(CURDIR)/scripts/timed $(PHASES)
+test:
+	@mkdir -p $(BUILD) && : >$(PHASES) && trap '$(TIMED)' EXIT && \
+	$(TIMED) bootstrap scripts/bootstrap && \
+	$(TIMED) "web build" $(MAKE) --no-print-directory web && \
+	$(TIMED) build $(MAKE) --no-print-directory build && \
+	$(TIMED) "fuzz build" $(MAKE) --no-print-directory fuzz && \
+	cd $(BUILD) && $(TIMED) tests ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # The unit and integration tests on builds with sanitizers (the web console's
 # browser tests and the fuzzers are left out). The runtime options and the
