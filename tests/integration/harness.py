@@ -77,7 +77,9 @@ def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=4
     path = os.path.join(MEDIA_DIR, f"{name}.flv")
     if os.path.exists(path):
         return path
-    tmp = path + ".part"
+    # Tests running at once may both make a missing file: each writes its own
+    # and the last rename wins, never a file two FFmpeg wrote into.
+    tmp = f"{path}.{os.getpid()}.part"
     subprocess.run(
         ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
          "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
