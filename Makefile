@@ -4,6 +4,8 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc)
+# make test's CTest slots: two a core (tests/schedule.cmake says why).
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 CONFIG ?=
 
 # The web console (web/) is built when it is there: `make web`.
@@ -74,7 +76,7 @@ test:
 	$(TIMED) "web build" $(MAKE) --no-print-directory web && \
 	$(TIMED) build $(MAKE) --no-print-directory build && \
 	$(TIMED) "fuzz build" $(MAKE) --no-print-directory fuzz && \
-	cd $(BUILD) && $(TIMED) tests ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(BUILD) && $(TIMED) tests ctest --output-on-failure -j $(TEST_JOBS) --timeout 600
 
 # The unit and integration tests on builds with sanitizers (the web console's
 # browser tests and the fuzzers are left out). The runtime options and the
