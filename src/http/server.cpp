@@ -31,6 +31,7 @@
 #include "http/metrics_text.hpp"
 #include "http/routes.hpp"
 #include "live/player_count.hpp"
+#include "live/player_writer.hpp"
 #include "media/flv.hpp"
 
 namespace courtcast::http {
@@ -142,16 +143,9 @@ bool allowed_origin(const Request& req, const std::vector<std::string>& allowed)
   return false;
 }
 
-// The FLV tags of `packets` as buffers; returns their size in bytes.
-std::size_t flv_buffers(const std::vector<media::PacketPtr>& packets,
-                        std::vector<asio::const_buffer>& out) {
-  out.clear();
-  std::size_t bytes = 0;
-  for (const auto& p : packets) {
-    out.emplace_back(p->flv_tag().data(), p->flv_tag().size());
-    bytes += p->flv_tag().size();
-  }
-  return bytes;
+// HTTP-FLV players get each packet's FLV tag as the packet holds it.
+std::span<const std::uint8_t> flv_framing(const media::Packet& p) {
+  return p.flv_tag();
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -594,45 +588,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     count_request(200);
     const live::ProtocolPlayer counted(live::PlayerProtocol::http_flv);
     spdlog::info("event=http_flv_play stream={}", base::log_value(name));
-    // The fast path writes at the wake without blocking (live::Player); what
-    // the socket did not take waits in `left` for the coroutine below.
-    auto& socket = lowest().socket();
-    beast::error_code nb_ec;
-    socket.non_blocking(true, nb_ec);
-    std::vector<media::PacketPtr> batch, direct_batch, left;
-    std::size_t left_offset = 0;
-    std::vector<asio::const_buffer> buffers, direct_buffers;
-    // Over TLS every byte goes through the stream's encryption: no writes
-    // straight to the socket.
-    if (!nb_ec && !kTls) {
-      player.set_direct_writer([&]() -> bool {
-        if (!player.take_ready(direct_batch)) return true;
-        const std::size_t total = flv_buffers(direct_batch, direct_buffers);
-        beast::error_code ec;
-        std::size_t n = socket.write_some(direct_buffers, ec);
-        if (ec && ec != asio::error::would_block) n = 0;  // the coroutine meets the error
-        if (!ec && n == total) {
-          player.count_sent(total);
-          return true;
-        }
-        left.swap(direct_batch);
-        left_offset = ec ? 0 : n;
-        return false;
-      });
-    }
-    while (co_await player.next(batch)) {
-      for (auto* part : {&left, &batch}) {
-        if (part->empty()) continue;
-        const std::size_t total = flv_buffers(*part, buffers);
-        const std::size_t skip = part == &left ? left_offset : 0;
-        lowest().expires_after(30s);  // a player that stops reading for this long is dropped
-        beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
-        rest.consume(skip);
-        auto [wec, wn] = co_await asio::async_write(stream_, rest, use_nothrow);
-        if (wec) co_return;
-        player.count_sent(total - skip);
-        part->clear();
-      }
+    lowest().expires_never();  // the writer below watches for stalls itself
+    // A player that stops reading for this long is dropped.
+    constexpr auto kStallTimeout = 30s;
+    if constexpr (kTls) {
+      live::PlayerWriter writer(player, stream_, lowest().socket(), flv_framing, kStallTimeout);
+      co_await writer.run();
+    } else {
+      live::PlayerWriter writer(player, lowest().socket(), flv_framing, kStallTimeout);
+      co_await writer.run();
     }
   }
 

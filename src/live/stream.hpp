@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "live/player_writer.hpp"
 #include "media/flv.hpp"
 #include "media/packet.hpp"
 
@@ -128,10 +129,10 @@ class Shard {
 
 // A subscriber's cursor into its shard. Create and use it on the shard's
 // executor (the executor of the player's connection).
-class Player {
+class Player final : public PacketSource {
  public:
   Player(std::shared_ptr<Stream> stream, std::size_t shard_index);
-  ~Player();
+  ~Player() override;
   Player(const Player&) = delete;
   Player& operator=(const Player&) = delete;
 
@@ -139,10 +140,10 @@ class Player {
   // sequence headers and metadata first, then from a keyframe on. Returns
   // false once the player is closed, or when the stream was finished and
   // the player has everything that was published before that.
-  asio::awaitable<bool> next(std::vector<PacketPtr>& out);
+  asio::awaitable<bool> next(std::vector<PacketPtr>& out) override;
   // Makes a pending next() return at once, with nothing, so that the
   // connection can send something else first.
-  void interrupt();
+  void interrupt() override;
 
   // The fast path of the hot loop. While next() waits, a wake calls
   // `direct` on the shard's thread instead of resuming the coroutine: it
@@ -150,11 +151,11 @@ class Player {
   // returns true when everything went out (the player keeps waiting, no
   // handler or coroutine hop at all), false to hand over to next()'s caller
   // (the socket was full; it finishes the write asynchronously).
-  void set_direct_writer(std::function<bool()> direct) { direct_ = std::move(direct); }
+  void set_direct_writer(std::function<bool()> direct) override { direct_ = std::move(direct); }
   // What next() would return, without waiting; false when nothing is ready.
-  bool take_ready(std::vector<PacketPtr>& out);
+  bool take_ready(std::vector<PacketPtr>& out) override;
   void close();
-  void count_sent(std::size_t bytes);
+  void count_sent(std::size_t bytes) override;
   // Packets this player skipped because it fell behind.
   std::uint64_t skipped_packets() const { return skipped_; }
   Stream& stream() { return *stream_; }

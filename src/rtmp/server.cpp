@@ -16,7 +16,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
 
 #include "base/log_value.hpp"
 #include "base/saturating.hpp"
@@ -89,17 +88,9 @@ std::string endpoint_text(const tcp::socket& s) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-// The play framings of `packets` as buffers; returns their size in bytes.
-std::size_t play_buffers(const std::vector<media::PacketPtr>& packets,
-                         std::vector<asio::const_buffer>& out) {
-  out.clear();
-  std::size_t bytes = 0;
-  for (const auto& p : packets) {
-    const auto& wire = p->framed(media::Framing::rtmp_play, frame_for_play);
-    out.emplace_back(wire.data(), wire.size());
-    bytes += wire.size();
-  }
-  return bytes;
+// Players get each packet as RTMP chunks, built once and shared by all.
+std::span<const std::uint8_t> play_framing(const media::Packet& p) {
+  return p.framed(media::Framing::rtmp_play, frame_for_play);
 }
 
 using TlsSocket = asio::ssl::stream<tcp::socket>;
@@ -219,21 +210,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
 
   asio::awaitable<void> write_loop() {
     auto self = this->shared_from_this();
-    std::vector<media::PacketPtr> batch;
-    std::vector<asio::const_buffer> buffers;
     media::Bytes control;
     while (!closed_) {
-      // What a direct write left half-sent goes first: nothing may come
-      // between the chunks of one message.
-      if (!left_.empty()) {
-        const std::size_t total = play_buffers(left_, buffers);
-        boost::beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
-        rest.consume(left_offset_);
-        if (!co_await write(rest)) break;
-        source_->count_sent(total - left_offset_);
-        left_.clear();
-        continue;
-      }
       if (!control_.empty()) {
         control.swap(control_);
         control_.clear();
@@ -250,27 +228,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
         tcp_socket().shutdown(tcp::socket::shutdown_send, ec);
       }
       if (source_) {
-        install_direct_writer();
-        if (!co_await source_->next(batch)) {
-          // The stream ended for good: say so the way a player expects
-          // (StreamEOF, then the unpublish and stop notices), then close.
-          if (!closed_ && !closing_) {
-            control.clear();
-            write_user_control(control, kStreamEof, play_stream_id_, chunk_out_);
-            write_status(control, play_stream_id_, "status", "NetStream.Play.UnpublishNotify",
-                         stream_ + " is now unpublished.", chunk_out_);
-            write_status(control, play_stream_id_, "status", "NetStream.Play.Stop",
-                         "Stopped playing " + stream_ + ".", chunk_out_);
-            co_await write(asio::buffer(control));
-            spdlog::info("event=rtmp_play_end stream={} peer={}", base::log_value(stream_), peer_);
-          }
-          break;
-        }
-        if (batch.empty()) continue;
-        const std::size_t bytes = play_buffers(batch, buffers);
-        if (!co_await write(buffers)) break;
-        source_->count_sent(bytes);
-        continue;
+        co_await play();
+        break;
       }
       signal_.expires_at(steady_clock::time_point::max());
       co_await signal_.async_wait(use_nothrow);
@@ -278,33 +237,27 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
     shutdown();
   }
 
-  // The fast path (see live::Player::set_direct_writer): media ready at a
-  // wake is written on the spot without blocking; what the socket does not
-  // take is left for write_loop.
-  void install_direct_writer() {
-    if (direct_installed_) return;
-    direct_installed_ = true;
-    // Over TLS every byte goes through the stream's encryption: no writes
-    // straight to the socket.
-    if constexpr (kTls) return;
-    boost::system::error_code ec;
-    tcp_socket().non_blocking(true, ec);
-    if (ec) return;
-    source_->set_direct_writer([this]() -> bool {
-      if (closed_ || closing_ || !control_.empty() || !left_.empty()) return false;
-      if (!source_->take_ready(direct_batch_)) return true;
-      const std::size_t total = play_buffers(direct_batch_, direct_buffers_);
-      boost::system::error_code wec;
-      std::size_t n = tcp_socket().write_some(direct_buffers_, wec);
-      if (wec && wec != asio::error::would_block) n = 0;  // write_loop meets the error
-      if (!wec && n == total) {
-        source_->count_sent(total);
-        return true;
-      }
-      left_.swap(direct_batch_);
-      left_offset_ = wec ? 0 : n;
-      return false;
-    });
+  // A player's media, and what control messages come up meanwhile, go out
+  // through the one player write loop (live::PlayerWriter); over TLS it
+  // writes only through the encryption.
+  asio::awaitable<void> play() {
+    if constexpr (kTls)
+      writer_.emplace(*source_, socket_, tcp_socket(), play_framing, options_.write_stall_timeout);
+    else
+      writer_.emplace(*source_, socket_, play_framing, options_.write_stall_timeout);
+    const live::WriteEnd end = co_await writer_->run();
+    if (end == live::WriteEnd::stalled) close("player stopped reading", spdlog::level::info);
+    if (end != live::WriteEnd::source_ended || closed_ || closing_) co_return;
+    // The stream ended for good: say so the way a player expects (StreamEOF,
+    // then the unpublish and stop notices), then close.
+    media::Bytes control;
+    write_user_control(control, kStreamEof, play_stream_id_, chunk_out_);
+    write_status(control, play_stream_id_, "status", "NetStream.Play.UnpublishNotify",
+                 stream_ + " is now unpublished.", chunk_out_);
+    write_status(control, play_stream_id_, "status", "NetStream.Play.Stop",
+                 "Stopped playing " + stream_ + ".", chunk_out_);
+    co_await write(asio::buffer(control));
+    spdlog::info("event=rtmp_play_end stream={} peer={}", base::log_value(stream_), peer_);
   }
 
   template <typename Buffers>
@@ -343,7 +296,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
 
   void queue(const std::function<void(media::Bytes&)>& build) {
     build(control_);
-    if (source_) source_->interrupt();
+    if (writer_) {
+      writer_->send_control(control_);
+      control_.clear();
+    }
     signal_.cancel();
   }
 
@@ -675,7 +631,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
     tcp_socket().close(ec);
     signal_.cancel();
     watchdog_.cancel();
-    if (source_) source_->interrupt();
+    if (writer_) writer_->stop();
   }
 
   void finish() {
@@ -684,7 +640,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
     // peer that does not read is cut by the watchdog's write-stall limit.
     closing_ = true;
     signal_.cancel();
-    if (source_) source_->interrupt();
+    if (writer_) writer_->stop();
     if (!handshake_done_) shutdown();
   }
 
@@ -702,10 +658,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
   media::Bytes control_;
   std::unique_ptr<MediaSink> sink_;
   std::unique_ptr<MediaSource> source_;
-  bool direct_installed_ = false;
-  std::vector<media::PacketPtr> direct_batch_, left_;  // left_: half-sent by a direct write
-  std::size_t left_offset_ = 0;
-  std::vector<asio::const_buffer> direct_buffers_;
+  std::optional<live::PlayerWriter> writer_;  // while playing; after source_: gone first
   std::uint32_t chunk_out_ = 128;
   std::uint32_t publish_stream_id_ = 0, play_stream_id_ = 0;
   std::optional<steady_clock::time_point> revoked_at_;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "live/player_writer.hpp"
 #include "media/packet.hpp"
 #include "rtmp/chunk.hpp"
 
@@ -45,19 +46,10 @@ class MediaSink {
   virtual std::optional<std::string> revoked() { return std::nullopt; }
 };
 
-// What a player receives. Used only on the connection's worker.
-class MediaSource {
- public:
-  virtual ~MediaSource() = default;
-  // Waits for packets; returns false when the source is finished. May return
-  // true with nothing after interrupt().
-  virtual asio::awaitable<bool> next(std::vector<media::PacketPtr>& out) = 0;
-  virtual void interrupt() = 0;
-  virtual void count_sent(std::size_t bytes) = 0;
-  // The fast path: see live::Player::set_direct_writer and take_ready.
-  virtual void set_direct_writer(std::function<bool()> direct) = 0;
-  virtual bool take_ready(std::vector<media::PacketPtr>& out) = 0;
-};
+// What a player receives (a live player behind the hooks). Used only on
+// the connection's worker, by live::PlayerWriter, the one write loop of
+// every kind of player.
+using MediaSource = live::PacketSource;
 
 // The answer to a publish or play request: a sink/source, or why not.
 template <typename T>

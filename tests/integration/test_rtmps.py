@@ -1,7 +1,8 @@
 """RTMPS ingest ([rtmp] tls_listen): FFmpeg publishes over rtmps:// with a
 test certificate made by openssl here, and the stream plays back over
-plain RTMP and HTTP-FLV and decodes clean. A peer that speaks plain RTMP
-to the TLS port gets nothing and the server carries on."""
+plain RTMP, HTTP-FLV and RTMPS (the player write loop over TLS) and
+decodes clean. A peer that speaks plain RTMP to the TLS port gets nothing
+and the server carries on."""
 
 import re
 import shutil
@@ -50,7 +51,8 @@ class Rtmps(unittest.TestCase):
             try:
                 wait_live(server, "cam-a")
                 self.assertIn("event=publish_start stream=cam-a", server.log())
-                for url in (server.rtmp_url("cam-a"), server.flv_url("cam-a")):
+                for url in (server.rtmp_url("cam-a"), server.flv_url("cam-a"),
+                            f"rtmps://127.0.0.1:{port}/live/cam-a"):
                     code, frames, errors = decode(url)
                     self.assertEqual(code, 0, errors)
                     self.assertGreaterEqual(frames, 25, f"two seconds of video from {url}")
