@@ -7,11 +7,15 @@
 Prints what the readers got and what courtcast served (its /metrics). The
 machine is shared by courtcast, nginx and the load, so figures are lower
 bounds. Environment: BUILD_DIR (build), SECONDS_PER_RUN (10), CONNECTIONS
-(200, feed), READERS (2000, hls)."""
+(200, feed), READERS (2000, hls), PROCESSES (2, hls: the readers are split
+over that many Python processes, one asyncio loop each), NGINX_WORKERS (2,
+hls: nginx's worker processes)."""
 
 import asyncio
+import multiprocessing
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -67,8 +71,10 @@ def feed():
 
 
 class Reader:
-    """One HLS viewer: reloads the playlist every half target duration and
-    fetches each new segment once, on one keep-alive connection."""
+    """One HLS viewer: reloads the playlist every half target duration (1 s,
+    as RFC 8216 asks of a client whose playlist did not change) and fetches
+    each new segment once, on one keep-alive connection. Readers start
+    spread over the first second, as viewers do."""
 
     def __init__(self, port, path):
         self.port, self.path = port, path
@@ -77,6 +83,7 @@ class Reader:
         self.bytes = 0
         self.late = 0  # segments fetched after the next one was already listed
         self.errors = 0
+        self.error = ""  # the last error: an exception's name, or what answered non-200
 
     async def get(self, reader, writer, path):
         writer.write(f"GET {path} HTTP/1.1\r\nHost: edge\r\n\r\n".encode())
@@ -86,13 +93,15 @@ class Reader:
         body = await reader.readexactly(length)
         return status, body
 
-    async def run(self, until):
+    async def run(self, until, delay):
+        await asyncio.sleep(delay)
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         try:
             while time.monotonic() < until:
                 status, body = await self.get(reader, writer, self.path)
                 if status != 200:
                     self.errors += 1
+                    self.error = f"playlist {status}"
                     await asyncio.sleep(1)
                     continue
                 lines = body.decode().splitlines()
@@ -108,15 +117,32 @@ class Reader:
                         self.bytes += len(data)
                     else:
                         self.errors += 1
-                await asyncio.sleep(0.5)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
+                        self.error = f"segment {status}"
+                await asyncio.sleep(1.0)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as e:
             self.errors += 1
+            self.error = type(e).__name__
         finally:
             writer.close()
 
 
+def run_readers(port, n, seconds, first, queue):
+    """`n` readers in this process's asyncio loop; puts their results on `queue`."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 256)), hard))
+    readers = [Reader(port, "/live/cam-a/index.m3u8") for _ in range(n)]
+    until = time.monotonic() + seconds
+
+    async def all_readers():
+        await asyncio.gather(*(r.run(until, ((first + i) % 1000) / 1000)
+                               for i, r in enumerate(readers)))
+    asyncio.run(all_readers())
+    queue.put([(r.fetched, r.bytes, r.late, r.errors, r.error) for r in readers])
+
+
 def hls():
     readers_n = int(os.environ.get("READERS", "2000"))
+    processes = int(os.environ.get("PROCESSES", "2"))
     media = test_media()
     with Server(streams=(("cam-a", "bench-key-1", True),)) as server:
         publisher = publish(server.rtmp_url("cam-a", "key=bench-key-1"), media)
@@ -125,29 +151,51 @@ def hls():
             wait_live(server, "cam-a")
             wait_for(lambda: fetch(server.http_port, path="/live/cam-a/index.m3u8")[0] == 200, 20,
                      "the HLS playlist")
-            edge = NginxEdge(server.http_port)
+            edge = NginxEdge(server.http_port, workers=int(os.environ.get("NGINX_WORKERS", "2")))
             seg_route = "/live/{name}/{epoch}/seg{n}"
+            playlist_route = "/live/{rest}.m3u8"
             before = route_count(server, seg_route, "200")
-            readers = [Reader(edge.port, "/live/cam-a/index.m3u8") for _ in range(readers_n)]
-            until = time.monotonic() + SECONDS
-
-            async def all_readers():
-                await asyncio.gather(*(r.run(until) for r in readers))
-            cpu0 = os.times()
-            asyncio.run(all_readers())
+            playlists_before = route_count(server, playlist_route)
+            load0 = os.getloadavg()
+            queue = multiprocessing.Queue()
+            share = [readers_n // processes + (1 if i < readers_n % processes else 0)
+                     for i in range(processes)]
+            procs = [multiprocessing.Process(target=run_readers,
+                                             args=(edge.port, share[i], SECONDS, sum(share[:i]),
+                                                   queue))
+                     for i in range(processes)]
+            for p in procs:
+                p.start()
+            results = [r for _ in procs for r in queue.get()]
+            for p in procs:
+                p.join()
+            load1 = os.getloadavg()
             after = route_count(server, seg_route, "200")
+            playlists_after = route_count(server, playlist_route)
         finally:
             if edge:
                 edge.stop()
             stop(publisher)
-    distinct = set().union(*(r.fetched for r in readers))
-    total_bytes = sum(r.bytes for r in readers)
-    full = sum(1 for r in readers if r.errors == 0 and r.late == 0 and len(r.fetched) >= 2)
-    print(f"{readers_n} HLS readers for {SECONDS} s through nginx: {full} at full rate "
-          f"(every segment before the next was listed, no error); "
-          f"{sum(len(r.fetched) for r in readers)} segment fetches, {len(distinct)} distinct, "
-          f"{total_bytes * 8 / SECONDS / 1e6:.0f} Mbit/s delivered; courtcast served "
-          f"{after - before} segments")
+    ended = {}
+    for *_, e in results:
+        if e:
+            ended[e] = ended.get(e, 0) + 1
+    results = [r[:4] for r in results]
+    fetched = [f for f, _, _, _ in results]
+    distinct = set().union(*fetched)
+    total_bytes = sum(b for _, b, _, _ in results)
+    full = sum(1 for f, _, late, errors in results if errors == 0 and late == 0 and len(f) >= 2)
+    per_reader = sorted(b * 8 / SECONDS / 1e6 for _, b, _, _ in results)
+    print(f"{readers_n} HLS readers ({processes} processes) for {SECONDS} s through nginx: "
+          f"{full} at full rate (every segment before the next was listed, no error); "
+          f"{sum(len(f) for f in fetched)} segment fetches, {len(distinct)} distinct, "
+          f"{sum(late for _, _, late, _ in results)} late, "
+          f"{sum(e for _, _, _, e in results)} errors; "
+          f"{total_bytes * 8 / SECONDS / 1e6:.0f} Mbit/s delivered, per reader median "
+          f"{per_reader[len(per_reader) // 2]:.2f} Mbit/s, min {per_reader[0]:.2f}; "
+          f"courtcast served {after - before} segments and {playlists_after - playlists_before} "
+          f"playlists; load average {load0[0]:.2f} before, {load1[0]:.2f} after"
+          + (f"; readers' last errors: {ended}" if ended else ""))
 
 
 if __name__ == "__main__":

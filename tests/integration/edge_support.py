@@ -26,7 +26,9 @@ def edge_template():
 class NginxEdge:
     """nginx caching `origin_port` on a free loopback port (self.port)."""
 
-    def __init__(self, origin_port):
+    def __init__(self, origin_port, workers=0):
+        """`workers` > 0: nginx's master and that many worker processes (as an
+        edge runs); 0: one process, enough for a test."""
         self.dir = tempfile.mkdtemp(prefix="courtcast-edge-")
         self.port = free_port()
         edge = (edge_template().replace("@ORIGIN@", f"127.0.0.1:{origin_port}")
@@ -36,7 +38,10 @@ class NginxEdge:
             f.write(edge)
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(f"daemon off;\nmaster_process off;\npid {self.dir}/nginx.pid;\n"
+            # Workers as root too: the cache is under this (private) directory.
+            processes = (f"worker_processes {workers};\n" + ("user root;\n" if os.geteuid() == 0 else "")
+                         if workers else "master_process off;\n")
+            f.write(f"daemon off;\n{processes}pid {self.dir}/nginx.pid;\n"
                     f"error_log {self.dir}/error.log warn;\n"
                     "worker_rlimit_nofile 8192;\nevents { worker_connections 4096; }\n"
                     f"http {{\naccess_log off;\ninclude {self.dir}/edge.conf;\n}}\n")
