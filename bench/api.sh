@@ -15,6 +15,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-15}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -40,32 +41,12 @@ if [[ ! -x $BUILD/courtcast ]]; then
   cmake --build "$BUILD" -j"$(nproc)" --target courtcast
 fi
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$DIR/courtcast.toml" <<TOML
-[server]
-data_dir = "$DIR/var"
-workers = $WORKERS
-[rtmp]
-listen = "127.0.0.1:0"
-[srt]
-listen = "127.0.0.1:0"
-[http]
-listen = "127.0.0.1:$PORT"
-[record]
-enabled = false
-[log]
-level = "warn"
-TOML
-if [[ -n ${DATABASE_URL:-} ]]; then
-  printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >>"$DIR/courtcast.toml"
-fi
+PORT=$(free_port)
+server_config "$DIR" "$PORT" "$WORKERS" "${DATABASE_URL:-}"
 "$BUILD/courtcast" serve --config "$DIR/courtcast.toml" >"$DIR/server.log" 2>&1 &
 SERVER_PID=$!
+wait_port "$PORT" "$SERVER_PID"
 API=http://127.0.0.1:$PORT/api/v1
-for _ in $(seq 100); do
-  curl -sf "$API/streams" >/dev/null && break
-  sleep 0.1
-done
 TOKEN=$(cat "$DIR/var/keys/api-token")
 AUTH="Authorization: Bearer $TOKEN"
 

@@ -3,7 +3,8 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #
-# Everything here reads /proc or the loopback interface and starts nothing.
+# Everything here reads /proc or the loopback interface, or writes a file it is
+# told to, and starts nothing.
 
 TICKS=${TICKS:-$(getconf CLK_TCK)}
 
@@ -13,6 +14,27 @@ need() {  # need COMMAND: exit with a hint when a tool is missing
 
 free_port() {  # a TCP port free on 127.0.0.1 right now
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+server_config() {  # server_config DIR HTTP_PORT WORKERS [DATABASE_URL]: writes DIR/courtcast.toml, a server
+  # with its data in DIR/var, HTTP on HTTP_PORT, RTMP and SRT on any free port, no recording,
+  # warnings only, and SQLite unless a database URL is given
+  cat >"$1/courtcast.toml" <<TOML
+[server]
+data_dir = "$1/var"
+workers = $3
+[rtmp]
+listen = "127.0.0.1:0"
+[srt]
+listen = "127.0.0.1:0"
+[http]
+listen = "127.0.0.1:$2"
+[record]
+enabled = false
+[log]
+level = "warn"
+TOML
+  if [[ -n ${4:-} ]]; then printf '[database]\nurl = "%s"\n' "$4" >>"$1/courtcast.toml"; fi
 }
 
 wait_port() {  # wait_port PORT [PID]: until something accepts on 127.0.0.1:PORT (30 s); fails early if PID dies

@@ -45,21 +45,7 @@ if [[ ! -x $BUILD/courtcast ]]; then
 fi
 
 PORT=$(free_port)
-cat >"$DIR/courtcast.toml" <<TOML
-[server]
-data_dir = "$DIR/var"
-workers = $WORKERS
-[rtmp]
-listen = "127.0.0.1:0"
-[srt]
-listen = "127.0.0.1:0"
-[http]
-listen = "127.0.0.1:$PORT"
-[record]
-enabled = false
-[log]
-level = "warn"
-TOML
+server_config "$DIR" "$PORT" "$WORKERS"
 "$BUILD/courtcast" serve --config "$DIR/courtcast.toml" >"$DIR/server.log" 2>&1 &
 PIDS+=($!)
 wait_port "$PORT" "${PIDS[0]}"
