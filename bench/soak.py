@@ -26,7 +26,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 from court_api_support import PASSWORD, approved_session, session_body, step_body  # noqa: E402
-from harness import (ApiClient, TcpProxy, free_port, stop, wait_for)  # noqa: E402
+from harness import (ApiClient, NginxRtmp, TcpProxy, accepts, free_port, stop,  # noqa: E402
+                     test_media, wait_for)
 
 BIN = os.environ.get("COURTCAST_BIN", "build/courtcast")
 BENCH = os.environ.get("COURTCAST_BENCH_BIN", "build/courtcast-bench")
@@ -51,80 +51,11 @@ def log(msg):
     print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
 
 
-def soak_media(out_dir, name, tone):
+def soak_media(name, tone):
     """640x360 H.264/AAC at 700 kbit/s: a 4G camera's picture, small enough
     that hours of four recorded streams fit a tmpfs."""
-    path = os.path.join(out_dir, f"{name}.flv")
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-                    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
-                    "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=44100",
-                    "-t", "60", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-                    "-b:v", "700k", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-                    "-c:a", "aac", "-b:a", "64k", "-f", "flv", path], check=True)
-    return path
-
-
-class Nginx:
-    """nginx-rtmp on fixed loopback ports, recording every stream it receives
-    into record/PORT/ (one file per connection); `tls` ports terminate TLS in
-    front of an RTMP port of their own."""
-
-    def __init__(self, root, plain_ports, tls_ports=()):
-        self.dir = root
-        os.makedirs(self.dir, exist_ok=True)
-        self.plain, self.tls = list(plain_ports), list(tls_ports)
-        self.behind = {p: free_port() for p in self.tls}
-        self.cert = os.path.join(self.dir, "cert.pem")
-        key = os.path.join(self.dir, "key.pem")
-        if self.tls and not os.path.exists(self.cert):
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                            "-keyout", key, "-out", self.cert], check=True, capture_output=True)
-        servers = ""
-        for p in self.plain:
-            servers += self._app(p, p)
-        for p in self.tls:
-            servers += self._app(self.behind[p], p)
-        stream = "".join(f"  server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {self.cert}; "
-                         f"ssl_certificate_key {key}; proxy_pass 127.0.0.1:{self.behind[p]}; }}\n"
-                         for p in self.tls)
-        self.conf = os.path.join(self.dir, "nginx.conf")
-        with open(self.conf, "w") as f:
-            f.write("load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
-                    + ("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
-                       if self.tls else "")
-                    + f"daemon off;\nmaster_process off;\npid {self.dir}/nginx.pid;\n"
-                    f"error_log {self.dir}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
-                    f"rtmp {{\n{servers}}}\n" + (f"stream {{\n{stream}}}\n" if self.tls else ""))
-        self.proc = None
-        self.start()
-
-    def _app(self, listen, label):
-        folder = os.path.join(self.dir, "record", str(label))
-        os.makedirs(folder, exist_ok=True)
-        return (f"  server {{ listen 127.0.0.1:{listen}; application live {{ live on; "
-                f"record all; record_path {folder}; record_unique on; }} }}\n")
-
-    def start(self):
-        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for p in self.plain + self.tls:
-            wait_for(lambda: _accepts(p), 10, f"nginx on port {p}")
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-
-    def stop(self):
-        stop(self.proc)
-
-
-def _accepts(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+    return test_media(name=f"soak-{name}", size="640x360", seconds=60, tone=tone,
+                      video_bitrate="700k", audio_bitrate="64k")
 
 
 class Courtcast:
@@ -153,7 +84,7 @@ class Courtcast:
         with open(self.log_path, "a") as log_file:
             self.proc = subprocess.Popen([BIN, "serve", "--config", self.config],
                                          stdout=log_file, stderr=subprocess.STDOUT)
-        wait_for(lambda: _accepts(self.http_port) and _accepts(self.rtmp_port), 30,
+        wait_for(lambda: accepts(self.http_port) and accepts(self.rtmp_port), 30,
                  "courtcast's listeners")
 
     def token(self):
@@ -284,13 +215,17 @@ def main():
                             data_dir], capture_output=True).returncode == 0
     if not tmpfs:
         log("soak: cannot mount a tmpfs (not root?): the disk-full fault is skipped")
-    media_a = soak_media(work, "cam-a", 440)
-    media_b = soak_media(work, "cam-b", 660)
+    media_a = soak_media("cam-a", 440)
+    media_b = soak_media("cam-b", 660)
 
     ports = [free_port() for _ in PLATFORMS]
-    platforms = Nginx(os.path.join(out, "nginx"), [p for i, p in enumerate(ports)
-                                                   if i not in (TLS, KILLED)], [ports[TLS]])
-    killed = Nginx(os.path.join(out, "nginx-killed"), [ports[KILLED]])
+    # nginx-rtmp platforms on fixed ports (a restarted one keeps its URL),
+    # recording what they receive into record/PORT/, one file per connection.
+    platforms = NginxRtmp(plain_ports=[p for i, p in enumerate(ports) if i not in (TLS, KILLED)],
+                          tls_ports=[ports[TLS]], record=True,
+                          directory=os.path.join(out, "nginx"))
+    killed = NginxRtmp(plain_ports=[ports[KILLED]], record=True,
+                       directory=os.path.join(out, "nginx-killed"))
     stall_proxy = TcpProxy(ports[STALLED])
     destinations = []
     for i, name in enumerate(PLATFORMS):

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 
 from court_api_support import approved_session, logged_in, make_users, username
-from harness import ApiClient, _accepts, free_port, stop, wait_for
+from harness import ApiClient, accepts, free_port, stop, wait_for
 
 DEPLOY_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "deploy.md")
 
@@ -47,7 +47,7 @@ class NginxEdge:
                     f"http {{\naccess_log off;\ninclude {self.dir}/edge.conf;\n}}\n")
         self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: _accepts(self.port), 10, f"nginx edge on port {self.port}")
+        wait_for(lambda: accepts(self.port), 10, f"nginx edge on port {self.port}")
 
     def error_log(self):
         with open(os.path.join(self.dir, "error.log"), errors="replace") as f:

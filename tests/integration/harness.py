@@ -71,7 +71,7 @@ def wait_for(predicate, timeout, what, interval=0.05):
 
 
 def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=440,
-               audio_rate=44100):
+               audio_rate=44100, video_bitrate="2500k", audio_bitrate="96k"):
     """An H.264/AAC FLV test pattern with tone, generated once and reused."""
     os.makedirs(MEDIA_DIR, exist_ok=True)
     path = os.path.join(MEDIA_DIR, f"{name}.flv")
@@ -85,8 +85,8 @@ def test_media(name="720p", size="1280x720", rate=25, gop=50, seconds=30, tone=4
          "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
          "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate={audio_rate}",
          "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-         "-profile:v", "high", "-b:v", "2500k", "-g", str(gop), "-keyint_min", str(gop),
-         "-sc_threshold", "0", "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-f", "flv", tmp],
+         "-profile:v", "high", "-b:v", video_bitrate, "-g", str(gop), "-keyint_min", str(gop),
+         "-sc_threshold", "0", "-c:a", "aac", "-b:a", audio_bitrate, "-ac", "2", "-f", "flv", tmp],
         check=True)
     os.replace(tmp, path)
     return path
@@ -457,43 +457,71 @@ def free_port():
 class NginxRtmp:
     """nginx with Debian's RTMP module on loopback: one `live` application on
     each of `plain` ports, plus `tls` ports terminating TLS (stream module,
-    self-signed certificate for localhost) in front of an RTMP port of their own."""
+    self-signed certificate for localhost) in front of an RTMP port of their own.
 
-    def __init__(self, plain=1, tls=0):
-        self.dir = tempfile.mkdtemp(prefix="courtcast-nginx-")
-        self.plain_ports = [free_port() for _ in range(plain)]
-        self.tls_ports = [free_port() for _ in range(tls)]
-        behind_tls = [free_port() for _ in range(tls)]
+    `plain_ports`/`tls_ports` fix the ports instead (a benchmark that restarts
+    a platform keeps its URL); `record` keeps every stream received in
+    DIR/record/PORT/, one file per connection; `directory` is where nginx runs."""
+
+    def __init__(self, plain=1, tls=0, plain_ports=None, tls_ports=None, record=False,
+                 directory=None):
+        self.dir = directory or tempfile.mkdtemp(prefix="courtcast-nginx-")
+        os.makedirs(self.dir, exist_ok=True)
+        self.plain_ports = list(plain_ports) if plain_ports is not None else [
+            free_port() for _ in range(plain)]
+        self.tls_ports = list(tls_ports) if tls_ports is not None else [
+            free_port() for _ in range(tls)]
+        behind_tls = [free_port() for _ in self.tls_ports]
         self.behind_tls_ports = behind_tls  # where each TLS port's plain RTMP is played
         self.cert = os.path.join(self.dir, "cert.pem")
         key = os.path.join(self.dir, "key.pem")
-        if tls:
+        if self.tls_ports and not os.path.exists(self.cert):
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
                             "-keyout", key, "-out", self.cert],
                            check=True, capture_output=True)
-        servers = "".join(f"  server {{ listen 127.0.0.1:{p}; application live {{ live on; }} }}\n"
-                          for p in self.plain_ports + behind_tls)
+
+        def app(listen, label):
+            if not record:
+                return f"  server {{ listen 127.0.0.1:{listen}; application live {{ live on; }} }}\n"
+            folder = os.path.join(self.dir, "record", str(label))
+            os.makedirs(folder, exist_ok=True)
+            return (f"  server {{ listen 127.0.0.1:{listen}; application live {{ live on; "
+                    f"record all; record_path {folder}; record_unique on; }} }}\n")
+
+        servers = "".join(app(p, p) for p in self.plain_ports)
+        servers += "".join(app(b, p) for p, b in zip(self.tls_ports, behind_tls))
         stream = "".join(f"  server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {self.cert}; "
                          f"ssl_certificate_key {key}; proxy_pass 127.0.0.1:{b}; }}\n"
                          for p, b in zip(self.tls_ports, behind_tls))
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
+        tls = bool(self.tls_ports)
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        with open(self.conf, "w") as f:
             f.write("load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
                     + ("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n" if tls else "")
                     + f"daemon off;\nmaster_process off;\npid {self.dir}/nginx.pid;\n"
                     f"error_log {self.dir}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
                     f"rtmp {{\n{servers}}}\n" + (f"stream {{\n{stream}}}\n" if tls else ""))
-        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf],
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", self.conf],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for p in self.plain_ports + self.tls_ports:
-            wait_for(lambda: _accepts(p), 10, f"nginx on port {p}")
+            wait_for(lambda: accepts(p), 10, f"nginx on port {p}")
+
+    def kill(self):
+        """As a platform that crashes: no goodbye to the connections."""
+        self.proc.kill()
+        self.proc.wait()
 
     def stop(self):
         stop(self.proc)
 
 
-def _accepts(port):
+def accepts(port):
+    """Whether something accepts TCP connections on 127.0.0.1:PORT now."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
         return True
