@@ -69,13 +69,15 @@ set(COURTCAST_TEST_COSTS
 set(COURTCAST_SPLIT_BY_CLASS test_program)
 
 # Integration tests that keep a core busy: an encoder making air in real
-# time (its frame rate is checked), 200 viewers' questions in a minute.
+# time (its frame rate is checked), 200 viewers' questions in a minute, a
+# live session's logins and air (12 s of CPU in its 17 s).
 set(COURTCAST_CPU_HEAVY_TESTS
   integration.test_air_encoder
   integration.test_air_graphics
   integration.test_air_slate
   integration.test_export_parts
-  integration.test_question_flood)
+  integration.test_question_flood
+  integration.test_sessions)
 
 # Sets COST and RESOURCE_LOCK of those tests of the calling directory that are
 # listed above (set_tests_properties reaches only the current directory's).
