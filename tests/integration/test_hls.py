@@ -61,18 +61,27 @@ class Hls(unittest.TestCase):
                  'air_mode = "passthrough"\n')
         cls.server = Server(streams=(("cam-a", "key-a-123456", True),
                                      ("cam-b", "key-b-123456", False)), extra=extra).__enter__()
+        cls.pubs, cls.decoders = [], []
+        try:
+            cls.start()
+        except BaseException:
+            cls.tearDownClass()  # unittest does not when setUpClass fails
+            raise
+
+    @classmethod
+    def start(cls):
         # 640x360: decoding a minute of it costs FFmpeg little on a loaded
         # machine (720p fell behind the window there); packaging does not
         # care about the picture's size.
         media = test_media("360p", "640x360")
-        cls.pubs = [publish(cls.server.rtmp_url("cam-a", "key=key-a-123456"), media),
-                    publish(cls.server.rtmp_url("cam-b", "key=key-b-123456"), media)]
+        cls.pubs += [publish(cls.server.rtmp_url("cam-a", "key=key-a-123456"), media),
+                     publish(cls.server.rtmp_url("cam-b", "key=key-b-123456"), media)]
         wait_live(cls.server, "cam-a")
         wait_live(cls.server, "cam-b")
         cls.base = f"http://127.0.0.1:{cls.server.http_port}/live"
         # The packager starts at the first request; FFmpeg wants segments.
         wait_for(lambda: len(parse_playlist(get(f"{cls.base}/cam-a/index.m3u8")[2].decode())
-                             ["segments"]) >= 2, 20, "two HLS segments")
+                             ["segments"]) >= 2, 30, "two HLS segments")
         # The minute of decoding runs behind the other tests, which do not
         # disturb the stream; test_ffmpeg_decodes… waits for it.
         cls.runs = {}
@@ -83,8 +92,8 @@ class Hls(unittest.TestCase):
                  "-t", str(seconds), "-progress", "pipe:1", "-f", "null", "-"],
                 capture_output=True, text=True, timeout=seconds + 60)
 
-        cls.decoders = [threading.Thread(target=decode, args=("index", DECODE_SECONDS)),
-                        threading.Thread(target=decode, args=("ts", TS_DECODE_SECONDS))]
+        cls.decoders += [threading.Thread(target=decode, args=("index", DECODE_SECONDS)),
+                         threading.Thread(target=decode, args=("ts", TS_DECODE_SECONDS))]
         for t in cls.decoders:
             t.start()
 
