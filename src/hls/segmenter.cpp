@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 
+#include "base/clock.hpp"
 #include "media/codec_config.hpp"
 #include "media/flv.hpp"
 
@@ -24,17 +24,6 @@ constexpr std::uint32_t kAacFrameSamples = 1024;
 std::string seconds(std::int64_t ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
-  return buf;
-}
-
-std::string iso_time(std::int64_t utc_ms) {
-  const std::time_t s = utc_ms / 1000;
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(utc_ms % 1000));
   return buf;
 }
 
@@ -302,7 +291,7 @@ std::string Segmenter::fmp4_playlist() const {
       out += "#EXT-X-MAP:URI=\"" + pre + "init" + std::to_string(s.init_id) + ".mp4\"\n";
       map = s.init_id;
     }
-    out += "#EXT-X-PROGRAM-DATE-TIME:" + iso_time(s.utc_ms) + "\n";
+    out += "#EXT-X-PROGRAM-DATE-TIME:" + base::format_utc_ms(s.utc_ms) + "\n";
     if (!s.complete || complete_after < kSegmentsWithParts) {
       for (std::size_t i = 0; i < s.parts.size(); ++i) {
         out += "#EXT-X-PART:DURATION=" + seconds(s.parts[i].duration_ms) + ",URI=\"" + pre +
@@ -333,7 +322,7 @@ std::string Segmenter::ts_playlist() const {
   for (const auto& s : segments_) {
     if (!s.complete) continue;
     if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
-    out += "#EXT-X-PROGRAM-DATE-TIME:" + iso_time(s.utc_ms) + "\n";
+    out += "#EXT-X-PROGRAM-DATE-TIME:" + base::format_utc_ms(s.utc_ms) + "\n";
     out += "#EXTINF:" + seconds(s.duration_ms) + ",\n" + options_.uri_prefix + "seg" +
            std::to_string(s.msn) + ".ts\n";
   }

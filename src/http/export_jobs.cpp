@@ -1,16 +1,14 @@
 #include "http/export_jobs.hpp"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <ctime>
 
 #include "base/clock.hpp"
 #include "base/log_value.hpp"
-#include "record/clock.hpp"
+#include "base/secret.hpp"
 #include "record/export.hpp"
 
 namespace courtcast::http {
@@ -41,28 +39,6 @@ std::optional<store::Id> parse_public_id(std::string_view text) {
     id = id * 10 + (c - '0');
   }
   return id;
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  RAND_bytes(raw.data(), static_cast<int>(raw.size()));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : raw) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
-// "20240808T100000Z": a time in a file name, sortable and unambiguous.
-std::string compact_utc(std::int64_t utc_ms) {
-  const std::time_t secs = static_cast<std::time_t>(utc_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 // A case number or stream name as part of a file name: no separators,
@@ -151,8 +127,9 @@ std::string ExportJobs::download_stem(const std::string& session, const std::str
   }
   if (!case_number.empty()) label = case_number;
   if (label.empty()) label = session;
-  return file_safe(label) + "_" + file_safe(stream) + "_" + compact_utc(from_ms) + "-" +
-         compact_utc(to_ms);
+  return file_safe(label) + "_" + file_safe(stream) + "_" +
+         base::format_utc_ms(from_ms, base::UtcFormat::compact) + "-" +
+         base::format_utc_ms(to_ms, base::UtcFormat::compact);
 }
 
 ApiResult ExportJobs::start(const std::string& session, const std::string& stream,
@@ -171,7 +148,7 @@ ApiResult ExportJobs::start(const std::string& session, const std::string& strea
     const auto* f = o.if_contains(names[i]);
     if (!f || !f->is_string())
       return bad_field(names[i], "required, ISO 8601 with a zone (2024-08-08T10:00:00+08:00)");
-    auto t = record::parse_utc_ms(std::string(f->as_string()));
+    auto t = base::parse_utc_ms(std::string(f->as_string()));
     if (!t) return bad_field(names[i], t.error().message);
     range[i] = *t;
   }
@@ -227,7 +204,7 @@ ApiResult ExportJobs::start(const std::string& session, const std::string& strea
     if (!created)
       return api_error(status::internal_server_error, "database", created.error().message);
     job = std::move(*created);
-    job.folder = public_id(job.id) + "-" + random_hex(4);
+    job.folder = public_id(job.id) + "-" + base::random_hex(4);
     if (auto r = repo_.update_export(job); !r)
       return api_error(status::internal_server_error, "database", r.error().message);
     active_[job.id] = who;
@@ -250,7 +227,7 @@ void ExportJobs::run(ExportJob job) {
   json::object about{
       {"id", public_id(job.id)},
       {"requested_by", job.requested_by},
-      {"requested_utc", record::format_utc_ms(job.created_ms)},
+      {"requested_utc", base::format_utc_ms(job.created_ms)},
       {"case_id", job.case_id ? json::value(*job.case_id) : json::value(nullptr)},
       {"case_number", case_number.empty() ? json::value(nullptr) : json::value(case_number)}};
   auto r =
@@ -332,8 +309,8 @@ json::value ExportJobs::job_json(const ExportJob& j) const {
                  {"case_id", j.case_id ? json::value(*j.case_id) : json::value(nullptr)},
                  {"from_utc_ms", j.from_utc_ms},
                  {"to_utc_ms", j.to_utc_ms},
-                 {"from_utc", record::format_utc_ms(j.from_utc_ms)},
-                 {"to_utc", record::format_utc_ms(j.to_utc_ms)},
+                 {"from_utc", base::format_utc_ms(j.from_utc_ms)},
+                 {"to_utc", base::format_utc_ms(j.to_utc_ms)},
                  {"created_ms", j.created_ms},
                  {"finished_ms", j.finished_ms ? json::value(j.finished_ms) : json::value(nullptr)},
                  {"expired_ms", j.expired_ms ? json::value(j.expired_ms) : json::value(nullptr)}};

@@ -4,10 +4,10 @@
 
 #include <boost/json.hpp>
 
+#include "base/clock.hpp"
 #include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "record/catalog.hpp"
-#include "record/clock.hpp"
 #include "record/verify.hpp"
 
 namespace courtcast::http {
@@ -45,7 +45,7 @@ bool safe_name(std::string_view s) {
 }
 
 json::value utc_or_null(std::int64_t ms) {
-  return ms ? json::value(record::format_utc_ms(ms)) : json::value(nullptr);
+  return ms ? json::value(base::format_utc_ms(ms)) : json::value(nullptr);
 }
 
 }  // namespace
@@ -107,8 +107,8 @@ ApiResult RecordingApi::session_recordings(store::Id session, bool verify) {
       gaps.push_back(json::object{{"reason", g.reason},
                                   {"start_utc_ms", g.start_utc_ms},
                                   {"end_utc_ms", g.end_utc_ms},
-                                  {"start_utc", record::format_utc_ms(g.start_utc_ms)},
-                                  {"end_utc", record::format_utc_ms(g.end_utc_ms)}});
+                                  {"start_utc", base::format_utc_ms(g.start_utc_ms)},
+                                  {"end_utc", base::format_utc_ms(g.end_utc_ms)}});
     const auto it = live.find(s.stream);
     const bool recording = it != live.end() && it->second.state == record::RecorderState::recording;
     json::object o{
@@ -129,19 +129,19 @@ ApiResult RecordingApi::session_recordings(store::Id session, bool verify) {
     if (verify) {
       const auto report = record::verify_stream_dir(dir, service_.key());
       all_ok = all_ok && report.ok;
-      o["verification"] = json::object{
-          {"ok", report.ok},
-          {"error", report.ok ? json::value(nullptr) : json::value(report.error)},
-          {"segments", report.segments},
-          {"gaps", report.gaps},
-          {"media_ms", report.media_ms},
-          {"key_id",
-           report.lines.empty() ? json::value(nullptr) : json::value(report.lines.back().key_id)},
-          {"manifest_head_sha256", report.head_sha256},
-          {"verified_utc",
-           record::format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count())}};
+      o["verification"] =
+          json::object{{"ok", report.ok},
+                       {"error", report.ok ? json::value(nullptr) : json::value(report.error)},
+                       {"segments", report.segments},
+                       {"gaps", report.gaps},
+                       {"media_ms", report.media_ms},
+                       {"key_id", report.lines.empty() ? json::value(nullptr)
+                                                       : json::value(report.lines.back().key_id)},
+                       {"manifest_head_sha256", report.head_sha256},
+                       {"verified_utc",
+                        base::format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count())}};
       spdlog::info("event=recording_verified session={} stream={} ok={}", base::log_value(name),
                    base::log_value(s.stream), report.ok);
     }

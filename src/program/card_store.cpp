@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <ctime>
 #include <fstream>
 #include <iterator>
 
+#include "base/clock.hpp"
 #include "base/file.hpp"
 #include "base/log_value.hpp"
 #include "base/secret.hpp"
@@ -19,15 +19,6 @@ using base::sha256_hex;
 
 namespace {
 
-std::string utc_text(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::optional<media::Bytes> read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -37,7 +28,7 @@ std::optional<media::Bytes> read_file(const fs::path& path) {
 json::object sidecar_json(const CardUploadInfo& u, const std::string& flv_sha256) {
   return json::object{{"uploaded_by", u.by},
                       {"uploaded_at_ms", u.at_ms},
-                      {"uploaded_at", utc_text(u.at_ms)},
+                      {"uploaded_at", base::format_utc_ms(u.at_ms, base::UtcFormat::iso_seconds)},
                       {"format", to_string(u.format)},
                       {"sha256", u.sha256},
                       {"size_bytes", u.size_bytes},

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <ostream>
 
-#include "record/clock.hpp"
+#include "base/clock.hpp"
 #include "record/crypto.hpp"
 #include "record/export.hpp"
 #include "record/verify.hpp"
@@ -74,8 +74,8 @@ int verify_command(const std::string& dir, const KeyChoice& choice, std::ostream
 int export_command(const std::string& dir, const std::string& from, const std::string& to,
                    const std::string& out_path, const KeyChoice& choice, std::ostream& out,
                    std::ostream& err) {
-  auto from_ms = parse_utc_ms(from);
-  auto to_ms = parse_utc_ms(to);
+  auto from_ms = base::parse_utc_ms(from);
+  auto to_ms = base::parse_utc_ms(to);
   if (!from_ms || !to_ms) {
     err << "courtcast export: " << (!from_ms ? from_ms.error() : to_ms.error()).message << "\n";
     return 2;
@@ -95,8 +95,8 @@ int export_command(const std::string& dir, const std::string& from, const std::s
     out << (i ? ", " : "") << r->parts[i].file.string();
   out << " (" << static_cast<double>(r->duration_ms) / 1000.0 << " s in " << r->parts.size()
       << " part" << (r->parts.size() == 1 ? "" : "s") << " from " << r->segments.size()
-      << " segment" << (r->segments.size() == 1 ? "" : "s") << ", " << format_utc_ms(*from_ms)
-      << " to " << format_utc_ms(*to_ms) << ") and " << r->sidecar.string() << "\n";
+      << " segment" << (r->segments.size() == 1 ? "" : "s") << ", " << base::format_utc_ms(*from_ms)
+      << " to " << base::format_utc_ms(*to_ms) << ") and " << r->sidecar.string() << "\n";
   return 0;
 }
 

@@ -21,8 +21,8 @@ extern "C" {
 #include <optional>
 #include <set>
 
+#include "base/clock.hpp"
 #include "media/codec_config.hpp"
-#include "record/clock.hpp"
 #include "record/verify.hpp"
 
 namespace courtcast::record {
@@ -159,8 +159,8 @@ json::object segment_json(const ManifestLine& l, const std::string& line_sha256)
                       {"size_bytes", l.size_bytes},
                       {"start_utc_ms", l.start_utc_ms},
                       {"end_utc_ms", l.end_utc_ms},
-                      {"start_utc", format_utc_ms(l.start_utc_ms)},
-                      {"end_utc", format_utc_ms(l.end_utc_ms)},
+                      {"start_utc", base::format_utc_ms(l.start_utc_ms)},
+                      {"end_utc", base::format_utc_ms(l.end_utc_ms)},
                       {"recovered", l.recovered},
                       {"line_sha256", line_sha256}};
 }
@@ -440,8 +440,8 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
     }
   }
   if (result.segments.empty())
-    return make_error("nothing was recorded between " + format_utc_ms(from_utc_ms) + " and " +
-                      format_utc_ms(to_utc_ms));
+    return make_error("nothing was recorded between " + base::format_utc_ms(from_utc_ms) + " and " +
+                      base::format_utc_ms(to_utc_ms));
 
   // Clip time 0 is `from` (or the first recorded moment after it). Times
   // map between wall clock and the stream timeline through the mapping of
@@ -622,8 +622,8 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
     return make_error(error);
   }
   if (parts.empty())
-    return make_error("no frame to show between " + format_utc_ms(from_utc_ms) + " and " +
-                      format_utc_ms(to_utc_ms));
+    return make_error("no frame to show between " + base::format_utc_ms(from_utc_ms) + " and " +
+                      base::format_utc_ms(to_utc_ms));
 
   // Final names, hashes, then the sidecar that lists them.
   json::array part_list;
@@ -650,8 +650,8 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
         {"file", final.filename().string()},
         {"sha256", p.sha256},
         {"size_bytes", p.size_bytes},
-        {"start_utc", format_utc_ms(p.start_utc_ms)},
-        {"end_utc", format_utc_ms(p.end_utc_ms)},
+        {"start_utc", base::format_utc_ms(p.start_utc_ms)},
+        {"end_utc", base::format_utc_ms(p.end_utc_ms)},
         {"start_utc_ms", p.start_utc_ms},
         {"end_utc_ms", p.end_utc_ms},
         {"duration_ms", p.end_utc_ms - p.start_utc_ms},
@@ -673,8 +673,8 @@ Result<ExportResult> export_clip(const fs::path& dir, std::int64_t from_utc_ms,
       {"session", first.session},
       {"stream", first.stream},
       {"recording", first.session + "/" + first.stream},
-      {"from_utc", format_utc_ms(from_utc_ms)},
-      {"to_utc", format_utc_ms(to_utc_ms)},
+      {"from_utc", base::format_utc_ms(from_utc_ms)},
+      {"to_utc", base::format_utc_ms(to_utc_ms)},
       {"from_utc_ms", from_utc_ms},
       {"to_utc_ms", to_utc_ms},
       {"key_id", last_line.key_id},

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <set>
 
-#include "record/clock.hpp"
+#include "base/clock.hpp"
 #include "record/segment.hpp"
 
 namespace courtcast::record {
@@ -37,8 +37,8 @@ std::string VerifyReport::summary() const {
        (gaps == 1 ? "" : "s");
   if (gaps) s += " (" + seconds(gap_ms) + ")";
   if (!lines.empty())
-    s += ", " + format_utc_ms(lines.front().start_utc_ms) + " to " +
-         format_utc_ms(lines.back().end_utc_ms) + ", key " + lines.back().key_id +
+    s += ", " + base::format_utc_ms(lines.front().start_utc_ms) + " to " +
+         base::format_utc_ms(lines.back().end_utc_ms) + ", key " + lines.back().key_id +
          ", head sha256 " + head_sha256;
   return s;
 }

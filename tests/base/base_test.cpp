@@ -66,6 +66,23 @@ TEST(Clock, utc_now_ms_is_milliseconds_since_1970) {
   EXPECT_LT(now, 4'102'444'800'000);  // before 2100
 }
 
+TEST(Clock, format_utc_ms_writes_each_format_from_one_instant) {
+  const std::int64_t t = 1'722'763'800'250;  // 2024-08-04T09:30:00.250Z
+  EXPECT_EQ(format_utc_ms(t), "2024-08-04T09:30:00.250Z");
+  EXPECT_EQ(format_utc_ms(t, UtcFormat::iso_seconds), "2024-08-04T09:30:00Z");
+  EXPECT_EQ(format_utc_ms(t, UtcFormat::compact), "20240804T093000Z");
+  EXPECT_EQ(format_utc_ms(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(Clock, parse_utc_ms_reads_zones_fractions_and_plain_milliseconds) {
+  EXPECT_EQ(parse_utc_ms("2024-08-04T09:30:00.250Z").value(), 1'722'763'800'250);
+  EXPECT_EQ(parse_utc_ms("2024-08-04 17:30:00+08:00").value(), 1'722'763'800'000);
+  EXPECT_EQ(parse_utc_ms("1722763800250").value(), 1'722'763'800'250);
+  EXPECT_EQ(parse_utc_ms(format_utc_ms(1'722'763'800'250)).value(), 1'722'763'800'250);
+  EXPECT_FALSE(parse_utc_ms("2024-08-04T09:30:00"));  // no zone: refused, not guessed
+  EXPECT_FALSE(parse_utc_ms("yesterday"));
+}
+
 TEST(Text, percent_decode_reads_escapes_and_plus) {
   EXPECT_EQ(percent_decode("a%20b+c%2Bd"), "a b c+d");
   EXPECT_EQ(percent_decode("%e6%89%a7"), "\xe6\x89\xa7");
