@@ -159,12 +159,16 @@ ApiResult CourtApi::session_steps(const RouteCall& c) {
   return answer_list(repo().list_steps(store::StepFilter::of_session(c.id())), "steps", step_json);
 }
 
+std::optional<ApiResult> CourtApi::require_media() const {
+  if (media_) return std::nullopt;
+  return api_error(status::service_unavailable, "broadcast_disabled",
+                   "this server runs no broadcasts");
+}
+
 ApiResult CourtApi::session_broadcast(const RouteCall& c) {
   auto s = repo().get_session(c.id());
   if (!s) return store_error(s.error());
-  if (!media_)
-    return api_error(status::service_unavailable, "broadcast_disabled",
-                     "this server runs no broadcasts");
+  if (auto e = require_media()) return *e;
   return {status::ok, media_->broadcast_json(*s)};
 }
 
@@ -172,9 +176,7 @@ ApiResult CourtApi::session_publish_urls(const RouteCall& c) {
   if (auto e = read_body(c.req, {}, [](FieldReader&) {})) return *e;
   auto s = repo().get_session(c.id());
   if (!s) return store_error(s.error());
-  if (!media_)
-    return api_error(status::service_unavailable, "broadcast_disabled",
-                     "this server runs no broadcasts");
+  if (auto e = require_media()) return *e;
   // The keys are secrets: who asked for them is on the record.
   auth_.audit(*c.who, "session.publish_urls", json::object{{"session_id", c.id()}});
   return {status::ok, media_->publish_urls_json(*s)};
@@ -184,9 +186,7 @@ ApiResult CourtApi::rotate_publish_key(const RouteCall& c) {
   if (auto e = read_body(c.req, {}, [](FieldReader&) {})) return *e;
   auto s = repo().get_session(c.id());
   if (!s) return store_error(s.error());
-  if (!media_)
-    return api_error(status::service_unavailable, "broadcast_disabled",
-                     "this server runs no broadcasts");
+  if (auto e = require_media()) return *e;
   const std::string input(c.param(1));
   json::value urls = media_->rotate_publish_key(*s, input);
   if (urls.is_null())

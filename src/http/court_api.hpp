@@ -75,6 +75,8 @@ class CourtApi {
   store::Repository& repo() { return auth_.repository(); }
   // The change reaches the session's broadcast (inputs, program, air).
   store::Result<court::LiveSession> changed(store::Result<court::LiveSession> r);
+  // 503 broadcast_disabled on a server that runs no broadcasts.
+  std::optional<ApiResult> require_media() const;
 
   Auth& auth_;
   court::Settings settings_;
