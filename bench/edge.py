@@ -2,16 +2,18 @@
 """The nginx edge of docs/deploy.md in front of one courtcast, on loopback.
 
   bench/edge.sh feed   # the watch page's question feed: wrk at courtcast, then at nginx
-  bench/edge.sh hls    # READERS simulated HLS viewers through nginx (needs HLS on main)
+  bench/edge.sh hls    # READERS simulated HLS viewers through nginx
 
 Prints what the readers got and what courtcast served (its /metrics). The
 machine is shared by courtcast, nginx and the load, so figures are lower
 bounds. Environment: BUILD_DIR (build), SECONDS_PER_RUN (10), CONNECTIONS
-(200, feed), READERS (2000, hls), PROCESSES (2, hls: the readers are split
-over that many Python processes, one asyncio loop each), NGINX_WORKERS (2,
-hls: nginx's worker processes)."""
+(200, feed), READERS (2000, hls), NGINX_WORKERS (2, hls: nginx's worker
+processes), READER (hls: `bench`, the default, runs the readers in
+courtcast-bench — C++, THREADS event loops (2); `python` runs them in
+PROCESSES (2) Python processes, one asyncio loop each, as first measured)."""
 
 import asyncio
+import json
 import multiprocessing
 import os
 import re
@@ -31,6 +33,29 @@ from harness import Server, publish, stop, test_media, wait_for, wait_live  # no
 from metrics_support import fetch, parse, total  # noqa: E402
 
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"))
+
+
+def cpu_seconds(pids):
+    """utime + stime of `pids`, in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def with_children(pid):
+    """`pid` and its child processes (nginx's master and workers)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [pid] + [int(c) for c in f.read().split()]
+    except OSError:
+        return [pid]
 
 
 def route_count(server, route, status=None):
@@ -140,9 +165,29 @@ def run_readers(port, n, seconds, first, queue):
     queue.put([(r.fetched, r.bytes, r.late, r.errors, r.error) for r in readers])
 
 
+def bench_readers(port, n, server_pid, nginx_pids):
+    """`n` readers in courtcast-bench; its JSON report, with nginx's and
+    courtcast's CPU over the bench's run (% of one core)."""
+    threads = os.environ.get("THREADS", "2")
+    cmd = [os.path.join(BUILD, "courtcast-bench"), "--url",
+           f"http://127.0.0.1:{port}/live/cam-a/index.m3u8", "--players", str(n),
+           "--seconds", str(SECONDS), "--threads", threads, "--poll", "1",
+           "--server-pid", str(server_pid), "--label", f"edge-hls-{n}"]
+    cpu0 = (cpu_seconds(nginx_pids), cpu_seconds([server_pid]), time.monotonic())
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    cpu1 = (cpu_seconds(nginx_pids), cpu_seconds([server_pid]), time.monotonic())
+    report = json.loads(out.strip().splitlines()[-1])
+    wall = cpu1[2] - cpu0[2]
+    report["nginx_cpu_pct"] = 100 * (cpu1[0] - cpu0[0]) / wall
+    report["courtcast_cpu_pct"] = 100 * (cpu1[1] - cpu0[1]) / wall
+    report["command"] = " ".join(cmd[1:])
+    return report
+
+
 def hls():
     readers_n = int(os.environ.get("READERS", "2000"))
     processes = int(os.environ.get("PROCESSES", "2"))
+    use_bench = os.environ.get("READER", "bench") == "bench"
     media = test_media()
     with Server(streams=(("cam-a", "bench-key-1", True),)) as server:
         publisher = publish(server.rtmp_url("cam-a", "key=bench-key-1"), media)
@@ -157,6 +202,15 @@ def hls():
             before = route_count(server, seg_route, "200")
             playlists_before = route_count(server, playlist_route)
             load0 = os.getloadavg()
+            if use_bench:
+                report = bench_readers(edge.port, readers_n, server.proc.pid,
+                                       with_children(edge.proc.pid))
+                load1 = os.getloadavg()
+                after = route_count(server, seg_route, "200")
+                playlists_after = route_count(server, playlist_route)
+                print_bench(report, readers_n, after - before, playlists_after - playlists_before,
+                            load0, load1)
+                return
             queue = multiprocessing.Queue()
             share = [readers_n // processes + (1 if i < readers_n % processes else 0)
                      for i in range(processes)]
@@ -196,6 +250,26 @@ def hls():
           f"courtcast served {after - before} segments and {playlists_after - playlists_before} "
           f"playlists; load average {load0[0]:.2f} before, {load1[0]:.2f} after"
           + (f"; readers' last errors: {ended}" if ended else ""))
+
+
+def print_bench(r, readers_n, segments, playlists, load0, load1):
+    published = r["segments_published"]
+    print(f"{readers_n} HLS readers (courtcast-bench, {r['threads']} threads) for "
+          f"{r['seconds']:.1f} s through nginx: {r['kept_up']} at full rate (no error, never two "
+          f"new segments in one reload, every segment published in the window fetched); "
+          f"{published} segments published in the window, {r['segment_fetches']} fetches, "
+          f"{r['late']} late, {r['errors_total']} errors; "
+          f"{r['bitrate_kbps']['total'] / 1000:.0f} Mbit/s delivered, stream "
+          f"{r['stream_kbps'] / 1000:.2f} Mbit/s, per reader median "
+          f"{r['bitrate_kbps']['median'] / 1000:.2f} Mbit/s "
+          f"({r['of_stream']['median']:.2f} of the stream), min "
+          f"{r['bitrate_kbps']['min'] / 1000:.2f} ({r['of_stream']['min']:.2f}); "
+          f"courtcast served {segments} segments for {r['distinct_fetched']} distinct fetched and "
+          f"{playlists} playlists over the whole run ({r['seconds'] + 3:.0f} s or so); "
+          f"CPU: nginx {r['nginx_cpu_pct']:.0f} %, courtcast {r['courtcast_cpu_pct']:.1f} %, "
+          f"readers {r['bench_cpu_pct']:.0f} % of a core; load average {load0[0]:.2f} before, "
+          f"{load1[0]:.2f} after" + (f"; readers' last errors: {r['errors']}" if r["errors"] else ""))
+    print(f"  courtcast-bench {r['command']}")
 
 
 if __name__ == "__main__":

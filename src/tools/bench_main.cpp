@@ -1,7 +1,9 @@
 // courtcast-bench: plays N RTMP or HTTP-FLV connections from one process and
 // reports delivered bitrate, starved connections, time to first video frame
 // and pass-through latency; can publish an FLV file in real time in the same
-// process, which is what makes the latency measurable (one clock).
+// process, which is what makes the latency measurable (one clock). With an
+// http://....m3u8 URL it runs N HLS readers instead (tools/hls_reader.hpp)
+// and reports which of them kept up with the stream.
 
 #include <sys/resource.h>
 
@@ -21,6 +23,7 @@
 #include <thread>
 
 #include "tools/flv_publisher.hpp"
+#include "tools/hls_reader.hpp"
 #include "tools/players.hpp"
 #include "tools/proc_usage.hpp"
 
@@ -41,6 +44,7 @@ struct Options {
   unsigned ramp_per_10ms = 50;
   int server_pid = 0;
   std::string label;
+  double poll_seconds = 1;
 };
 
 double quantile(std::vector<double> v, double q) {
@@ -76,6 +80,133 @@ void raise_fd_limit() {
 
 void sleep_seconds(double s) {
   std::this_thread::sleep_for(std::chrono::duration<double>(s));
+}
+
+// N HLS readers over `threads` loops; what was published in the window is
+// what any reader first saw listed in it.
+int run_hls(const Options& o) {
+  raise_fd_limit();
+  const unsigned threads = std::max(1u, o.threads);
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (unsigned i = 0; i < threads; ++i) {
+    loops.push_back(std::make_unique<asio::io_context>(1));
+    guards.emplace_back(loops.back()->get_executor());
+  }
+  std::vector<HlsThreadState> states(threads);
+  std::vector<std::unique_ptr<HlsReaderStats>> stats;
+  for (unsigned i = 0; i < o.players; ++i) stats.push_back(std::make_unique<HlsReaderStats>());
+  std::atomic<bool> measuring{false};
+  const HlsContext ctx{o.url, o.poll_seconds, &measuring};
+  std::vector<std::thread> workers;
+  for (auto& l : loops) workers.emplace_back([l = l.get()] { l->run(); });
+  // Readers start spread over the first poll interval, as viewers arrive.
+  const auto spread_ms = static_cast<unsigned>(o.poll_seconds * 1000);
+  for (unsigned i = 0; i < o.players; ++i) {
+    if (i > 0 && i % std::max(1u, o.ramp_per_10ms) == 0) sleep_seconds(0.01);
+    const auto delay = std::chrono::milliseconds(spread_ms ? (i * 7919u) % spread_ms : 0);
+    asio::co_spawn(*loops[i % threads], read_hls(ctx, delay, *stats[i], states[i % threads]),
+                   asio::detached);
+  }
+  sleep_seconds(o.settle_seconds + o.poll_seconds);
+
+  const auto server_cpu_start = o.server_pid ? process_cpu_ms(o.server_pid) : std::nullopt;
+  const double self_cpu_start = self_cpu_ms();
+  const auto window_start = Clock::now();
+  measuring.store(true);
+  sleep_seconds(o.seconds);
+  measuring.store(false);
+  const auto window_end = Clock::now();
+  const double window_s = std::chrono::duration<double>(window_end - window_start).count();
+  const double self_cpu = self_cpu_ms() - self_cpu_start;
+  const auto server_cpu_end = o.server_pid ? process_cpu_ms(o.server_pid) : std::nullopt;
+  // A fetch still under way at the window's end does not count.
+  for (auto& l : loops) l->stop();
+  for (auto& w : workers) w.join();
+
+  std::map<std::string, HlsThreadState::Segment> segments;
+  for (const auto& st : states)
+    for (const auto& [uri, s] : st.segments) {
+      auto [it, added] = segments.try_emplace(uri, s);
+      if (!added) {
+        it->second.first_listed = std::min(it->second.first_listed, s.first_listed);
+        it->second.size = std::max(it->second.size, s.size);
+      }
+    }
+  unsigned published = 0, distinct_fetched = 0;
+  double sized_seconds = 0, sized_bytes = 0;
+  for (const auto& [uri, s] : segments) {
+    if (s.first_listed >= window_start && s.first_listed < window_end) ++published;
+    distinct_fetched += s.size > 0;
+    if (s.size > 0 && s.duration_s > 0) {
+      sized_seconds += s.duration_s;
+      sized_bytes += static_cast<double>(s.size);
+    }
+  }
+  const double stream_kbps = sized_seconds > 0 ? sized_bytes * 8 / sized_seconds / 1000 : 0;
+
+  // Kept up: no error, never two new segments in one reload, and every
+  // segment published in the window fetched (one either side of its edges).
+  unsigned kept_up = 0, connected = 0;
+  std::uint64_t fetches = 0, late = 0, errors_total = 0, playlists = 0;
+  std::vector<double> kbps, share;
+  std::map<std::string, unsigned> errors;
+  for (const auto& s : stats) {
+    const auto f = s->fetched.load(), l = s->late.load(), e = s->errors.load();
+    fetches += f;
+    late += l;
+    errors_total += e;
+    playlists += s->playlists.load();
+    connected += s->connected.load();
+    if (e == 0 && l == 0 && f + 1 >= published && f > 0) ++kept_up;
+    const double k = static_cast<double>(s->bytes.load()) * 8 / window_s / 1000;
+    kbps.push_back(k);
+    share.push_back(stream_kbps > 0 ? k / stream_kbps : 0);
+    if (!s->error.empty()) ++errors[s->error];
+  }
+  const double server_cpu_ms =
+      server_cpu_start && server_cpu_end ? *server_cpu_end - *server_cpu_start : -1;
+
+  char line[2048];
+  std::ostringstream json;
+  json << "{\"label\":\"" << json_escape(o.label)
+       << "\",\"protocol\":\"hls\",\"players\":" << o.players << ",\"threads\":" << threads
+       << ",\"seconds\":" << window_s;
+  std::snprintf(
+      line, sizeof line,
+      ",\"poll_seconds\":%.3f,\"connected\":%u,\"kept_up\":%u,"
+      "\"segments_published\":%u,\"distinct_fetched\":%u,\"segment_fetches\":%llu,\"late\":%llu,"
+      "\"errors_total\":%llu,\"playlists\":%llu,\"stream_kbps\":%.1f,"
+      "\"bitrate_kbps\":{\"min\":%.1f,\"median\":%.1f,\"mean\":%.1f,"
+      "\"total\":%.1f},\"of_stream\":{\"min\":%.3f,\"median\":%.3f},"
+      "\"bench_cpu_ms\":%.0f,\"bench_cpu_pct\":%.1f,\"server_cpu_ms\":%.0f",
+      o.poll_seconds, connected, kept_up, published, distinct_fetched,
+      static_cast<unsigned long long>(fetches), static_cast<unsigned long long>(late),
+      static_cast<unsigned long long>(errors_total), static_cast<unsigned long long>(playlists),
+      stream_kbps, kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end()),
+      quantile(kbps, 0.5), mean(kbps), mean(kbps) * static_cast<double>(kbps.size()),
+      share.empty() ? 0 : *std::min_element(share.begin(), share.end()), quantile(share, 0.5),
+      self_cpu, 100 * self_cpu / (window_s * 1000), server_cpu_ms);
+  json << line << ",\"errors\":{";
+  bool first = true;
+  for (const auto& [e, n] : errors) {
+    json << (first ? "" : ",") << "\"" << json_escape(e) << "\":" << n;
+    first = false;
+  }
+  json << "}}";
+  std::cout << json.str() << std::endl;
+  std::fprintf(stderr,
+               "\n%s hls: %u readers, %u connected, %u kept up, window %.1f s\n"
+               "  segments          %u published in the window, %llu fetched, %llu late\n"
+               "  kbit/s per reader min %.0f  median %.0f  (stream %.0f)\n"
+               "  bench CPU         %.0f ms = %.0f%% of a core\n",
+               o.label.empty() ? "courtcast-bench" : o.label.c_str(), o.players, connected, kept_up,
+               window_s, published, static_cast<unsigned long long>(fetches),
+               static_cast<unsigned long long>(late),
+               kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end()), quantile(kbps, 0.5),
+               stream_kbps, self_cpu, 100 * self_cpu / (window_s * 1000));
+  for (const auto& [e, n] : errors) std::fprintf(stderr, "  %u x %s\n", n, e.c_str());
+  return 0;
 }
 
 int run(const Options& o) {
@@ -279,7 +410,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"courtcast-bench: many players (RTMP or HTTP-FLV) and an optional publisher"};
+  CLI::App app{"courtcast-bench: many players (RTMP, HTTP-FLV or HLS) and an optional publisher"};
   app.add_option("--url", o.url,
                  "what the players play: rtmp://HOST:PORT/APP/STREAM or http://HOST:PORT/PATH.flv");
   app.add_option("--players", o.players, "number of player connections")->default_val(0);
@@ -295,10 +426,13 @@ int main(int argc, char** argv) {
   app.add_option("--ramp", o.ramp_per_10ms, "connections opened per 10 ms")->default_val(50);
   app.add_option("--server-pid", o.server_pid, "server process to sample (CPU time, RSS)");
   app.add_option("--label", o.label, "a name for this run in the report");
+  app.add_option("--poll", o.poll_seconds, "HLS: seconds between a reader's playlist reloads")
+      ->default_val(1);
   CLI11_PARSE(app, argc, argv);
   if (o.players > 0 && o.url.empty()) {
     std::cerr << "courtcast-bench: --players needs --url\n";
     return 2;
   }
+  if (o.url.find(".m3u8") != std::string::npos) return run_hls(o);
   return run(o);
 }

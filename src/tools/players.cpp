@@ -72,22 +72,6 @@ class Observer {
   Clock::time_point started_;
 };
 
-struct HttpUrl {
-  std::string host, port, target;
-};
-
-bool parse_http_url(std::string_view url, HttpUrl& out) {
-  if (url.rfind("http://", 0) != 0) return false;
-  url.remove_prefix(7);
-  const auto slash = url.find('/');
-  const std::string_view authority = url.substr(0, slash);
-  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  const auto colon = authority.rfind(':');
-  out.host = std::string(authority.substr(0, colon));
-  out.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
-  return !out.host.empty();
-}
-
 // Walks an FLV byte stream tag header by tag header, skipping bodies as they
 // stream past; keeps only a body's first bytes.
 class FlvSkimmer {
@@ -164,6 +148,18 @@ bool iequals_prefix(std::string_view text, std::string_view lower_prefix) {
 }
 
 }  // namespace
+
+bool parse_http_url(std::string_view url, HttpUrl& out) {
+  if (url.rfind("http://", 0) != 0) return false;
+  url.remove_prefix(7);
+  const auto slash = url.find('/');
+  const std::string_view authority = url.substr(0, slash);
+  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  const auto colon = authority.rfind(':');
+  out.host = std::string(authority.substr(0, colon));
+  out.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+  return !out.host.empty();
+}
 
 asio::awaitable<void> play_rtmp(const PlayContext& ctx, PlayerStats& stats,
                                 ThreadSamples& samples) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tools/send_clock.hpp"
@@ -40,6 +41,13 @@ struct PlayContext {
   const SendClock* clock = nullptr;  // null without an in-process publisher
   const std::atomic<bool>* measuring = nullptr;
 };
+
+struct HttpUrl {
+  std::string host, port, target;
+};
+
+// http://HOST[:PORT][/TARGET]; false for anything else.
+bool parse_http_url(std::string_view url, HttpUrl& out);
 
 boost::asio::awaitable<void> play_rtmp(const PlayContext& ctx, PlayerStats& stats,
                                        ThreadSamples& samples);
