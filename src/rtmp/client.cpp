@@ -72,6 +72,15 @@ std::vector<Value> args(V&&... v) {
   return out;
 }
 
+// A command message's values: an AMF3 command is AMF0 behind one format
+// byte. Nothing when the message is not a command.
+std::optional<Result<std::vector<Value>>> decode_command(std::uint8_t type,
+                                                         std::span<const std::uint8_t> body) {
+  if (type != kCommandAmf0 && type != kCommandAmf3) return std::nullopt;
+  if (type == kCommandAmf3 && !body.empty()) body = body.subspan(1);
+  return amf0::decode_all(body);
+}
+
 std::string status_text(const Status& s) {
   std::string out = s.code.empty() ? "error" : s.code;
   if (!s.description.empty()) out += ": " + s.description;
@@ -338,14 +347,8 @@ asio::awaitable<Result<double>> BasicClient<S>::call(std::string_view name,
   if (auto ec = co_await flush_out()) co_return io_error("sending a command", ec).error();
   if (!want_reply) co_return 0.0;
   for (;;) {
-    auto m = co_await next_message();
-    if (!m) co_return m.error();
-    if (m->type != kCommandAmf0 && m->type != kCommandAmf3) continue;
-    auto values = amf0::decode_all(m->type == kCommandAmf3 && !m->body.empty() ? m->body.subspan(1)
-                                                                               : m->body);
-    if (!values)
-      co_return make_error("rtmp client: bad reply to " + std::string(name) + ": " +
-                           values.error().message);
+    auto values = co_await next_command();
+    if (!values) co_return values.error();
     const auto& v = *values;
     if (v.size() < 2 || !v[0].is_string() || !v[1].is_number()) continue;
     if (v[1].number != txid) {
@@ -363,12 +366,8 @@ asio::awaitable<Result<double>> BasicClient<S>::call(std::string_view name,
 template <typename S>
 asio::awaitable<Result<void>> BasicClient<S>::await_status(std::string_view success_code) {
   for (;;) {
-    auto m = co_await next_message();
-    if (!m) co_return m.error();
-    if (m->type != kCommandAmf0 && m->type != kCommandAmf3) continue;
-    auto values = amf0::decode_all(m->type == kCommandAmf3 && !m->body.empty() ? m->body.subspan(1)
-                                                                               : m->body);
-    if (!values) co_return make_error("rtmp client: bad status: " + values.error().message);
+    auto values = co_await next_command();
+    if (!values) co_return values.error();
     const Status s = read_status(*values);
     if (!s.is_status) continue;
     if (s.is_error) co_return make_error("rtmp client: refused: " + status_text(s));
@@ -462,9 +461,8 @@ asio::awaitable<boost::system::error_code> BasicClient<S>::drain_available() {
       const Incoming& msg = **m;
       if (msg.type <= kSetPeerBandwidth) {
         on_control(msg);
-      } else if (msg.type == kCommandAmf0) {
-        if (auto v = amf0::decode_all(msg.body); v)
-          if (const Status s = read_status(*v); s.is_error) failed_ = status_text(s);
+      } else if (auto v = decode_command(msg.type, msg.body); v && *v) {
+        if (const Status s = read_status(**v); s.is_error) failed_ = status_text(s);
       }
     }
   }
@@ -488,8 +486,7 @@ asio::awaitable<Result<ClientMessage>> BasicClient<S>::read() {
                                 m->body.subspan(1)};
       case kCommandAmf0:
       case kCommandAmf3: {
-        auto values = amf0::decode_all(
-            m->type == kCommandAmf3 && !m->body.empty() ? m->body.subspan(1) : m->body);
+        auto values = *decode_command(m->type, m->body);
         if (!values) co_return make_error("rtmp client: bad command: " + values.error().message);
         if (const Status s = read_status(*values); s.is_error)
           co_return make_error("rtmp client: play ended by the server: " + status_text(s));
@@ -498,6 +495,18 @@ asio::awaitable<Result<ClientMessage>> BasicClient<S>::read() {
       default:
         break;
     }
+  }
+}
+
+template <typename S>
+asio::awaitable<Result<std::vector<Value>>> BasicClient<S>::next_command() {
+  for (;;) {
+    auto m = co_await next_message();
+    if (!m) co_return m.error();
+    auto values = decode_command(m->type, m->body);
+    if (!values) continue;
+    if (!*values) co_return make_error("rtmp client: bad command: " + values->error().message);
+    co_return std::move(**values);
   }
 }
 

@@ -172,6 +172,8 @@ class BasicClient {
   asio::awaitable<media::Result<void>> await_status(std::string_view success_code);
   // The next complete message (control ones handled already), or an error.
   asio::awaitable<media::Result<Incoming>> next_message();
+  // The next command message's values, reading past media and control.
+  asio::awaitable<media::Result<std::vector<amf0::Value>>> next_command();
   media::Result<std::optional<Incoming>> parse_one();
   void on_control(const Incoming& m);
   media::Result<void> io_error(const char* what, const boost::system::error_code& ec) const;
