@@ -263,6 +263,8 @@ int serve(Config config) {
     return 2;
   }
   program::ProgramRegistry programs;
+  // Each program's switches and slate, as its director last set them.
+  programs.set_choices_dir(fs::path(config.data_dir) / "programs");
   // A card the court uploaded (kept in data_dir/cards) wins over the config's.
   program::CardStore cards(
       fs::path(config.data_dir) / "cards",
@@ -360,6 +362,7 @@ int serve(Config config) {
     for (const auto& input : pc.inputs) settings.inputs.push_back({input, input});
     settings.graphics.title = pc.air_title;
     settings.graphics.emblem_path = programs.emblem_path();
+    settings.choices_file = programs.choices_file(pc.name);
     const std::size_t worker = i % executors.size();
     auto p = std::make_shared<program::Program>(
         settings, hub, worker, executors[worker], programs.card(),

@@ -190,6 +190,7 @@ void SessionBroadcasts::go_live(court::Id id, const court::LiveSession& s, Open&
   open.graphics.title = s.title;
   config.graphics = open.graphics;
   config.graphics.emblem_path = w_.programs.emblem_path();
+  config.choices_file = w_.programs.choices_file(air_stream(id));
   config.air = program_air(s.air);
   config.name = air_stream(id);
   for (const auto& input : open.inputs) config.inputs.push_back({input, input_stream(id, input)});

@@ -8,6 +8,7 @@
 // caller); they are drawn as they are, never interpreted.
 
 #include <string>
+#include <string_view>
 
 namespace courtcast::program {
 
@@ -48,5 +49,14 @@ struct Graphics {
 std::string slate_message_problem(const std::string& message);
 // Whether `background` is "card" or a colour "#RRGGBB".
 bool valid_slate_background(const std::string& background);
+
+// What a director chose of `g`: the four switches and the slate, as JSON
+// text. A program keeps it in a file of its own so that a restart shows
+// what was chosen, not the defaults.
+std::string choices_json(const Graphics& g);
+// Puts kept choices onto `g`; what is missing, of the wrong type or not a
+// valid message or background is left as it is (the file may be old or
+// edited by hand).
+void apply_choices(std::string_view json, Graphics& g);
 
 }  // namespace courtcast::program

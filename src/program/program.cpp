@@ -10,7 +10,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
+#include "base/file.hpp"
 #include "base/log_value.hpp"
 
 namespace courtcast::program {
@@ -59,6 +62,10 @@ Program::Program(ProgramConfig config, live::Hub& hub, std::size_t worker,
   view_.name = config_.name;
   view_.air = config_.air;
   view_.graphics = config_.graphics;
+  if (!config_.choices_file.empty()) {
+    std::ifstream in(config_.choices_file);
+    if (in) apply_choices(std::string(std::istreambuf_iterator<char>(in), {}), view_.graphics);
+  }
 }
 
 bool Program::has_input(const std::string& input) const {
@@ -154,6 +161,8 @@ void Program::change_graphics(std::function<void(Graphics&)> change, std::string
     }
     if (self->encoder_) self->encoder_->set_graphics(g);
     if (event.empty()) return;
+    // Once per change, by a person: the small write may run here.
+    if (!self->config_.choices_file.empty()) self->keep_choices(g);
     boost::json::object details{{"by", who}};
     if (event == "slate") {
       details["message"] = g.slate_message;
@@ -169,6 +178,14 @@ void Program::change_graphics(std::function<void(Graphics&)> change, std::string
                  base::log_value(json_text(details)));
     self->emit(event, json_text(std::move(details)));
   });
+}
+
+void Program::keep_choices(const Graphics& g) {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.choices_file.parent_path(), ec);
+  if (auto r = base::write_file_atomically(config_.choices_file, choices_json(g)); !r)
+    spdlog::error("event=program_choices_not_kept program={} error={}",
+                  base::log_value(config_.name), base::log_value(r.error().message));
 }
 
 void Program::start() {

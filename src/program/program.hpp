@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,6 +51,9 @@ struct ProgramConfig {
   // send it.
   AirFormat air;
   Graphics graphics;  // drawn by the air encoder (conform mode only)
+  // Where the director's switches and slate are kept (choices_json) and read
+  // back from at the start, over `graphics`; empty: not kept.
+  std::filesystem::path choices_file;
 };
 
 constexpr std::int64_t kMaxDelayMs = 300'000;
@@ -154,6 +158,7 @@ class Program : public std::enable_shared_from_this<Program> {
   void from_encoder(const std::vector<media::PacketPtr>& packets, std::uint64_t generation);
   void from_air_slate(const std::vector<media::PacketPtr>& packets, std::uint64_t slate);
   void change_graphics(std::function<void(Graphics&)> change, std::string event, std::string who);
+  void keep_choices(const Graphics& g);
   void publish_view();
   void report_inputs(std::chrono::steady_clock::time_point now);
   void report_buffer(std::chrono::steady_clock::time_point now);

@@ -4,6 +4,7 @@
 // they all show, and the court's emblem. Thread-safe; the HTTP API, stream access and the session
 // wiring share one.
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,17 @@ class ProgramRegistry {
     for (const auto& p : list()) p->set_emblem(path);
   }
 
+  // The file a program keeps its director's choices in (switches, slate)
+  // across restarts; empty before set_choices_dir.
+  void set_choices_dir(std::filesystem::path dir) {
+    std::lock_guard lock(mutex_);
+    choices_dir_ = std::move(dir);
+  }
+  std::filesystem::path choices_file(const std::string& program) const {
+    std::lock_guard lock(mutex_);
+    return choices_dir_.empty() ? choices_dir_ : choices_dir_ / (program + ".json");
+  }
+
   // False when a program of that name is already registered.
   bool add(std::shared_ptr<Program> program) {
     std::lock_guard lock(mutex_);
@@ -75,6 +87,7 @@ class ProgramRegistry {
   mutable std::mutex mutex_;
   std::shared_ptr<const StandbyCard> card_;
   std::string emblem_path_;
+  std::filesystem::path choices_dir_;
   std::map<std::string, std::shared_ptr<Program>> programs_;
 };
 
