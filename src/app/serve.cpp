@@ -358,11 +358,11 @@ int serve(Config config) {
                                     pc.auto_return,
                                     pc.input_timeout_ms,
                                     program_air(pc.air),
-                                    {}};
+                                    {},
+                                    programs.choices_file(pc.name)};
     for (const auto& input : pc.inputs) settings.inputs.push_back({input, input});
     settings.graphics.title = pc.air_title;
     settings.graphics.emblem_path = programs.emblem_path();
-    settings.choices_file = programs.choices_file(pc.name);
     const std::size_t worker = i % executors.size();
     auto p = std::make_shared<program::Program>(
         settings, hub, worker, executors[worker], programs.card(),
