@@ -480,6 +480,7 @@ int serve(Config config) {
     rtmp_ep = rtmp_listener.listen(endpoint_of(config.rtmp_listen));
     if (rtmp_options.tls) {
       const auto rtmps_ep = rtmps_listener.listen(endpoint_of(config.rtmp_tls_listen));
+      broadcasts.set_rtmps_port(rtmps_ep.port());
       spdlog::info("event=listening protocol=rtmps address={}:{}", rtmps_ep.address().to_string(),
                    rtmps_ep.port());
     }
@@ -499,6 +500,7 @@ int serve(Config config) {
   spdlog::info("event=listening protocol=rtmp address={}:{}", rtmp_ep.address().to_string(),
                rtmp_ep.port());
   broadcasts.set_rtmp_port(rtmp_ep.port());
+  broadcasts.set_srt_port(srt_port, !config.srt_passphrase.empty());
   broadcasts.set_public_host(public_host(config.public_host, rtmp_ep));
   broadcasts.resume_open_sessions();
   if (http_tls)

@@ -325,9 +325,10 @@ json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s) {
   json::array inputs;
   for (const auto& input : s.inputs) {
     const std::string stream = input_stream(s.id, input);
-    json::object o{{"name", input},
-                   {"stream", stream},
-                   {"publish_url", rtmp + "/live/" + stream + "?key=****"}};
+    json::object o{{"name", input}, {"stream", stream}};
+    // The URLs without the key: where a camera publishes is no secret.
+    for (auto& [k, v] : publish_urls(stream, "****"))
+      if (k.ends_with("_url") || k == "srt_passphrase_required") o[k] = std::move(v);
     if (auto info = w_.hub.find(stream)) {
       const auto i = info->info();
       o["state"] = i.live ? "live" : "lost";
@@ -367,14 +368,33 @@ json::value SessionBroadcasts::broadcast_json(const court::LiveSession& s) {
       {"destinations", std::move(destinations)}};
 }
 
+json::object SessionBroadcasts::publish_urls(const std::string& stream,
+                                             const std::string& key) const {
+  const auto server = [&](const char* scheme, std::uint16_t port) {
+    return std::string(scheme) + "://" + w_.public_host + ":" + std::to_string(port) + "/live";
+  };
+  json::object o{{"server", server("rtmp", w_.rtmp_port)},
+                 {"stream_key", stream + "?key=" + key},
+                 {"publish_url", server("rtmp", w_.rtmp_port) + "/" + stream + "?key=" + key}};
+  if (w_.rtmps_port) {
+    o["rtmps_server"] = server("rtmps", w_.rtmps_port);
+    o["rtmps_url"] = server("rtmps", w_.rtmps_port) + "/" + stream + "?key=" + key;
+  }
+  if (w_.srt_port) {
+    // The SRT access control convention (r: resource, m: mode, s: session
+    // key), as FFmpeg, OBS and Larix send it.
+    o["srt_url"] = "srt://" + w_.public_host + ":" + std::to_string(w_.srt_port) +
+                   "?streamid=#!::r=live/" + stream + ",m=publish,s=" + key;
+    o["srt_passphrase_required"] = w_.srt_encrypted;
+  }
+  return o;
+}
+
 json::object SessionBroadcasts::input_urls_json(court::Id id, const std::string& input) const {
-  const std::string rtmp = "rtmp://" + w_.public_host + ":" + std::to_string(w_.rtmp_port);
   const std::string stream = input_stream(id, input);
-  const std::string key = publish_key(stream);
-  return json::object{{"name", input},
-                      {"server", rtmp + "/live"},
-                      {"stream_key", stream + "?key=" + key},
-                      {"publish_url", rtmp + "/live/" + stream + "?key=" + key}};
+  json::object o{{"name", input}};
+  for (auto& [k, v] : publish_urls(stream, publish_key(stream))) o[k] = std::move(v);
+  return o;
 }
 
 json::value SessionBroadcasts::publish_urls_json(const court::LiveSession& s) {

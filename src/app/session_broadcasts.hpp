@@ -50,6 +50,10 @@ struct BroadcastWiring {
   // Where each input's publish-key generation is kept (rotate_publish_key);
   // empty: in memory only.
   std::filesystem::path key_generations_file;
+  // Where else cameras may publish: RTMPS ([rtmp] tls_listen) and SRT; 0: not there.
+  std::uint16_t rtmps_port = 0;
+  std::uint16_t srt_port = 0;
+  bool srt_encrypted = false;  // SRT callers need [srt] passphrase too
 };
 
 class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
@@ -58,6 +62,11 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
 
   // Where publish URLs point; known once the RTMP listener is bound.
   void set_rtmp_port(std::uint16_t port) { w_.rtmp_port = port; }
+  void set_rtmps_port(std::uint16_t port) { w_.rtmps_port = port; }
+  void set_srt_port(std::uint16_t port, bool encrypted) {
+    w_.srt_port = port;
+    w_.srt_encrypted = encrypted;
+  }
   // The host publish URLs name ([server] public_host, or its default).
   void set_public_host(std::string host) { w_.public_host = std::move(host); }
   // The sessions open in the store now (after a restart).
@@ -97,6 +106,9 @@ class SessionBroadcasts : public http::SessionMedia, public SessionInputs {
   // rotating one input's key changes no other.
   std::string publish_key(const std::string& stream) const;
   boost::json::object input_urls_json(court::Id id, const std::string& input) const;
+  // Every URL a camera may publish `stream` with `key` ("****" for the
+  // masked ones): RTMP always, RTMPS and SRT where they listen.
+  boost::json::object publish_urls(const std::string& stream, const std::string& key) const;
   void load_key_generations();
   void go_live(court::Id id, const court::LiveSession& s, Open& open);
   void go_off_air(court::Id id, Open& open);

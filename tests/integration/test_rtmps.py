@@ -11,7 +11,8 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import Server, publish, stop, test_media, wait_for, wait_live
+from court_api_support import approved_session, logged_in, make_users, username
+from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 from test_https import make_certificate
 
 
@@ -87,6 +88,42 @@ class Rtmps(unittest.TestCase):
                 wait_live(server, "cam-a")
             finally:
                 stop(publisher)
+
+    def test_a_session_camera_gets_its_rtmps_and_srt_urls_and_publishes_with_the_rtmps_one(self):
+        with self.server() as server:
+            port = self.rtmps_port(server)
+            make_users(server, ("director",))
+            director = logged_in(server, username("director"))
+            session, _ = approved_session(director, ApiClient(server, server.token()))
+            stream = f"session-{session}.cam-a"
+            urls = {i["name"]: i for i in
+                    director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"]}["cam-a"]
+            key = urls["publish_url"].split("key=")[1]
+            self.assertEqual(urls["rtmps_server"], f"rtmps://127.0.0.1:{port}/live")
+            self.assertEqual(urls["rtmps_url"], f"rtmps://127.0.0.1:{port}/live/{stream}?key={key}")
+            self.assertEqual(urls["srt_url"], f"srt://127.0.0.1:{server.srt_port}"
+                             f"?streamid=#!::r=live/{stream},m=publish,s={key}")
+            self.assertFalse(urls["srt_passphrase_required"])
+            # The broadcast's answer names them too, without the key.
+            shown = {i["name"]: i for i in
+                     director.ok("GET", f"/sessions/{session}/broadcast")["inputs"]}["cam-a"]
+            self.assertEqual(shown["rtmps_url"], f"rtmps://127.0.0.1:{port}/live/{stream}?key=****")
+            self.assertTrue(shown["srt_url"].endswith(",s=****"))
+            self.assertNotIn(key, str(shown))
+            publisher = publish(urls["rtmps_url"], test_media())
+            try:
+                wait_live(server, stream)
+            finally:
+                stop(publisher)
+
+    def test_without_tls_listen_a_session_camera_gets_no_rtmps_url(self):
+        with Server() as server:
+            make_users(server, ("director",))
+            director = logged_in(server, username("director"))
+            session, _ = approved_session(director, ApiClient(server, server.token()))
+            urls = director.ok("POST", f"/sessions/{session}/publish-urls")["inputs"][0]
+            self.assertNotIn("rtmps_url", urls)
+            self.assertIn("srt_url", urls)
 
 
 if __name__ == "__main__":

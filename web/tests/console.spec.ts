@@ -170,6 +170,11 @@ test('director reads the publish URLs from camera setup and the cameras turn liv
     const url = (await card.locator('[data-test=camera-url]').textContent())!.trim()
     expect(url).toMatch(new RegExp(`^rtmp://.+/live/${air}\\.${name}\\?key=.+`))
     expect(await card.locator('canvas.qr').count()).toBe(1)
+    // SRT is there too, with the same key; RTMPS only where tls_listen is set.
+    const srt = (await card.locator('[data-test=camera-srt-url]').textContent())!.trim()
+    expect(srt).toMatch(new RegExp(`^srt://.+\\?streamid=#!::r=live/${air}\\.${name},m=publish,s=.+`))
+    expect(srt.split(',s=')[1]).toBe(url.split('key=')[1])
+    await expect(card.locator('[data-test=camera-rtmps-url]')).toHaveCount(0)
     // The page's URL may name another host; the cameras publish on loopback.
     publish_urls[name] = url.replace(/^rtmp:\/\/[^/]+/, `rtmp://127.0.0.1:${server.rtmp_port}`)
   }

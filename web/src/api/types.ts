@@ -126,7 +126,11 @@ export interface EmblemInfo {
 
 export interface BroadcastInput extends ProgramInput {
   stream: string
+  // Keys masked (****); rtmps_url only where the server listens for RTMPS.
   publish_url: string
+  rtmps_url?: string
+  srt_url?: string
+  srt_passphrase_required?: boolean
 }
 
 export interface Broadcast {
@@ -145,6 +149,10 @@ export interface PublishUrl {
   server: string
   stream_key: string
   publish_url: string
+  rtmps_server?: string
+  rtmps_url?: string
+  srt_url?: string
+  srt_passphrase_required?: boolean
 }
 
 export type DestinationState = 'idle' | 'connecting' | 'live' | 'retrying' | 'stopped'
