@@ -358,7 +358,7 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
     if (auto m = court::air_mode_from_code(mode))
       pc.air.mode = *m;
     else
-      r.fail(t, "[[program]] 'air_mode' must be one of conform, passthrough");
+      r.fail(t, "[[program]] 'air_mode' must be one of " + court::air_mode_codes());
     r.get(t, "air_width", pc.air.width, 160, 3840);
     r.get(t, "air_height", pc.air.height, 90, 2160);
     r.get(t, "air_fps", pc.air.fps, 1, 60);

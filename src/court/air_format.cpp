@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "base/codes.hpp"
+
 namespace courtcast::court {
 
 namespace {
@@ -9,14 +11,20 @@ constexpr std::array<std::string_view, 9> kPresets = {
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"};
 }  // namespace
 
+constexpr base::CodeTable<AirMode, 2> kAirModes = {
+    {{AirMode::conform, "conform"}, {AirMode::passthrough, "passthrough"}}};
+
 std::string_view air_mode_code(AirMode mode) {
-  return mode == AirMode::passthrough ? "passthrough" : "conform";
+  return base::code_of(kAirModes, mode);
 }
 
 std::optional<AirMode> air_mode_from_code(std::string_view code) {
-  if (code == "conform") return AirMode::conform;
-  if (code == "passthrough") return AirMode::passthrough;
-  return std::nullopt;
+  return base::from_code(kAirModes, code);
+}
+
+const std::string& air_mode_codes() {
+  static const std::string codes = base::codes_list(kAirModes);
+  return codes;
 }
 
 Result<void> validate_air_format(const AirFormat& f) {

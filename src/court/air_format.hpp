@@ -16,6 +16,7 @@ enum class AirMode { conform, passthrough };
 
 std::string_view air_mode_code(AirMode mode);
 std::optional<AirMode> air_mode_from_code(std::string_view code);
+const std::string& air_mode_codes();  // "conform, passthrough": for "one of …"
 
 struct AirFormat {
   AirMode mode = AirMode::conform;

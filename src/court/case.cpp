@@ -1,13 +1,13 @@
 #include "court/case.hpp"
 
+#include "base/codes.hpp"
 #include "court/case_number.hpp"
-#include "court/codes.hpp"
 
 namespace courtcast::court {
 
 namespace {
 
-using detail::CodeTable;
+using base::CodeTable;
 
 constexpr CodeTable<CaseState, 4> kStates = {{{CaseState::filed, "filed"},
                                               {CaseState::in_progress, "in_progress"},
@@ -120,33 +120,33 @@ Result<void> check_broadcastable(const Case& c) {
 }
 
 std::string_view case_state_code(CaseState s) {
-  return detail::code_of(kStates, s);
+  return base::code_of(kStates, s);
 }
 std::string_view closure_mode_code(ClosureMode m) {
-  return detail::code_of(kModes, m);
+  return base::code_of(kModes, m);
 }
 std::string_view closure_mode_name_zh(ClosureMode m) {
-  return detail::code_of(kModeNames, m);
+  return base::code_of(kModeNames, m);
 }
 std::string_view outcome_code(EnforcementOutcome o) {
-  return detail::code_of(kOutcomes, o);
+  return base::code_of(kOutcomes, o);
 }
 std::string_view bar_reason_code(BarReason r) {
-  return detail::code_of(kBarReasons, r);
+  return base::code_of(kBarReasons, r);
 }
 
 std::optional<CaseState> case_state_from_code(std::string_view code) {
-  return detail::from_code(kStates, code);
+  return base::from_code(kStates, code);
 }
 std::optional<ClosureMode> closure_mode_from_code(std::string_view code) {
-  auto m = detail::from_code(kModes, code);
-  return m ? m : detail::from_code(kModeNames, code);
+  auto m = base::from_code(kModes, code);
+  return m ? m : base::from_code(kModeNames, code);
 }
 std::optional<EnforcementOutcome> outcome_from_code(std::string_view code) {
-  return detail::from_code(kOutcomes, code);
+  return base::from_code(kOutcomes, code);
 }
 std::optional<BarReason> bar_reason_from_code(std::string_view code) {
-  return detail::from_code(kBarReasons, code);
+  return base::from_code(kBarReasons, code);
 }
 
 }  // namespace courtcast::court

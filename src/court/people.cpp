@@ -1,16 +1,16 @@
 #include "court/people.hpp"
 
+#include "base/codes.hpp"
 #include "base/person_name.hpp"
-#include "court/codes.hpp"
 
 namespace courtcast::court {
 
 namespace {
 
-constexpr detail::CodeTable<PartyKind, 2> kPartyKinds = {
+constexpr base::CodeTable<PartyKind, 2> kPartyKinds = {
     {{PartyKind::person, "person"}, {PartyKind::organisation, "organisation"}}};
 
-constexpr detail::CodeTable<OfficerRole, 6> kOfficerRoles = {
+constexpr base::CodeTable<OfficerRole, 6> kOfficerRoles = {
     {{OfficerRole::judge, "judge"},
      {OfficerRole::enforcement_officer, "enforcement_officer"},
      {OfficerRole::judicial_police, "judicial_police"},
@@ -26,16 +26,16 @@ std::string published_name(const Party& party) {
 }
 
 std::string_view party_kind_code(PartyKind k) {
-  return detail::code_of(kPartyKinds, k);
+  return base::code_of(kPartyKinds, k);
 }
 std::optional<PartyKind> party_kind_from_code(std::string_view code) {
-  return detail::from_code(kPartyKinds, code);
+  return base::from_code(kPartyKinds, code);
 }
 std::string_view officer_role_code(OfficerRole r) {
-  return detail::code_of(kOfficerRoles, r);
+  return base::code_of(kOfficerRoles, r);
 }
 std::optional<OfficerRole> officer_role_from_code(std::string_view code) {
-  return detail::from_code(kOfficerRoles, code);
+  return base::from_code(kOfficerRoles, code);
 }
 
 }  // namespace courtcast::court

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "court/codes.hpp"
+#include "base/codes.hpp"
 
 namespace courtcast::court {
 
 namespace {
 
-using detail::CodeTable;
+using base::CodeTable;
 
 constexpr CodeTable<SessionState, 6> kStates = {{{SessionState::draft, "draft"},
                                                  {SessionState::submitted, "submitted"},
@@ -246,26 +246,26 @@ Result<void> set_audience(LiveSession& s, AudienceFigure figure) {
 }
 
 std::string_view session_state_code(SessionState s) {
-  return detail::code_of(kStates, s);
+  return base::code_of(kStates, s);
 }
 std::optional<SessionState> session_state_from_code(std::string_view code) {
-  return detail::from_code(kStates, code);
+  return base::from_code(kStates, code);
 }
 std::string_view view_kind_code(ViewKind k) {
-  return detail::code_of(kViewKinds, k);
+  return base::code_of(kViewKinds, k);
 }
 std::string_view view_kind_name_zh(ViewKind k) {
-  return detail::code_of(kViewKindNames, k);
+  return base::code_of(kViewKindNames, k);
 }
 std::optional<ViewKind> view_kind_from_code(std::string_view code) {
-  auto k = detail::from_code(kViewKinds, code);
-  return k ? k : detail::from_code(kViewKindNames, code);
+  auto k = base::from_code(kViewKinds, code);
+  return k ? k : base::from_code(kViewKindNames, code);
 }
 std::string_view audience_source_code(AudienceSource s) {
-  return detail::code_of(kSources, s);
+  return base::code_of(kSources, s);
 }
 std::optional<AudienceSource> audience_source_from_code(std::string_view code) {
-  return detail::from_code(kSources, code);
+  return base::from_code(kSources, code);
 }
 
 }  // namespace courtcast::court

@@ -1,17 +1,16 @@
 #include "court/step.hpp"
 
-#include "court/codes.hpp"
+#include "base/codes.hpp"
 
 namespace courtcast::court {
 
 namespace {
 
-constexpr detail::CodeTable<DeadlineState, 3> kDeadlineStates = {
-    {{DeadlineState::open, "open"},
-     {DeadlineState::met, "met"},
-     {DeadlineState::missed, "missed"}}};
+constexpr base::CodeTable<DeadlineState, 3> kDeadlineStates = {{{DeadlineState::open, "open"},
+                                                                {DeadlineState::met, "met"},
+                                                                {DeadlineState::missed, "missed"}}};
 
-constexpr detail::CodeTable<PropertyKind, 2> kPropertyKinds = {
+constexpr base::CodeTable<PropertyKind, 2> kPropertyKinds = {
     {{PropertyKind::movables, "movables"}, {PropertyKind::real_estate, "real_estate"}}};
 
 std::string describe(const EnforcementStep& step) {
@@ -63,16 +62,16 @@ Result<void> record_deadline_missed(EnforcementStep& step, UtcMs now_ms) {
 }
 
 std::string_view deadline_state_code(DeadlineState s) {
-  return detail::code_of(kDeadlineStates, s);
+  return base::code_of(kDeadlineStates, s);
 }
 std::optional<DeadlineState> deadline_state_from_code(std::string_view code) {
-  return detail::from_code(kDeadlineStates, code);
+  return base::from_code(kDeadlineStates, code);
 }
 std::string_view property_kind_code(PropertyKind k) {
-  return detail::code_of(kPropertyKinds, k);
+  return base::code_of(kPropertyKinds, k);
 }
 std::optional<PropertyKind> property_kind_from_code(std::string_view code) {
-  return detail::from_code(kPropertyKinds, code);
+  return base::from_code(kPropertyKinds, code);
 }
 
 }  // namespace courtcast::court

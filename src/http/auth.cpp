@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "base/codes.hpp"
 #include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "base/unicode.hpp"
@@ -38,16 +39,13 @@ json::object user_json(const Principal& p) {
                       {"role", store::role_code(p.role)}};
 }
 
+constexpr base::CodeTable<Principal::Via, 3> kViaCodes = {
+    {{Principal::Via::session, "session"},
+     {Principal::Via::api_token, "api_token"},
+     {Principal::Via::bootstrap, "bootstrap_token"}}};
+
 const char* via_code(Principal::Via v) {
-  switch (v) {
-    case Principal::Via::session:
-      return "session";
-    case Principal::Via::api_token:
-      return "api_token";
-    case Principal::Via::bootstrap:
-      return "bootstrap_token";
-  }
-  return "unknown";
+  return base::code_of(kViaCodes, v).data();
 }
 
 // The key of a username's failures from one address: a stranger's guesses

@@ -235,7 +235,7 @@ void read_session(FieldReader& r, LiveSession& s, bool creating) {
   r.object("air",
            {"mode", "width", "height", "fps", "video_bitrate_kbps", "audio_bitrate_kbps", "preset"},
            [&](FieldReader& a) {
-             a.code("mode", s.air.mode, court::air_mode_from_code, "conform, passthrough");
+             a.code("mode", s.air.mode, court::air_mode_from_code, court::air_mode_codes());
              a.integer("width", s.air.width);
              a.integer("height", s.air.height);
              a.integer("fps", s.air.fps);

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "base/codes.hpp"
+
 namespace courtcast::http {
 
 namespace json = boost::json;
@@ -203,26 +205,18 @@ ApiResult program_action(const program::ProgramRegistry& programs, std::string_v
   return {status::accepted, std::move(changed)};
 }
 
+constexpr base::CodeTable<ProgramAction, 8> kProgramActionCodes = {
+    {{ProgramAction::take, "take"},
+     {ProgramAction::card, "card"},
+     {ProgramAction::delay, "delay"},
+     {ProgramAction::cut, "cut"},
+     {ProgramAction::resume, "resume"},
+     {ProgramAction::auto_return, "auto_return"},
+     {ProgramAction::slate, "slate"},
+     {ProgramAction::graphics, "graphics"}}};
+
 std::string_view program_action_code(ProgramAction action) {
-  switch (action) {
-    case ProgramAction::take:
-      return "take";
-    case ProgramAction::card:
-      return "card";
-    case ProgramAction::delay:
-      return "delay";
-    case ProgramAction::cut:
-      return "cut";
-    case ProgramAction::resume:
-      return "resume";
-    case ProgramAction::auto_return:
-      return "auto_return";
-    case ProgramAction::slate:
-      return "slate";
-    case ProgramAction::graphics:
-      return "graphics";
-  }
-  return "unknown";
+  return base::code_of(kProgramActionCodes, action);
 }
 
 }  // namespace courtcast::http

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "base/codes.hpp"
+
 namespace courtcast::media {
 
 std::array<std::uint8_t, kFlvHeaderBytes> flv_file_header(bool has_audio, bool has_video) {
@@ -20,40 +22,26 @@ void write_flv_tag_header(std::uint8_t* p, std::uint8_t tag_type, std::int64_t d
   write_u24be(p + 8, 0);  // stream id
 }
 
+constexpr base::CodeTable<VideoCodec, 5> kVideoCodecCodes = {{{VideoCodec::h264, "h264"},
+                                                              {VideoCodec::hevc, "hevc"},
+                                                              {VideoCodec::av1, "av1"},
+                                                              {VideoCodec::vp9, "vp9"},
+                                                              {VideoCodec::unknown, "unknown"}}};
+
 const char* to_string(VideoCodec c) {
-  switch (c) {
-    case VideoCodec::h264:
-      return "h264";
-    case VideoCodec::hevc:
-      return "hevc";
-    case VideoCodec::av1:
-      return "av1";
-    case VideoCodec::vp9:
-      return "vp9";
-    case VideoCodec::unknown:
-      break;
-  }
-  return "unknown";
+  return base::code_of(kVideoCodecCodes, c).data();
 }
 
+constexpr base::CodeTable<AudioCodec, 7> kAudioCodecCodes = {{{AudioCodec::aac, "aac"},
+                                                              {AudioCodec::mp3, "mp3"},
+                                                              {AudioCodec::opus, "opus"},
+                                                              {AudioCodec::pcma, "pcma"},
+                                                              {AudioCodec::pcmu, "pcmu"},
+                                                              {AudioCodec::speex, "speex"},
+                                                              {AudioCodec::unknown, "unknown"}}};
+
 const char* to_string(AudioCodec c) {
-  switch (c) {
-    case AudioCodec::aac:
-      return "aac";
-    case AudioCodec::mp3:
-      return "mp3";
-    case AudioCodec::opus:
-      return "opus";
-    case AudioCodec::pcma:
-      return "pcma";
-    case AudioCodec::pcmu:
-      return "pcmu";
-    case AudioCodec::speex:
-      return "speex";
-    case AudioCodec::unknown:
-      break;
-  }
-  return "unknown";
+  return base::code_of(kAudioCodecCodes, c).data();
 }
 
 namespace {

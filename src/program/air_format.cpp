@@ -1,15 +1,14 @@
 #include "program/air_format.hpp"
 
+#include "base/codes.hpp"
+
 namespace courtcast::program {
 
-const char* air_mode_code(AirMode mode) {
-  return mode == AirMode::passthrough ? "passthrough" : "conform";
-}
+constexpr base::CodeTable<AirMode, 2> kAirModeCodes = {
+    {{AirMode::conform, "conform"}, {AirMode::passthrough, "passthrough"}}};
 
-std::optional<AirMode> parse_air_mode(const std::string& code) {
-  if (code == "conform") return AirMode::conform;
-  if (code == "passthrough") return AirMode::passthrough;
-  return std::nullopt;
+const char* air_mode_code(AirMode mode) {
+  return base::code_of(kAirModeCodes, mode).data();
 }
 
 int h264_level_for(const AirFormat& f) {

@@ -13,8 +13,6 @@ namespace courtcast::program {
 enum class AirMode : std::uint8_t { conform, passthrough };
 
 const char* air_mode_code(AirMode mode);
-std::optional<AirMode> parse_air_mode(const std::string& code);
-constexpr const char* kAirModeCodes = "conform, passthrough";
 
 struct AirFormat {
   AirMode mode = AirMode::conform;

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "base/clock.hpp"
+#include "base/codes.hpp"
 #include "base/file.hpp"
 #include "base/log_value.hpp"
 #include "base/secret.hpp"
@@ -57,7 +58,7 @@ std::optional<CardUploadInfo> read_sidecar(const fs::path& path, const std::stri
   CardUploadInfo u;
   u.by = str("uploaded_by");
   u.at_ms = num("uploaded_at_ms");
-  u.format = str("format") == "mp4" ? CardFormat::mp4 : CardFormat::flv;
+  u.format = card_format_from_code(str("format")).value_or(CardFormat::flv);
   u.sha256 = str("sha256");
   u.size_bytes = static_cast<std::uint64_t>(num("size_bytes"));
   return u;
@@ -65,16 +66,12 @@ std::optional<CardUploadInfo> read_sidecar(const fs::path& path, const std::stri
 
 }  // namespace
 
+constexpr base::CodeTable<CardSource, 3> kCardSourceCodes = {{{CardSource::built_in, "built-in"},
+                                                              {CardSource::config, "config"},
+                                                              {CardSource::uploaded, "uploaded"}}};
+
 const char* to_string(CardSource s) {
-  switch (s) {
-    case CardSource::built_in:
-      return "built-in";
-    case CardSource::config:
-      return "config";
-    case CardSource::uploaded:
-      return "uploaded";
-  }
-  return "unknown";
+  return base::code_of(kCardSourceCodes, s).data();
 }
 
 CardStore::CardStore(fs::path dir, std::shared_ptr<const StandbyCard> fallback,

@@ -13,6 +13,7 @@ extern "C" {
 #include <memory>
 #include <string_view>
 
+#include "base/codes.hpp"
 #include "media/codec_config.hpp"
 #include "media/flv.hpp"
 
@@ -355,8 +356,15 @@ CardResult<void> check_card_decodes(const StandbyCard& card) {
 
 }  // namespace
 
+constexpr base::CodeTable<CardFormat, 2> kCardFormats = {
+    {{CardFormat::flv, "flv"}, {CardFormat::mp4, "mp4"}}};
+
 const char* to_string(CardFormat f) {
-  return f == CardFormat::mp4 ? "mp4" : "flv";
+  return base::code_of(kCardFormats, f, "flv").data();
+}
+
+std::optional<CardFormat> card_format_from_code(std::string_view code) {
+  return base::from_code(kCardFormats, code);
 }
 
 CardResult<ConvertedCard> convert_card_upload(std::span<const std::uint8_t> upload) {

@@ -5,9 +5,11 @@
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "media/packet.hpp"
 #include "program/card.hpp"
@@ -34,6 +36,7 @@ using CardResult = boost::system::result<T, CardError>;
 
 enum class CardFormat { flv, mp4 };
 const char* to_string(CardFormat f);
+std::optional<CardFormat> card_format_from_code(std::string_view code);
 
 struct ConvertedCard {
   CardFormat format = CardFormat::flv;  // as uploaded

@@ -1,51 +1,35 @@
 #include "qa/finding.hpp"
 
+#include "base/codes.hpp"
+
 namespace courtcast::qa {
 
+constexpr base::CodeTable<FindingKind, 8> kFindingKindCodes = {
+    {{FindingKind::phone, "phone"},
+     {FindingKind::id_number, "id_number"},
+     {FindingKind::bank_card, "bank_card"},
+     {FindingKind::number, "number"},
+     {FindingKind::plate, "plate"},
+     {FindingKind::email, "email"},
+     {FindingKind::name, "name"},
+     {FindingKind::word, "word"}}};
+
 std::string_view to_string(FindingKind kind) {
-  switch (kind) {
-    case FindingKind::phone:
-      return "phone";
-    case FindingKind::id_number:
-      return "id_number";
-    case FindingKind::bank_card:
-      return "bank_card";
-    case FindingKind::number:
-      return "number";
-    case FindingKind::plate:
-      return "plate";
-    case FindingKind::email:
-      return "email";
-    case FindingKind::name:
-      return "name";
-    case FindingKind::word:
-      return "word";
-  }
-  return "word";
+  return base::code_of(kFindingKindCodes, kind, "word");
 }
+
+constexpr base::CodeTable<Action, 3> kActionCodes = {
+    {{Action::mask, "mask"}, {Action::flag, "flag"}, {Action::reject, "reject"}}};
 
 std::string_view to_string(Action action) {
-  switch (action) {
-    case Action::mask:
-      return "mask";
-    case Action::flag:
-      return "flag";
-    case Action::reject:
-      return "reject";
-  }
-  return "flag";
+  return base::code_of(kActionCodes, action, "flag");
 }
 
+constexpr base::CodeTable<Confidence, 3> kConfidenceCodes = {
+    {{Confidence::high, "high"}, {Confidence::medium, "medium"}, {Confidence::low, "low"}}};
+
 std::string_view to_string(Confidence confidence) {
-  switch (confidence) {
-    case Confidence::high:
-      return "high";
-    case Confidence::medium:
-      return "medium";
-    case Confidence::low:
-      return "low";
-  }
-  return "low";
+  return base::code_of(kConfidenceCodes, confidence, "low");
 }
 
 }  // namespace courtcast::qa

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/codes.hpp"
 #include "qa/personal_data.hpp"
 #include "qa/text.hpp"
 
@@ -61,16 +62,11 @@ void add_part(std::string& reason, std::string_view part) {
 
 }  // namespace
 
+constexpr base::CodeTable<Verdict, 3> kVerdictCodes = {
+    {{Verdict::accept, "accept"}, {Verdict::flag, "flag"}, {Verdict::reject, "reject"}}};
+
 std::string_view to_string(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::accept:
-      return "accept";
-    case Verdict::flag:
-      return "flag";
-    case Verdict::reject:
-      return "reject";
-  }
-  return "flag";
+  return base::code_of(kVerdictCodes, verdict, "flag");
 }
 
 Review review(std::string_view text, const WordList& words) {

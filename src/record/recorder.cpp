@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/clock.hpp"
+#include "base/codes.hpp"
 #include "base/log_value.hpp"
 #include "media/flv.hpp"
 
@@ -37,18 +38,14 @@ fs::path existing(fs::path p) {
 
 }  // namespace
 
+constexpr base::CodeTable<RecorderState, 4> kRecorderStateCodes = {
+    {{RecorderState::idle, "idle"},
+     {RecorderState::recording, "recording"},
+     {RecorderState::refused, "refused"},
+     {RecorderState::failed, "failed"}}};
+
 const char* to_string(RecorderState s) {
-  switch (s) {
-    case RecorderState::idle:
-      return "idle";
-    case RecorderState::recording:
-      return "recording";
-    case RecorderState::refused:
-      return "refused";
-    case RecorderState::failed:
-      return "failed";
-  }
-  return "unknown";
+  return base::code_of(kRecorderStateCodes, s).data();
 }
 
 Recorder::Recorder(std::string stream, RecorderOptions options,

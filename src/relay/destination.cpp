@@ -11,6 +11,7 @@
 #include <random>
 
 #include "base/clock.hpp"
+#include "base/codes.hpp"
 #include "base/log_value.hpp"
 #include "rtmp/client.hpp"
 #include "rtmp/tls_client.hpp"
@@ -33,20 +34,15 @@ steady_clock::time_point next_tick(steady_clock::time_point t, steady_clock::dur
   return steady_clock::time_point((t.time_since_epoch() / period + 1) * period);
 }
 
+constexpr base::CodeTable<DestinationState, 5> kDestinationStateCodes = {
+    {{DestinationState::idle, "idle"},
+     {DestinationState::connecting, "connecting"},
+     {DestinationState::live, "live"},
+     {DestinationState::retrying, "retrying"},
+     {DestinationState::stopped, "stopped"}}};
+
 const char* to_string(DestinationState s) {
-  switch (s) {
-    case DestinationState::idle:
-      return "idle";
-    case DestinationState::connecting:
-      return "connecting";
-    case DestinationState::live:
-      return "live";
-    case DestinationState::retrying:
-      return "retrying";
-    case DestinationState::stopped:
-      return "stopped";
-  }
-  return "idle";
+  return base::code_of(kDestinationStateCodes, s, "idle").data();
 }
 
 std::string redact(std::string text, const std::string& secret) {

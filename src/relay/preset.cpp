@@ -1,14 +1,12 @@
 #include "relay/preset.hpp"
 
+#include "base/codes.hpp"
+
 namespace courtcast::relay {
 
 namespace {
 
-struct PresetName {
-  Preset preset;
-  const char* name;
-};
-constexpr PresetName kPresets[] = {
+constexpr base::CodeTable<Preset, 8> kPresets = {{
     {Preset::wechat_channels, "wechat_channels"},
     {Preset::weibo, "weibo"},
     {Preset::toutiao, "toutiao"},
@@ -17,32 +15,23 @@ constexpr PresetName kPresets[] = {
     {Preset::feitian_cloud, "feitian_cloud"},
     {Preset::bilibili, "bilibili"},
     {Preset::custom, "custom"},
-};
+}};
 
 }  // namespace
 
 const char* to_string(Preset p) {
-  for (const auto& e : kPresets)
-    if (e.preset == p) return e.name;
-  return "custom";
+  return base::code_of(kPresets, p, "custom").data();
 }
 
 const std::string& preset_codes() {
-  static const std::string codes = [] {
-    std::string out;
-    for (const auto& e : kPresets) out += (out.empty() ? "" : ", ") + std::string(e.name);
-    return out;
-  }();
+  static const std::string codes = base::codes_list(kPresets);
   return codes;
 }
 
 bool parse_preset(const std::string& text, Preset& out) {
-  for (const auto& e : kPresets)
-    if (text == e.name) {
-      out = e.preset;
-      return true;
-    }
-  return false;
+  const auto p = base::from_code(kPresets, text);
+  if (p) out = *p;
+  return p.has_value();
 }
 
 }  // namespace courtcast::relay

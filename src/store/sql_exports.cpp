@@ -3,29 +3,22 @@
 
 #include "store/sql_repository.hpp"
 
+#include "base/codes.hpp"
+
 namespace courtcast::store {
 
+constexpr base::CodeTable<ExportState, 5> kExportStateCodes = {{{ExportState::queued, "queued"},
+                                                                {ExportState::running, "running"},
+                                                                {ExportState::done, "done"},
+                                                                {ExportState::failed, "failed"},
+                                                                {ExportState::expired, "expired"}}};
+
 const char* export_state_code(ExportState s) {
-  switch (s) {
-    case ExportState::queued:
-      return "queued";
-    case ExportState::running:
-      return "running";
-    case ExportState::done:
-      return "done";
-    case ExportState::failed:
-      return "failed";
-    case ExportState::expired:
-      return "expired";
-  }
-  return "failed";
+  return base::code_of(kExportStateCodes, s, "failed").data();
 }
 
 std::optional<ExportState> parse_export_state(std::string_view code) {
-  for (auto s : {ExportState::queued, ExportState::running, ExportState::done, ExportState::failed,
-                 ExportState::expired})
-    if (code == export_state_code(s)) return s;
-  return std::nullopt;
+  return base::from_code(kExportStateCodes, code);
 }
 
 namespace {

@@ -5,31 +5,24 @@
 
 #include "store/sql_repository.hpp"
 
+#include "base/codes.hpp"
+
 namespace courtcast::store {
 
+constexpr base::CodeTable<QuestionState, 6> kQuestionStateCodes = {
+    {{QuestionState::pending, "pending"},
+     {QuestionState::approved, "approved"},
+     {QuestionState::to_answer, "to_answer"},
+     {QuestionState::answered, "answered"},
+     {QuestionState::rejected, "rejected"},
+     {QuestionState::merged, "merged"}}};
+
 std::string_view question_state_code(QuestionState s) {
-  switch (s) {
-    case QuestionState::pending:
-      return "pending";
-    case QuestionState::approved:
-      return "approved";
-    case QuestionState::to_answer:
-      return "to_answer";
-    case QuestionState::answered:
-      return "answered";
-    case QuestionState::rejected:
-      return "rejected";
-    case QuestionState::merged:
-      return "merged";
-  }
-  return "pending";
+  return base::code_of(kQuestionStateCodes, s, "pending");
 }
 
 std::optional<QuestionState> question_state_from_code(std::string_view code) {
-  for (auto s : {QuestionState::pending, QuestionState::approved, QuestionState::to_answer,
-                 QuestionState::answered, QuestionState::rejected, QuestionState::merged})
-    if (code == question_state_code(s)) return s;
-  return std::nullopt;
+  return base::from_code(kQuestionStateCodes, code);
 }
 
 bool question_public(QuestionState s) {
@@ -37,32 +30,21 @@ bool question_public(QuestionState s) {
          s == QuestionState::answered;
 }
 
+constexpr base::CodeTable<QuestionAction, 7> kQuestionActionCodes = {
+    {{QuestionAction::approve, "approve"},
+     {QuestionAction::reject, "reject"},
+     {QuestionAction::to_answer, "to_answer"},
+     {QuestionAction::answer, "answer"},
+     {QuestionAction::pin, "pin"},
+     {QuestionAction::unpin, "unpin"},
+     {QuestionAction::merge, "merge"}}};
+
 std::string_view question_action_code(QuestionAction a) {
-  switch (a) {
-    case QuestionAction::approve:
-      return "approve";
-    case QuestionAction::reject:
-      return "reject";
-    case QuestionAction::to_answer:
-      return "to_answer";
-    case QuestionAction::answer:
-      return "answer";
-    case QuestionAction::pin:
-      return "pin";
-    case QuestionAction::unpin:
-      return "unpin";
-    case QuestionAction::merge:
-      return "merge";
-  }
-  return "approve";
+  return base::code_of(kQuestionActionCodes, a, "approve");
 }
 
 std::optional<QuestionAction> question_action_from_code(std::string_view code) {
-  for (auto a :
-       {QuestionAction::approve, QuestionAction::reject, QuestionAction::to_answer,
-        QuestionAction::answer, QuestionAction::pin, QuestionAction::unpin, QuestionAction::merge})
-    if (code == question_action_code(a)) return a;
-  return std::nullopt;
+  return base::from_code(kQuestionActionCodes, code);
 }
 
 namespace {

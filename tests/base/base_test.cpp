@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/clock.hpp"
+#include "base/codes.hpp"
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "base/result.hpp"
@@ -81,6 +82,17 @@ TEST(Clock, parse_utc_ms_reads_zones_fractions_and_plain_milliseconds) {
   EXPECT_EQ(parse_utc_ms(format_utc_ms(1'722'763'800'250)).value(), 1'722'763'800'250);
   EXPECT_FALSE(parse_utc_ms("2024-08-04T09:30:00"));  // no zone: refused, not guessed
   EXPECT_FALSE(parse_utc_ms("yesterday"));
+}
+
+enum class Fruit { apple, pear };
+constexpr CodeTable<Fruit, 2> kFruits = {{{Fruit::apple, "apple"}, {Fruit::pear, "pear"}}};
+
+TEST(Codes, one_table_writes_reads_and_lists_the_codes) {
+  static_assert(code_of(kFruits, Fruit::pear) == "pear");
+  EXPECT_EQ(from_code(kFruits, "apple"), Fruit::apple);
+  EXPECT_EQ(from_code(kFruits, "Apple"), std::nullopt);
+  EXPECT_EQ(codes_list(kFruits), "apple, pear");
+  EXPECT_EQ(code_of(kFruits, static_cast<Fruit>(7), "apple"), "apple");
 }
 
 TEST(Text, percent_decode_reads_escapes_and_plus) {
