@@ -5,13 +5,17 @@
 
 namespace courtcast::http {
 
-std::string escape_label_value(std::string_view value) {
+namespace {
+
+// Prometheus' text format escapes backslashes and line feeds everywhere, and
+// double quotes inside label values.
+std::string escaped(std::string_view text, bool quotes) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '\\')
       out += "\\\\";
-    else if (c == '"')
+    else if (c == '"' && quotes)
       out += "\\\"";
     else if (c == '\n')
       out += "\\n";
@@ -21,18 +25,14 @@ std::string escape_label_value(std::string_view value) {
   return out;
 }
 
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  return escaped(value, true);
+}
+
 std::string escape_help(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  return escaped(text, false);
 }
 
 std::string format_metric_value(double value) {
