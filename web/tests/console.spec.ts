@@ -220,6 +220,10 @@ test('cut and resume from the page; the air monitor shows the card after the cut
   await playing(director, '[data-test=monitor-air]')
   await wait_for(() => shows_card(director, '[data-test=monitor-air]'), 10_000, 'the card on the air monitor')
   await no_toasts(director)
+  // A preview with a picture never covers it with "connecting": a note in
+  // the corner at most, so the slate's message stays readable.
+  for (const monitor of ['monitor-air', 'monitor-program'])
+    await expect(director.locator(`[data-test=${monitor}] [data-test=preview-overlay]:not(.corner)`)).toHaveCount(0)
   await director.locator('[data-test=monitor-air]').screenshot({ path: info.outputPath('air-after-cut.png') })
   await director.screenshot({ path: info.outputPath('control-room-cut-1366x768.png') })
 
@@ -264,7 +268,19 @@ test('control room screenshots at 1366x768 and 1920x1080 in zh-CN and en', async
       }
       for (const count of await director.locator('[data-test=recordings] [data-test=rec-segments]').all())
         expect(Number(await count.getAttribute('data-n'))).toBeGreaterThanOrEqual(1)
+      // The program controls stay one row: auto-return beside the card button.
+      const row = async (sel: string) => (await director.locator(`[data-test=program-controls] ${sel}`).boundingBox())!
+      const [card_box, auto_box] = [await row('[data-test=card-button]'), await row('[data-test=auto-return]')]
+      expect(Math.abs(card_box.y + card_box.height / 2 - (auto_box.y + auto_box.height / 2)), `${lang} ${w}x${h}`).toBeLessThan(8)
       await director.screenshot({ path: info.outputPath(`control-room-${lang}-${w}x${h}.png`) })
+    }
+    if (lang === 'en') {
+      // A preset's label is English; what air shows is Chinese, in its tooltip.
+      await director.setViewportSize({ width: 1366, height: 768 })
+      await director.locator('[data-test=slate-slate_preset_pause]').hover()
+      await expect(director.locator('.el-popper', { hasText: '直播暂停 · 请稍候' })).toBeVisible()
+      await director.screenshot({ path: info.outputPath('control-room-en-slate-tooltip.png') })
+      await director.mouse.move(0, 0)
     }
   }
   await director.locator('[data-test=lang-zh]').click()

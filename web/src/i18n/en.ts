@@ -148,6 +148,7 @@ const en: typeof zh = {
     slate_preset_pause: 'Broadcast paused · please wait',
     slate_preset_travel: 'On the way to the second site',
     slate_custom: 'Your own message',
+    slate_on_air_text: 'Air shows: {text}',
     slate_set: 'Slate message updated',
     g_clock: 'Clock',
     g_caption: 'Caption',

@@ -147,6 +147,7 @@ export default {
     slate_preset_pause: '直播暂停 · 请稍候',
     slate_preset_travel: '前往第二执行现场途中',
     slate_custom: '自定义提示语',
+    slate_on_air_text: '播出画面显示：{text}',
     slate_set: '提示语已更新',
     g_clock: '时钟',
     g_caption: '字幕条',
