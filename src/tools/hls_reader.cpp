@@ -24,8 +24,11 @@ using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 // Large reads are what keeps 2,000 readers cheap: a 2.6 Mbit/s segment of
-// 2 s is ~650 KB, so a few reads a segment.
-constexpr std::size_t kReadBytes = 256 * 1024;
+// 2 s is ~650 KB, so a few reads a segment. Segment bytes go to one scratch
+// buffer per thread (only one reader of a thread reads at a time and nobody
+// looks at them); a connection's own buffer holds heads and playlists.
+constexpr std::size_t kDiscardBytes = 256 * 1024;
+constexpr std::size_t kReadBytes = 16 * 1024;
 constexpr std::size_t kMaxPlaylistBytes = 1024 * 1024;
 
 std::string lowered(std::string_view s) {
@@ -107,6 +110,20 @@ class Connection {
     }
     std::uint64_t left = r.length;
     while (left > 0) {
+      if (begin_ == end_ && !body) {
+        thread_local std::vector<char> scratch(kDiscardBytes);
+        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), use_nothrow);
+        if (ec) {
+          r.error = "reading the body: " + ec.message();
+          co_return r;
+        }
+        if (n > left) {
+          r.error = "more bytes than the response";  // nothing was pipelined
+          co_return r;
+        }
+        left -= n;
+        continue;
+      }
       if (begin_ == end_) {
         if (auto e = co_await fill(); !e.empty()) {
           r.error = "reading the body: " + e;
