@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include "media/codec_config.hpp"
 
@@ -19,6 +20,16 @@ std::size_t kind_index(PacketKind k) {
   return k == PacketKind::audio ? 0 : k == PacketKind::video ? 1 : 2;
 }
 
+// Calls `release` in `hold_ms` on the timer's executor, unless a hold is
+// running already (`armed`; `release` clears it).
+template <typename Release>
+void hold(asio::steady_timer& timer, bool& armed, std::int64_t hold_ms, Release release) {
+  if (armed) return;
+  armed = true;
+  timer.expires_after(milliseconds(hold_ms));
+  timer.async_wait([release = std::move(release)](boost::system::error_code) { release(); });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- Shard
@@ -26,8 +37,48 @@ std::size_t kind_index(PacketKind k) {
 Shard::Shard(Stream& stream, asio::any_io_executor executor)
     : stream_(stream), executor_(executor), merge_timer_(executor) {}
 
-void Shard::on_packets(const std::vector<PacketPtr>& batch) {
-  for (const auto& p : batch) {
+void Shard::on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& batch) {
+  // No player: the feed keeps what a first one needs. (A batch posted
+  // before the last player left may still arrive.)
+  if (attached_players_ == 0) return;
+  std::span<const PacketPtr> fresh(batch);
+  if (first_seq > next_seq()) {
+    // A gap cannot happen while attached (every batch is posted from the
+    // moment the feed was copied); were it to, start over from the feed.
+    {
+      std::lock_guard lock(stream_.feed_mutex_);
+      copy_ring_from(*stream_.feed_);
+    }
+    first_seq = std::max(first_seq, next_seq());
+  }
+  // What the copy from the feed already brought is skipped.
+  if (first_seq + fresh.size() <= next_seq()) return;
+  fresh = fresh.subspan(next_seq() - first_seq);
+  append(fresh);
+  const auto& limits = stream_.limits_;
+  std::int64_t hold_ms = limits.merge_window_ms;
+  if (hold_ms <= 0) {
+    // Lowest latency: video goes out at once; audio alone waits a moment for
+    // the next video frame (when there is video) to share its write, which
+    // saves players about two writes in five. With no player waiting (paced
+    // relay destinations, players busy writing) nobody would share it: no
+    // timer then.
+    const bool audio_only =
+        std::all_of(fresh.begin(), fresh.end(), [](const PacketPtr& p) { return p->is_audio(); });
+    if (!audio_only || !video_header_ || limits.audio_hold_ms <= 0 || waiting_.empty()) {
+      make_visible();
+      return;
+    }
+    hold_ms = limits.audio_hold_ms;
+  }
+  hold(merge_timer_, merge_armed_, hold_ms, [self = stream_.shared_from_this(), this] {
+    merge_armed_ = false;
+    make_visible();
+  });
+}
+
+void Shard::append(std::span<const PacketPtr> packets) {
+  for (const auto& p : packets) {
     if (p->sequence_header) {
       (p->is_video() ? video_header_ : audio_header_) = p;
       start_headers_.clear();
@@ -44,28 +95,48 @@ void Shard::on_packets(const std::vector<PacketPtr>& batch) {
     if (gop_seq_) gop_bytes_ += p->size_bytes();
   }
   trim();
-  const auto& limits = stream_.limits_;
-  std::int64_t hold_ms = limits.merge_window_ms;
-  if (hold_ms <= 0) {
-    // Lowest latency: video goes out at once; audio alone waits a moment for
-    // the next video frame (when there is video) to share its write, which
-    // saves players about two writes in five.
-    const bool audio_only =
-        std::all_of(batch.begin(), batch.end(), [](const PacketPtr& p) { return p->is_audio(); });
-    if (!audio_only || !video_header_ || limits.audio_hold_ms <= 0) {
-      make_visible();
-      return;
-    }
-    hold_ms = limits.audio_hold_ms;
-  }
-  if (!merge_armed_) {
-    merge_armed_ = true;
-    merge_timer_.expires_after(milliseconds(hold_ms));
-    merge_timer_.async_wait([self = stream_.shared_from_this(), this](boost::system::error_code) {
+}
+
+void Shard::copy_ring_from(const Shard& other) {
+  ring_ = other.ring_;
+  front_seq_ = other.front_seq_;
+  gop_seq_ = other.gop_seq_;
+  ring_bytes_ = other.ring_bytes_;
+  gop_bytes_ = other.gop_bytes_;
+  metadata_ = other.metadata_;
+  video_header_ = other.video_header_;
+  audio_header_ = other.audio_header_;
+  start_headers_.clear();
+  // With a merge window, while publishing, the copy is one more batch to
+  // hold (the window may hold its newest packets on the other shards too);
+  // else it all shows.
+  const std::int64_t window_ms = stream_.limits_.merge_window_ms;
+  visible_seq_ = window_ms > 0 && publishing_ ? front_seq_ : next_seq();
+  if (visible_seq_ != next_seq())
+    hold(merge_timer_, merge_armed_, window_ms, [self = stream_.shared_from_this(), this] {
       merge_armed_ = false;
       make_visible();
     });
+}
+
+void Shard::attach() {
+  std::lock_guard lock(stream_.feed_mutex_);
+  fed_ = true;
+  if (stream_.feed_) copy_ring_from(*stream_.feed_);
+}
+
+void Shard::detach() {
+  {
+    std::lock_guard lock(stream_.feed_mutex_);
+    fed_ = false;
   }
+  // The feed keeps all of it; hold no second copy.
+  ring_.clear();
+  front_seq_ = visible_seq_ = 0;
+  gop_seq_.reset();
+  ring_bytes_ = gop_bytes_ = 0;
+  metadata_ = video_header_ = audio_header_ = nullptr;
+  start_headers_.clear();
 }
 
 void Shard::on_publishing(bool publishing) {
@@ -151,6 +222,7 @@ Player::Player(std::shared_ptr<Stream> stream, std::size_t shard_index)
 
 Player::~Player() {
   if (registered_) std::erase(shard_.waiting_, this);
+  if (attached_ && --shard_.attached_players_ == 0) shard_.detach();
   stream_->players_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -208,6 +280,10 @@ void Player::start_at(std::uint64_t seq, std::vector<PacketPtr>& out) {
 
 void Player::gather(std::vector<PacketPtr>& out) {
   Shard& s = shard_;
+  if (!attached_) {  // here rather than in the constructor: this runs on the shard's thread
+    attached_ = true;
+    if (s.attached_players_++ == 0) s.attach();
+  }
   if (s.ring_.empty()) return;
   if (!started_) {
     if (s.gop_seq_ && *s.gop_seq_ < s.visible_seq_) {
@@ -252,6 +328,7 @@ Stream::Stream(std::string name, std::vector<asio::any_io_executor> shard_execut
                StreamLimits limits, std::vector<std::shared_ptr<Tap>> taps)
     : name_(std::move(name)), limits_(limits), taps_(std::move(taps)) {
   for (auto& ex : shard_executors) shards_.push_back(std::make_unique<Shard>(*this, ex));
+  if (!shards_.empty()) feed_ = std::make_unique<Shard>(*this, shards_.front()->executor_);
   info_.name = name_;
 }
 
@@ -362,9 +439,20 @@ void Stream::flush() {
   PacketBatch batch = std::make_shared<const std::vector<PacketPtr>>(std::move(pending_));
   pending_.clear();
   for (auto& tap : taps_) tap->on_packets(batch);
-  for (auto& s : shards_)
-    asio::post(s->executor_,
-               [self = shared_from_this(), shard = s.get(), batch] { shard->on_packets(*batch); });
+  if (!feed_) return;
+  std::uint64_t first_seq = 0;
+  boost::container::small_vector<Shard*, 8> fed;
+  {
+    std::lock_guard lock(feed_mutex_);
+    first_seq = feed_->next_seq();
+    feed_->append(*batch);
+    for (auto& s : shards_)
+      if (s->fed_) fed.push_back(s.get());
+  }
+  for (Shard* shard : fed)
+    asio::post(shard->executor_, [self = shared_from_this(), shard, batch, first_seq] {
+      shard->on_packets(first_seq, *batch);
+    });
 }
 
 void Stream::note_codec(PacketKind kind, const media::VideoTagInfo* video,

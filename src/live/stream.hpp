@@ -89,6 +89,8 @@ class Stream;
 class Player;
 
 // The part of a stream one worker thread serves. Touched only on its executor.
+// Packets are numbered by the stream, so that a shard that had no player (and
+// was sent nothing) can start again from the stream's feed where it is.
 class Shard {
  public:
   Shard(Stream& stream, asio::any_io_executor executor);
@@ -98,7 +100,15 @@ class Shard {
   friend class Stream;
   friend class Player;
 
-  void on_packets(const std::vector<PacketPtr>& batch);
+  // `batch` holds the stream's packets first_seq, first_seq + 1, ...
+  void on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& batch);
+  // Adds packets to the ring (no visibility, no wake): for the feed too.
+  void append(std::span<const PacketPtr> packets);
+  // The first player of this shard starts it from the stream's feed; when
+  // the last one goes, the publisher stops sending it anything.
+  void attach();
+  void detach();
+  void copy_ring_from(const Shard& other);
   void on_publishing(bool publishing);
   void on_finished();
   void make_visible();
@@ -124,6 +134,8 @@ class Shard {
   bool merge_armed_ = false;
   bool publishing_ = false;
   bool finished_ = false;  // players read to the end, then are told it ended
+  std::size_t attached_players_ = 0;
+  bool fed_ = false;  // the publisher posts batches here; guarded by Stream::feed_mutex_
   std::uint64_t next_seq() const { return front_seq_ + ring_.size(); }
 };
 
@@ -173,6 +185,7 @@ class Player final : public PacketSource {
   bool closed_ = false;
   bool interrupted_ = false;
   bool registered_ = false;  // on the shard's waiting list
+  bool attached_ = false;    // counted in the shard's attached_players_
   std::function<bool()> direct_;
   std::uint64_t skipped_ = 0;
 };
@@ -235,6 +248,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::vector<std::unique_ptr<Shard>> shards_;
   const std::vector<std::shared_ptr<Tap>> taps_;
   std::atomic<bool> live_{false};
+
+  // What a shard starts from when its first player comes: the ring as every
+  // shard would hold it (headers, the latest GOP). A shard with no player is
+  // sent nothing; a batch posted to every event loop even when one served
+  // nobody was most of what carrying a stream cost.
+  std::mutex feed_mutex_;
+  std::unique_ptr<Shard> feed_;  // on the first shard's executor; never has players
 
   // Publisher-thread state.
   std::vector<PacketPtr> pending_;

@@ -687,6 +687,81 @@ TEST(Live, two_shards_get_the_same_packets) {
   r1.close(io1);
 }
 
+TEST(Live, a_shard_without_players_is_sent_nothing_and_its_first_player_starts_from_the_feed) {
+  asio::io_context io0, io1;
+  auto stream = std::make_shared<Stream>(
+      "cam-a", std::vector<asio::any_io_executor>{io0.get_executor(), io1.get_executor()},
+      StreamLimits{});
+  Player p0(stream, 0);
+  Reader r0(io0, p0);
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  poll(io0);
+  poll(io1);
+  push_headers(*stream);
+  push_video(*stream, 0, 40);
+  ASSERT_TRUE(run_until(io0, [&] { return r0.got.size() >= 4u; }));
+  push_video(*stream, 40, 2400);  // keyframes at 1000, 2000
+  ASSERT_TRUE(run_until(io0, [&] { return r0.got.size() >= 3u + 60; })) << r0.got.size();
+  // Shard 1 serves nobody: no handler was posted to its loop.
+  io1.restart();
+  EXPECT_EQ(io1.poll(), 0u);
+
+  {
+    // Its first player starts as a late joiner would on a shard that had
+    // been sent everything: headers, then the newest keyframe and its GOP.
+    Player p1(stream, 1);
+    const auto got = read_ready(io1, p1);
+    ASSERT_EQ(got.size(), 3u + 10);
+    EXPECT_EQ(got[0]->kind, PacketKind::data);
+    EXPECT_TRUE(is_video_header(got[1]));
+    EXPECT_TRUE(is_audio_header(got[2]));
+    EXPECT_TRUE(is_keyframe(got[3]));
+    EXPECT_EQ(got[3]->dts_ms, 2000);
+    EXPECT_EQ(got.back()->dts_ms, 2360);
+    // From then on the shard is sent every batch, with nothing twice.
+    push_video(*stream, 2400, 2480);
+    const auto more = read_ready(io1, p1);
+    ASSERT_EQ(more.size(), 2u);
+    EXPECT_EQ(more[0]->dts_ms, 2400);
+    EXPECT_EQ(more[1]->dts_ms, 2440);
+  }
+  // Its last player gone, the shard is sent nothing again.
+  poll(io1);
+  push_video(*stream, 2480, 2600);
+  io1.restart();
+  EXPECT_EQ(io1.poll(), 0u);
+  ASSERT_TRUE(run_until(io0, [&] { return r0.got.size() >= 3u + 65; }));
+  EXPECT_EQ(r0.got.back()->dts_ms, 2560);
+  r0.close(io0);
+}
+
+TEST(Live, a_player_returning_to_an_idle_shard_gets_nothing_twice_and_misses_nothing) {
+  asio::io_context io;
+  auto stream = make_stream(io);
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  push_headers(*stream);
+  push_video(*stream, 0, 400);
+  {
+    Player first(stream, 0);
+    EXPECT_EQ(read_ready(io, first).size(), 3u + 10);
+    // Batches posted while the player was there, still queued when it goes.
+    push_video(*stream, 400, 480);
+  }
+  push_video(*stream, 480, 1040);  // the keyframe at 1000 comes while nobody plays
+  Player second(stream, 0);
+  std::vector<PacketPtr> got;
+  ASSERT_TRUE(second.take_ready(got));  // before the queued batches run
+  ASSERT_EQ(got.size(), 3u + 1);
+  EXPECT_TRUE(is_keyframe(got[3]));
+  EXPECT_EQ(got[3]->dts_ms, 1000);
+  push_video(*stream, 1040, 1120);
+  poll(io);  // the old batches (400, 440), then the new ones
+  ASSERT_TRUE(second.take_ready(got));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]->dts_ms, 1040);
+  EXPECT_EQ(got[1]->dts_ms, 1080);
+}
+
 TEST(Live, shards_on_their_own_threads_each_deliver_a_clean_stream) {
   // Players on two worker threads while the publisher pushes from a third:
   // each starts with headers and a keyframe, then gets every frame after it.
