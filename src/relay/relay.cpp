@@ -1,5 +1,7 @@
 #include "relay/relay.hpp"
 
+#include <functional>
+
 #include "rtmp/client.hpp"
 
 namespace courtcast::relay {
@@ -37,7 +39,11 @@ media::Result<std::string> Relay::add(DestinationSpec spec) {
     std::lock_guard lock(mutex_);
     if (auto ok = validate(spec, {}); !ok) return ok.error();
     const std::string id = "dst-" + std::to_string(next_id_);
-    const std::size_t worker = next_id_ % workers_.size();
+    // Every destination of a stream on one worker: a worker with none of
+    // the stream's players or destinations is then sent none of its packets.
+    // One loop carries many platforms for a fraction of a core; several
+    // streams still spread over the workers.
+    const std::size_t worker = std::hash<std::string>{}(spec.stream) % workers_.size();
     ++next_id_;
     d = std::make_shared<Destination>(id, std::move(spec), hub_, worker, workers_[worker], options_,
                                       on_change_);
