@@ -412,6 +412,8 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
   for (const auto* listen : {&c.rtmp_listen, &c.http_listen, &c.srt_listen, &c.http_tls_listen})
     if (listen->empty() && listen == &c.http_listen)
       continue;  // HTTPS only, checked above
+    else if (listen->empty() && listen == &c.srt_listen)
+      continue;  // no SRT ingest, and none of libsrt's threads (they wake ~100 times a second idle)
     else if (auto hp = parse_listen(*listen); !hp && r.error.empty())
       r.error = source + ": " + hp.error().message;
   if (!r.error.empty()) return make_error(r.error);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -172,10 +173,11 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
                                                        : std::string("<KEY from the config>");
     out << "  publish:  rtmp://" << rtmp_host << "/live/" << s.name << "?key=" << key << "\n"
         << "            (OBS: server rtmp://" << rtmp_host << "/live, stream key " << s.name
-        << "?key=" << key << ")\n"
-        << "            srt://" << shown_host(rtmp_ep) << ":" << srt_port << "?streamid=#!::r=live/"
-        << s.name << ",m=publish,s=" << key << "  (MPEG-TS)\n"
-        << "  watch:    " << web << http_host << "/live/" << s.name << ".flv"
+        << "?key=" << key << ")\n";
+    if (srt_port != 0)
+      out << "            srt://" << shown_host(rtmp_ep) << ":" << srt_port
+          << "?streamid=#!::r=live/" << s.name << ",m=publish,s=" << key << "  (MPEG-TS)\n";
+    out << "  watch:    " << web << http_host << "/live/" << s.name << ".flv"
         << (s.is_public ? "" : "?key=" + key) << "\n";
   }
   out << "  sessions: each live session's cameras get their own publish URLs\n"
@@ -469,10 +471,13 @@ int serve(Config config) {
 
   // SRT publishes are handed to the hub on the first loop, like an RTMP
   // publisher's packets on its own worker.
-  const auto srt_hp = parse_listen(config.srt_listen).value();
-  srt::Listener srt_listener(
-      access, loops[0]->get_executor(),
-      srt::Options{srt_hp.host, srt_hp.port, config.srt_passphrase, config.srt_latency_ms});
+  const auto srt_hp =
+      config.srt_listen.empty() ? HostPort{} : parse_listen(config.srt_listen).value();
+  std::optional<srt::Listener> srt_listener;
+  if (!config.srt_listen.empty())
+    srt_listener.emplace(
+        access, loops[0]->get_executor(),
+        srt::Options{srt_hp.host, srt_hp.port, config.srt_passphrase, config.srt_latency_ms});
 
   tcp::endpoint rtmp_ep, http_ep, https_ep;
   std::uint16_t srt_port = 0;
@@ -490,13 +495,14 @@ int serve(Config config) {
     }
     if (!config.http_listen.empty())
       http_ep = http_listener.listen(endpoint_of(config.http_listen));
-    srt_port = srt_listener.start().value();
+    if (srt_listener) srt_port = srt_listener->start().value();
   } catch (const std::exception& e) {
     spdlog::error("event=listen_failed error=\"{}\"", e.what());
     return 1;
   }
-  spdlog::info("event=listening protocol=srt address={}:{} latency_ms={} encrypted={}", srt_hp.host,
-               srt_port, config.srt_latency_ms, !config.srt_passphrase.empty());
+  if (srt_listener)
+    spdlog::info("event=listening protocol=srt address={}:{} latency_ms={} encrypted={}",
+                 srt_hp.host, srt_port, config.srt_latency_ms, !config.srt_passphrase.empty());
   spdlog::info("event=listening protocol=rtmp address={}:{}", rtmp_ep.address().to_string(),
                rtmp_ep.port());
   broadcasts.set_rtmp_port(rtmp_ep.port());
@@ -566,7 +572,7 @@ int serve(Config config) {
   for (auto& t : threads) t.join();
   // The SRT thread ends first; what it posted (publish ends) is destroyed
   // with the loops' leftovers below, while the hub still lives.
-  srt_listener.stop();
+  if (srt_listener) srt_listener->stop();
   // Connections still open (players, publishers, WebSocket subscribers) are
   // coroutines suspended on the stopped loops. They are destroyed here, loop
   // by loop, while everything they refer to still lives: their destructors

@@ -13,6 +13,14 @@ std::string error_of(const std::string& text) {
   return r ? std::string("(accepted)") : r.error().message;
 }
 
+TEST(Config, an_empty_srt_listen_turns_srt_ingest_off) {
+  auto c = parse_config("[srt]\nlisten = \"\"\n", "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->srt_listen.empty());
+  EXPECT_EQ(parse_config("", "court.toml")->srt_listen, "0.0.0.0:10080") << "SRT is on by default";
+  EXPECT_NE(error_of("[srt]\nlisten = \"nowhere\"\n"), "(accepted)");
+}
+
 TEST(Config, empty_file_gives_every_default) {
   auto c = parse_config("", "court.toml");
   ASSERT_TRUE(c) << c.error().message;
