@@ -11,7 +11,9 @@
 #               CPU is not counted, like the publisher's);
 #   courtcast   `courtcast serve` with N [[destination]] entries (recording
 #               off: nginx records nothing either), WORKERS event loops;
-#   courtcast-1w  the same with one event loop (workers = 1).
+#   courtcast-1w  the same with one event loop (workers = 1);
+#   courtcast-nosrt  the same with SRT ingest off ([srt] listen = ""): nginx
+#               has no SRT, and libsrt's idle threads are not free.
 #
 # The destinations are one "sink" nginx-rtmp listening on N loopback ports
 # (one per platform, stream key key-I on port I), with rtmp_stat on an HTTP
@@ -31,7 +33,7 @@
 #
 # Environment: SECONDS_PER_RUN (30), REPEAT (3), SETTLE (5), BUILD_DIR
 # (build-relay), CONFIGS (space-separated subset of: nginx-push ffmpeg
-# courtcast courtcast-1w; either courtcast config may end in @VARIANT to run
+# courtcast courtcast-1w courtcast-nosrt; a courtcast config may end in @VARIANT to run
 # the build in $BUILD_<VARIANT>, a before/after in the same run), WORKERS (courtcast event loops, 0 = one per core), WRAP (a
 # command courtcast runs under; with "valgrind --tool=callgrind ..." the
 # profile is zeroed at the window's start and dumped at its end).
@@ -206,9 +208,10 @@ $pushes    }
       start_nginx "$dir/relay" "$relay_port"
       [[ $config == nginx-push ]] && relay_pids=("$NGINX_PID")
       publish_url=rtmp://127.0.0.1:$relay_port/live/bench ;;
-    courtcast | courtcast-1w | courtcast@* | courtcast-1w@*)
-      local http_port workers=$WORKERS build=$BUILD
+    courtcast | courtcast-1w | courtcast-nosrt | courtcast@* | courtcast-1w@* | courtcast-nosrt@*)
+      local http_port workers=$WORKERS build=$BUILD srt_listen=127.0.0.1:0
       [[ ${config%@*} == courtcast-1w ]] && workers=1
+      [[ ${config%@*} == courtcast-nosrt ]] && srt_listen=
       if [[ $config == *@* ]]; then
         local build_var=BUILD_${config#*@}
         build=${!build_var:-$BUILD}
@@ -221,6 +224,8 @@ data_dir = "$dir/var"
 workers = $workers
 [rtmp]
 listen = "127.0.0.1:$relay_port"
+[srt]
+listen = "$srt_listen"
 [http]
 listen = "127.0.0.1:$http_port"
 [log]
