@@ -86,6 +86,8 @@ listen = "127.0.0.1:$rtmp_port"
 # Every player comes from 127.0.0.1: past the default cap of 100 per address.
 max_connections_per_address = 100000
 max_connections = 100000
+[srt]
+listen = "127.0.0.1:0"  # not the default port, which another server may hold
 [http]
 listen = "127.0.0.1:$http_port"
 [live]
