@@ -214,3 +214,74 @@ test('a question with a phone and an ID number is masked, moderated, answered an
   // The answer counts into the session's statistics.
   expect((await server.ok('GET', `/sessions/${session_id}`)).questions_answered).toBe(1)
 })
+
+/** Where `selector`'s box is on the page (throws when it is not shown). */
+async function box_of(page: Page, selector: string) {
+  const b = await page.locator(selector).first().boundingBox()
+  if (!b) throw new Error(`${selector} has no box`)
+  return b
+}
+
+const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+
+/** The element a tap at the centre of `selector` lands on is inside it: nothing covers it. */
+async function uncovered(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel)
+    if (!el) return false
+    const r = el.getBoundingClientRect()
+    const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)
+    return !!hit && el.contains(hit)
+  }, selector)
+}
+
+test('on the standby card a small paused notice covers neither the header, the status nor the controls', async ({}, info) => {
+  test.setTimeout(90_000)
+  const r = await server.api('POST', `/programs/${air}/card`, {})
+  expect(r.status, JSON.stringify(r.body)).toBe(202)
+  const status = viewer.locator('.about .status-line')
+  await expect(status).toContainText('直播暂停', { timeout: 10_000 })
+  // The card plays (the unmute button shows only while a video plays).
+  await expect(viewer.locator('.watch-player .unmute')).toBeVisible({ timeout: 30_000 })
+  const viewports = [[390, 844], [1280, 800]] as const
+  for (const [w, h] of viewports) {
+    await viewer.setViewportSize({ width: w, height: h })
+    await viewer.screenshot({ path: info.outputPath(`watch-card-zh-CN-${w}x${h}.png`) })
+  }
+  await expect(viewer.locator('.watch-player .paused-notice')).toHaveText('直播暂停 · 请稍候')
+  for (const [w, h] of viewports) {
+    await viewer.setViewportSize({ width: w, height: h })
+    // The notice sits on the player, small, clear of the header and the unmute button.
+    const player = await box_of(viewer, '.watch-player')
+    const notice = await box_of(viewer, '.watch-player .paused-notice')
+    expect(notice.y).toBeGreaterThanOrEqual(player.y)
+    expect(notice.y + notice.height).toBeLessThanOrEqual(player.y + player.height)
+    expect(notice.width).toBeLessThan(player.width)
+    expect(notice.height).toBeLessThan(player.height / 4)
+    expect(overlaps(notice, await box_of(viewer, '.top'))).toBe(false)
+    expect(overlaps(notice, await box_of(viewer, '.watch-player .unmute'))).toBe(false)
+    expect(await uncovered(viewer, '.top')).toBe(true)
+    expect(await uncovered(viewer, '.watch-player .unmute')).toBe(true)
+    expect(await uncovered(viewer, '.about .status-line .state')).toBe(true)
+    // The status line: the state in its place, a separator only between items.
+    const line = await box_of(viewer, '.about .status-line')
+    const state = await box_of(viewer, '.about .status-line .state')
+    expect(state.y).toBeGreaterThanOrEqual(line.y - 1)
+    expect(state.y + state.height).toBeLessThanOrEqual(line.y + line.height + 1)
+    const text = (await status.innerText()).trim()
+    expect(text).toMatch(/^● 直播暂停 · \d[\d,]* 人在看$/)
+    // The unmute icon is a drawn picture, not a glyph a font may lack.
+    const icon = await box_of(viewer, '.watch-player .unmute svg')
+    expect(icon.width).toBeGreaterThan(8)
+    expect(await viewer.locator('.watch-player .unmute').innerText()).not.toMatch(/\p{Extended_Pictographic}/u)
+  }
+  // English, on the desktop viewport.
+  await viewer.locator('.top .lang').click()
+  await expect(status).toContainText('Paused')
+  expect((await status.innerText()).trim()).toMatch(/^● Paused · \d[\d,]* watching$/)
+  await viewer.screenshot({ path: info.outputPath('watch-card-en-1280x800.png') })
+  await viewer.locator('.top .lang').click()
+  await viewer.setViewportSize({ width: 390, height: 844 })
+  await take('cam-a')
+})
