@@ -3,7 +3,9 @@
 // rule's code (e.g. "payout_exceeds_recovered"); the store's own failures use
 // the codes below. The API maps `kind` to a status.
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "court/error.hpp"
 #include "court/expected.hpp"
@@ -33,6 +35,11 @@ inline court::Unexpected<Error> fail(ErrorKind kind, std::string code, std::stri
 
 inline court::Unexpected<Error> fail_not_found(std::string what) {
   return fail(ErrorKind::not_found, "not_found", std::move(what) + " does not exist");
+}
+
+// "case 7 does not exist".
+inline court::Unexpected<Error> fail_not_found(std::string_view what, std::int64_t id) {
+  return fail_not_found(std::string(what) + " " + std::to_string(id));
 }
 
 // A domain refusal as a store error; malformed input stays "invalid".

@@ -19,10 +19,6 @@ using court::Unexpected;
 
 namespace {
 
-std::string describe(std::string_view what, Id id) {
-  return std::string(what) + " " + std::to_string(id);
-}
-
 Result<void> validated(const court::Result<void>& r) {
   if (!r) return fail(r.error());
   return {};
@@ -58,7 +54,7 @@ Result<court::Campaign> SqlRepository::create_campaign(court::Campaign c, const 
 Result<court::Campaign> SqlRepository::update_campaign(const court::Campaign& c, const Actor& by) {
   if (auto r = court::validate_campaign(c); !r) return fail(r.error());
   return in_tx<court::Campaign>(TxMode::write, [&](SqlTx& tx) -> Result<court::Campaign> {
-    if (!queries::load_campaign(tx, c.id)) return fail_not_found(describe("campaign", c.id));
+    if (!queries::load_campaign(tx, c.id)) return fail_not_found("campaign", c.id);
     std::vector<Param> ps{c.id};
     for (auto& p : rows::params(c)) ps.push_back(std::move(p));
     tx.exec(rows::campaigns().update(), ps);
@@ -71,7 +67,7 @@ Result<court::Campaign> SqlRepository::update_campaign(const court::Campaign& c,
 Result<court::Campaign> SqlRepository::get_campaign(Id id) {
   return in_tx<court::Campaign>(TxMode::read, [&](SqlTx& tx) -> Result<court::Campaign> {
     auto c = queries::load_campaign(tx, id);
-    if (!c) return fail_not_found(describe("campaign", id));
+    if (!c) return fail_not_found("campaign", id);
     return *c;
   });
 }
@@ -93,7 +89,7 @@ Result<court::Case> SqlRepository::create_case(court::Case c, const Actor& by) {
   if (auto r = validated(court::validate_case(c)); !r) return Unexpected<Error>{r.error()};
   return in_tx<court::Case>(TxMode::write, [&](SqlTx& tx) -> Result<court::Case> {
     if (c.campaign_id && !queries::load_campaign(tx, *c.campaign_id)) {
-      return fail_not_found(describe("campaign", *c.campaign_id));
+      return fail_not_found("campaign", *c.campaign_id);
     }
     c.id = queries::insert_case(tx, c);
     queries::append_audit(tx, by, "case.create",
@@ -105,7 +101,7 @@ Result<court::Case> SqlRepository::create_case(court::Case c, const Actor& by) {
 Result<court::Case> SqlRepository::update_case(const court::Case& edited, const Actor& by) {
   return in_tx<court::Case>(TxMode::write, [&](SqlTx& tx) -> Result<court::Case> {
     auto stored = queries::load_case(tx, edited.id, /*lock=*/true);
-    if (!stored) return fail_not_found(describe("case", edited.id));
+    if (!stored) return fail_not_found("case", edited.id);
     court::Case c = edited;
     // Money and state move only through steps and closure.
     c.recovered_fen = stored->recovered_fen;
@@ -116,7 +112,7 @@ Result<court::Case> SqlRepository::update_case(const court::Case& edited, const 
     c.closed_ms = stored->closed_ms;
     if (auto r = validated(court::validate_case(c)); !r) return Unexpected<Error>{r.error()};
     if (c.campaign_id && !queries::load_campaign(tx, *c.campaign_id)) {
-      return fail_not_found(describe("campaign", *c.campaign_id));
+      return fail_not_found("campaign", *c.campaign_id);
     }
     queries::save_case(tx, c);
     json::object details{{"case_id", c.id}, {"number", c.number}};
@@ -129,7 +125,7 @@ Result<court::Case> SqlRepository::update_case(const court::Case& edited, const 
 Result<court::Case> SqlRepository::get_case(Id id) {
   return in_tx<court::Case>(TxMode::read, [&](SqlTx& tx) -> Result<court::Case> {
     auto c = queries::load_case(tx, id, false);
-    if (!c) return fail_not_found(describe("case", id));
+    if (!c) return fail_not_found("case", id);
     return *c;
   });
 }
@@ -176,13 +172,13 @@ Result<court::LiveSession> SqlRepository::create_session(court::LiveSession draf
   return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
     court::LiveSession s = draft;  // fresh on every attempt: a retried transaction starts over
     if (s.campaign_id && !queries::load_campaign(tx, *s.campaign_id)) {
-      return fail_not_found(describe("campaign", *s.campaign_id));
+      return fail_not_found("campaign", *s.campaign_id);
     }
     s.id = tx.query(rows::sessions().insert(), rows::params(s)).front().int64(0);
     for (Id case_id : case_ids) {
       if (std::find(s.case_ids.begin(), s.case_ids.end(), case_id) != s.case_ids.end()) continue;
       auto c = queries::load_case(tx, case_id, false);
-      if (!c) return fail_not_found(describe("case", case_id));
+      if (!c) return fail_not_found("case", case_id);
       if (auto r = court_ok(court::add_case_to_session(s, *c)); !r) {
         return Unexpected<Error>{r.error()};
       }
@@ -199,7 +195,7 @@ Result<court::LiveSession> SqlRepository::update_session(const court::LiveSessio
                                                          const Actor& by) {
   return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
     auto stored = queries::load_session(tx, edited.id, /*lock=*/true);
-    if (!stored) return fail_not_found(describe("session", edited.id));
+    if (!stored) return fail_not_found("session", edited.id);
     court::LiveSession s = edited;
     // State, approval, times on air, cases and audience have their own operations.
     s.state = stored->state;
@@ -225,7 +221,7 @@ Result<court::LiveSession> SqlRepository::update_session(const court::LiveSessio
 Result<court::LiveSession> SqlRepository::get_session(Id id) {
   return in_tx<court::LiveSession>(TxMode::read, [&](SqlTx& tx) -> Result<court::LiveSession> {
     auto s = queries::load_session(tx, id, false);
-    if (!s) return fail_not_found(describe("session", id));
+    if (!s) return fail_not_found("session", id);
     return *s;
   });
 }
@@ -242,7 +238,7 @@ Result<court::CampaignStats> SqlRepository::campaign_stats(Id campaign_id,
                                                            const court::Settings& settings) {
   return in_tx<court::CampaignStats>(TxMode::read, [&](SqlTx& tx) -> Result<court::CampaignStats> {
     auto campaign = queries::load_campaign(tx, campaign_id);
-    if (!campaign) return fail_not_found(describe("campaign", campaign_id));
+    if (!campaign) return fail_not_found("campaign", campaign_id);
     const auto sessions = queries::load_sessions(tx, SessionFilter{campaign_id});
     const auto cases = queries::load_campaign_cases(tx, campaign_id);
     const auto steps = queries::load_step_figures(tx, StepFilter::of_campaign(campaign_id));
@@ -254,7 +250,7 @@ Result<court::SessionStats> SqlRepository::session_stats(Id session_id,
                                                          const court::Settings& settings) {
   return in_tx<court::SessionStats>(TxMode::read, [&](SqlTx& tx) -> Result<court::SessionStats> {
     auto session = queries::load_session(tx, session_id, false);
-    if (!session) return fail_not_found(describe("session", session_id));
+    if (!session) return fail_not_found("session", session_id);
     const auto steps = queries::load_step_figures(tx, StepFilter::of_session(session_id));
     return court::compute_session_stats(*session, steps, settings);
   });
@@ -297,7 +293,7 @@ Result<User> SqlRepository::update_user(const User& edited, const Actor& by) {
   if (auto r = validate_user(edited); !r) return Unexpected<Error>{r.error()};
   return in_tx<User>(TxMode::write, [&](SqlTx& tx) -> Result<User> {
     auto stored = queries::load_user(tx, edited.id);
-    if (!stored) return fail_not_found(describe("user", edited.id));
+    if (!stored) return fail_not_found("user", edited.id);
     User u = edited;
     u.created_ms = stored->created_ms;
     // Someone must be able to manage users: the last enabled admin stays
@@ -331,7 +327,7 @@ Result<User> SqlRepository::update_user(const User& edited, const Actor& by) {
 Result<User> SqlRepository::get_user(Id id) {
   return in_tx<User>(TxMode::read, [&](SqlTx& tx) -> Result<User> {
     auto u = queries::load_user(tx, id);
-    if (!u) return fail_not_found(describe("user", id));
+    if (!u) return fail_not_found("user", id);
     return *u;
   });
 }

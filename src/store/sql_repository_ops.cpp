@@ -15,10 +15,6 @@ using court::Unexpected;
 
 namespace {
 
-std::string describe(std::string_view what, Id id) {
-  return std::string(what) + " " + std::to_string(id);
-}
-
 json::object step_details(const court::EnforcementStep& s) {
   json::object o{{"step_id", s.id},
                  {"case_id", s.case_id},
@@ -36,7 +32,7 @@ json::object step_details(const court::EnforcementStep& s) {
 Result<void> check_on_session(SqlTx& tx, const court::EnforcementStep& step) {
   if (!step.session_id) return {};
   auto session = queries::load_session(tx, *step.session_id, false);
-  if (!session) return fail_not_found(describe("session", *step.session_id));
+  if (!session) return fail_not_found("session", *step.session_id);
   for (Id id : session->case_ids) {
     if (id == step.case_id) return {};
   }
@@ -76,7 +72,7 @@ Result<court::EnforcementStep> SqlRepository::mark_step(court::EnforcementStep m
       TxMode::write, [&](SqlTx& tx) -> Result<court::EnforcementStep> {
         court::EnforcementStep step = marked;  // fresh on every attempt
         auto c = queries::load_case(tx, step.case_id, /*lock=*/true);
-        if (!c) return fail_not_found(describe("case", step.case_id));
+        if (!c) return fail_not_found("case", step.case_id);
         step.id = 0;
         // A new deadline is open; its outcome is recorded by record_deadline.
         if (step.deadline) {
@@ -99,14 +95,14 @@ Result<court::EnforcementStep> SqlRepository::update_step(const court::Enforceme
   return in_tx<court::EnforcementStep>(
       TxMode::write, [&](SqlTx& tx) -> Result<court::EnforcementStep> {
         auto stored = queries::load_step(tx, edited.id);
-        if (!stored) return fail_not_found(describe("step", edited.id));
+        if (!stored) return fail_not_found("step", edited.id);
         if (edited.case_id != stored->case_id) {
           return fail(ErrorKind::invalid, "invalid_input",
                       "step " + std::to_string(edited.id) +
                           ": a step cannot move to another case; mark it on that case instead");
         }
         auto c = queries::load_case(tx, stored->case_id, /*lock=*/true);
-        if (!c) return fail_not_found(describe("case", stored->case_id));
+        if (!c) return fail_not_found("case", stored->case_id);
         court::EnforcementStep step = edited;
         // A deadline's outcome is recorded only through record_deadline.
         if (stored->deadline && step.deadline) {
@@ -133,10 +129,10 @@ Result<court::EnforcementStep> SqlRepository::record_deadline(Id step_id,
   return in_tx<court::EnforcementStep>(
       TxMode::write, [&](SqlTx& tx) -> Result<court::EnforcementStep> {
         auto probe = queries::load_step(tx, step_id);
-        if (!probe) return fail_not_found(describe("step", step_id));
+        if (!probe) return fail_not_found("step", step_id);
         // Lock the case first, as every step operation does, then re-read the step.
         if (!queries::load_case(tx, probe->case_id, /*lock=*/true)) {
-          return fail_not_found(describe("case", probe->case_id));
+          return fail_not_found("case", probe->case_id);
         }
         auto step = queries::load_step(tx, step_id);
         auto r = met_at_ms ? court::record_deadline_met(*step, *met_at_ms)
@@ -152,7 +148,7 @@ Result<court::EnforcementStep> SqlRepository::get_step(Id id) {
   return in_tx<court::EnforcementStep>(TxMode::read,
                                        [&](SqlTx& tx) -> Result<court::EnforcementStep> {
                                          auto s = queries::load_step(tx, id);
-                                         if (!s) return fail_not_found(describe("step", id));
+                                         if (!s) return fail_not_found("step", id);
                                          return *s;
                                        });
 }
@@ -167,7 +163,7 @@ Result<court::Case> SqlRepository::close_case(Id case_id, court::ClosureMode mod
                                               court::EnforcementOutcome outcome, const Actor& by) {
   return in_tx<court::Case>(TxMode::write, [&](SqlTx& tx) -> Result<court::Case> {
     auto c = queries::load_case(tx, case_id, /*lock=*/true);
-    if (!c) return fail_not_found(describe("case", case_id));
+    if (!c) return fail_not_found("case", case_id);
     const auto steps = queries::load_steps(tx, StepFilter::of_case(case_id));
     if (auto r = court::close_case(*c, mode, outcome, by.at_ms, steps); !r) return fail(r.error());
     queries::save_case(tx, *c);
@@ -184,9 +180,9 @@ Result<court::LiveSession> SqlRepository::add_case_to_session(Id session_id, Id 
                                                               const Actor& by) {
   return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
     auto s = queries::load_session(tx, session_id, /*lock=*/true);
-    if (!s) return fail_not_found(describe("session", session_id));
+    if (!s) return fail_not_found("session", session_id);
     auto c = queries::load_case(tx, case_id, false);
-    if (!c) return fail_not_found(describe("case", case_id));
+    if (!c) return fail_not_found("case", case_id);
     const std::size_t before = s->case_ids.size();
     if (auto r = court::add_case_to_session(*s, *c); !r) return fail(r.error());
     if (s->case_ids.size() == before) return *s;  // already on it
@@ -204,7 +200,7 @@ Result<court::LiveSession> SqlRepository::transition_session(Id session_id, Sess
                                                              const Actor& by) {
   return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
     auto s = queries::load_session(tx, session_id, /*lock=*/true);
-    if (!s) return fail_not_found(describe("session", session_id));
+    if (!s) return fail_not_found("session", session_id);
     court::Result<void> r;
     std::string_view name;
     switch (action) {
@@ -229,7 +225,7 @@ Result<court::LiveSession> SqlRepository::transition_session(Id session_id, Sess
         // A case may have been barred after the plan was approved.
         for (Id case_id : s->case_ids) {
           auto c = queries::load_case(tx, case_id, false);
-          if (!c) return fail_not_found(describe("case", case_id));
+          if (!c) return fail_not_found("case", case_id);
           if (auto barred = court::check_broadcastable(*c); !barred) return fail(barred.error());
         }
         r = court::go_live(*s, by.at_ms, settings);
@@ -253,7 +249,7 @@ Result<court::LiveSession> SqlRepository::keep_session_delay(Id session_id, std:
                                                              const Actor& by) {
   return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
     auto s = queries::load_session(tx, session_id, /*lock=*/true);
-    if (!s) return fail_not_found(describe("session", session_id));
+    if (!s) return fail_not_found("session", session_id);
     if (s->delay_ms == delay_ms) return *s;
     const std::int64_t before_ms = s->delay_ms;
     s->delay_ms = delay_ms;
@@ -272,7 +268,7 @@ Result<court::LiveSession> SqlRepository::record_audience(Id session_id,
                                                           const Actor& by) {
   return in_tx<court::LiveSession>(TxMode::write, [&](SqlTx& tx) -> Result<court::LiveSession> {
     auto s = queries::load_session(tx, session_id, /*lock=*/true);
-    if (!s) return fail_not_found(describe("session", session_id));
+    if (!s) return fail_not_found("session", session_id);
     const bool by_person = figure.source == court::AudienceSource::entered;
     json::object details{{"session_id", s->id},
                          {"platform", figure.platform},
@@ -291,7 +287,7 @@ Result<void> SqlRepository::open_input_span(Id session_id, std::string input,
   if (input.empty()) return fail(ErrorKind::invalid, "invalid_input", "input: must be named");
   return db_->transact(TxMode::write, [&](SqlTx& tx) -> Result<void> {
     if (!queries::load_session(tx, session_id, false)) {
-      return fail_not_found(describe("session", session_id));
+      return fail_not_found("session", session_id);
     }
     // A reconnect closes the span a lost connection left open.
     tx.exec(
