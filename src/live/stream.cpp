@@ -66,7 +66,10 @@ void Shard::on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& ba
     const bool audio_only =
         std::all_of(fresh.begin(), fresh.end(), [](const PacketPtr& p) { return p->is_audio(); });
     if (!audio_only || !video_header_ || limits.audio_hold_ms <= 0 || waiting_.empty()) {
-      make_visible();
+      if (limits.adaptive_merge)
+        make_visible_soon();
+      else
+        make_visible();
       return;
     }
     hold_ms = limits.audio_hold_ms;
@@ -162,6 +165,19 @@ void Shard::make_visible() {
   if (visible_seq_ == next_seq()) return;
   visible_seq_ = next_seq();
   wake_players();
+}
+
+// Adaptive merging: the wake is queued behind what the loop already has to
+// do. Batches for this shard posted meanwhile join the ring first and go out
+// with this wake: a busy loop writes fewer, larger batches; an idle one runs
+// the wake next, so latency grows only by the work that was already queued.
+void Shard::make_visible_soon() {
+  if (release_posted_) return;
+  release_posted_ = true;
+  asio::post(executor_, [self = stream_.shared_from_this(), this] {
+    release_posted_ = false;
+    make_visible();
+  });
 }
 
 void Shard::wake_players() {

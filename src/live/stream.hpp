@@ -43,6 +43,10 @@ struct StreamLimits {
   // Upper bound of one gathered write to a player.
   std::size_t max_batch_bytes = 1 << 20;
   std::size_t max_batch_packets = 512;
+  // With no merge window: wake players from the back of the event loop's
+  // queue, so that batches already queued behind one (a busy loop) share one
+  // wake and one write per player. Never waits: an idle loop wakes at once.
+  bool adaptive_merge = true;
 };
 
 // The ingest link's own figures, for protocols that have them (SRT): how the
@@ -112,6 +116,7 @@ class Shard {
   void on_publishing(bool publishing);
   void on_finished();
   void make_visible();
+  void make_visible_soon();
   void wake_players();
   void trim();
   std::int64_t head_dts() const { return ring_.empty() ? 0 : ring_.back()->dts_ms; }
@@ -132,6 +137,7 @@ class Shard {
   std::vector<Player*> woken_;
   asio::steady_timer merge_timer_;
   bool merge_armed_ = false;
+  bool release_posted_ = false;  // a make_visible_soon() is queued
   bool publishing_ = false;
   bool finished_ = false;  // players read to the end, then are told it ended
   std::size_t attached_players_ = 0;

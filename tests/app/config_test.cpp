@@ -32,6 +32,7 @@ TEST(Config, empty_file_gives_every_default) {
   EXPECT_EQ(c->workers, 0u);
   EXPECT_EQ(c->max_lag_ms, 3000);
   EXPECT_EQ(c->merge_window_ms, 0);
+  EXPECT_TRUE(c->adaptive_merge);
   EXPECT_EQ(c->publish_idle_timeout_ms, 10'000);
   EXPECT_EQ(c->record_enabled, d.record_enabled);
   EXPECT_EQ(c->record_segment_seconds, d.record_segment_seconds);
@@ -52,6 +53,7 @@ listen = "[::1]:8081"
 [live]
 max_lag_ms = 2000
 merge_window_ms = 200
+adaptive_merge = false
 [log]
 level = "debug"
 [[stream]]
@@ -81,6 +83,7 @@ auto_return = true
   EXPECT_EQ(c->http_listen, "[::1]:8081");
   EXPECT_EQ(c->max_lag_ms, 2000);
   EXPECT_EQ(c->merge_window_ms, 200);
+  EXPECT_FALSE(c->adaptive_merge);
   EXPECT_EQ(c->log_level, "debug");
   ASSERT_EQ(c->streams.size(), 2u);
   EXPECT_EQ(c->streams[0].name, "cam-a");

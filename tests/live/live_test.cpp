@@ -655,6 +655,63 @@ TEST(Live, end_of_publish_releases_what_the_merge_window_holds) {
   reader.close(io);
 }
 
+// ---------------------------------------------------------------- adaptive merge
+
+// A connection's fast path: at each wake it takes what is ready, as
+// live::PlayerWriter does, and counts the wakes.
+struct DirectWrites {
+  explicit DirectWrites(Player& player) {
+    player.set_direct_writer([this, &player] {
+      std::vector<PacketPtr> ready;
+      if (player.take_ready(ready)) {
+        ++wakes;
+        got += ready.size();
+      }
+      return true;
+    });
+  }
+  int wakes = 0;
+  std::size_t got = 0;
+};
+
+// Three flushes queued on the player's loop before it runs them: the loop
+// was busy. `limits` decides how many wakes they make.
+void three_queued_batches(asio::io_context& io, StreamLimits limits, int& wakes) {
+  auto stream = make_stream(io, limits);
+  EXPECT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  push_headers(*stream);
+  push_video(*stream, 0, 40);
+  Player player(stream, 0);
+  Reader reader(io, player);
+  EXPECT_TRUE(run_until(io, [&] { return reader.got.size() >= 4; }));  // headers, keyframe
+  DirectWrites direct(player);
+  push_video(*stream, 40, 160);
+  poll(io);
+  EXPECT_EQ(direct.got, 3u);
+  wakes = direct.wakes;
+  // An idle loop: the next frame goes out as soon as the loop runs, with no
+  // timer in between.
+  push_video(*stream, 160, 200);
+  poll(io);
+  EXPECT_EQ(direct.got, 4u) << "adaptive merging never waits";
+  player.set_direct_writer(nullptr);
+  reader.close(io);
+}
+
+TEST(Live, adaptive_merge_wakes_players_once_for_the_batches_a_busy_loop_has_queued) {
+  asio::io_context io;
+  int wakes = 0;
+  three_queued_batches(io, {}, wakes);
+  EXPECT_EQ(wakes, 1);
+}
+
+TEST(Live, without_adaptive_merge_each_queued_batch_wakes_players) {
+  asio::io_context io;
+  int wakes = 0;
+  three_queued_batches(io, {.adaptive_merge = false}, wakes);
+  EXPECT_EQ(wakes, 3);
+}
+
 // ---------------------------------------------------------------- shards
 
 TEST(Live, two_shards_get_the_same_packets) {
