@@ -5,16 +5,16 @@
 # and keep a core busy 2 to 40 % of their time (CPU seconds over wall
 # seconds, measured for each), so two of them per core still leave the cores
 # mostly idle. What keeps a core busy runs one at a time in its kind
-# (RESOURCE_LOCK): a browser spec (browser), a test whose encoder makes air
-# in real time or that floods the server (cpu_heavy, below), a fuzzer (fuzz;
-# niced, so that what runs beside it comes first). So at most one of each,
-# and a test that waits, share the 2 cores. (Not PROCESSORS 2: CTest 3.25
+# (RESOURCE_LOCK): a browser spec or a test whose encoder makes air in real
+# time or that floods the server (cpu_heavy, below: a browser spec's session
+# encodes air too), a fuzzer (fuzz; niced, so that what runs beside it comes
+# first). So at most one of each, and tests that wait, share the 2 cores. (Not PROCESSORS 2: CTest 3.25
 # starts a test only when its slots are free at once, and one that needs two
 # waited until the end while one-slot tests took each slot as it came free.)
 #
-# Order: CTest starts the tests of the highest COST first. The browser specs,
-# the fuzzers and the cpu_heavy tests each run one after the other from the
-# start (each takes the slot the one before left), beside them the other
+# Order: CTest starts the tests of the highest COST first. The cpu_heavy
+# tests (browser specs first) and the fuzzers each run one after the other
+# from the start (each takes the slot the one before left), beside them the other
 # tests, longest first, so that the run ends on many short ones. A fresh
 # clone (CI) has no Testing/Temporary/CTestCostData.txt, the costs CTest
 # learns from a run; without costs the tests started in the order they were
