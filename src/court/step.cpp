@@ -9,6 +9,10 @@ namespace {
 constexpr base::CodeTable<DeadlineState, 3> kDeadlineStates = {{{DeadlineState::open, "open"},
                                                                 {DeadlineState::met, "met"},
                                                                 {DeadlineState::missed, "missed"}}};
+// The outcomes recorded of an open deadline: the same codes, without open.
+constexpr base::CodeTable<DeadlineState, 2> kDeadlineOutcomes = {
+    {{DeadlineState::met, base::code_of(kDeadlineStates, DeadlineState::met)},
+     {DeadlineState::missed, base::code_of(kDeadlineStates, DeadlineState::missed)}}};
 
 constexpr base::CodeTable<PropertyKind, 2> kPropertyKinds = {
     {{PropertyKind::movables, "movables"}, {PropertyKind::real_estate, "real_estate"}}};
@@ -66,6 +70,13 @@ std::string_view deadline_state_code(DeadlineState s) {
 }
 std::optional<DeadlineState> deadline_state_from_code(std::string_view code) {
   return base::from_code(kDeadlineStates, code);
+}
+std::optional<DeadlineState> deadline_outcome_from_code(std::string_view code) {
+  return base::from_code(kDeadlineOutcomes, code);
+}
+const std::string& deadline_outcome_codes() {
+  static const std::string codes = base::codes_list(kDeadlineOutcomes);
+  return codes;
 }
 std::string_view property_kind_code(PropertyKind k) {
   return base::code_of(kPropertyKinds, k);

@@ -73,6 +73,9 @@ Result<void> record_deadline_missed(EnforcementStep& step, UtcMs now_ms);
 
 std::string_view deadline_state_code(DeadlineState s);
 std::optional<DeadlineState> deadline_state_from_code(std::string_view code);
+// What an officer may record of an open deadline: met or missed, never open.
+std::optional<DeadlineState> deadline_outcome_from_code(std::string_view code);
+const std::string& deadline_outcome_codes();  // "met, missed": for "one of …"
 std::string_view property_kind_code(PropertyKind k);
 std::optional<PropertyKind> property_kind_from_code(std::string_view code);
 

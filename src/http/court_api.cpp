@@ -312,19 +312,20 @@ ApiResult CourtApi::update_step(const RouteCall& c) {
 
 ApiResult CourtApi::record_deadline(const RouteCall& c) {
   // {"outcome": "met", "at_ms": …} (at_ms defaults to now) or {"outcome": "missed"}.
-  std::string outcome;
+  std::string code;
+  std::optional<court::DeadlineState> outcome;
   std::optional<std::int64_t> at_ms;
   if (auto e = read_body(c.req, {"outcome", "at_ms"}, [&](FieldReader& r) {
-        r.text("outcome", outcome, true);
-        if (r.ok() && outcome != "met" && outcome != "missed")
-          r.fail("outcome", "one of met, missed");
+        r.text("outcome", code, true);
+        outcome = court::deadline_outcome_from_code(code);
+        if (r.ok() && !outcome) r.fail("outcome", "one of " + court::deadline_outcome_codes());
         r.opt_int64("at_ms", at_ms);
-        if (r.ok() && outcome == "missed" && at_ms)
+        if (r.ok() && outcome == court::DeadlineState::missed && at_ms)
           r.fail("at_ms", "only for met: a deadline is missed as of now");
       }))
     return *e;
   std::optional<court::UtcMs> met_at;
-  if (outcome == "met") met_at = at_ms.value_or(base::utc_now_ms());
+  if (outcome == court::DeadlineState::met) met_at = at_ms.value_or(base::utc_now_ms());
   return answer(repo().record_deadline(c.id(), met_at, actor(*c.who)), step_json);
 }
 

@@ -154,6 +154,11 @@ class Api(unittest.TestCase):
         status, out, _ = self.admin.call("POST", f"/cases/{case}/close",
                                          {"closure_mode": "fully_enforced"})
         self.assertEqual((status, out["error"]["code"]), (409, "case_has_open_deadline"))
+        # "open" is a deadline's state, not an outcome an officer records.
+        status, out, _ = self.admin.call("POST", f"/steps/{summon['id']}/deadline",
+                                         {"outcome": "open"})
+        self.assertEqual(status, 400, out)
+        self.assertIn("one of met, missed", out["error"]["message"])
         met = self.admin.ok("POST", f"/steps/{summon['id']}/deadline",
                             {"outcome": "met", "at_ms": T0 + 15 * MINUTE})
         self.assertEqual(met["deadline"]["state"], "met")
