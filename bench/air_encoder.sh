@@ -40,20 +40,13 @@ need curl
 
 PIDS=()
 cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  stop_pids "${PIDS[@]}"
   PIDS=()
 }
 trap cleanup EXIT
 
 mkdir -p "$OUT"
-if [[ ! -f $MEDIA ]]; then
-  ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=25 \
-    -f lavfi -i sine=frequency=440:sample_rate=44100 -t 30 -c:v libx264 -preset veryfast \
-    -pix_fmt yuv420p -b:v 4000k -maxrate 4000k -bufsize 4000k -g 50 -keyint_min 50 \
-    -sc_threshold 0 -c:a aac -b:a 128k -ac 2 -f flv "$MEDIA"
-fi
+camera_720p25 "$MEDIA"
 
 run() {  # run MODE: prints one JSON line
   local mode=$1 dir rtmp http pid pub token

@@ -55,20 +55,14 @@ PIDS=()
 CAMS=()
 READERS=
 cleanup() {
-  local p
-  for p in "${PIDS[@]}" "${CAMS[@]}" $READERS; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}" "${CAMS[@]}" $READERS; do wait "$p" 2>/dev/null || true; done
+  # shellcheck disable=SC2086  # READERS: a list of PIDs, split on purpose
+  stop_pids "${PIDS[@]}" "${CAMS[@]}" $READERS
   PIDS=()
 }
 trap cleanup EXIT
 
 mkdir -p "$OUT"
-if [[ ! -f $MEDIA ]]; then
-  ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=25 \
-    -f lavfi -i sine=frequency=440:sample_rate=44100 -t 30 -c:v libx264 -preset veryfast \
-    -pix_fmt yuv420p -b:v 4000k -maxrate 4000k -bufsize 4000k -g 50 -keyint_min 50 \
-    -sc_threshold 0 -c:a aac -b:a 128k -ac 2 -f flv "$MEDIA"
-fi
+camera_720p25 "$MEDIA"
 echo "media: $(ffprobe -v error -show_entries format=bit_rate -of csv=p=0 "$MEDIA") bit/s"
 
 dir=$(mktemp -d)

@@ -3,13 +3,28 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #
-# Everything here reads /proc or the loopback interface, or writes a file it is
-# told to, and starts nothing.
+# Everything here reads /proc or the loopback interface, writes a file it is
+# told to, or stops processes it is given; nothing it starts outlives the call.
 
 TICKS=${TICKS:-$(getconf CLK_TCK)}
 
 need() {  # need COMMAND: exit with a hint when a tool is missing
   command -v "$1" >/dev/null || { echo "$(basename "$0"): $1 is missing (run scripts/bootstrap)" >&2; exit 1; }
+}
+
+stop_pids() {  # stop_pids PID...: SIGTERM each, then wait for each (the caller's children)
+  local p
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}
+
+camera_720p25() {  # camera_720p25 FILE: unless it exists, FFmpeg writes the benches' camera
+  # there: 30 s of 1280x720 25 fps H.264 at 4 Mbit/s (2 s GOP) + AAC 44.1 kHz stereo, FLV
+  [[ -f $1 ]] && return 0
+  ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=25 \
+    -f lavfi -i sine=frequency=440:sample_rate=44100 -t 30 -c:v libx264 -preset veryfast \
+    -pix_fmt yuv420p -b:v 4000k -maxrate 4000k -bufsize 4000k -g 50 -keyint_min 50 \
+    -sc_threshold 0 -c:a aac -b:a 128k -ac 2 -f flv "$1"
 }
 
 free_port() {  # a TCP port free on 127.0.0.1 right now
