@@ -7,7 +7,7 @@
 
 import { expect, test, type Page } from '@playwright/test'
 import type { ChildProcess } from 'node:child_process'
-import { Courtcast, publish, stop_process, test_media, wait_for } from './support'
+import { Courtcast, start_public_session, stop_process, wait_for } from './support'
 
 const kPassword = 'correct-horse-battery'
 
@@ -20,40 +20,12 @@ test.describe.configure({ mode: 'serial' })
 
 test.beforeAll(async () => {
   test.setTimeout(120_000)
-  const media = { 'cam-a': test_media('720p', '1280x720', 440), 'cam-b': test_media('540p', '960x540', 660) }
   server = new Courtcast('[watch]\ncourt = "武威市凉州区人民法院"\n')
   await server.start()
   await server.ok('POST', '/users', { username: 'director1', role: 'director', password: kPassword })
-  const director = await server.as_user('director1', kPassword)
-  const now = Date.now()
-  const created = await director('POST', '/sessions', {
-    title: '现场执行直播', site: '武威市凉州区', scheduled_start_ms: now,
-    scheduled_end_ms: now + 3 * 3_600_000, inputs: ['cam-a', 'cam-b'], delay_ms: 0,
-    public_description: '执行法官带您直击执行现场。',
-    air: { mode: 'passthrough' },
-    plan: { route: '凉州区', host: '孙某', officers: [{ name: '王某', role: 'judge' }] },
-  })
-  expect(created.status, JSON.stringify(created.body)).toBe(201)
-  session_id = created.body.id
-  air = `session-${session_id}`
-  const kase = await server.ok('POST', '/cases', {
-    number: '（2024）甘0602执4322号', cause: '借款合同纠纷', handler: '王某',
-    applicants: [{ name: '张某' }], respondents: [{ name: '李某', kind: 'person' }],
-    claimed_fen: 100_000_000, filed_ms: now - 30 * 86_400_000,
-  })
-  expect((await director('POST', `/sessions/${session_id}/cases`, { case_id: kase.id })).status).toBeLessThan(300)
-  expect((await director('PATCH', `/sessions/${session_id}`, { plan: { case_order: [kase.id], host: '孙某' } })).status).toBe(200)
-  expect((await director('POST', `/sessions/${session_id}/submit`)).status).toBe(200)
-  await server.ok('POST', `/sessions/${session_id}/approve`)
-  const urls = await director('POST', `/sessions/${session_id}/publish-urls`)
-  for (const input of urls.body.inputs as { name: 'cam-a' | 'cam-b'; publish_url: string }[])
-    cameras.push(publish(input.publish_url, media[input.name]))
-  await wait_for(async () => {
-    const b = await director('GET', `/sessions/${session_id}/broadcast`)
-    return b.body.inputs.every((i: { state: string }) => i.state === 'live')
-  }, 20_000, 'both cameras live')
-  expect((await director('POST', `/sessions/${session_id}/start`)).status).toBe(200)
-  await take('cam-a')
+  ;({ session_id, air } = await start_public_session(server, kPassword, cameras, {
+    title: '现场执行直播', description: '执行法官带您直击执行现场。', case_number: '（2024）甘0602执4322号',
+  }))
 })
 
 test.afterAll(async () => {

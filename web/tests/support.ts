@@ -2,6 +2,7 @@
 // FFmpeg cameras and nginx-rtmp platforms, each on loopback ports picked at
 // start and kept across restarts (the page's origin must not change).
 
+import { expect } from '@playwright/test'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -323,6 +324,53 @@ export class Courtcast {
     }
     return call
   }
+}
+
+/** A live session as a court starts one for the public: planned by director1 (who must
+ * exist, with `password`) with one case, submitted, approved, its two cameras (cam-a
+ * 1280×720, cam-b 960×540) publishing on the session's own URLs (pushed to `cameras`, so
+ * the caller stops them even when this fails), started, cam-a taken. Pass-through air
+ * changes picture size at each take: the hard case for the watch page's players
+ * (conformed air never changes its format). */
+export async function start_public_session(
+  server: Courtcast,
+  password: string,
+  cameras: ChildProcess[],
+  o: { title: string; description: string; case_number: string },
+): Promise<{ session_id: number; air: string }> {
+  const media = { 'cam-a': test_media('720p', '1280x720', 440), 'cam-b': test_media('540p', '960x540', 660) }
+  const director = await server.as_user('director1', password)
+  const now = Date.now()
+  const created = await director('POST', '/sessions', {
+    title: o.title, site: '武威市凉州区', scheduled_start_ms: now,
+    scheduled_end_ms: now + 3 * 3_600_000, inputs: ['cam-a', 'cam-b'], delay_ms: 0,
+    public_description: o.description,
+    air: { mode: 'passthrough' },
+    plan: { route: '凉州区', host: '孙某', officers: [{ name: '王某', role: 'judge' }] },
+  })
+  expect(created.status, JSON.stringify(created.body)).toBe(201)
+  const session_id = created.body.id as number
+  const air = `session-${session_id}`
+  const kase = await server.ok('POST', '/cases', {
+    number: o.case_number, cause: '借款合同纠纷', handler: '王某',
+    applicants: [{ name: '张某' }], respondents: [{ name: '李某', kind: 'person' }],
+    claimed_fen: 100_000_000, filed_ms: now - 30 * 86_400_000,
+  })
+  expect((await director('POST', `/sessions/${session_id}/cases`, { case_id: kase.id })).status).toBeLessThan(300)
+  expect((await director('PATCH', `/sessions/${session_id}`, { plan: { case_order: [kase.id], host: '孙某' } })).status).toBe(200)
+  expect((await director('POST', `/sessions/${session_id}/submit`)).status).toBe(200)
+  await server.ok('POST', `/sessions/${session_id}/approve`)
+  const urls = await director('POST', `/sessions/${session_id}/publish-urls`)
+  for (const input of urls.body.inputs as { name: 'cam-a' | 'cam-b'; publish_url: string }[])
+    cameras.push(publish(input.publish_url, media[input.name]))
+  await wait_for(async () => {
+    const b = await director('GET', `/sessions/${session_id}/broadcast`)
+    return b.body.inputs.every((i: { state: string }) => i.state === 'live')
+  }, 20_000, 'both cameras live')
+  expect((await director('POST', `/sessions/${session_id}/start`)).status).toBe(200)
+  const taken = await server.api('POST', `/programs/${air}/take`, { input: 'cam-a' })
+  expect(taken.status, JSON.stringify(taken.body)).toBe(202)
+  return { session_id, air }
 }
 
 // --- what the browser costs ------------------------------------------------------
