@@ -252,6 +252,9 @@ test('on the standby card a small paused notice covers neither the header, the s
   await viewer.locator('.top .lang').click()
   await expect(status).toContainText('Paused')
   expect((await status.innerText()).trim()).toMatch(/^● Paused · \d[\d,]* watching$/)
+  // Every word follows the language: the site line and the receipt of the question sent earlier.
+  await expect(viewer.getByText(/^Site: 武威市凉州区 · /)).toBeVisible()
+  await expect(viewer.locator('.form-message')).toHaveText(/^Received; shown once reviewed\. Receipt: Q\d+$/)
   await viewer.screenshot({ path: info.outputPath('watch-card-en-1280x800.png') })
   await viewer.locator('.top .lang').click()
   await viewer.setViewportSize({ width: 390, height: 844 })
