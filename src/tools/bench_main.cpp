@@ -82,30 +82,52 @@ void sleep_seconds(double s) {
   std::this_thread::sleep_for(std::chrono::duration<double>(s));
 }
 
+// N event loops, one thread each, running from construction until stop():
+// the players' and the readers' loops.
+class EventLoops {
+ public:
+  explicit EventLoops(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) {
+      loops_.push_back(std::make_unique<asio::io_context>(1));
+      guards_.emplace_back(loops_.back()->get_executor());
+    }
+    for (auto& l : loops_) threads_.emplace_back([l = l.get()] { l->run(); });
+  }
+  ~EventLoops() { stop(); }
+  EventLoops(const EventLoops&) = delete;
+  EventLoops& operator=(const EventLoops&) = delete;
+
+  asio::io_context& operator[](std::size_t i) { return *loops_[i]; }
+
+  void stop() {
+    for (auto& l : loops_) l->stop();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+};
+
 // N HLS readers over `threads` loops; what was published in the window is
 // what any reader first saw listed in it.
 int run_hls(const Options& o) {
   raise_fd_limit();
   const unsigned threads = std::max(1u, o.threads);
-  std::vector<std::unique_ptr<asio::io_context>> loops;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for (unsigned i = 0; i < threads; ++i) {
-    loops.push_back(std::make_unique<asio::io_context>(1));
-    guards.emplace_back(loops.back()->get_executor());
-  }
+  EventLoops loops(threads);
   std::vector<HlsThreadState> states(threads);
   std::vector<std::unique_ptr<HlsReaderStats>> stats;
   for (unsigned i = 0; i < o.players; ++i) stats.push_back(std::make_unique<HlsReaderStats>());
   std::atomic<bool> measuring{false};
   const HlsContext ctx{o.url, o.poll_seconds, &measuring};
-  std::vector<std::thread> workers;
-  for (auto& l : loops) workers.emplace_back([l = l.get()] { l->run(); });
   // Readers start spread over the first poll interval, as viewers arrive.
   const auto spread_ms = static_cast<unsigned>(o.poll_seconds * 1000);
   for (unsigned i = 0; i < o.players; ++i) {
     if (i > 0 && i % std::max(1u, o.ramp_per_10ms) == 0) sleep_seconds(0.01);
     const auto delay = std::chrono::milliseconds(spread_ms ? (i * 7919u) % spread_ms : 0);
-    asio::co_spawn(*loops[i % threads], read_hls(ctx, delay, *stats[i], states[i % threads]),
+    asio::co_spawn(loops[i % threads], read_hls(ctx, delay, *stats[i], states[i % threads]),
                    asio::detached);
   }
   sleep_seconds(o.settle_seconds + o.poll_seconds);
@@ -121,8 +143,7 @@ int run_hls(const Options& o) {
   const double self_cpu = self_cpu_ms() - self_cpu_start;
   const auto server_cpu_end = o.server_pid ? process_cpu_ms(o.server_pid) : std::nullopt;
   // A fetch still under way at the window's end does not count.
-  for (auto& l : loops) l->stop();
-  for (auto& w : workers) w.join();
+  loops.stop();
 
   std::map<std::string, HlsThreadState::Segment> segments;
   for (const auto& st : states)
@@ -259,26 +280,19 @@ int run(const Options& o) {
   const long long rss_before = o.server_pid ? process_rss_kib(o.server_pid).value_or(0) : -1;
 
   const unsigned threads = std::max(1u, o.threads);
-  std::vector<std::unique_ptr<asio::io_context>> loops;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for (unsigned i = 0; i < threads; ++i) {
-    loops.push_back(std::make_unique<asio::io_context>(1));
-    guards.emplace_back(loops.back()->get_executor());
-  }
+  EventLoops loops(threads);
   std::vector<ThreadSamples> samples(threads);
   for (auto& s : samples) s.latency_us.reserve(1 << 16);
   std::atomic<bool> measuring{false};
   PlayContext ctx{o.url, publishing ? clock.get() : nullptr, &measuring};
   std::vector<std::unique_ptr<PlayerStats>> stats;
   for (unsigned i = 0; i < o.players; ++i) stats.push_back(std::make_unique<PlayerStats>());
-  std::vector<std::thread> workers;
-  for (auto& l : loops) workers.emplace_back([l = l.get()] { l->run(); });
 
   // Ramp connections up so that the server's accept queue is never flooded.
   const auto ramp_start = Clock::now();
   for (unsigned i = 0; i < o.players; ++i) {
     if (i > 0 && i % std::max(1u, o.ramp_per_10ms) == 0) sleep_seconds(0.01);
-    auto& loop = *loops[i % threads];
+    auto& loop = loops[i % threads];
     auto& st = *stats[i];
     auto& sm = samples[i % threads];
     if (http)
@@ -315,8 +329,7 @@ int run(const Options& o) {
   }
 
   publish_state.stop.store(true);
-  for (auto& l : loops) l->stop();
-  for (auto& w : workers) w.join();
+  loops.stop();
   if (publishing) {
     publish_loop.stop();
     publish_thread.join();
