@@ -32,16 +32,42 @@ std::string read_all(const fs::path& p) {
   return s.str();
 }
 
-// Copies the files of `from` (one level: keys and cards are flat) into
-// `to` with owner-only modes; adds each to `files` with its SHA-256.
+// The folders of data_dir that a backup holds, all flat. The emblem and the
+// programs' choices (slate, graphics switches) are what the court set through
+// the API and cannot get back from anywhere else.
+constexpr std::string_view kFolders[] = {"keys", "cards", "emblem", "programs"};
+
+// Restore makes these as they were at the backup, removing files the backup
+// does not have: the emblem store takes the first valid emblem-*.png it
+// finds, so an older one left beside the restored one could win.
+bool mirrored(std::string_view folder) {
+  return folder == "emblem" || folder == "programs";
+}
+
+// A file being written (base::write_file_atomically's FILE.tmp) is not the
+// one in effect; the renamed file is.
+bool in_effect(const fs::path& file) {
+  return file.extension() != ".tmp";
+}
+
+// Copies the files of `from` (one level: the folders are flat) into `to`
+// with owner-only modes; adds each to `files` with its SHA-256. With
+// `mirror`, files of `to` that `from` lacks are removed.
 bool copy_folder(const fs::path& from, const fs::path& to, const std::string& label,
-                 json::array& files, std::ostream& err) {
+                 json::array& files, std::ostream& err, bool mirror = false) {
   std::error_code ec;
   if (!fs::exists(from, ec)) return true;
   fs::create_directories(to, ec);
   fs::permissions(to, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (mirror) {
+    for (const auto& entry : fs::directory_iterator(to, ec)) {
+      std::error_code rec;
+      if (entry.is_regular_file() && !fs::exists(from / entry.path().filename(), rec))
+        fs::remove(entry.path(), rec);
+    }
+  }
   for (const auto& entry : fs::directory_iterator(from, ec)) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file() || !in_effect(entry.path())) continue;
     const std::string bytes = read_all(entry.path());
     if (auto r = base::write_file_atomically(to / entry.path().filename(), bytes, 0600); !r) {
       err << "courtcast: " << r.error().message << "\n";
@@ -139,8 +165,8 @@ int backup_command(const Config& config, const std::string& config_path, const f
     index["database_note"] =
         "not in this folder: back it up with pg_dump --format=custom (docs/operations.md)";
   }
-  if (!copy_folder(data_dir / "keys", dir / "keys", "keys", files, err)) return 1;
-  if (!copy_folder(data_dir / "cards", dir / "cards", "cards", files, err)) return 1;
+  for (const std::string_view folder : kFolders)
+    if (!copy_folder(data_dir / folder, dir / folder, std::string(folder), files, err)) return 1;
   if (!config_path.empty()) {
     const std::string text = read_all(config_path);
     if (auto r = base::write_file_atomically(dir / kConfigFile, text, 0600); !r) {
@@ -161,8 +187,9 @@ int backup_command(const Config& config, const std::string& config_path, const f
     return 1;
   }
   out << "backup written to " << dir.string() << ": "
-      << (url.starts_with("sqlite:") ? "database, " : "") << "keys, cards, config; "
-      << recording_count << " recording manifest(s) listed\n";
+      << (url.starts_with("sqlite:") ? "database, " : "")
+      << "keys, cards, emblem, programs' choices, config; " << recording_count
+      << " recording manifest(s) listed\n";
   if (!url.starts_with("sqlite:"))
     out << "the PostgreSQL database is not in it: run pg_dump (docs/operations.md)\n";
   return 0;
@@ -209,8 +236,10 @@ int restore_command(const std::string& config_path, const fs::path& dir, std::os
 
   // Keys first: the database's sealed secrets need them.
   json::array ignored;
-  if (!copy_folder(dir / "keys", data_dir / "keys", "keys", ignored, err)) return 1;
-  if (!copy_folder(dir / "cards", data_dir / "cards", "cards", ignored, err)) return 1;
+  for (const std::string_view folder : kFolders)
+    if (!copy_folder(dir / folder, data_dir / folder, std::string(folder), ignored, err,
+                     mirrored(folder)))
+      return 1;
   if (index.at("database").as_string() == "sqlite") {
     if (!url.starts_with("sqlite:")) {
       err << "courtcast: the backup holds a SQLite database but the config names "

@@ -6,7 +6,9 @@
 // backup API, so a running server may go on writing), data_dir/keys (the
 // store key that opens the platforms' stream keys, the secret the cameras'
 // publish keys derive from, the recording signing key, the API token),
-// data_dir/cards (the court's standby card), the config file, and
+// data_dir/cards (the court's standby card), data_dir/emblem (the court's
+// emblem on air), data_dir/programs (each program's slate message and
+// graphics switches), the config file, and
 // backup.json: what was copied with each file's SHA-256, and every
 // recording's manifest as it stood (lines and the SHA-256 of its last line)
 // — the recordings themselves are too large and are kept where they are; a
@@ -27,7 +29,8 @@ namespace courtcast::app {
 int backup_command(const Config& config, const std::string& config_path,
                    const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
 
-// Puts DIR's database, keys and cards back for `config` (the server must be
+// Puts DIR's database, keys, cards, emblem and programs' choices back for
+// `config` (the server must be
 // stopped), then checks what came back: the audit chain verified, the
 // platforms' stream keys opened, and each recording's manifest against the
 // hash listed. When `config_path` does not exist, DIR's config is put there

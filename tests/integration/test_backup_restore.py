@@ -1,7 +1,8 @@
 """`courtcast backup DIR` while the server runs, then the data folder and
 the config wiped, then `courtcast restore DIR`: the restarted server has
 the same sessions, cases, steps, audit chain (verified), cameras' publish
-keys and platform destinations, and the recording listed in the backup
+keys and platform destinations, the court's emblem, a program's slate
+message and graphics switches, and the recording listed in the backup
 checks against its manifest. No platform key is readable in the backup."""
 
 import glob
@@ -11,10 +12,34 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.request
 
 from harness import BIN, ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 PLATFORM_KEY = "KEYSECRET-backup-7c1e9d"
+# Pass-through air: nothing to encode; its director's choices are kept all the same.
+PROGRAM = '[[program]]\nname = "air1"\ninputs = ["cam-a"]\ndelay_seconds = 0\nair_mode = "passthrough"\n'
+SLATE = {"message": "前往第二执行现场途中", "background": "#203040"}
+
+
+def emblem_png(path):
+    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "color=c=white:size=64x48:rate=1", "-frames:v", "1", path], check=True)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def put_emblem(server, png):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{server.http_port}/api/v1/emblem", method="PUT", data=png,
+        headers={"Authorization": f"Bearer {server.token()}", "Content-Type": "image/png"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
 
 
 def run(*args):
@@ -39,7 +64,7 @@ class BackupRestore(unittest.TestCase):
     def test_backup_wipe_restore_gives_back_the_same_court(self):
         backup = tempfile.mkdtemp(prefix="courtcast-backup-")
         os.rmdir(backup)  # backup makes it
-        server = Server()
+        server = Server(extra=PROGRAM)
         try:
             with server:
                 admin = ApiClient(server, server.token())
@@ -56,6 +81,17 @@ class BackupRestore(unittest.TestCase):
                 admin.ok("POST", "/destinations", {
                     "name": "douyin-backup", "stream": "cam-a",
                     "server_url": "rtmp://127.0.0.1:9/live", "stream_key": PLATFORM_KEY})
+                # What the court set through the API outside the database.
+                emblem = put_emblem(server, emblem_png(os.path.join(server.dir, "emblem.png")))
+                admin.ok("POST", "/programs/air1/slate", SLATE, expect=(202,))
+                admin.ok("POST", "/programs/air1/graphics", {"clock": False, "live_tag": True},
+                         expect=(202,))
+                choices = os.path.join(server.dir, "var", "programs", "air1.json")
+                # Kept on the program's executor, after the 202.
+                wait_for(lambda: os.path.exists(choices) and read_json(choices)["slate"] == SLATE
+                         and not read_json(choices)["graphics"]["clock"], 10,
+                         "the choices in " + choices)
+                air_before = admin.ok("GET", "/programs/air1")["air"]
                 before = court_state(admin)
                 audit_before = admin.ok("GET", "/audit?limit=1000")["entries"]
                 self.assertTrue(admin.ok("GET", "/audit/verify")["ok"])
@@ -71,7 +107,8 @@ class BackupRestore(unittest.TestCase):
             self.assertTrue(index["recordings"][0]["dir"].endswith("cam-a"))
             paths = {f["path"] for f in index["files"]}
             for wanted in ("courtcast.db", "courtcast.toml", "keys/store.key", "keys/api-token",
-                           "keys/session-publish-secret"):
+                           "keys/session-publish-secret", "programs/air1.json",
+                           f"emblem/emblem-{emblem['sha256'][:16]}.png"):
                 self.assertIn(wanted, paths)
             with open(os.path.join(backup, "courtcast.db"), "rb") as f:
                 self.assertNotIn(PLATFORM_KEY.encode(), f.read(), "the key is sealed")
@@ -112,6 +149,13 @@ class BackupRestore(unittest.TestCase):
                               server.log())
                 self.assertNotIn("destinations_restore_failed", server.log())
                 self.assertNotIn("event=demo_loaded", server.log())
+                self.assertEqual(admin.ok("GET", "/emblem"), emblem)
+                air_after = admin.ok("GET", "/programs/air1")["air"]
+                self.assertEqual(air_after["slate"], SLATE)
+                self.assertEqual(air_after["graphics"], air_before["graphics"])
+                self.assertFalse(air_after["graphics"]["clock"])
+                self.assertTrue(air_after["graphics"]["live_tag"])
+                self.assertTrue(air_after["graphics"]["emblem_set"])
         finally:
             shutil.rmtree(backup, ignore_errors=True)
 
