@@ -48,6 +48,7 @@ set(COURTCAST_TEST_COSTS
   integration.test_playback=23
   integration.test_edge_cache=22
   integration.test_record_crash=21
+  integration.test_backup_postgres=20
   integration.test_court_api_login=20
   integration.test_slow_player=17
   integration.test_sessions=17

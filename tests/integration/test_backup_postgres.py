@@ -1,0 +1,188 @@
+"""The PostgreSQL backup of docs/operations.md, its two shell blocks run as
+written there, on a PostgreSQL server this test starts on loopback: court
+data made through the API, then the backup block (`courtcast backup` and
+`pg_dump` into its folder) while the server runs; then the database dropped
+and the data folder and config wiped; then the restore block (`createdb`,
+`pg_restore`, `courtcast restore`). The restarted server
+has the same sessions, cases, steps and audit chain (verified), its
+platform destination opens with the restored store key, and a session's
+camera publishes with the key it had before."""
+
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from court_api_support import approved_session, logged_in, make_users, step_body, username
+from harness import BIN, ApiClient, Server, free_port, publish, stop, test_media, wait_live
+
+PG_BIN = "/usr/lib/postgresql/15/bin/"
+OPERATIONS_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "operations.md")
+PLATFORM_KEY = "KEYSECRET-pgbackup-41d0a2"
+
+
+def run(*args, **kwargs):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def check(*args):
+    done = run(*args)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)}: exit {done.returncode}\n{done.stdout}{done.stderr}")
+    return done
+
+
+def documented(first_line):
+    """The ```sh block of docs/operations.md that starts with `first_line`."""
+    with open(OPERATIONS_MD, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"```sh\n(" + re.escape(first_line) + r".*?)```", text, re.S)
+    if not m:
+        raise AssertionError(f"docs/operations.md has no ```sh block starting {first_line!r}")
+    return m.group(1)
+
+
+def run_documented(first_line, cwd, **env):
+    """That block run by bash (stopping at the first failing command) in
+    `cwd`, with this build's courtcast first on PATH and `env` set."""
+    path = os.path.dirname(os.path.abspath(BIN)) + os.pathsep + os.environ["PATH"]
+    done = subprocess.run(["bash", "-e", "-c", documented(first_line)], cwd=cwd,
+                          env={**os.environ, "PATH": path, **env}, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        raise AssertionError(f"{first_line}: exit {done.returncode}\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster (Debian's postgresql package) on a free
+    loopback port, trust authentication for `postgres`. initdb refuses to run
+    as root: as root the cluster runs as the package's `postgres` user."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="courtcast-pg-")
+        self.as_owner = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+        check(*self.as_owner, PG_BIN + "initdb", "-D", f"{self.dir}/data", "-U", "postgres",
+              "--auth=trust", "-E", "UTF8", "--locale=C")
+        # A port found free can be taken before the server binds it: try a few.
+        for attempt in range(3):
+            self.port = free_port()
+            started = run(*self.as_owner, PG_BIN + "pg_ctl", "-D", f"{self.dir}/data",
+                          "-l", f"{self.dir}/server.log", "-w", "-t", "60", "-o",
+                          f"-k {self.dir} -p {self.port} -c listen_addresses=127.0.0.1 "
+                          "-c fsync=off", "start")
+            if started.returncode == 0:
+                return
+        with open(f"{self.dir}/server.log") as f:
+            raise AssertionError(f"PostgreSQL did not start: {started.stderr}\n{f.read()}")
+
+    def url(self, database):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def stop(self):
+        run(*self.as_owner, PG_BIN + "pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "-w",
+            "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def court_state(admin):
+    """What must come back: sessions, cases, steps, each session's cameras'
+    publish keys, the destinations' settings."""
+    sessions = admin.ok("GET", "/sessions")["sessions"]
+    cases = admin.ok("GET", "/cases")["cases"]
+    # A destination as configured; its health is the running server's.
+    destinations = [{k: v for k, v in d.items() if k != "health"}
+                    for d in admin.ok("GET", "/destinations")["destinations"]]
+    state = {"sessions": sessions, "cases": cases, "steps": {}, "keys": {},
+             "destinations": destinations}
+    for c in cases:
+        state["steps"][c["id"]] = admin.ok("GET", f"/cases/{c['id']}/steps")
+    for s in sessions:
+        urls = admin.ok("POST", f"/sessions/{s['id']}/publish-urls", {})
+        # The keys, not the URLs: a restarted server listens on another port.
+        state["keys"][s["id"]] = {i["name"]: i["publish_url"].split("key=")[1]
+                                  for i in urls["inputs"]}
+    return state
+
+
+class PostgresBackup(unittest.TestCase):
+    def setUp(self):
+        self.pg = Postgres()
+        self.addCleanup(self.pg.stop)
+        self.backup = tempfile.mkdtemp(prefix="courtcast-pgbackup-")
+        os.rmdir(self.backup)  # courtcast backup makes it
+        self.addCleanup(shutil.rmtree, self.backup, True)
+
+    def test_the_documented_procedure_gives_back_the_same_court(self):
+        database = self.pg.url("courtcast")
+        check("createdb", f"--maintenance-db={self.pg.url('postgres')}", "courtcast")
+        server = Server(extra=f'[database]\nurl = "{database}"\n')
+        self.addCleanup(server.stop)
+        media = test_media()
+        with server:
+            make_users(server, ("director", "officer"))
+            director = logged_in(server, username("director"))
+            admin = ApiClient(server, server.token())
+            session, case = approved_session(director, admin)
+            officer = logged_in(server, username("officer"))
+            officer.ok("POST", "/steps", step_body(case, session_id=session))
+            admin.ok("POST", "/destinations", {
+                "name": "douyin-pg", "stream": "cam-a",
+                "server_url": "rtmp://127.0.0.1:9/live", "stream_key": PLATFORM_KEY})
+            before = court_state(admin)
+            self.assertTrue(before["steps"][case]["steps"], "a step to compare")
+            audit_before = admin.ok("GET", "/audit?limit=1000")["entries"]
+            self.assertTrue(admin.ok("GET", "/audit/verify")["ok"])
+
+            # The backup, as docs/operations.md has it, with the server running.
+            out = run_documented("# PostgreSQL backup.", server.dir, BACKUP=self.backup,
+                                 DATABASE_URL=database)
+            self.assertIn("run pg_dump", out)
+            self.assertTrue(os.path.getsize(os.path.join(self.backup, "courtcast.pgdump")))
+
+        # The machine is lost: database, data folder and config.
+        check("dropdb", f"--maintenance-db={self.pg.url('postgres')}", "courtcast")
+        shutil.rmtree(os.path.join(server.dir, "var"))
+        os.remove(server.config)
+
+        # The restore, as documented: the database first, then courtcast restore.
+        out = run_documented("# PostgreSQL restore.", server.dir, BACKUP=self.backup,
+                             DATABASE_URL=database, ADMIN_URL=self.pg.url("postgres"))
+        self.assertIn("config restored", out)
+        self.assertIn(f"audit chain: {len(audit_before)} entries verified", out)
+        self.assertIn("platform destinations: 1 opened", out)
+
+        with server:
+            admin = ApiClient(server, server.token())
+            verified = admin.ok("GET", "/audit/verify")
+            self.assertTrue(verified["ok"], verified)
+            audit_after = admin.ok("GET", "/audit?limit=1000")["entries"]
+            self.assertEqual(audit_after[:len(audit_before)], audit_before)
+            self.assertNotIn("event=demo_loaded", server.log())
+            after = court_state(admin)
+            self.assertEqual(after["sessions"], before["sessions"])
+            self.assertEqual(after["cases"], before["cases"])
+            self.assertEqual(after["steps"], before["steps"])
+            self.assertEqual(after["keys"], before["keys"])
+            self.assertEqual(after["destinations"], before["destinations"])
+            self.assertIn("event=destination_restored destination=douyin-pg", server.log())
+            self.assertNotIn("destinations_restore_failed", server.log())
+            # The camera's key from before the loss still publishes.
+            camera = f"session-{session}.cam-a"
+            publisher = publish(server.rtmp_url(camera, f"key={before['keys'][session]['cam-a']}"),
+                                media)
+            try:
+                wait_live(server, camera)
+            finally:
+                stop(publisher)
+
+
+if __name__ == "__main__":
+    unittest.main()
