@@ -4,11 +4,10 @@ out of docs/deploy.md, with its placeholders filled in."""
 
 import os
 import re
-import subprocess
 import tempfile
 
 from court_api_support import approved_session, logged_in, make_users, username
-from harness import ApiClient, accepts, free_port, stop, wait_for
+from harness import ApiClient, free_port, start_nginx, stop
 
 DEPLOY_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "deploy.md")
 
@@ -30,12 +29,6 @@ class NginxEdge:
         """`workers` > 0: nginx's master and that many worker processes (as an
         edge runs); 0: one process, enough for a test."""
         self.dir = tempfile.mkdtemp(prefix="courtcast-edge-")
-        self.port = free_port()
-        edge = (edge_template().replace("@ORIGIN@", f"127.0.0.1:{origin_port}")
-                .replace("@LISTEN@", f"127.0.0.1:{self.port}")
-                .replace("@CACHE_DIR@", os.path.join(self.dir, "cache")))
-        with open(os.path.join(self.dir, "edge.conf"), "w") as f:
-            f.write(edge)
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             # Workers as root too: the cache is under this (private) directory.
@@ -45,9 +38,18 @@ class NginxEdge:
                     f"error_log {self.dir}/error.log warn;\n"
                     "worker_rlimit_nofile 8192;\nevents { worker_connections 4096; }\n"
                     f"http {{\naccess_log off;\ninclude {self.dir}/edge.conf;\n}}\n")
-        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: accepts(self.port), 10, f"nginx edge on port {self.port}")
+        # A free port can be taken by another test before nginx binds it: then another.
+        for _ in range(5):
+            self.port = free_port()
+            edge = (edge_template().replace("@ORIGIN@", f"127.0.0.1:{origin_port}")
+                    .replace("@LISTEN@", f"127.0.0.1:{self.port}")
+                    .replace("@CACHE_DIR@", os.path.join(self.dir, "cache")))
+            with open(os.path.join(self.dir, "edge.conf"), "w") as f:
+                f.write(edge)
+            self.proc = start_nginx(self.dir, conf, [self.port])
+            if self.proc:
+                return
+        raise AssertionError(f"nginx edge did not start: {self.error_log()[-2000:]}")
 
     def error_log(self):
         with open(os.path.join(self.dir, "error.log"), errors="replace") as f:

@@ -113,23 +113,38 @@ class Server:
             f.write("\n".join(lines) + "\n" + extra)
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
+        self.start_timeout = 10  # seconds (times TIME_SCALE) for each listener to be reported
 
     def __enter__(self):
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen([BIN, "serve", "--config", self.config],
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
-        rtmp = wait_for(lambda: re.search(r"protocol=rtmp address=[\d.]+:(\d+)", self.log()), 10,
-                        "the RTMP listener")
-        http = wait_for(lambda: re.search(r"protocol=http address=[\d.]+:(\d+)", self.log()), 10,
-                        "the HTTP listener")
-        srt = wait_for(lambda: re.search(r"protocol=srt address=[\d.]+:(\d+)", self.log()), 10,
-                       "the SRT listener")
+        try:
+            rtmp = self._listening("rtmp")
+            http = self._listening("http")
+            srt = self._listening("srt")
+        except BaseException:
+            # A server that did not come up is not left running behind the
+            # failed test (holding its ports, its data folder, a core).
+            self.stop()
+            raise
         self.rtmp_port = int(rtmp.group(1))
         self.http_port = int(http.group(1))
         self.srt_port = int(srt.group(1))
         https = re.search(r"protocol=https address=[\d.]+:(\d+)", self.log())
         self.https_port = int(https.group(1)) if https else None
         return self
+
+    def _listening(self, protocol):
+        """The log's match for `protocol`'s listen address, once it is there;
+        fails at once, with the log, when the server exits during start-up."""
+        def found():
+            m = re.search(rf"protocol={protocol} address=[\d.]+:(\d+)", self.log())
+            if not m and self.proc.poll() is not None:
+                raise AssertionError(f"courtcast exited with status {self.proc.returncode} "
+                                     f"during start-up:\n{self.log()[-4000:]}")
+            return m
+        return wait_for(found, self.start_timeout, f"the {protocol.upper()} listener")
 
     def __exit__(self, *exc):
         self.stop()
@@ -449,9 +464,63 @@ class RtmpPublisher:
 # --- platform stand-ins, a fault-injecting proxy, a WebSocket reader ----------
 
 def free_port():
+    """A loopback port free now. Tests run at once: another may take it
+    before whoever asked binds it, so a peer started on it checks that it is
+    the one listening (listens_on) and takes another port when not."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listens_on(pid, port):
+    """Whether process `pid` holds the socket listening on 127.0.0.1:PORT
+    (not merely: something accepts there, which may be another test's)."""
+    inodes = set()
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            # local_address 0100007F:PORT, state 0A (LISTEN), inode
+            if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A":
+                inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return False
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def start_nginx(directory, conf, ports):
+    """nginx -p DIRECTORY -c CONF, once it listens on all `ports`; None when
+    it does not (a port taken by another test: nginx would retry binding for
+    seconds and then exit; it is stopped at once instead)."""
+    log = os.path.join(directory, "start.log")
+    with open(log, "w") as stderr:
+        proc = subprocess.Popen(["nginx", "-p", directory, "-c", conf],
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+
+    def settled():
+        if proc.poll() is None and all(listens_on(proc.pid, p) for p in ports):
+            return "listening"
+        if proc.poll() is not None:
+            return "exited"
+        with open(log, errors="replace") as f:
+            return "port taken" if "Address already in use" in f.read() else None
+
+    try:
+        if wait_for(settled, 10, f"nginx to listen on {ports}") == "listening":
+            return proc
+    except AssertionError:
+        pass
+    stop(proc)
+    return None
 
 
 class NginxRtmp:
@@ -467,49 +536,67 @@ class NginxRtmp:
                  directory=None):
         self.dir = directory or tempfile.mkdtemp(prefix="courtcast-nginx-")
         os.makedirs(self.dir, exist_ok=True)
+        self.record = record
+        fixed = plain_ports is not None or tls_ports is not None
         self.plain_ports = list(plain_ports) if plain_ports is not None else [
             free_port() for _ in range(plain)]
         self.tls_ports = list(tls_ports) if tls_ports is not None else [
             free_port() for _ in range(tls)]
-        behind_tls = [free_port() for _ in self.tls_ports]
-        self.behind_tls_ports = behind_tls  # where each TLS port's plain RTMP is played
+        self.behind_tls_ports = [free_port() for _ in self.tls_ports]
         self.cert = os.path.join(self.dir, "cert.pem")
-        key = os.path.join(self.dir, "key.pem")
+        self.key = os.path.join(self.dir, "key.pem")
         if self.tls_ports and not os.path.exists(self.cert):
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                            "-keyout", key, "-out", self.cert],
+                            "-keyout", self.key, "-out", self.cert],
                            check=True, capture_output=True)
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        self.proc = None
+        # A free port can be taken by another test before nginx binds it:
+        # then other free ports, unless the caller fixed them.
+        for _ in range(0 if fixed else 4):
+            self._write_conf()
+            self.proc = start_nginx(self.dir, self.conf, self._ports())
+            if self.proc:
+                return
+            self.plain_ports = [free_port() for _ in self.plain_ports]
+            self.tls_ports = [free_port() for _ in self.tls_ports]
+            self.behind_tls_ports = [free_port() for _ in self.tls_ports]
+        self._write_conf()
+        self.start()  # the last try, which says why it fails
 
+    def _write_conf(self):
         def app(listen, label):
-            if not record:
+            if not self.record:
                 return f"  server {{ listen 127.0.0.1:{listen}; application live {{ live on; }} }}\n"
             folder = os.path.join(self.dir, "record", str(label))
             os.makedirs(folder, exist_ok=True)
             return (f"  server {{ listen 127.0.0.1:{listen}; application live {{ live on; "
                     f"record all; record_path {folder}; record_unique on; }} }}\n")
 
+        behind_tls = self.behind_tls_ports  # where each TLS port's plain RTMP is played
         servers = "".join(app(p, p) for p in self.plain_ports)
         servers += "".join(app(b, p) for p, b in zip(self.tls_ports, behind_tls))
         stream = "".join(f"  server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {self.cert}; "
-                         f"ssl_certificate_key {key}; proxy_pass 127.0.0.1:{b}; }}\n"
+                         f"ssl_certificate_key {self.key}; proxy_pass 127.0.0.1:{b}; }}\n"
                          for p, b in zip(self.tls_ports, behind_tls))
         tls = bool(self.tls_ports)
-        self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write("load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
                     + ("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n" if tls else "")
                     + f"daemon off;\nmaster_process off;\npid {self.dir}/nginx.pid;\n"
                     f"error_log {self.dir}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
                     f"rtmp {{\n{servers}}}\n" + (f"stream {{\n{stream}}}\n" if tls else ""))
-        self.proc = None
-        self.start()
+
+    def _ports(self):
+        return self.plain_ports + self.tls_ports + self.behind_tls_ports
 
     def start(self):
-        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for p in self.plain_ports + self.tls_ports:
-            wait_for(lambda: accepts(p), 10, f"nginx on port {p}")
+        """(Re)starts nginx on the same ports: a platform that comes back."""
+        self.proc = start_nginx(self.dir, self.conf, self._ports())
+        if not self.proc:
+            with open(os.path.join(self.dir, "start.log"), errors="replace") as f:
+                raise AssertionError(f"nginx did not listen on {self._ports()}: {f.read()[-2000:]}")
 
     def kill(self):
         """As a platform that crashes: no goodbye to the connections."""

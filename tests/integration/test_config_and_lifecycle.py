@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -74,6 +75,31 @@ class Lifecycle(unittest.TestCase):
             self.assertNotIn(key, server.log(), "the key is not written to the log")
         finally:
             server.stop()
+
+    def test_a_server_stuck_in_start_up_is_not_left_running_by_the_harness(self):
+        # A database that takes the connection and never answers: courtcast
+        # waits on it and never reports its listeners.
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen()
+            server = Server(extra=f'[database]\nurl = "postgresql://postgres@127.0.0.1:'
+                                  f'{silent.getsockname()[1]}/courtcast"\n')
+            server.start_timeout = 2
+            with self.assertRaisesRegex(AssertionError, "the RTMP listener"):
+                server.__enter__()
+            self.assertIsNotNone(server.proc.poll(), "stopped before the harness gave up")
+
+    def test_a_server_that_exits_in_start_up_is_reported_at_once_with_its_log(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+            taken.bind(("127.0.0.1", 0))
+            server = Server()
+            with open(server.config) as f:
+                text = f.read()
+            with open(server.config, "w") as f:
+                f.write(text.replace('[srt]\nlisten = "127.0.0.1:0"',
+                                     f'[srt]\nlisten = "127.0.0.1:{taken.getsockname()[1]}"'))
+            with self.assertRaisesRegex(AssertionError, "exited with status 1 during start-up"):
+                server.__enter__()
 
 
 if __name__ == "__main__":
