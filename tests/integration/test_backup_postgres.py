@@ -16,12 +16,16 @@ import subprocess
 import tempfile
 import unittest
 
-from court_api_support import approved_session, logged_in, make_users, step_body, username
+from court_api_support import (PASSWORD, approved_session, logged_in, make_users, step_body,
+                               username)
 from harness import BIN, ApiClient, Server, free_port, publish, stop, test_media, wait_live
 
 PG_BIN = "/usr/lib/postgresql/15/bin/"
 OPERATIONS_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "operations.md")
 PLATFORM_KEY = "KEYSECRET-pgbackup-41d0a2"
+# The server trusts loopback and asks for no password: libpq sends it only
+# when asked, so the URL may carry one, which must never be logged.
+DB_PASSWORD = "PGSECRET-5b7e03c9"
 
 
 def run(*args, **kwargs):
@@ -121,7 +125,7 @@ class PostgresBackup(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.backup, True)
 
     def test_the_documented_procedure_gives_back_the_same_court(self):
-        database = self.pg.url("courtcast")
+        database = self.pg.url("courtcast").replace("postgres@", f"postgres:{DB_PASSWORD}@")
         check("createdb", f"--maintenance-db={self.pg.url('postgres')}", "courtcast")
         server = Server(extra=f'[database]\nurl = "{database}"\n')
         self.addCleanup(server.stop)
@@ -142,10 +146,13 @@ class PostgresBackup(unittest.TestCase):
             self.assertTrue(admin.ok("GET", "/audit/verify")["ok"])
 
             # The backup, as docs/operations.md has it, with the server running.
-            out = run_documented("# PostgreSQL backup.", server.dir, BACKUP=self.backup,
-                                 DATABASE_URL=database)
-            self.assertIn("run pg_dump", out)
+            backup_out = run_documented("# PostgreSQL backup.", server.dir, BACKUP=self.backup,
+                                        DATABASE_URL=database)
+            self.assertIn("run pg_dump", backup_out)
             self.assertTrue(os.path.getsize(os.path.join(self.backup, "courtcast.pgdump")))
+            token = server.token()
+            first_log = server.log()
+            self.assertIn("event=database_open backend=postgresql", first_log)
 
         # The machine is lost: database, data folder and config.
         check("dropdb", f"--maintenance-db={self.pg.url('postgres')}", "courtcast")
@@ -153,11 +160,11 @@ class PostgresBackup(unittest.TestCase):
         os.remove(server.config)
 
         # The restore, as documented: the database first, then courtcast restore.
-        out = run_documented("# PostgreSQL restore.", server.dir, BACKUP=self.backup,
-                             DATABASE_URL=database, ADMIN_URL=self.pg.url("postgres"))
-        self.assertIn("config restored", out)
-        self.assertIn(f"audit chain: {len(audit_before)} entries verified", out)
-        self.assertIn("platform destinations: 1 opened", out)
+        restore_out = run_documented("# PostgreSQL restore.", server.dir, BACKUP=self.backup,
+                                     DATABASE_URL=database, ADMIN_URL=self.pg.url("postgres"))
+        self.assertIn("config restored", restore_out)
+        self.assertIn(f"audit chain: {len(audit_before)} entries verified", restore_out)
+        self.assertIn("platform destinations: 1 opened", restore_out)
 
         with server:
             admin = ApiClient(server, server.token())
@@ -182,6 +189,18 @@ class PostgresBackup(unittest.TestCase):
                 wait_live(server, camera)
             finally:
                 stop(publisher)
+            # Secrets are in neither run's log nor in what the commands printed
+            # (the director's cookie and CSRF token: those of the first run).
+            said = {"first log": first_log, "log after the restore": server.log(),
+                    "backup's output": backup_out, "restore's output": restore_out}
+            secrets = {"database password": DB_PASSWORD, "platform stream key": PLATFORM_KEY,
+                       "API token": token, "users' password": PASSWORD,
+                       "session cookie": director.cookie.split("=", 1)[1],
+                       "CSRF token": director.csrf, **{f"{name}'s publish key": key
+                                              for name, key in before["keys"][session].items()}}
+            for where, text in said.items():
+                for what, secret in secrets.items():
+                    self.assertNotIn(secret, text, f"the {what} in the {where}")
 
 
 if __name__ == "__main__":

@@ -99,6 +99,8 @@ class BackupRestore(unittest.TestCase):
                 done = run("backup", backup, "--config", server.config)
                 self.assertEqual(done.returncode, 0, done.stderr)
                 self.assertIn("1 recording manifest(s) listed", done.stdout)
+                said = {"first log": server.log(), "backup's output": done.stdout + done.stderr}
+                token = server.token()
 
             with open(os.path.join(backup, "backup.json")) as f:
                 index = json.load(f)
@@ -130,6 +132,7 @@ class BackupRestore(unittest.TestCase):
             self.assertIn(f"audit chain: {len(audit_before)} entries verified", done.stdout)
             self.assertIn("platform destinations: 1 opened", done.stdout)
             self.assertIn("recordings: 1 of 1 manifest(s) as listed", done.stdout)
+            said["restore's output"] = done.stdout + done.stderr
 
             with server:
                 admin = ApiClient(server, server.token())
@@ -156,6 +159,17 @@ class BackupRestore(unittest.TestCase):
                 self.assertFalse(air_after["graphics"]["clock"])
                 self.assertTrue(air_after["graphics"]["live_tag"])
                 self.assertTrue(air_after["graphics"]["emblem_set"])
+                # Secrets are in neither run's log nor in what the commands printed.
+                said["log after the restore"] = server.log()
+                secrets = {"platform stream key": PLATFORM_KEY, "API token": token,
+                           "cam-a's configured key": "test-key-a1"}
+                for session, keys in before["publish_urls"].items():
+                    # OBS' stream key: NAME?key=KEY.
+                    secrets.update({f"session {session} {name}'s publish key": key.split("key=")[1]
+                                    for name, key in keys.items()})
+                for where, text in said.items():
+                    for what, secret in secrets.items():
+                        self.assertNotIn(secret, text, f"the {what} in the {where}")
         finally:
             shutil.rmtree(backup, ignore_errors=True)
 
