@@ -348,6 +348,7 @@ ApiResult comments_(Call c) {
 
 constexpr auto kPasswordPool = RouteRuns::password_pool;
 constexpr auto kBlockingPool = RouteRuns::blocking_pool;
+constexpr auto kStorePool = RouteRuns::store_pool;
 
 // The one table. A request that no row matches is refused (404, or 405
 // when only the method differs) before any handler sees it. First match
@@ -489,10 +490,12 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/cases/{id}/steps", kAnyRole, court<&CourtApi::case_steps>},
     {"POST", "/api/v1/cases/{id}/close", A | O, court<&CourtApi::close_case>},
     {"GET", "/api/v1/steps", kAnyRole, court<&CourtApi::list_steps>},
-    {"POST", "/api/v1/steps", A | O, court<&CourtApi::mark_step>},
+    {"POST", "/api/v1/steps", A | O, court<&CourtApi::mark_step>, kBodyLimitBytes, kStorePool},
     {"GET", "/api/v1/steps/{id}", kAnyRole, court<&CourtApi::get_step>},
-    {"PATCH", "/api/v1/steps/{id}", A | O, court<&CourtApi::update_step>},
-    {"POST", "/api/v1/steps/{id}/deadline", A | O, court<&CourtApi::record_deadline>},
+    {"PATCH", "/api/v1/steps/{id}", A | O, court<&CourtApi::update_step>, kBodyLimitBytes,
+     kStorePool},
+    {"POST", "/api/v1/steps/{id}/deadline", A | O, court<&CourtApi::record_deadline>,
+     kBodyLimitBytes, kStorePool},
     {"GET", "/api/v1/step-types", kAnyRole, court<&CourtApi::step_types>},
 };
 

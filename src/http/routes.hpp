@@ -53,6 +53,10 @@ enum class RouteRuns {
   event_loop,
   blocking_pool,  // disk work: a card's remux and fsync, reading every segment
   password_pool,  // argon2id: bounded, a full queue answers 503
+  // Step marks, the busiest writes: while one waits for its commit, the
+  // loop serves others, and writes waiting together share one commit
+  // (store/group_commit.cpp), which a loop's one-at-a-time wait never gave.
+  store_pool,
 };
 
 inline constexpr std::uint64_t kBodyLimitBytes = 1 << 20;

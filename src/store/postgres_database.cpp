@@ -5,6 +5,7 @@
 // instead of overwriting each other. Deadlocks, serialisation failures and
 // dropped connections are retried.
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -71,8 +72,16 @@ class PgTx final : public SqlTx {
     for (std::size_t i = 0; i < params.size(); ++i) {
       if (!std::holds_alternative<std::nullptr_t>(params[i])) values[i] = storage[i].c_str();
     }
-    const pqxx::result r =
-        tx_.exec_prepared(conn_.statement(sql), pqxx::prepare::make_dynamic_params(values));
+    pqxx::result r;
+    // Told apart here, not only by transact, so that a batch of group
+    // commit (group_commit.cpp) can undo one item and retry the whole.
+    try {
+      r = tx_.exec_prepared(conn_.statement(sql), pqxx::prepare::make_dynamic_params(values));
+    } catch (const pqxx::transaction_rollback& e) {  // deadlock, serialisation failure
+      throw DbError(DbError::Kind::retry, std::string("postgresql: ") + e.what());
+    } catch (const pqxx::unique_violation& e) {
+      throw DbError(DbError::Kind::conflict, std::string("postgresql: ") + e.what());
+    }
     Row out(static_cast<std::size_t>(r.columns()));
     for (const auto& row : r) {
       std::size_t i = 0;
@@ -94,13 +103,19 @@ class PgTx final : public SqlTx {
   std::string_view for_update() const override { return " FOR UPDATE"; }
   std::string_view dialect() const override { return "postgresql"; }
   void lock(std::string_view resource) override {
-    const Param key[] = {lock_key(resource)};
-    exec("SELECT pg_advisory_xact_lock($1)", key);
+    // Held until commit: asked once (group commit runs many writes in one
+    // transaction, each appending to the audit chain).
+    const std::int64_t key = lock_key(resource);
+    if (std::find(held_.begin(), held_.end(), key) != held_.end()) return;
+    const Param param[] = {key};
+    exec("SELECT pg_advisory_xact_lock($1)", param);
+    held_.push_back(key);
   }
 
  private:
   pqxx::transaction_base& tx_;
   PgConnection& conn_;
+  std::vector<std::int64_t> held_;  // advisory locks taken in this transaction
 };
 
 class PostgresDatabase final : public Database {
@@ -136,6 +151,7 @@ class PostgresDatabase final : public Database {
         return fail(ErrorKind::conflict, "conflict", std::string("postgresql: ") + e.what());
       } catch (const DbError& e) {
         if (conn) release(std::move(conn), false);
+        if (e.kind == DbError::Kind::retry && attempt < kAttempts) continue;
         return fail(e.kind == DbError::Kind::conflict ? ErrorKind::conflict : ErrorKind::database,
                     e.kind == DbError::Kind::conflict ? "conflict" : "database", e.what());
       } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -478,6 +479,68 @@ TEST_P(RepositoryTest, two_clients_marking_steps_at_once_lose_nothing) {
   const auto audit = *repo_->verify_audit();
   EXPECT_TRUE(audit.ok()) << audit.problem;
   EXPECT_EQ(audit.entries, 1 + 2 * kPerClient);  // the case, then every step
+}
+
+// Writers that arrive together share one commit (group_commit.cpp), each in
+// its own savepoint: a refused one, even after it wrote, must take nothing
+// of the others with it, and they theirs nothing of it.
+TEST_P(RepositoryTest, writers_sharing_a_commit_keep_their_work_apart) {
+  const court::Case c = new_case(1);
+  constexpr int kThreads = 8;
+  constexpr int kEach = 20;
+  std::vector<std::string> unexpected[kThreads];
+  std::atomic<int> duplicates_stored{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kThreads; ++k) {
+    threads.emplace_back([&, k] {
+      for (int i = 0; i < kEach; ++i) {
+        if (k % 2 == 0) {
+          auto s = step(c.id, std::nullopt, court::StepType::payment_on_spot,
+                        t(9, 0) + k * 1000 + i, t(9, 0) + k * 1000 + i);
+          s.amount_fen = 100;
+          auto r = repo_->mark_step(s, kSettings, by("officer"));
+          if (!r) unexpected[k].push_back(r.error().message);
+        } else if (i % 2 == 0) {
+          // Refused after its session row was written: the case is missing.
+          court::LiveSession s;
+          s.title = "不存在的案件";
+          s.site = "武威市凉州区";
+          s.scheduled_start_ms = t(8, 0);
+          s.scheduled_end_ms = t(11, 0);
+          s.case_ids = {c.id + 1000};
+          s.plan.case_order = s.case_ids;
+          auto r = repo_->create_session(s, by("li"));
+          if (r || r.error().kind != ErrorKind::not_found) unexpected[k].push_back("session stored");
+        } else {
+          court::Case dup;
+          dup.number = "(2024)甘0602执9号";
+          dup.cause = "借款合同纠纷";
+          dup.applicants = {{"张某"}};
+          dup.respondents = {{"李某"}};
+          dup.claimed_fen = 1'000;
+          dup.filed_ms = court::utc_from_local(2024, 5, 1, 9, 0, kBeijing);
+          auto r = repo_->create_case(dup, by("clerk"));
+          if (r) {
+            ++duplicates_stored;
+          } else if (r.error().kind != ErrorKind::conflict) {
+            unexpected[k].push_back(r.error().message);
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& errors : unexpected) EXPECT_TRUE(errors.empty()) << errors.front();
+
+  constexpr int kSteps = kThreads / 2 * kEach;
+  EXPECT_EQ(duplicates_stored.load(), 1);
+  EXPECT_EQ(repo_->list_steps(StepFilter::of_case(c.id))->size(), std::size_t{kSteps});
+  EXPECT_EQ(repo_->get_case(c.id)->recovered_fen, kSteps * 100);
+  EXPECT_TRUE(repo_->list_sessions(SessionFilter{})->empty());
+  EXPECT_EQ(repo_->list_cases(CaseFilter{})->size(), 2u);
+  const auto audit = *repo_->verify_audit();
+  EXPECT_TRUE(audit.ok()) << audit.problem;
+  EXPECT_EQ(audit.entries, 1 + kSteps + 1);  // the case, every step, the one duplicate
 }
 
 TEST_P(RepositoryTest, marking_a_step_checks_the_notices_whatever_else_the_case_holds) {
