@@ -4,7 +4,8 @@
 # rules against the case's stored steps, updates the case and appends to the
 # audit chain) and statistics queries (GET /api/v1/sessions/ID/stats and
 # /campaigns/ID/stats of the demo campaign); then the statistics of a
-# campaign grown to STEPS steps, timed with curl.
+# campaign grown to STEPS steps, timed with curl, and the demo campaign's
+# statistics again among those steps.
 #
 #   bench/api.sh
 #
@@ -126,3 +127,6 @@ echo "== campaign statistics with $(curl -sf -H "$AUTH" "$API/campaigns/$CAMPAIG
 for _ in $(seq 20); do
   curl -sf -o /dev/null -w '%{time_total}\n' -H "$AUTH" "$API/campaigns/$CAMPAIGN/stats"
 done | sort -n | awk '{t[NR]=$1*1000} END {printf "min %.1f ms, median %.1f ms, max %.1f ms\n", t[1], t[int((NR+1)/2)], t[NR]}'
+# A small campaign among them: the demo campaign's statistics must be read
+# by index, not by a scan of every step (issue 17).
+run "small campaign statistics among $STEPS steps (GET /api/v1/campaigns/1/stats, demo)" -H "$AUTH" "$API/campaigns/1/stats"
