@@ -165,8 +165,12 @@ int backup_command(const Config& config, const std::string& config_path, const f
     index["database_note"] =
         "not in this folder: back it up with pg_dump --format=custom (docs/operations.md)";
   }
-  for (const std::string_view folder : kFolders)
+  for (const std::string_view folder : kFolders) {
+    // Even empty: restore then knows there was no emblem (or no choices) to
+    // keep; a backup from before these folders were backed up has none.
+    if (mirrored(folder)) fs::create_directories(dir / folder, ec);
     if (!copy_folder(data_dir / folder, dir / folder, std::string(folder), files, err)) return 1;
+  }
   if (!config_path.empty()) {
     const std::string text = read_all(config_path);
     if (auto r = base::write_file_atomically(dir / kConfigFile, text, 0600); !r) {

@@ -125,6 +125,16 @@ class BackupRestore(unittest.TestCase):
             os.remove(server.config)
             os.makedirs(os.path.join(server.dir, "var"))
             shutil.move(recordings, os.path.join(server.dir, "var", "recordings"))
+            # Left on the new machine by something else: not what the backup
+            # holds, so gone after the restore (the emblem store would take
+            # whichever emblem it lists first).
+            stale = [os.path.join(server.dir, "var", "emblem", "emblem-0123456789abcdef.png"),
+                     os.path.join(server.dir, "var", "programs", "air1.json.tmp"),
+                     os.path.join(server.dir, "var", "programs", "air9.json")]
+            for path in stale:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                shutil.copy(os.path.join(server.dir, "emblem.png") if path.endswith(".png")
+                            else os.path.join(backup, "programs", "air1.json"), path)
 
             done = run("restore", backup, "--config", server.config)
             self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
@@ -133,6 +143,8 @@ class BackupRestore(unittest.TestCase):
             self.assertIn("platform destinations: 1 opened", done.stdout)
             self.assertIn("recordings: 1 of 1 manifest(s) as listed", done.stdout)
             said["restore's output"] = done.stdout + done.stderr
+            for path in stale:
+                self.assertFalse(os.path.exists(path), path)
 
             with server:
                 admin = ApiClient(server, server.token())
