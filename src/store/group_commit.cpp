@@ -77,6 +77,7 @@ class GroupCommitDatabase final : public Database {
         tx.exec_script("SAVEPOINT group_item");
         try {
           p->result = (*p->fn)(tx);
+          tx.flush();  // its queued statements' errors are its own, not the next item's
         } catch (const DbError& e) {
           if (e.kind == DbError::Kind::retry) throw;
           p->result =

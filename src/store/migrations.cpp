@@ -491,6 +491,47 @@ CREATE TABLE audience_viewers (
 );
 )sql";
 
+// Version 10 (PostgreSQL only): the audit chain's append as one statement.
+// It locks the chain (the advisory lock postgres_database.cpp's lock_key
+// gives "audit_log"), reads the last entry and inserts the next on the
+// server, so a write appends to the chain in the same round trip as its
+// COMMIT, and the chain is locked for the server's own time instead of for
+// round trips to courtcast. In READ COMMITTED each statement of a volatile
+// function sees what committed before it began: the entry read after the
+// lock is the last one committed. The hash is audit_hash's (store/audit.cpp),
+// which verify_audit_chain checks every entry against.
+constexpr std::string_view kPostgresV10 = R"sql(
+CREATE FUNCTION courtcast_audit_append(p_at_ms BIGINT, p_actor TEXT, p_action TEXT,
+                                       p_details TEXT, OUT seq BIGINT, OUT prev_hash TEXT,
+                                       OUT hash TEXT)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+  message TEXT;
+BEGIN
+  PERFORM pg_advisory_xact_lock(5344031304153755713);
+  SELECT a.seq + 1, a.hash INTO seq, prev_hash FROM audit_log a ORDER BY a.seq DESC LIMIT 1;
+  IF NOT FOUND THEN
+    seq := 1;
+    prev_hash := '0000000000000000000000000000000000000000000000000000000000000000';
+  END IF;
+  message := 'courtcast-audit-v1' || chr(10)
+    || octet_length(convert_to(prev_hash, 'UTF8')) || ':' || prev_hash || chr(10)
+    || octet_length(seq::text) || ':' || seq::text || chr(10)
+    || octet_length(p_at_ms::text) || ':' || p_at_ms::text || chr(10)
+    || octet_length(convert_to(p_actor, 'UTF8')) || ':' || p_actor || chr(10)
+    || octet_length(convert_to(p_action, 'UTF8')) || ':' || p_action || chr(10)
+    || octet_length(convert_to(p_details, 'UTF8')) || ':' || p_details || chr(10);
+  hash := encode(sha256(convert_to(message, 'UTF8')), 'hex');
+  INSERT INTO audit_log (seq, at_ms, actor, action, details, prev_hash, hash)
+    VALUES (seq, p_at_ms, p_actor, p_action, p_details, prev_hash, hash);
+END $$;
+)sql";
+
+// Version 10 on SQLite: nothing to change (its writers append in C++ under
+// the database's one write lock); recorded so both backends share a version.
+constexpr std::string_view kSqliteV10 = "-- the audit chain is appended by store/sql_queries.cpp";
+
 constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSqliteV1},
                                  {2, "api tokens", kSqliteV2},
                                  {3, "steps: case index covers the statistics", kSqliteV3},
@@ -499,7 +540,8 @@ constexpr Migration kSqlite[] = {{1, "enforcement domain, users, audit log", kSq
                                  {6, "watch page: public description, questions", kSqliteV6},
                                  {7, "console logins", kLoginSessionsV7},
                                  {8, "sessions: air format", kSessionAirV8},
-                                 {9, "watch page: unique viewers", kAudienceViewersV9}};
+                                 {9, "watch page: unique viewers", kAudienceViewersV9},
+                                 {10, "audit chain appended on the server", kSqliteV10}};
 constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", kPostgresV1},
                                    {2, "api tokens", kPostgresV2},
                                    {3, "steps: case index covers the statistics", kPostgresV3},
@@ -508,7 +550,8 @@ constexpr Migration kPostgres[] = {{1, "enforcement domain, users, audit log", k
                                    {6, "watch page: public description, questions", kPostgresV6},
                                    {7, "console logins", kLoginSessionsV7},
                                    {8, "sessions: air format", kSessionAirV8},
-                                   {9, "watch page: unique viewers", kAudienceViewersV9}};
+                                   {9, "watch page: unique viewers", kAudienceViewersV9},
+                                   {10, "audit chain appended on the server", kPostgresV10}};
 
 }  // namespace
 

@@ -66,6 +66,10 @@ class SqlTx {
   virtual void exec(std::string_view sql, std::span<const Param> params) = 0;
   // Several statements without parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
+  // Runs what `exec` may have queued and throws its error, if any: a
+  // backend may send a statement whose rows nobody reads together with the
+  // next one (PostgreSQL's pipeline), so its error would come out later.
+  virtual void flush() {}
   // Text appended to a SELECT to lock the rows it reads until commit; empty
   // where the whole database is already locked for writing (SQLite).
   virtual std::string_view for_update() const = 0;

@@ -33,9 +33,9 @@ Result<ApiToken> SqlRepository::create_api_token(ApiToken t, const Actor& by) {
   return in_tx<ApiToken>(TxMode::write, [&](SqlTx& tx) -> Result<ApiToken> {
     t.id = tx.query(rows::api_tokens().insert(), rows::params(t)).front().int64(0);
     // The hash stays out of the log too: it names nothing a reader needs.
-    queries::append_audit(tx, by, "token.create",
-                          json::serialize(json::object{
-                              {"token_id", t.id}, {"name", t.name}, {"role", role_code(t.role)}}));
+    queries::log_audit(tx, by, "token.create",
+                       json::serialize(json::object{
+                           {"token_id", t.id}, {"name", t.name}, {"role", role_code(t.role)}}));
     return t;
   });
 }
@@ -69,8 +69,8 @@ Result<ApiToken> SqlRepository::revoke_api_token(Id id, const Actor& by) {
     if (!t.revoked) {
       tx.exec("UPDATE api_tokens SET revoked = 1 WHERE id = $1", {id});
       t.revoked = true;
-      queries::append_audit(tx, by, "token.revoke",
-                            json::serialize(json::object{{"token_id", t.id}, {"name", t.name}}));
+      queries::log_audit(tx, by, "token.revoke",
+                         json::serialize(json::object{{"token_id", t.id}, {"name", t.name}}));
     }
     return t;
   });

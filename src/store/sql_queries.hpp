@@ -48,5 +48,8 @@ void add_session_case(SqlTx& tx, Id session_id, Id case_id, int position);
 // Appends to the hash chain; the caller's transaction makes the entry and
 // the change it records commit together.
 AuditEntry append_audit(SqlTx& tx, const Actor& by, std::string action, std::string details);
+// The same, for a caller that does not read the entry: on PostgreSQL the
+// append is then queued to reach the server with COMMIT (sql.hpp's exec).
+void log_audit(SqlTx& tx, const Actor& by, std::string action, std::string details);
 
 }  // namespace courtcast::store::queries

@@ -45,8 +45,8 @@ Result<court::Campaign> SqlRepository::create_campaign(court::Campaign c, const 
   if (auto r = court::validate_campaign(c); !r) return fail(r.error());
   return in_tx<court::Campaign>(TxMode::write, [&](SqlTx& tx) -> Result<court::Campaign> {
     c.id = tx.query(rows::campaigns().insert(), rows::params(c)).front().int64(0);
-    queries::append_audit(tx, by, "campaign.create",
-                          json::serialize(json::object{{"campaign_id", c.id}, {"name", c.name}}));
+    queries::log_audit(tx, by, "campaign.create",
+                       json::serialize(json::object{{"campaign_id", c.id}, {"name", c.name}}));
     return c;
   });
 }
@@ -58,8 +58,8 @@ Result<court::Campaign> SqlRepository::update_campaign(const court::Campaign& c,
     std::vector<Param> ps{c.id};
     for (auto& p : rows::params(c)) ps.push_back(std::move(p));
     tx.exec(rows::campaigns().update(), ps);
-    queries::append_audit(tx, by, "campaign.update",
-                          json::serialize(json::object{{"campaign_id", c.id}, {"name", c.name}}));
+    queries::log_audit(tx, by, "campaign.update",
+                       json::serialize(json::object{{"campaign_id", c.id}, {"name", c.name}}));
     return c;
   });
 }
@@ -92,8 +92,8 @@ Result<court::Case> SqlRepository::create_case(court::Case c, const Actor& by) {
       return fail_not_found("campaign", *c.campaign_id);
     }
     c.id = queries::insert_case(tx, c);
-    queries::append_audit(tx, by, "case.create",
-                          json::serialize(json::object{{"case_id", c.id}, {"number", c.number}}));
+    queries::log_audit(tx, by, "case.create",
+                       json::serialize(json::object{{"case_id", c.id}, {"number", c.number}}));
     return c;
   });
 }
@@ -117,7 +117,7 @@ Result<court::Case> SqlRepository::update_case(const court::Case& edited, const 
     queries::save_case(tx, c);
     json::object details{{"case_id", c.id}, {"number", c.number}};
     if (c.broadcast_bar) details["broadcast_bar"] = court::bar_reason_code(c.broadcast_bar->reason);
-    queries::append_audit(tx, by, "case.update", json::serialize(details));
+    queries::log_audit(tx, by, "case.update", json::serialize(details));
     return c;
   });
 }
@@ -185,8 +185,8 @@ Result<court::LiveSession> SqlRepository::create_session(court::LiveSession draf
       queries::add_session_case(tx, s.id, case_id, static_cast<int>(s.case_ids.size()) - 1);
     }
     if (auto r = court::validate_session(s); !r) return fail(r.error());
-    queries::append_audit(tx, by, "session.create",
-                          json::serialize(json::object{{"session_id", s.id}, {"title", s.title}}));
+    queries::log_audit(tx, by, "session.create",
+                       json::serialize(json::object{{"session_id", s.id}, {"title", s.title}}));
     return s;
   });
 }
@@ -212,8 +212,8 @@ Result<court::LiveSession> SqlRepository::update_session(const court::LiveSessio
     if (auto r = court::check_session_edit(*stored, s); !r) return fail(r.error());
     if (auto r = court::validate_session(s); !r) return fail(r.error());
     queries::save_session(tx, s);
-    queries::append_audit(tx, by, "session.update",
-                          json::serialize(json::object{{"session_id", s.id}, {"title", s.title}}));
+    queries::log_audit(tx, by, "session.update",
+                       json::serialize(json::object{{"session_id", s.id}, {"title", s.title}}));
     return s;
   });
 }
@@ -281,7 +281,7 @@ Result<User> SqlRepository::create_user(User u, const Actor& by) {
   u.created_ms = by.at_ms;
   return in_tx<User>(TxMode::write, [&](SqlTx& tx) -> Result<User> {
     u.id = tx.query(rows::users().insert(), rows::params(u)).front().int64(0);
-    queries::append_audit(
+    queries::log_audit(
         tx, by, "user.create",
         json::serialize(json::object{
             {"user_id", u.id}, {"username", u.username}, {"role", role_code(u.role)}}));
@@ -313,13 +313,13 @@ Result<User> SqlRepository::update_user(const User& edited, const Actor& by) {
     for (auto& p : rows::params(u)) ps.push_back(std::move(p));
     tx.exec(rows::users().update(), ps);
     // The hash itself never goes into the log, only that it changed.
-    queries::append_audit(tx, by, "user.update",
-                          json::serialize(json::object{
-                              {"user_id", u.id},
-                              {"username", u.username},
-                              {"role", role_code(u.role)},
-                              {"disabled", u.disabled},
-                              {"password_changed", u.password_hash != stored->password_hash}}));
+    queries::log_audit(tx, by, "user.update",
+                       json::serialize(json::object{
+                           {"user_id", u.id},
+                           {"username", u.username},
+                           {"role", role_code(u.role)},
+                           {"disabled", u.disabled},
+                           {"password_changed", u.password_hash != stored->password_hash}}));
     return u;
   });
 }

@@ -84,7 +84,7 @@ Result<court::EnforcementStep> SqlRepository::mark_step(court::EnforcementStep m
         if (auto r = court::apply_step_to_case(*c, step); !r) return fail(r.error());
         step.id = queries::insert_step(tx, step);
         queries::save_case(tx, *c);
-        queries::append_audit(tx, by, "step.mark", json::serialize(step_details(step)));
+        queries::log_audit(tx, by, "step.mark", json::serialize(step_details(step)));
         return step;
       });
 }
@@ -118,7 +118,7 @@ Result<court::EnforcementStep> SqlRepository::update_step(const court::Enforceme
         if (auto r = court::apply_step_to_case(*c, step); !r) return fail(r.error());
         queries::save_step(tx, step);
         queries::save_case(tx, *c);
-        queries::append_audit(tx, by, "step.update", json::serialize(step_details(step)));
+        queries::log_audit(tx, by, "step.update", json::serialize(step_details(step)));
         return step;
       });
 }
@@ -139,7 +139,7 @@ Result<court::EnforcementStep> SqlRepository::record_deadline(Id step_id,
                            : court::record_deadline_missed(*step, by.at_ms);
         if (!r) return fail(r.error());
         queries::save_step(tx, *step);
-        queries::append_audit(tx, by, "step.deadline", json::serialize(step_details(*step)));
+        queries::log_audit(tx, by, "step.deadline", json::serialize(step_details(*step)));
         return *step;
       });
 }
@@ -167,11 +167,11 @@ Result<court::Case> SqlRepository::close_case(Id case_id, court::ClosureMode mod
     const auto steps = queries::load_steps(tx, StepFilter::of_case(case_id));
     if (auto r = court::close_case(*c, mode, outcome, by.at_ms, steps); !r) return fail(r.error());
     queries::save_case(tx, *c);
-    queries::append_audit(tx, by, "case.close",
-                          json::serialize(json::object{{"case_id", c->id},
-                                                       {"number", c->number},
-                                                       {"mode", court::closure_mode_code(mode)},
-                                                       {"outcome", court::outcome_code(outcome)}}));
+    queries::log_audit(tx, by, "case.close",
+                       json::serialize(json::object{{"case_id", c->id},
+                                                    {"number", c->number},
+                                                    {"mode", court::closure_mode_code(mode)},
+                                                    {"outcome", court::outcome_code(outcome)}}));
     return *c;
   });
 }
@@ -187,9 +187,9 @@ Result<court::LiveSession> SqlRepository::add_case_to_session(Id session_id, Id 
     if (auto r = court::add_case_to_session(*s, *c); !r) return fail(r.error());
     if (s->case_ids.size() == before) return *s;  // already on it
     queries::add_session_case(tx, s->id, case_id, static_cast<int>(before));
-    queries::append_audit(tx, by, "session.add_case",
-                          json::serialize(json::object{
-                              {"session_id", s->id}, {"case_id", c->id}, {"number", c->number}}));
+    queries::log_audit(tx, by, "session.add_case",
+                       json::serialize(json::object{
+                           {"session_id", s->id}, {"case_id", c->id}, {"number", c->number}}));
     return *s;
   });
 }
@@ -240,7 +240,7 @@ Result<court::LiveSession> SqlRepository::transition_session(Id session_id, Sess
     json::object details{{"session_id", s->id}, {"state", court::session_state_code(s->state)}};
     if (!reason.empty()) details["reason"] = reason;
     if (s->training) details["training"] = true;
-    queries::append_audit(tx, by, std::string(name), json::serialize(details));
+    queries::log_audit(tx, by, std::string(name), json::serialize(details));
     return *s;
   });
 }
@@ -255,7 +255,7 @@ Result<court::LiveSession> SqlRepository::keep_session_delay(Id session_id, std:
     s->delay_ms = delay_ms;
     if (auto r = court::validate_session(*s); !r) return fail(r.error());
     queries::save_session(tx, *s);
-    queries::append_audit(
+    queries::log_audit(
         tx, by, "session.delay",
         json::serialize(
             json::object{{"session_id", s->id}, {"delay_ms", delay_ms}, {"before_ms", before_ms}}));
@@ -277,7 +277,7 @@ Result<court::LiveSession> SqlRepository::record_audience(Id session_id,
     if (auto r = court::set_audience(*s, std::move(figure)); !r) return fail(r.error());
     queries::save_session(tx, *s);
     // Figures typed in by a person are logged; machine-posted counts would flood the log.
-    if (by_person) queries::append_audit(tx, by, "session.audience", json::serialize(details));
+    if (by_person) queries::log_audit(tx, by, "session.audience", json::serialize(details));
     return *s;
   });
 }

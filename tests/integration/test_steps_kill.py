@@ -1,24 +1,41 @@
 """kill -9 while officers mark steps: every step the server answered 201
 for is still there after the restart, with its audit entry, and the audit
-chain verifies. Step marks share commits (store/group_commit.cpp); an
-answer must never be sent before the commit that holds its step."""
+chain verifies. Step marks share commits on SQLite (store/group_commit.cpp)
+and are pipelined on PostgreSQL (store/postgres_database.cpp); an answer
+must never be sent before the commit that holds its step, and concurrent
+marks must neither fork nor break the chain."""
 
 import http.client
 import json
+import os
+import re
 import signal
+import subprocess
+import tempfile
 import threading
-import time
 import unittest
 
 from court_api_support import T0, case_body
 from harness import Server, wait_for
 
 CLIENTS = 8
+PG_TEST_SERVER = os.environ.get("COURTCAST_PG_TEST_SERVER", "build/tests/store/pg_test_server")
 
 
 class KillWhileMarkingSteps(unittest.TestCase):
     def test_every_answered_step_survives_kill_9(self):
-        server = Server()
+        self.kill_while_marking(Server())
+
+    def test_every_answered_step_survives_kill_9_on_postgresql(self):
+        state = os.path.join(tempfile.mkdtemp(prefix="courtcast-pg-state-"), "state")
+        started = subprocess.run([PG_TEST_SERVER, "start", state], capture_output=True, text=True)
+        self.assertEqual(started.returncode, 0, started.stderr)
+        self.addCleanup(subprocess.run, [PG_TEST_SERVER, "stop", state], capture_output=True)
+        port = re.search(r"127\.0\.0\.1:(\d+)", started.stdout).group(1)
+        self.kill_while_marking(Server(
+            extra=f'[database]\nurl = "postgresql://postgres@127.0.0.1:{port}/postgres"\n'))
+
+    def kill_while_marking(self, server):
         with server:
             status, case = server.control("POST", "/cases", case_body())
             self.assertEqual(status, 201, case)

@@ -147,10 +147,10 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RepositoryTest, migrations_are_applied_once_and_recorded) {
-  EXPECT_EQ(*repo_->schema_version(), 9);
+  EXPECT_EQ(*repo_->schema_version(), 10);
   repo_.reset();
   repo_ = open(url_);
-  EXPECT_EQ(*repo_->schema_version(), 9);
+  EXPECT_EQ(*repo_->schema_version(), 10);
   EXPECT_EQ(repo_->backend(), GetParam());
 }
 
@@ -510,7 +510,8 @@ TEST_P(RepositoryTest, writers_sharing_a_commit_keep_their_work_apart) {
           s.case_ids = {c.id + 1000};
           s.plan.case_order = s.case_ids;
           auto r = repo_->create_session(s, by("li"));
-          if (r || r.error().kind != ErrorKind::not_found) unexpected[k].push_back("session stored");
+          if (r || r.error().kind != ErrorKind::not_found)
+            unexpected[k].push_back("session stored");
         } else {
           court::Case dup;
           dup.number = "(2024)甘0602执9号";
@@ -624,6 +625,25 @@ TEST_P(RepositoryTest, audit_log_is_hash_chained_and_the_database_refuses_edits)
                std::runtime_error);
   EXPECT_THROW(backend_->raw_exec(url_, "DELETE FROM audit_log WHERE seq = 2"), std::runtime_error);
   EXPECT_EQ(repo_->list_audit(0, 10)->size(), 2u);
+}
+
+// PostgreSQL appends on the server (migration 10): its hash of Chinese,
+// line breaks and quotes must be audit_hash's byte for byte, both when the
+// entry is read back at once and when it is queued with COMMIT (a mark).
+TEST_P(RepositoryTest, audit_entries_in_any_text_hash_as_the_chain_verifies_them) {
+  const auto e = repo_->append_audit("program.take", R"({"输入":"机位甲\n'二'"})", by("王法官"));
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->hash, audit_hash(*e));
+  const court::Case c = new_case(1);
+  auto paid = step(c.id, std::nullopt, court::StepType::payment_on_spot, t(9, 0), t(9, 0));
+  paid.amount_fen = 100;
+  ASSERT_TRUE(repo_->mark_step(paid, kSettings, by("执行员李某")));
+  const auto entries = *repo_->list_audit(0, 10);
+  ASSERT_EQ(entries.size(), 3u);  // the take, the case, the mark
+  EXPECT_EQ(entries[2].actor, "执行员李某");
+  EXPECT_EQ(entries[2].prev_hash, entries[1].hash);
+  const auto verified = *repo_->verify_audit();
+  EXPECT_TRUE(verified.ok()) << verified.problem;
 }
 
 TEST_P(RepositoryTest, users_keep_roles_unique_names_and_verifiable_hashes) {
