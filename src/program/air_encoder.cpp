@@ -197,6 +197,15 @@ void AirEncoder::run() {
       jobs.swap(queue_);
     }
     for (auto& job : jobs) {
+      // A stop abandons the batch, as it does the queue: nothing encoded now
+      // would reach air, and stop() waits for this thread on the program's
+      // event loop, which meanwhile serves no camera, player or API call on
+      // it. A batch can be kMaxQueuedPackets long: seconds of x264 on a
+      // machine that is already behind.
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+      }
       if (auto* q = std::get_if<Queued>(&job)) {
         const auto& p = q->packet;
         if (p->is_video() && !p->sequence_header) {

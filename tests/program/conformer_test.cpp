@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "media/flv.hpp"
@@ -258,6 +259,41 @@ TEST(Conformer, the_slate_then_a_camera_then_the_slate_again_keep_one_constant_r
   EXPECT_NEAR(frames, 40 + 36 + 40 + 36, 6);
   const std::string path = write_flv(feed.out, "slate-camera-slate.flv");
   EXPECT_EQ(run("ffmpeg -hide_banner -v error -i '" + path + "' -f null - 2>&1"), "");
+}
+
+// Program stops (a session ends) while the encoder is seconds behind: the
+// stop comes back at once, leaving the backlog unencoded, because the
+// program's event loop waits in it and serves no camera or player meanwhile.
+TEST(AirEncoder, a_stop_leaves_the_backlog_unencoded_instead_of_holding_up_the_caller) {
+  auto cam = clip("cam-720p25.flv");
+  ASSERT_TRUE(cam);
+  auto c = Conformer::open(AirFormat{}, "stop-backlog");  // the default air: 720p, veryfast
+  ASSERT_TRUE(c) << c.error().message;
+  std::mutex mutex;
+  std::int64_t encoded = 0;
+  AirEncoder encoder(
+      std::move(*c), "air:stop-backlog",
+      [&](std::vector<PacketPtr>&& packets, std::uint64_t) {
+        std::lock_guard lock(mutex);
+        for (const auto& p : packets) encoded += p->is_video() && !p->sequence_header;
+      },
+      [](std::vector<PacketPtr>&&, std::uint64_t) {});
+  // 20 s of 720p program, queued in well under a millisecond: the backlog
+  // of an encoder that fell behind (it holds up to about 10 s).
+  encoder.push(cam->video_header);
+  encoder.push(cam->audio_header);
+  std::int64_t pushed = 0, base = 0, last = 0;
+  while (pushed < 500) {
+    for (const auto& p : cam->packets) {
+      last = base + p->dts_ms;
+      encoder.push(media::Packet::make(p->kind, last, p->cts_ms, p->keyframe, false, p->body()));
+      pushed += p->is_video();
+    }
+    base = last + 40;
+  }
+  encoder.stop();
+  std::lock_guard lock(mutex);
+  EXPECT_LT(encoded, pushed / 4) << "of " << pushed << " frames queued before the stop";
 }
 
 TEST(Graphics, slate_messages_are_one_line_of_text_without_controls) {
