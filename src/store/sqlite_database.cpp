@@ -5,9 +5,14 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/backends.hpp"
@@ -18,6 +23,94 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 10'000;
 constexpr int kAttempts = 5;
+// SQLite's own auto-checkpoint threshold, kept, for the checkpointer's
+// thread; the writer checkpoints itself only past eight times that (4 KiB
+// pages: a WAL of 32 MiB at most while writes never pause).
+constexpr int kCheckpointPages = 1'000;
+constexpr int kInlineCheckpointPages = 8'000;
+
+// Checkpoints off the writers' path. SQLite's own auto-checkpoint runs in the
+// COMMIT that takes the WAL past 1,000 pages: that commit copies the pages
+// into the database file and fsyncs it while holding the one connection, so
+// it and every write queued behind it (a whole group commit batch) wait —
+// the slowest step marks. Here a commit only notes the WAL's length; a
+// thread of its own, on its own connection, checkpoints PASSIVE (it never
+// blocks a writer or a reader) once the WAL has grown past kCheckpointPages.
+class Checkpointer {
+ public:
+  explicit Checkpointer(std::string path) : path_(std::move(path)), thread_([this] { run(); }) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  // sqlite3_wal_hook's callback: after each commit, with the WAL's pages.
+  static int on_commit(void* self, sqlite3* db, const char* name, int pages) {
+    // The WAL starts over only at a write that finds every page of it
+    // checkpointed, which commits made while the thread checkpoints can
+    // keep from ever happening under a steady load: past this length the
+    // writer finishes the job itself, as SQLite would (mostly done already,
+    // so it costs the fsync), and the WAL starts over.
+    if (pages >= kInlineCheckpointPages) {
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return SQLITE_OK;
+    }
+    auto* c = static_cast<Checkpointer*>(self);
+    // Pages since the thread's last checkpoint (fewer than then: the WAL
+    // started over), so that it does not fsync again for every commit.
+    const int done = c->checkpointed_.load(std::memory_order_relaxed);
+    const int since = pages >= done ? pages - done : pages;
+    if (since >= kCheckpointPages) {
+      {
+        std::lock_guard lock(c->mutex_);
+        c->due_ = true;
+      }
+      c->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void run() {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_close_v2(db);
+      db = nullptr;  // then the WAL is checkpointed when the server closes it
+    }
+    if (db) sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return due_ || stop_; });
+      if (stop_) break;
+      due_ = false;
+      lock.unlock();
+      if (db) {
+        // A connection learns that the database is in WAL mode by reading
+        // it; until then a checkpoint does nothing.
+        sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+        int wal_pages = 0;
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, nullptr);
+        checkpointed_.store(std::max(wal_pages, 0), std::memory_order_relaxed);
+      }
+      lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close_v2(db);
+  }
+
+  const std::string path_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool due_ = false;
+  bool stop_ = false;
+  std::atomic<int> checkpointed_{0};  // the WAL's pages at the last checkpoint
+  std::thread thread_;                // last: started once the members above exist
+};
 
 class SqliteDatabase;
 
@@ -42,8 +135,16 @@ class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   ~SqliteDatabase() override {
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    checkpointer_.reset();
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
+  }
+
+  // Commits stop checkpointing; `path`'s own thread does it (Checkpointer).
+  void checkpoint_apart(const std::string& path) {
+    checkpointer_ = std::make_unique<Checkpointer>(path);
+    sqlite3_wal_hook(db_, &Checkpointer::on_commit, checkpointer_.get());
   }
 
   std::string_view backend() const override { return "sqlite"; }
@@ -112,6 +213,7 @@ class SqliteDatabase final : public Database {
   sqlite3* db_;
   std::mutex mutex_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 // Numbers are written here rather than by sqlite3_column_text, whose printf
@@ -222,6 +324,7 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
     // space: a stream key stored in plain text before it was sealed, a
     // logged-out session's hash, must not stay readable in the file.
     db->exec_raw("PRAGMA secure_delete = ON");
+    if (path != ":memory:") db->checkpoint_apart(path);
   } catch (const DbError& e) {
     return fail(ErrorKind::database, "database", e.what());
   }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -542,6 +544,33 @@ TEST_P(RepositoryTest, writers_sharing_a_commit_keep_their_work_apart) {
   const auto audit = *repo_->verify_audit();
   EXPECT_TRUE(audit.ok()) << audit.problem;
   EXPECT_EQ(audit.entries, 1 + kSteps + 1);  // the case, every step, the one duplicate
+}
+
+// SQLite's WAL is checkpointed by a thread of its own (sqlite_database.cpp),
+// not in the commits: the marks' pages must still reach the database file,
+// and the WAL must not grow past the length at which the writer does it.
+TEST_P(RepositoryTest, the_wal_is_checkpointed_apart_and_stays_bounded) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "SQLite's WAL";
+  const std::filesystem::path file = url_.substr(std::string_view("sqlite:").size());
+  const auto size = [](const std::filesystem::path& p) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(p, ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const court::Case c = new_case(1);
+  const std::uintmax_t before = size(file);
+  for (int i = 0; i < 800; ++i) {  // each commit writes several pages: > 1,000 in all
+    auto s = step(c.id, std::nullopt, court::StepType::payment_on_spot, t(9, 0) + i, t(9, 0) + i);
+    s.amount_fen = 100;
+    ASSERT_TRUE(repo_->mark_step(s, kSettings, by("wang")));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (size(file) < before + 64 * 1024 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polled, not waited out
+  }
+  EXPECT_GE(size(file), before + 64 * 1024) << "the marks never reached the database file";
+  EXPECT_LT(size(std::filesystem::path(file.string() + "-wal")), std::uintmax_t{8'200} * 4'200);
+  EXPECT_EQ(repo_->list_steps(StepFilter::of_case(c.id))->size(), 800u);
 }
 
 TEST_P(RepositoryTest, marking_a_step_checks_the_notices_whatever_else_the_case_holds) {
