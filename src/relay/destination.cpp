@@ -153,7 +153,10 @@ void Destination::update(DestinationSpec spec) {
     spec_ = std::move(spec);
   }
   asio::post(executor_, [self = shared_from_this()] {
-    if (!self->running_) return;
+    // A spec that turns it off is followed by stop(): a connection started
+    // here would reach the platform after that (its cut cannot stop a
+    // connect under way).
+    if (!self->running_ || !self->spec().enabled) return;
     // End the current connection and start over with the new spec.
     ++self->generation_;
     if (self->cut_) self->cut_();
@@ -245,13 +248,30 @@ asio::awaitable<void> Destination::run() {
 template <typename Client>
 asio::awaitable<std::string> Destination::push_once(Client& client, const DestinationSpec& spec) {
   const std::uint64_t generation = generation_;
-  cut_ = [&client] { client.close(); };
+  // A connection clears cut_ only while cut_ is still its own: one cut by a
+  // stop or update may still finish (or fail) its connect after the next
+  // connection set cut_. Before, a restored destination that a live session
+  // updated at start-up connected twice; the platform refused one, whose
+  // failure cleared the other's cut, and that one then went on pushing
+  // through every later stop or disable.
+  const std::uint64_t connection = ++connections_;
+  const auto set_cut = [this, connection](std::function<void()> cut) {
+    cut_ = std::move(cut);
+    cut_connection_ = connection;
+  };
+  const auto clear_cut = [this, connection] {
+    if (cut_connection_ == connection) cut_ = nullptr;
+  };
+  set_cut([&client] { client.close(); });
   auto published = co_await client.publish(spec.full_url());
   if (!published) {
-    cut_ = nullptr;
+    clear_cut();
     co_return published.error().message;
   }
-  if (generation != generation_ || !running_) co_return std::string();
+  if (generation != generation_ || !running_) {
+    clear_cut();  // the client goes when this returns
+    co_return std::string();
+  }
 
   // As for players: a platform that stops reading must meet the skip logic
   // soon, not after megabytes of kernel buffer.
@@ -262,11 +282,11 @@ asio::awaitable<std::string> Destination::push_once(Client& client, const Destin
   auto handle = hub_.acquire(spec.stream);
   live::Player player(handle.shared(), worker_);
   asio::steady_timer pace(executor_);
-  cut_ = [&client, &player, &pace] {
+  set_cut([&client, &player, &pace] {
     client.close();
     player.close();
     pace.cancel();
-  };
+  });
   window_start_ = steady_clock::now();
   window_bytes_ = 0;
   set_state(DestinationState::live);
@@ -312,7 +332,7 @@ asio::awaitable<std::string> Destination::push_once(Client& client, const Destin
   }
   *done = true;
   writing_ = false;
-  cut_ = nullptr;
+  clear_cut();
   client.close();
   if (error.empty() && (generation != generation_ || !running_)) co_return std::string();
   co_return error.empty() ? std::string("the connection ended") : error;

@@ -112,8 +112,10 @@ class Destination : public std::enable_shared_from_this<Destination> {
 
   // Executor-only state.
   bool running_ = false;
-  std::uint64_t generation_ = 0;  // bumps on stop/update so a running loop ends
-  std::function<void()> cut_;     // closes the current connection
+  std::uint64_t generation_ = 0;      // bumps on stop/update so a running loop ends
+  std::function<void()> cut_;         // closes the current connection
+  std::uint64_t cut_connection_ = 0;  // the connection cut_ closes (push_once's number)
+  std::uint64_t connections_ = 0;
   asio::steady_timer backoff_timer_;
   std::chrono::steady_clock::time_point write_started_{};
   bool writing_ = false;

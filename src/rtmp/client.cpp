@@ -246,6 +246,13 @@ asio::awaitable<Result<void>> BasicClient<S>::setup(Role role) {
       co_return make_error("rtmp client: " + url_.scheme + ":// needs a TLS transport");
     co_return io_error("connecting", ec);
   }
+  // Closed while it resolved the name: that closed no socket, and the
+  // connect then opened one. Nothing reaches the server's RTMP side.
+  if (closed_) {
+    boost::system::error_code ignored;
+    stream_.lowest_layer().close(ignored);
+    co_return make_error("rtmp client: closed while connecting");
+  }
   if (auto r = co_await handshake(); !r) co_return r;
   write_set_chunk_size(out_, options_.chunk_size);
   if (auto r = co_await connect_app(role); !r) co_return r;
@@ -584,6 +591,7 @@ asio::awaitable<boost::system::error_code> BasicClient<S>::flush_out() {
 
 template <typename S>
 void BasicClient<S>::close() {
+  closed_ = true;
   timer_.cancel();
   boost::system::error_code ignored;
   stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);

@@ -196,6 +196,7 @@ class BasicClient {
   std::uint32_t ack_window_ = 0;
   std::optional<std::string> failed_;  // an error onStatus seen while publishing
   bool timed_out_ = false;
+  bool closed_ = false;  // close() was called: a connect under way goes no further
 
   // Writing: control messages wait here until the next write.
   media::Bytes out_;

@@ -227,6 +227,16 @@ class LiveSessions(unittest.TestCase):
             wait_for(lambda: self.sending(name), 10, f"{name} sending air after the restart")
             wait_for(lambda: probe_size(f"rtmp://127.0.0.1:{port}/live/{key}") == AIR_SIZE,
                      30, f"air on {key} after the restart")
+        # Turned off, a platform gets no more air. The restored destination,
+        # started and then taken up by the live session as the server came
+        # up, once connected twice and kept the push the platform had taken
+        # out of reach of any stop.
+        ks_url = f"rtmp://127.0.0.1:{self.platform.plain_ports[1]}/live/ks-key"
+        kuaishou = self.sending("kuaishou")["id"]
+        self.director.ok("POST", f"/destinations/{kuaishou}/stop")
+        wait_for(lambda: probe_size(ks_url, timeout=8) is None, 20,
+                 "ks-key without air once kuaishou is stopped")
+        self.director.ok("POST", f"/destinations/{kuaishou}/start")
 
     def test_4_ending_the_session_ends_its_cameras_players_and_recording(self):
         # Both cameras publish (cam-a since the restart; cam-b again), with
