@@ -480,6 +480,13 @@ int serve(Config config) {
         access, loops[0]->get_executor(),
         srt::Options{srt_hp.host, srt_hp.port, config.srt_passphrase, config.srt_latency_ms});
 
+  // SIGINT and SIGTERM are taken before anything listens: from here a signal
+  // waits for the handler below instead of killing the process uncleanly
+  // (a client that saw the API answer could otherwise stop it before the
+  // handler existed; ThreadSanitizer's slow start-up showed it).
+  asio::io_context main_loop(1);
+  asio::signal_set signals(main_loop, SIGINT, SIGTERM);
+
   tcp::endpoint rtmp_ep, http_ep, https_ep;
   std::uint16_t srt_port = 0;
   try {
@@ -549,8 +556,6 @@ int serve(Config config) {
   for (auto& c : contexts) guards.emplace_back(c->get_executor());
   for (auto& c : contexts) threads.emplace_back([ctx = c.get()] { ctx->run(); });
 
-  asio::io_context main_loop(1);
-  asio::signal_set signals(main_loop, SIGINT, SIGTERM);
   asio::steady_timer grace(main_loop);
   signals.async_wait([&](boost::system::error_code, int signo) {
     spdlog::info("event=stopping signal={}", signo);
