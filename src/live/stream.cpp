@@ -38,20 +38,22 @@ Shard::Shard(Stream& stream, asio::any_io_executor executor)
     : stream_(stream), executor_(executor), merge_timer_(executor) {}
 
 void Shard::on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& batch) {
-  // No player: the feed keeps what a first one needs. (A batch posted
-  // before the last player left may still arrive.)
-  if (attached_players_ == 0) return;
+  // No player is pushed to: the feed keeps what a first one needs, and
+  // pulled players catch up from it. (A batch posted before the last pushed
+  // player left may still arrive.)
+  if (pushed_players_ == 0) return;
   std::span<const PacketPtr> fresh(batch);
   if (first_seq > next_seq()) {
-    // A gap cannot happen while attached (every batch is posted from the
-    // moment the feed was copied); were it to, start over from the feed.
+    // Batches are posted from the moment the first pushed player came, so
+    // the gap is what the shard had not pulled yet: take it from the feed
+    // (which has this batch too).
     {
       std::lock_guard lock(stream_.feed_mutex_);
-      copy_ring_from(*stream_.feed_);
+      catch_up_locked();
     }
-    first_seq = std::max(first_seq, next_seq());
+    make_visible();
   }
-  // What the copy from the feed already brought is skipped.
+  // What a copy or a catch-up from the feed already brought is skipped.
   if (first_seq + fresh.size() <= next_seq()) return;
   fresh = fresh.subspan(next_seq() - first_seq);
   append(fresh);
@@ -81,23 +83,45 @@ void Shard::on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& ba
 }
 
 void Shard::append(std::span<const PacketPtr> packets) {
-  for (const auto& p : packets) {
-    if (p->sequence_header) {
-      (p->is_video() ? video_header_ : audio_header_) = p;
-      start_headers_.clear();
-    } else if (p->kind == PacketKind::data) {
-      metadata_ = p;
-      start_headers_.clear();
-    }
-    if (p->is_video() && p->keyframe) {
-      gop_seq_ = next_seq();
-      gop_bytes_ = 0;
-    }
-    ring_.push_back(p);
-    ring_bytes_ += p->size_bytes();
-    if (gop_seq_) gop_bytes_ += p->size_bytes();
-  }
+  for (const auto& p : packets) append_one(p);
   trim();
+}
+
+void Shard::append_one(const PacketPtr& p) {
+  if (p->sequence_header) {
+    (p->is_video() ? video_header_ : audio_header_) = p;
+    start_headers_.clear();
+  } else if (p->kind == PacketKind::data) {
+    metadata_ = p;
+    start_headers_.clear();
+  }
+  if (p->is_video() && p->keyframe) {
+    gop_seq_ = next_seq();
+    gop_bytes_ = 0;
+  }
+  ring_.push_back(p);
+  ring_bytes_ += p->size_bytes();
+  if (gop_seq_) gop_bytes_ += p->size_bytes();
+}
+
+void Shard::catch_up_locked() {
+  const Shard& feed = *stream_.feed_;
+  if (feed.next_seq() <= next_seq()) return;
+  if (ring_.empty() || next_seq() < feed.front_seq_) {
+    copy_ring_from(feed);  // first time, or further behind than the feed keeps
+    return;
+  }
+  for (std::size_t i = next_seq() - feed.front_seq_; i < feed.ring_.size(); ++i)
+    append_one(feed.ring_[i]);
+  trim();
+}
+
+void Shard::catch_up() {
+  {
+    std::lock_guard lock(stream_.feed_mutex_);
+    catch_up_locked();
+  }
+  make_visible();
 }
 
 void Shard::copy_ring_from(const Shard& other) {
@@ -122,16 +146,19 @@ void Shard::copy_ring_from(const Shard& other) {
     });
 }
 
-void Shard::attach() {
+void Shard::attach(bool pulled) {
   std::lock_guard lock(stream_.feed_mutex_);
-  fed_ = true;
-  if (stream_.feed_) copy_ring_from(*stream_.feed_);
+  if (!pulled && pushed_players_++ == 0) fed_ = true;
+  // A later player finds the ring there; a pushed one joining pulled ones
+  // may find it behind the feed, and its first batch catches it up.
+  if (attached_players_++ == 0 && stream_.feed_) copy_ring_from(*stream_.feed_);
 }
 
-void Shard::detach() {
+void Shard::detach(bool pulled) {
   {
     std::lock_guard lock(stream_.feed_mutex_);
-    fed_ = false;
+    if (!pulled && --pushed_players_ == 0) fed_ = false;
+    if (--attached_players_ > 0) return;
   }
   // The feed keeps all of it; hold no second copy.
   ring_.clear();
@@ -144,7 +171,17 @@ void Shard::detach() {
 
 void Shard::on_publishing(bool publishing) {
   publishing_ = publishing;
-  if (publishing) finished_ = false;
+  if (publishing) {
+    finished_ = false;
+    // Pulled players wait without a clock while nothing is published; now
+    // they look at the feed again.
+    std::erase_if(waiting_, [](Player* p) {
+      if (!p->pulled()) return false;
+      p->registered_ = false;
+      p->wake_timer_.cancel();
+      return true;
+    });
+  }
   if (!publishing) make_visible();  // nothing more is coming soon: release what is held
 }
 
@@ -229,16 +266,17 @@ const std::vector<PacketPtr>& Shard::start_headers(std::int64_t at_dts) {
 
 // ---------------------------------------------------------------- Player
 
-Player::Player(std::shared_ptr<Stream> stream, std::size_t shard_index)
+Player::Player(std::shared_ptr<Stream> stream, std::size_t shard_index, milliseconds pull_interval)
     : stream_(std::move(stream)),
       shard_(stream_->shard(shard_index)),
+      pull_interval_(pull_interval),
       wake_timer_(shard_.executor()) {
   stream_->players_.fetch_add(1, std::memory_order_relaxed);
 }
 
 Player::~Player() {
   if (registered_) std::erase(shard_.waiting_, this);
-  if (attached_ && --shard_.attached_players_ == 0) shard_.detach();
+  if (attached_) shard_.detach(pulled());
   stream_->players_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -264,12 +302,26 @@ asio::awaitable<bool> Player::next(std::vector<PacketPtr>& out) {
       interrupted_ = false;
       co_return true;
     }
+    // Read before catching up: a publish that ended earlier flushed all it
+    // had into the feed first; one that starts later posts on_publishing.
+    const bool live = stream_->live();
+    if (pulled()) {
+      attach_once();
+      shard_.catch_up();
+    }
     gather(out);
     if (!out.empty()) co_return true;
     if (shard_.finished_) co_return false;
     shard_.waiting_.push_back(this);
     registered_ = true;
-    wake_timer_.expires_at(steady_clock::time_point::max());
+    // Pulled: look again at the next tick of the interval (a grid shared by
+    // every pulled player, so that one wake-up serves them all); with
+    // nothing published, when a publish starts.
+    const auto now = steady_clock::now();
+    wake_timer_.expires_at(pulled() && live
+                               ? steady_clock::time_point(
+                                     (now.time_since_epoch() / pull_interval_ + 1) * pull_interval_)
+                               : steady_clock::time_point::max());
     co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     // A wake takes every player off the list at once; only an interrupt or a
     // close leaves this one on it (erasing each time would cost O(players)).
@@ -287,6 +339,13 @@ bool Player::take_ready(std::vector<PacketPtr>& out) {
   return !out.empty();
 }
 
+void Player::attach_once() {
+  // Here rather than in the constructor: this runs on the shard's thread.
+  if (attached_) return;
+  attached_ = true;
+  shard_.attach(pulled());
+}
+
 void Player::start_at(std::uint64_t seq, std::vector<PacketPtr>& out) {
   const auto& headers = shard_.start_headers(shard_.ring_[seq - shard_.front_seq_]->dts_ms);
   out.insert(out.end(), headers.begin(), headers.end());
@@ -296,10 +355,7 @@ void Player::start_at(std::uint64_t seq, std::vector<PacketPtr>& out) {
 
 void Player::gather(std::vector<PacketPtr>& out) {
   Shard& s = shard_;
-  if (!attached_) {  // here rather than in the constructor: this runs on the shard's thread
-    attached_ = true;
-    if (s.attached_players_++ == 0) s.attach();
-  }
+  attach_once();
   if (s.ring_.empty()) return;
   if (!started_) {
     if (s.gop_seq_ && *s.gop_seq_ < s.visible_seq_) {

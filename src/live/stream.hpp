@@ -108,10 +108,14 @@ class Shard {
   void on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& batch);
   // Adds packets to the ring (no visibility, no wake): for the feed too.
   void append(std::span<const PacketPtr> packets);
-  // The first player of this shard starts it from the stream's feed; when
-  // the last one goes, the publisher stops sending it anything.
-  void attach();
-  void detach();
+  void append_one(const PacketPtr& p);  // without the trim
+  // The first player of this shard starts it from the stream's feed; while
+  // none of its players is pushed to, the publisher sends it nothing.
+  void attach(bool pulled);
+  void detach(bool pulled);
+  // Brings the ring up to the feed: what pulled players read at their tick.
+  void catch_up();
+  void catch_up_locked();  // with Stream::feed_mutex_ held
   void copy_ring_from(const Shard& other);
   void on_publishing(bool publishing);
   void on_finished();
@@ -141,6 +145,7 @@ class Shard {
   bool publishing_ = false;
   bool finished_ = false;  // players read to the end, then are told it ended
   std::size_t attached_players_ = 0;
+  std::size_t pushed_players_ = 0;  // attached players that are not pulled
   bool fed_ = false;  // the publisher posts batches here; guarded by Stream::feed_mutex_
   std::uint64_t next_seq() const { return front_seq_ + ring_.size(); }
 };
@@ -149,7 +154,14 @@ class Shard {
 // executor (the executor of the player's connection).
 class Player final : public PacketSource {
  public:
-  Player(std::shared_ptr<Stream> stream, std::size_t shard_index);
+  // A player with a `pull_interval` is not woken by the publisher: it
+  // catches up with the stream's feed when it asks for packets, and when
+  // nothing is there it looks again at the next multiple of the interval.
+  // For readers that send on a clock of their own anyway (the relay's
+  // destinations, every 100 ms): the publisher then posts nothing to their
+  // event loop, where it would cost a wake-up per batch (~70 a second).
+  Player(std::shared_ptr<Stream> stream, std::size_t shard_index,
+         std::chrono::milliseconds pull_interval = std::chrono::milliseconds::zero());
   ~Player() override;
   Player(const Player&) = delete;
   Player& operator=(const Player&) = delete;
@@ -181,10 +193,14 @@ class Player final : public PacketSource {
  private:
   friend class Shard;
   void gather(std::vector<PacketPtr>& out);
+  void attach_once();
   void start_at(std::uint64_t seq, std::vector<PacketPtr>& out);
+
+  bool pulled() const { return pull_interval_.count() > 0; }
 
   std::shared_ptr<Stream> stream_;
   Shard& shard_;
+  const std::chrono::milliseconds pull_interval_;
   asio::steady_timer wake_timer_;
   std::uint64_t cursor_ = 0;
   bool started_ = false;

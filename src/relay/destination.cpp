@@ -280,7 +280,8 @@ asio::awaitable<std::string> Destination::push_once(Client& client, const Destin
       asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ignored);
 
   auto handle = hub_.acquire(spec.stream);
-  live::Player player(handle.shared(), worker_);
+  // Pulled at the send interval: the publisher posts nothing to this loop.
+  live::Player player(handle.shared(), worker_, duration_cast<milliseconds>(kSendInterval));
   asio::steady_timer pace(executor_);
   set_cut([&client, &player, &pace] {
     client.close();

@@ -819,6 +819,122 @@ TEST(Live, a_player_returning_to_an_idle_shard_gets_nothing_twice_and_misses_not
   EXPECT_EQ(got[1]->dts_ms, 1080);
 }
 
+// Checks a run of 40 ms video frames: in order, none twice, none missing.
+void expect_contiguous_video(const std::vector<PacketPtr>& got, std::int64_t first_ms,
+                             std::int64_t last_ms) {
+  std::vector<std::int64_t> dts;
+  for (const auto& p : got)
+    if (p->is_video() && !p->sequence_header) dts.push_back(p->dts_ms);
+  ASSERT_FALSE(dts.empty());
+  EXPECT_EQ(dts.front(), first_ms);
+  EXPECT_EQ(dts.back(), last_ms);
+  for (std::size_t i = 1; i < dts.size(); ++i) ASSERT_EQ(dts[i], dts[i - 1] + 40) << i;
+}
+
+TEST(Live, a_pulled_player_reads_the_feed_when_it_asks_and_its_loop_is_posted_nothing) {
+  asio::io_context io;
+  auto stream = make_stream(io);
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  poll(io);
+  push_headers(*stream);
+  push_video(*stream, 0, 400);
+  // An interval this long never ticks during the test: only asking reads.
+  Player pulled(stream, 0, std::chrono::minutes(10));
+  auto got = read_ready(io, pulled);
+  ASSERT_EQ(got.size(), 3u + 10);
+  EXPECT_TRUE(is_keyframe(got[3]));
+
+  // Waiting for its tick, it is not woken by new batches: none is posted.
+  std::vector<PacketPtr> batch;
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await pulled.next(batch);
+        done = true;
+      },
+      asio::detached);
+  poll(io);
+  ASSERT_FALSE(done);
+  push_video(*stream, 400, 520);
+  io.restart();
+  EXPECT_EQ(io.poll(), 0u);
+  EXPECT_FALSE(done);
+  pulled.interrupt();
+  ASSERT_TRUE(run_until(io, [&] { return done; }));
+
+  // The next ask has all that came meanwhile, once.
+  got = read_ready(io, pulled);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0]->dts_ms, 400);
+  EXPECT_EQ(got[2]->dts_ms, 480);
+}
+
+TEST(Live, a_pulled_player_wakes_at_its_tick_and_when_a_publish_starts) {
+  asio::io_context io;
+  auto stream = make_stream(io);
+  Player pulled(stream, 0, 20ms);
+  Reader reader(io, pulled);
+  poll(io);  // waits with nothing published
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  push_headers(*stream);
+  push_video(*stream, 0, 400);
+  ASSERT_TRUE(run_until(io, [&] { return reader.got.size() >= 3u + 10; }));
+  push_video(*stream, 400, 1000);
+  ASSERT_TRUE(run_until(io, [&] { return reader.got.size() >= 3u + 25; }));
+  EXPECT_LT(reader.batches, 3 + 25);  // a tick takes what accumulated
+  expect_contiguous_video(reader.got, 0, 960);
+  // The end of the stream reaches it too, after everything before it.
+  push_video(*stream, 1000, 1080);
+  stream->finish();
+  ASSERT_TRUE(run_until(io, [&] { return reader.ended; }));
+  expect_contiguous_video(reader.got, 0, 1040);
+}
+
+TEST(Live, pushed_and_pulled_players_on_one_shard_each_get_every_packet_once) {
+  for (const bool pulled_first : {true, false}) {
+    SCOPED_TRACE(pulled_first ? "pulled player first" : "pushed player first");
+    asio::io_context io;
+    auto stream = make_stream(io);
+    ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+    push_headers(*stream);
+    push_video(*stream, 0, 400);
+    auto pulled = std::make_unique<Player>(stream, 0, std::chrono::minutes(10));
+    std::optional<Player> pushed;
+    std::optional<Reader> reader;
+    std::vector<PacketPtr> pulled_got;
+    auto pull = [&] {
+      const auto got = read_ready(io, *pulled);
+      pulled_got.insert(pulled_got.end(), got.begin(), got.end());
+    };
+    if (pulled_first) pull();
+    push_video(*stream, 400, 520);  // pulled first: not posted, the shard has no pushed player
+    pushed.emplace(stream, 0);
+    reader.emplace(io, *pushed);
+    // Pulled first: the pushed player joins a shard behind the feed (at
+    // 360, the feed at 480), and its first batch brings the rest along.
+    poll(io);
+    for (std::int64_t t = 520; t < 2000; t += 200) {
+      push_video(*stream, t, t + 120);
+      pull();  // catches up before the posted batches run, sometimes
+      push_video(*stream, t + 120, t + 200);
+      poll(io);
+    }
+    ASSERT_TRUE(
+        run_until(io, [&] { return !reader->got.empty() && reader->got.back()->dts_ms == 2080; }));
+    pull();
+    expect_contiguous_video(pulled_got, 0, 2080);
+    // The pushed player started at the keyframe at 0, the newest when it came.
+    expect_contiguous_video(reader->got, 0, 2080);
+    // With the pulled player gone the pushed one still gets everything.
+    pulled.reset();
+    push_video(*stream, 2120, 2320);
+    ASSERT_TRUE(run_until(io, [&] { return reader->got.back()->dts_ms == 2280; }));
+    expect_contiguous_video(reader->got, 0, 2280);
+    reader->close(io);
+  }
+}
+
 TEST(Live, shards_on_their_own_threads_each_deliver_a_clean_stream) {
   // Players on two worker threads while the publisher pushes from a third:
   // each starts with headers and a keyframe, then gets every frame after it.
