@@ -2,11 +2,17 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <srt/srt.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <utility>
 
 #include "base/log_value.hpp"
 
@@ -109,31 +115,67 @@ base::Result<std::uint16_t> Listener::start() {
                       static_cast<int>(options_.passphrase.size())) != 0)
     return base::make_error("[srt] passphrase refused by libsrt (10 to 79 characters): " +
                             last_error());
-  if (srt_bind(listener_, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(ss_len)) != 0)
-    return base::make_error("cannot bind SRT to " + options_.host + ":" +
-                            std::to_string(options_.port) + ": " + last_error());
-  if (srt_listen_callback(listener_, &Listener::on_listen, this) != 0 ||
-      srt_listen(listener_, 64) != 0)
+  if (srt_listen_callback(listener_, &Listener::on_listen, this) != 0)
     return base::make_error("cannot listen for SRT: " + last_error());
 
+  // The port is ours from here on, but libsrt gets it only when the first
+  // caller knocks: once a libsrt socket is bound, its receive thread and
+  // srt_epoll wake about 100 times a second each, with no caller at all
+  // (0.3 % of a core in bench/relay.sh). Until then the kernel holds the
+  // datagrams, and a caller repeats its handshake until it is answered.
+  udp_ = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (udp_ < 0) return base::make_error(std::string("udp socket: ") + std::strerror(errno));
+  if (::bind(udp_, reinterpret_cast<sockaddr*>(&ss), ss_len) != 0)
+    return base::make_error("cannot bind SRT to " + options_.host + ":" +
+                            std::to_string(options_.port) + ": " + std::strerror(errno));
   sockaddr_storage bound{};
-  int bound_len = sizeof bound;
-  srt_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  socklen_t bound_len = sizeof bound;
+  ::getsockname(udp_, reinterpret_cast<sockaddr*>(&bound), &bound_len);
   const std::uint16_t port = bound.ss_family == AF_INET6
                                  ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
                                  : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-
-  epoll_ = srt_epoll_create();
-  const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
-  if (epoll_ < 0 || srt_epoll_add_usock(epoll_, listener_, &events) != 0)
-    return base::make_error("srt epoll: " + last_error());
+  wake_ = ::eventfd(0, EFD_CLOEXEC);
+  if (wake_ < 0) return base::make_error(std::string("eventfd: ") + std::strerror(errno));
   thread_ = std::thread([this] { run(); });
   return port;
 }
 
+bool Listener::wait_for_first_caller() {
+  pollfd fds[2] = {{udp_, POLLIN, 0}, {wake_, POLLIN, 0}};
+  for (;;) {
+    const int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || (fds[1].revents & POLLIN)) return false;
+    if (fds[0].revents) return true;
+  }
+}
+
+base::Result<void> Listener::listen_now() {
+  // libsrt takes the socket over (and closes it with the listener).
+  const int udp = std::exchange(udp_, -1);
+  if (srt_bind_acquire(listener_, udp) != 0) {
+    ::close(udp);
+    return base::make_error("cannot bind SRT: " + last_error());
+  }
+  if (srt_listen(listener_, 64) != 0)
+    return base::make_error("cannot listen for SRT: " + last_error());
+  epoll_ = srt_epoll_create();
+  const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  if (epoll_ < 0 || srt_epoll_add_usock(epoll_, listener_, &events) != 0)
+    return base::make_error("srt epoll: " + last_error());
+  return {};
+}
+
 void Listener::stop() {
   stopping_.store(true);
+  if (wake_ >= 0) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(wake_, &one, sizeof one);
+  }
   if (thread_.joinable()) thread_.join();
+  if (udp_ >= 0) ::close(udp_);
+  if (wake_ >= 0) ::close(wake_);
+  udp_ = wake_ = -1;
   for (auto& [socket, link] : links_) {
     srt_close(socket);
     asio::post(executor_, [link] { link->publish.reset(); });
@@ -167,6 +209,11 @@ int Listener::on_listen(void* opaque, SRTSOCKET socket, int, const sockaddr* pee
 }
 
 void Listener::run() {
+  if (!wait_for_first_caller()) return;
+  if (auto listening = listen_now(); !listening) {
+    spdlog::error("event=srt_listen_failed error={}", base::log_value(listening.error().message));
+    return;
+  }
   SRT_EPOLL_EVENT ready[64];
   auto last_stats = steady_clock::now();
   while (!stopping_.load(std::memory_order_acquire)) {

@@ -80,7 +80,8 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
-  // Binds, listens and starts the receive thread. Returns the bound port.
+  // Binds the port and starts the receive thread. Returns the bound port.
+  // libsrt listens from the first datagram to the port on (see start()).
   base::Result<std::uint16_t> start();
   // Closes every link (their publishes end on the executor) and the thread.
   void stop();
@@ -91,6 +92,8 @@ class Listener {
   static int on_listen(void* self, int socket, int hs_version, const sockaddr* peer,
                        const char* stream_id);
   void run();
+  bool wait_for_first_caller();  // false when stopping
+  base::Result<void> listen_now();
   void accept_all();
   void receive(const std::shared_ptr<Link>& link);
   void close_link(const std::shared_ptr<Link>& link, const std::string& why);
@@ -101,6 +104,8 @@ class Listener {
   Options options_;
   int listener_ = -1;
   int epoll_ = -1;
+  int udp_ = -1;   // the bound port until libsrt takes it over
+  int wake_ = -1;  // an eventfd: stop() ends the wait for a first caller
   bool started_up_ = false;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -213,6 +213,34 @@ class SrtIngest(unittest.TestCase):
                  "the publish to end")
 
 
+def libsrt_threads(pid):
+    """Names of the process's threads that libsrt started (SRT:RcvQ:w1, SRT:GC...)."""
+    names = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                names.append(f.read().strip())
+        except FileNotFoundError:
+            pass  # the thread ended meanwhile
+    return [n for n in names if n.startswith("SRT:")]
+
+
+class SrtIdle(unittest.TestCase):
+    def test_libsrt_receives_only_from_the_first_caller_on(self):
+        # An idle libsrt socket wakes ~100 times a second in its receive
+        # thread; until a caller knocks the kernel holds the port alone.
+        with Server() as server:
+            threads = libsrt_threads(server.proc.pid)
+            self.assertFalse([n for n in threads if n.startswith("SRT:RcvQ")], threads)
+            proc = publish_srt(srt_url(server.srt_port, standard_id("cam-a", KEY)), test_media())
+            try:
+                wait_live(server, "cam-a", timeout=15)
+                self.assertTrue([n for n in libsrt_threads(server.proc.pid)
+                                 if n.startswith("SRT:RcvQ")])
+            finally:
+                stop(proc)
+
+
 class SrtPassphrase(unittest.TestCase):
     def test_with_a_passphrase_only_encrypting_callers_with_it_get_in(self):
         media = test_media()
