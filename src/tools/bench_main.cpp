@@ -255,11 +255,13 @@ int run(const Options& o) {
 
   // The publisher gets a loop of its own so that players never delay it.
   auto clock = std::make_unique<SendClock>();
+  auto audio_clock = std::make_unique<SendClock>();
   PublishState publish_state;
   asio::io_context publish_loop(1);
   std::thread publish_thread;
   if (publishing) {
-    asio::co_spawn(publish_loop, publish_flv(file, o.publish_url, *clock, publish_state),
+    asio::co_spawn(publish_loop,
+                   publish_flv(file, o.publish_url, *clock, *audio_clock, publish_state),
                    asio::detached);
     publish_thread = std::thread([&] { publish_loop.run(); });
     const auto deadline = Clock::now() + std::chrono::seconds(15);
@@ -282,9 +284,13 @@ int run(const Options& o) {
   const unsigned threads = std::max(1u, o.threads);
   EventLoops loops(threads);
   std::vector<ThreadSamples> samples(threads);
-  for (auto& s : samples) s.latency_us.reserve(1 << 16);
+  for (auto& s : samples) {
+    s.latency_us.reserve(1 << 16);
+    s.audio_latency_us.reserve(1 << 16);
+  }
   std::atomic<bool> measuring{false};
-  PlayContext ctx{o.url, publishing ? clock.get() : nullptr, &measuring};
+  PlayContext ctx{o.url, publishing ? clock.get() : nullptr,
+                  publishing ? audio_clock.get() : nullptr, &measuring};
   std::vector<std::unique_ptr<PlayerStats>> stats;
   for (unsigned i = 0; i < o.players; ++i) stats.push_back(std::make_unique<PlayerStats>());
 
@@ -348,10 +354,11 @@ int run(const Options& o) {
   unsigned starved = 0;
   for (double k : kbps)
     if (k < 0.9 * median_kbps || (publishing && k < 0.9 * publish_kbps)) ++starved;
-  std::vector<double> latency;
+  std::vector<double> latency, audio_latency;
   std::uint64_t unmatched = 0;
   for (auto& s : samples) {
     for (auto us : s.latency_us) latency.push_back(us / 1000.0);
+    for (auto us : s.audio_latency_us) audio_latency.push_back(us / 1000.0);
     unmatched += s.unmatched;
   }
   const double server_cpu_ms =
@@ -374,6 +381,7 @@ int run(const Options& o) {
                 "\"first_video_ms\":{\"median\":%.1f,\"p95\":%.1f},"
                 "\"latency_ms\":{\"p50\":%.2f,\"p95\":%.2f,\"p99\":%.2f,\"max\":%.2f,"
                 "\"samples\":%zu,\"unmatched\":%llu},"
+                "\"audio_latency_ms\":{\"p50\":%.2f,\"p95\":%.2f,\"p99\":%.2f,\"samples\":%zu},"
                 "\"bench_cpu_ms\":%.0f,\"bench_cpu_pct\":%.1f,"
                 "\"server_cpu_ms\":%.0f,\"server_cpu_ms_per_player_s\":%.4f,"
                 "\"server_rss_kib_before\":%lld,\"server_rss_kib\":%lld,"
@@ -384,7 +392,9 @@ int run(const Options& o) {
                 mean(kbps), starved, quantile(ttff, 0.5), quantile(ttff, 0.95),
                 quantile(latency, 0.5), quantile(latency, 0.95), quantile(latency, 0.99),
                 latency.empty() ? 0 : *std::max_element(latency.begin(), latency.end()),
-                latency.size(), static_cast<unsigned long long>(unmatched), self_cpu,
+                latency.size(), static_cast<unsigned long long>(unmatched),
+                quantile(audio_latency, 0.5), quantile(audio_latency, 0.95),
+                quantile(audio_latency, 0.99), audio_latency.size(), self_cpu,
                 100 * self_cpu / (window_s * 1000), server_cpu_ms, per_player_s, rss_before,
                 rss_after, kib_per_player);
   json << line << ",\"errors\":{";
@@ -396,20 +406,23 @@ int run(const Options& o) {
   json << "}}";
   std::cout << json.str() << std::endl;
 
-  std::fprintf(
-      stderr,
-      "\n%s %s: %u players, %u connected, %u ended early, window %.1f s\n"
-      "  delivered kbit/s  min %.0f  median %.0f  mean %.0f  (published %.0f)\n"
-      "  starved           %u\n"
-      "  first video       median %.0f ms  p95 %.0f ms\n"
-      "  latency           p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%zu samples, "
-      "%llu unmatched)\n"
-      "  bench CPU         %.0f ms = %.0f%% of a core\n",
-      o.label.empty() ? "courtcast-bench" : o.label.c_str(), http ? "http-flv" : "rtmp", o.players,
-      connected, ended, window_s, kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end()),
-      median_kbps, mean(kbps), publish_kbps, starved, quantile(ttff, 0.5), quantile(ttff, 0.95),
-      quantile(latency, 0.5), quantile(latency, 0.95), quantile(latency, 0.99), latency.size(),
-      static_cast<unsigned long long>(unmatched), self_cpu, 100 * self_cpu / (window_s * 1000));
+  std::fprintf(stderr,
+               "\n%s %s: %u players, %u connected, %u ended early, window %.1f s\n"
+               "  delivered kbit/s  min %.0f  median %.0f  mean %.0f  (published %.0f)\n"
+               "  starved           %u\n"
+               "  first video       median %.0f ms  p95 %.0f ms\n"
+               "  latency           p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  (%zu samples, "
+               "%llu unmatched)\n"
+               "  audio latency     p50 %.1f ms  p95 %.1f ms  p99 %.1f ms\n"
+               "  bench CPU         %.0f ms = %.0f%% of a core\n",
+               o.label.empty() ? "courtcast-bench" : o.label.c_str(), http ? "http-flv" : "rtmp",
+               o.players, connected, ended, window_s,
+               kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end()), median_kbps,
+               mean(kbps), publish_kbps, starved, quantile(ttff, 0.5), quantile(ttff, 0.95),
+               quantile(latency, 0.5), quantile(latency, 0.95), quantile(latency, 0.99),
+               latency.size(), static_cast<unsigned long long>(unmatched),
+               quantile(audio_latency, 0.5), quantile(audio_latency, 0.95),
+               quantile(audio_latency, 0.99), self_cpu, 100 * self_cpu / (window_s * 1000));
   if (o.server_pid)
     std::fprintf(stderr,
                  "  server            CPU %.0f ms = %.3f ms per player-second; RSS %lld -> %lld "

@@ -61,7 +61,7 @@ media::Result<FlvFile> load_flv(const std::string& path) {
 }
 
 asio::awaitable<void> publish_flv(const FlvFile& file, std::string url, SendClock& clock,
-                                  PublishState& state) {
+                                  SendClock& audio_clock, PublishState& state) {
   using Clock = std::chrono::steady_clock;
   const auto executor = co_await asio::this_coro::executor;
   rtmp::Client client(rtmp::ClientOptions{}, executor);
@@ -87,6 +87,7 @@ asio::awaitable<void> publish_flv(const FlvFile& file, std::string url, SendCloc
       if (sent_at - due > std::chrono::milliseconds(50))
         state.late_sends.fetch_add(1, std::memory_order_relaxed);
       if (tag.kind == PacketKind::video && !tag.header) clock.record(dts, sent_at);
+      if (tag.kind == PacketKind::audio && !tag.header) audio_clock.record(dts, sent_at);
       auto r =
           co_await client.send(tag.kind, dts, std::span(file.bytes).subspan(tag.offset, tag.size));
       if (!r) {

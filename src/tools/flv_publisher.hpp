@@ -38,7 +38,9 @@ struct PublishState {
   std::atomic<bool> stop{false};
 };
 
+// `clock` gets the send time of every video frame, `audio_clock` of every
+// audio frame (kept apart: an audio and a video frame may share a dts).
 boost::asio::awaitable<void> publish_flv(const FlvFile& file, std::string url, SendClock& clock,
-                                         PublishState& state);
+                                         SendClock& audio_clock, PublishState& state);
 
 }  // namespace courtcast::tools

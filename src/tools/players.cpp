@@ -38,6 +38,19 @@ bool is_video_frame(const std::uint8_t* body, std::size_t n) {
   return true;
 }
 
+// An audio body that carries sound (not an AAC sequence header). Metadata
+// and other tags never get here: on_media sees audio and video only.
+bool is_audio_frame(const std::uint8_t* body, std::size_t n) {
+  if (n < 1) return false;
+  if ((body[0] >> 4) == 10) return n >= 2 && body[1] == 1;  // AAC raw
+  return true;
+}
+
+std::uint32_t micros_since(Clock::time_point sent, Clock::time_point now = Clock::now()) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - sent).count();
+  return static_cast<std::uint32_t>(std::max<std::int64_t>(us, 0));
+}
+
 // Bookkeeping shared by both protocols, per received message.
 class Observer {
  public:
@@ -47,14 +60,20 @@ class Observer {
   void on_media(bool video, std::uint32_t dts, std::uint32_t length, const std::uint8_t* prefix,
                 std::size_t prefix_bytes) {
     stats_.add_bytes(length);
-    if (!video || !is_video_frame(prefix, prefix_bytes)) return;
+    if (!video) {
+      if (is_audio_frame(prefix, prefix_bytes) && ctx_.audio_clock &&
+          ctx_.measuring->load(std::memory_order_relaxed))
+        if (auto sent = ctx_.audio_clock->sent_at(dts))
+          samples_.audio_latency_us.push_back(micros_since(*sent));
+      return;
+    }
+    if (!is_video_frame(prefix, prefix_bytes)) return;
     const auto now = Clock::now();
     if (stats_.first_video_ms < 0)
       stats_.first_video_ms = std::chrono::duration<double, std::milli>(now - started_).count();
     if (!ctx_.clock || !ctx_.measuring->load(std::memory_order_relaxed)) return;
     if (auto sent = ctx_.clock->sent_at(dts)) {
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - *sent).count();
-      samples_.latency_us.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(us, 0)));
+      samples_.latency_us.push_back(micros_since(*sent, now));
     } else {
       ++samples_.unmatched;
     }

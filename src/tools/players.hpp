@@ -33,12 +33,14 @@ struct PlayerStats {
 // Where the players of one thread put their latency samples (microseconds).
 struct ThreadSamples {
   std::vector<std::uint32_t> latency_us;
+  std::vector<std::uint32_t> audio_latency_us;  // of audio frames (a server may hold audio back)
   std::uint64_t unmatched = 0;  // video frames whose dts the publisher never recorded
 };
 
 struct PlayContext {
   std::string url;
   const SendClock* clock = nullptr;  // null without an in-process publisher
+  const SendClock* audio_clock = nullptr;
   const std::atomic<bool>* measuring = nullptr;
 };
 
