@@ -68,6 +68,14 @@ void Shard::on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& ba
     const bool audio_only =
         std::all_of(fresh.begin(), fresh.end(), [](const PacketPtr& p) { return p->is_audio(); });
     if (!audio_only || !video_header_ || limits.audio_hold_ms <= 0 || waiting_.empty()) {
+      // The audio held so far goes out with this video. The next audio gets
+      // a hold of its own: left armed, the old timer would send it alone
+      // early, before the next video frame it could have joined.
+      if (merge_armed_) {
+        merge_armed_ = false;
+        ++hold_generation_;
+        merge_timer_.cancel();
+      }
       if (limits.adaptive_merge)
         make_visible_soon();
       else
@@ -76,10 +84,12 @@ void Shard::on_packets(std::uint64_t first_seq, const std::vector<PacketPtr>& ba
     }
     hold_ms = limits.audio_hold_ms;
   }
-  hold(merge_timer_, merge_armed_, hold_ms, [self = stream_.shared_from_this(), this] {
-    merge_armed_ = false;
-    make_visible();
-  });
+  hold(merge_timer_, merge_armed_, hold_ms,
+       [self = stream_.shared_from_this(), this, generation = hold_generation_] {
+         if (generation != hold_generation_) return;  // released early by a video frame
+         merge_armed_ = false;
+         make_visible();
+       });
 }
 
 void Shard::append(std::span<const PacketPtr> packets) {

@@ -141,7 +141,8 @@ class Shard {
   std::vector<Player*> woken_;
   asio::steady_timer merge_timer_;
   bool merge_armed_ = false;
-  bool release_posted_ = false;  // a make_visible_soon() is queued
+  std::uint64_t hold_generation_ = 0;  // a hold released before its timer fired is stale
+  bool release_posted_ = false;        // a make_visible_soon() is queued
   bool publishing_ = false;
   bool finished_ = false;  // players read to the end, then are told it ended
   std::size_t attached_players_ = 0;

@@ -655,6 +655,48 @@ TEST(Live, end_of_publish_releases_what_the_merge_window_holds) {
   reader.close(io);
 }
 
+// ---------------------------------------------------------------- audio hold
+
+// With no merge window, audio alone waits for the next video frame. A video
+// frame releases the held audio; audio after it must get a hold of its own,
+// not the rest of the released one's (that sent it alone, early).
+TEST(Live, audio_after_a_video_frame_waits_for_the_next_video_frame_not_the_old_hold) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kHold = 1000ms;
+  asio::io_context io;
+  auto stream = make_stream(io, {.audio_hold_ms = kHold.count()});
+  ASSERT_TRUE(stream->try_begin_publish("10.0.0.2:50000"));
+  push_headers(*stream);
+  Player player(stream, 0);
+  Reader reader(io, player);
+  push_video(*stream, 0, 40);  // keyframe
+  ASSERT_TRUE(run_until(io, [&] { return reader.got.size() == 4u; }));
+
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(stream->push(PacketKind::audio, 40, audio_frame()));
+  stream->flush();
+  push_video(*stream, 40, 80);
+  ASSERT_TRUE(run_until(io, [&] { return reader.got.size() == 6u; }));  // audio with video
+  ASSERT_TRUE(run_until(io, [&] { return Clock::now() >= t0 + kHold / 2; }));
+  const auto second_audio_at = Clock::now();
+  ASSERT_TRUE(stream->push(PacketKind::audio, 80, audio_frame()));
+  stream->flush();
+  const int batches = reader.batches;
+  // Past the first hold's end, within the second's.
+  ASSERT_TRUE(run_until(
+      io, [&] { return Clock::now() >= t0 + kHold + 150ms; }, 3000ms));
+  const std::size_t got_before_video = reader.got.size();
+  push_video(*stream, 80, 120);
+  // Else the second hold ran out too: the machine was too slow to tell.
+  const bool in_time = Clock::now() < second_audio_at + kHold;
+  ASSERT_TRUE(run_until(io, [&] { return reader.got.size() == 8u; }));
+  if (in_time) {
+    EXPECT_EQ(got_before_video, 6u) << "the released hold's timer sent the next audio alone";
+    EXPECT_EQ(reader.batches, batches + 1) << "the audio and the video after it in one write";
+  }
+  reader.close(io);
+}
+
 // ---------------------------------------------------------------- adaptive merge
 
 // A connection's fast path: at each wake it takes what is ready, as
