@@ -253,10 +253,12 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
       r.fail(*t->get("level"), "'level' must be one of trace, debug, info, warn, error");
   }
   if (auto* t = section(r, root, "live");
-      t && r.check_keys(*t, "[live]", {"max_lag_ms", "merge_window_ms", "adaptive_merge"})) {
+      t && r.check_keys(*t, "[live]",
+                        {"max_lag_ms", "merge_window_ms", "adaptive_merge", "audio_hold_ms"})) {
     r.get(*t, "max_lag_ms", c.max_lag_ms, 500, 60'000);
     r.get(*t, "merge_window_ms", c.merge_window_ms, 0, 2000);
     r.get(*t, "adaptive_merge", c.adaptive_merge);
+    r.get(*t, "audio_hold_ms", c.audio_hold_ms, 0, 200);
   }
   if (auto* t = section(r, root, "record");
       t && r.check_keys(*t, "[record]",

@@ -222,6 +222,7 @@ int serve(Config config) {
   limits.max_lag_ms = config.max_lag_ms;
   limits.merge_window_ms = config.merge_window_ms;
   limits.adaptive_merge = config.adaptive_merge;
+  limits.audio_hold_ms = config.audio_hold_ms;
   // Every stream the hub creates is recorded as evidence from its first
   // packet; the service outlives the hub so no tap factory call dangles.
   http::EventHub events;
