@@ -33,7 +33,7 @@ TEST(Config, empty_file_gives_every_default) {
   EXPECT_EQ(c->max_lag_ms, 3000);
   EXPECT_EQ(c->merge_window_ms, 0);
   EXPECT_TRUE(c->adaptive_merge);
-  EXPECT_EQ(c->audio_hold_ms, 20);
+  EXPECT_EQ(c->audio_hold_ms, 40);
   EXPECT_EQ(c->publish_idle_timeout_ms, 10'000);
   EXPECT_EQ(c->record_enabled, d.record_enabled);
   EXPECT_EQ(c->record_segment_seconds, d.record_segment_seconds);
@@ -55,7 +55,7 @@ listen = "[::1]:8081"
 max_lag_ms = 2000
 merge_window_ms = 200
 adaptive_merge = false
-audio_hold_ms = 40
+audio_hold_ms = 0
 [log]
 level = "debug"
 [[stream]]
@@ -86,7 +86,7 @@ auto_return = true
   EXPECT_EQ(c->max_lag_ms, 2000);
   EXPECT_EQ(c->merge_window_ms, 200);
   EXPECT_FALSE(c->adaptive_merge);
-  EXPECT_EQ(c->audio_hold_ms, 40);
+  EXPECT_EQ(c->audio_hold_ms, 0);
   EXPECT_EQ(c->log_level, "debug");
   ASSERT_EQ(c->streams.size(), 2u);
   EXPECT_EQ(c->streams[0].name, "cam-a");
