@@ -18,6 +18,7 @@ import unittest
 
 from court_api_support import (PASSWORD, approved_session, logged_in, make_users, step_body,
                                username)
+from backup_support import assert_court_restored, audit_entries, court_state
 from harness import BIN, ApiClient, Server, free_port, publish, stop, test_media, wait_live
 
 PG_BIN = "/usr/lib/postgresql/15/bin/"
@@ -96,26 +97,6 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def court_state(admin):
-    """What must come back: sessions, cases, steps, each session's cameras'
-    publish keys, the destinations' settings."""
-    sessions = admin.ok("GET", "/sessions")["sessions"]
-    cases = admin.ok("GET", "/cases")["cases"]
-    # A destination as configured; its health is the running server's.
-    destinations = [{k: v for k, v in d.items() if k != "health"}
-                    for d in admin.ok("GET", "/destinations")["destinations"]]
-    state = {"sessions": sessions, "cases": cases, "steps": {}, "keys": {},
-             "destinations": destinations}
-    for c in cases:
-        state["steps"][c["id"]] = admin.ok("GET", f"/cases/{c['id']}/steps")
-    for s in sessions:
-        urls = admin.ok("POST", f"/sessions/{s['id']}/publish-urls", {})
-        # The keys, not the URLs: a restarted server listens on another port.
-        state["keys"][s["id"]] = {i["name"]: i["publish_url"].split("key=")[1]
-                                  for i in urls["inputs"]}
-    return state
-
-
 class PostgresBackup(unittest.TestCase):
     def setUp(self):
         self.pg = Postgres()
@@ -142,7 +123,7 @@ class PostgresBackup(unittest.TestCase):
                 "server_url": "rtmp://127.0.0.1:9/live", "stream_key": PLATFORM_KEY})
             before = court_state(admin)
             self.assertTrue(before["steps"][case]["steps"], "a step to compare")
-            audit_before = admin.ok("GET", "/audit?limit=1000")["entries"]
+            audit_before = audit_entries(admin)
             self.assertTrue(admin.ok("GET", "/audit/verify")["ok"])
 
             # The backup, as docs/operations.md has it, with the server running.
@@ -168,17 +149,8 @@ class PostgresBackup(unittest.TestCase):
 
         with server:
             admin = ApiClient(server, server.token())
-            verified = admin.ok("GET", "/audit/verify")
-            self.assertTrue(verified["ok"], verified)
-            audit_after = admin.ok("GET", "/audit?limit=1000")["entries"]
-            self.assertEqual(audit_after[:len(audit_before)], audit_before)
+            assert_court_restored(self, admin, before, audit_before)
             self.assertNotIn("event=demo_loaded", server.log())
-            after = court_state(admin)
-            self.assertEqual(after["sessions"], before["sessions"])
-            self.assertEqual(after["cases"], before["cases"])
-            self.assertEqual(after["steps"], before["steps"])
-            self.assertEqual(after["keys"], before["keys"])
-            self.assertEqual(after["destinations"], before["destinations"])
             self.assertIn("event=destination_restored destination=douyin-pg", server.log())
             self.assertNotIn("destinations_restore_failed", server.log())
             # The camera's key from before the loss still publishes.

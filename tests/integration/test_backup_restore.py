@@ -14,6 +14,7 @@ import tempfile
 import unittest
 import urllib.request
 
+from backup_support import assert_court_restored, audit_entries, court_state
 from harness import BIN, ApiClient, Server, publish, stop, test_media, wait_for, wait_live
 
 PLATFORM_KEY = "KEYSECRET-backup-7c1e9d"
@@ -44,20 +45,6 @@ def put_emblem(server, png):
 
 def run(*args):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
-
-
-def court_state(admin):
-    """What must come back: sessions, cases, each session's steps and
-    cameras' publish URLs, the audit log as it stands."""
-    sessions = admin.ok("GET", "/sessions")
-    state = {"sessions": sessions, "cases": admin.ok("GET", "/cases"), "steps": {},
-             "publish_urls": {}}
-    for s in sessions["sessions"] if isinstance(sessions, dict) else sessions:
-        state["steps"][s["id"]] = admin.ok("GET", f"/sessions/{s['id']}/steps")
-        urls = admin.ok("POST", f"/sessions/{s['id']}/publish-urls", {})
-        # The keys, not the port: a restarted server listens on another.
-        state["publish_urls"][s["id"]] = {i["name"]: i["stream_key"] for i in urls["inputs"]}
-    return state
 
 
 class BackupRestore(unittest.TestCase):
@@ -93,7 +80,7 @@ class BackupRestore(unittest.TestCase):
                          "the choices in " + choices)
                 air_before = admin.ok("GET", "/programs/air1")["air"]
                 before = court_state(admin)
-                audit_before = admin.ok("GET", "/audit?limit=1000")["entries"]
+                audit_before = audit_entries(admin)
                 self.assertTrue(admin.ok("GET", "/audit/verify")["ok"])
 
                 done = run("backup", backup, "--config", server.config)
@@ -148,16 +135,8 @@ class BackupRestore(unittest.TestCase):
 
             with server:
                 admin = ApiClient(server, server.token())
-                verified = admin.ok("GET", "/audit/verify")
-                self.assertTrue(verified["ok"], verified)
-                audit_after = admin.ok("GET", "/audit?limit=1000")["entries"]
-                self.assertEqual(audit_after[:len(audit_before)], audit_before)
-                after = court_state(admin)
-                self.assertEqual(after["sessions"], before["sessions"])
-                self.assertEqual(after["cases"], before["cases"])
-                self.assertEqual(after["steps"], before["steps"])
-                self.assertEqual(after["publish_urls"], before["publish_urls"])
-                self.assertTrue(after["publish_urls"], "there were sessions to compare")
+                assert_court_restored(self, admin, before, audit_before)
+                self.assertTrue(before["keys"], "there were sessions to compare")
                 destinations = json.dumps(admin.ok("GET", "/destinations"))
                 self.assertIn("douyin-backup", destinations)
                 self.assertIn("event=destination_restored destination=douyin-backup",
@@ -175,9 +154,8 @@ class BackupRestore(unittest.TestCase):
                 said["log after the restore"] = server.log()
                 secrets = {"platform stream key": PLATFORM_KEY, "API token": token,
                            "cam-a's configured key": "test-key-a1"}
-                for session, keys in before["publish_urls"].items():
-                    # OBS' stream key: NAME?key=KEY.
-                    secrets.update({f"session {session} {name}'s publish key": key.split("key=")[1]
+                for session, keys in before["keys"].items():
+                    secrets.update({f"session {session} {name}'s publish key": key
                                     for name, key in keys.items()})
                 for where, text in said.items():
                     for what, secret in secrets.items():
