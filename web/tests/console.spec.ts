@@ -451,7 +451,7 @@ test('first load stays under 600 KB gzip for the login page and 1.5 MB for the c
 })
 
 test('the control room with two inputs, program and air playing stays under one core of chromium', async ({ browser }, info) => {
-  const { tree_cpu_ticks, kClockTicks } = await import('./support')
+  const { browser_cpu_ticks, kClockTicks } = await import('./support')
   test.skip(!(await console_plays_inputs()), 'this courtcast does not let a console login play inputs and program (403)')
   const { context, page } = await page_as(browser, 'director1')
   for (const sel of ['[data-test=tile-cam-a]', '[data-test=tile-cam-b]', '[data-test=monitor-program]', '[data-test=monitor-air]'])
@@ -459,9 +459,9 @@ test('the control room with two inputs, program and air playing stays under one 
   // Only this page plays: the director's long-lived page is parked elsewhere.
   await director.goto(`${server.base_url}/sessions`)
   const t0 = Date.now()
-  const c0 = tree_cpu_ticks(process.pid)
+  const c0 = browser_cpu_ticks(process.pid)
   await page.waitForTimeout(10_000) // the measurement window itself, not a wait for a condition
-  const cores = (tree_cpu_ticks(process.pid) - c0) / kClockTicks / ((Date.now() - t0) / 1000)
+  const cores = (browser_cpu_ticks(process.pid) - c0) / kClockTicks / ((Date.now() - t0) / 1000)
   const report = `chromium with the control room playing 4 previews: ${(cores * 100).toFixed(1)} % of a core\n`
   console.log(report)
   await info.attach('browser-cpu.txt', { body: report })
