@@ -22,13 +22,20 @@ std::vector<std::uint8_t> unescape_rbsp(std::span<const std::uint8_t> nal) {
 
 namespace {
 
-void skip_scaling_list(BitReader& r, int size) {
+// False when a delta_scale is outside -128..127 (H.264 7.4.2.1.1.1): the SPS
+// is malformed, and the sum below would overflow an int.
+bool skip_scaling_list(BitReader& r, int size) {
   int last = 8, next = 8;
   for (int j = 0; j < size; ++j) {
-    if (next != 0) next = (last + r.se() + 256) % 256;
+    if (next != 0) {
+      const std::int32_t delta_scale = r.se();
+      if (delta_scale < -128 || delta_scale > 127) return false;
+      next = (last + delta_scale + 256) % 256;
+    }
     last = next == 0 ? last : next;
-    if (r.overrun()) return;
+    if (r.overrun()) break;
   }
+  return true;
 }
 
 }  // namespace
@@ -66,7 +73,8 @@ Result<VideoConfig> parse_avc_sps(std::span<const std::uint8_t> nal) {
       if (r.bit()) {                          // seq_scaling_matrix_present_flag
         const int lists = chroma_format_idc != 3 ? 8 : 12;
         for (int i = 0; i < lists && !r.overrun(); ++i)
-          if (r.bit()) skip_scaling_list(r, i < 6 ? 16 : 64);
+          if (r.bit() && !skip_scaling_list(r, i < 6 ? 16 : 64))
+            return make_error("avc: SPS scaling list out of range");
       }
       break;
     }

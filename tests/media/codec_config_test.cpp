@@ -127,6 +127,34 @@ TEST(AvcConfig, truncated_sps_is_an_error) {
   }
 }
 
+TEST(AvcConfig, a_scaling_delta_out_of_range_is_an_error) {
+  // High profile SPS whose first scaling list starts with delta_scale =
+  // 2^31 - 1 (the range is -128..127): found by fuzz_flv as a signed overflow.
+  std::vector<std::uint8_t> sps = {0x67, 100, 0x00, 0x1F};
+  int used = 0;
+  auto put = [&](std::uint64_t value, int bits) {
+    for (int i = bits - 1; i >= 0; --i) {
+      if (used % 8 == 0) sps.push_back(0);
+      if ((value >> i) & 1) sps.back() |= static_cast<std::uint8_t>(0x80 >> (used % 8));
+      ++used;
+    }
+  };
+  put(1, 1);            // seq_parameter_set_id ue(0)
+  put(2, 3);            // chroma_format_idc ue(1)
+  put(1, 1);            // bit_depth_luma_minus8 ue(0)
+  put(1, 1);            // bit_depth_chroma_minus8 ue(0)
+  put(0, 1);            // qpprime_y_zero_transform_bypass_flag
+  put(1, 1);            // seq_scaling_matrix_present_flag
+  put(1, 1);            // seq_scaling_list_present_flag[0]
+  put(0, 31);           // delta_scale se(2^31 - 1): ue(2^32 - 3) is 31 zeros,
+  put(1, 1);            // a one
+  put(0x7FFFFFFE, 31);  // and 31 bits of 2^31 - 2
+  put(0xFFFFFFFF, 32);  // the rest: ones (ue(0) each)
+  auto c = parse_avc_sps(sps);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message, "avc: SPS scaling list out of range");
+}
+
 TEST(HevcConfig, main_720p_from_libx265) {
   auto c = parse_hevc_config(kHevc1280x720);
   ASSERT_TRUE(c) << c.error().message;
