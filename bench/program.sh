@@ -29,7 +29,8 @@
 #   bench/program.sh
 #
 # Environment: WINDOW (30), REPEAT (3), SETTLE (5), SWITCH_EVERY (2),
-# WORKERS (server event loops, 0 = one per core), CONFIGS (space-separated
+# WORKERS (server event loops, 0 = one per core), AIR_MODE (conform, or
+# passthrough as in the first round), CONFIGS (space-separated
 # subset of the names above, default all), BUILD_DIR (directory holding
 # courtcast and courtcast-bench; default build-bench, built from this tree
 # when the binaries are missing).
@@ -47,6 +48,10 @@ SETTLE=${SETTLE:-5}
 SWITCH_EVERY=${SWITCH_EVERY:-2}
 WORKERS=${WORKERS:-0}
 CONFIGS=${CONFIGS:-"baseline program switching card delay10 delay30 baseline-rec program-rec"}
+# conform (the server's default: air re-encoded to one format) or passthrough
+# (air carries the inputs' own packets, as before the air encoder: the mode
+# issue 4's figures were measured in).
+AIR_MODE=${AIR_MODE:-conform}
 MEDIA_A=$OUT/program-cam-a-720p25-4000k-60s.flv
 MEDIA_B=$OUT/program-cam-b-720p25-4000k-60s.flv
 
@@ -173,7 +178,8 @@ name = "cam-b"
 key = "bench-key-b"
 EOF
     if ((delay >= 0)); then
-      printf '[[program]]\nname = "air1"\ninputs = ["cam-a", "cam-b"]\ndelay_seconds = %d\n' "$delay"
+      printf '[[program]]\nname = "air1"\ninputs = ["cam-a", "cam-b"]\ndelay_seconds = %d\nair_mode = "%s"\n' \
+        "$delay" "$AIR_MODE"
     fi
   } >"$dir/courtcast.toml"
   "$BUILD/courtcast" serve --config "$dir/courtcast.toml" >"$dir/courtcast.log" 2>&1 &
