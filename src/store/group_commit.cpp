@@ -23,6 +23,7 @@ class GroupCommitDatabase final : public Database {
       : inner_(std::move(inner)), max_batch_(max_batch) {}
 
   std::string_view backend() const override { return inner_->backend(); }
+  bool groups_writes() const override { return true; }
 
   Result<void> transact(TxMode mode, const TxFn& fn) override {
     if (mode == TxMode::read) return inner_->transact(mode, fn);

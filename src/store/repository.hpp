@@ -64,6 +64,9 @@ class Repository {
   virtual ~Repository() = default;
 
   virtual std::string_view backend() const = 0;  // "sqlite" or "postgresql"
+  // Whether concurrent writes share commits (store/open.cpp decides which
+  // stores group them), so that running more of them at once pays.
+  virtual bool groups_writes() const = 0;
   virtual Result<int> schema_version() = 0;
 
   // Campaigns.

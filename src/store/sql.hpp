@@ -99,6 +99,9 @@ class Database {
  public:
   virtual ~Database() = default;
   virtual std::string_view backend() const = 0;
+  // Whether write transactions that wait at the same time share one commit
+  // (group_commit.cpp): then more writers at once make each one cheaper.
+  virtual bool groups_writes() const { return false; }
   // Runs `fn` in a transaction: commits when it succeeds, rolls back when it
   // returns an error or throws. Transactions that lost a race (busy,
   // deadlock, serialisation failure) are retried, so concurrent writers

@@ -24,6 +24,7 @@ class SqlRepository final : public Repository {
       : db_(std::move(db)), secrets_(std::move(secrets)) {}
 
   std::string_view backend() const override { return db_->backend(); }
+  bool groups_writes() const override { return db_->groups_writes(); }
   Result<int> schema_version() override;
 
   Result<court::Campaign> create_campaign(court::Campaign c, const Actor& by) override;
