@@ -82,7 +82,8 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
 
   Actor by(std::string name, UtcMs at = t(8, 0)) { return Actor{std::move(name), at}; }
 
-  court::Case new_case(int n, std::optional<court::Id> campaign_id = std::nullopt) {
+  // Case number n as a clerk enters it, not yet stored.
+  static court::Case case_fields(int n, std::optional<court::Id> campaign_id = std::nullopt) {
     court::Case c;
     c.campaign_id = campaign_id;
     c.number = "(2024)甘0602执" + std::to_string(n) + "号";
@@ -91,7 +92,11 @@ class RepositoryTest : public ::testing::TestWithParam<std::string> {
     c.respondents = {{"李某"}};
     c.claimed_fen = 1'000'000;
     c.filed_ms = court::utc_from_local(2024, 5, 1, 9, 0, kBeijing);
-    auto stored = repo_->create_case(c, by("clerk"));
+    return c;
+  }
+
+  court::Case new_case(int n, std::optional<court::Id> campaign_id = std::nullopt) {
+    auto stored = repo_->create_case(case_fields(n, campaign_id), by("clerk"));
     EXPECT_TRUE(stored) << stored.error().message;
     return *stored;
   }
@@ -518,14 +523,7 @@ TEST_P(RepositoryTest, writers_sharing_a_commit_keep_their_work_apart) {
           if (r || r.error().kind != ErrorKind::not_found)
             unexpected[k].push_back("session stored");
         } else {
-          court::Case dup;
-          dup.number = "(2024)甘0602执9号";
-          dup.cause = "借款合同纠纷";
-          dup.applicants = {{"张某"}};
-          dup.respondents = {{"李某"}};
-          dup.claimed_fen = 1'000;
-          dup.filed_ms = court::utc_from_local(2024, 5, 1, 9, 0, kBeijing);
-          auto r = repo_->create_case(dup, by("clerk"));
+          auto r = repo_->create_case(case_fields(9), by("clerk"));
           if (r) {
             ++duplicates_stored;
           } else if (r.error().kind != ErrorKind::conflict) {
