@@ -97,14 +97,17 @@ class Server:
 
     def __init__(self, streams=(("cam-a", "test-key-a1", True),), extra="", rtmp="", srt="",
                  http=""):
-        """`rtmp`, `srt`, `http`: more lines for the [rtmp], [srt] and [http] sections."""
+        """`rtmp`, `srt`, `http`: more lines for the [rtmp], [srt] and [http]
+        sections; a `listen` among them replaces the free loopback port."""
         self.dir = tempfile.mkdtemp(prefix="courtcast-test-")
-        lines = [
-            "[server]", f'data_dir = "{self.dir}/var"',
-            "[rtmp]", 'listen = "127.0.0.1:0"', *([rtmp] if rtmp else []),
-            "[http]", 'listen = "127.0.0.1:0"', *([http] if http else []),
-            "[srt]", 'listen = "127.0.0.1:0"', *([srt] if srt else []),
-        ]
+
+        def section(name, more):
+            own_listen = re.search(r"^\s*listen\s*=", more, re.M)
+            return [f"[{name}]", *([] if own_listen else ['listen = "127.0.0.1:0"']),
+                    *([more] if more else [])]
+
+        lines = ["[server]", f'data_dir = "{self.dir}/var"',
+                 *section("rtmp", rtmp), *section("http", http), *section("srt", srt)]
         for name, key, public in streams:
             lines += ["[[stream]]", f'name = "{name}"', f'key = "{key}"',
                       f"public = {'true' if public else 'false'}"]

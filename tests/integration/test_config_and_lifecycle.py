@@ -92,12 +92,7 @@ class Lifecycle(unittest.TestCase):
     def test_a_server_that_exits_in_start_up_is_reported_at_once_with_its_log(self):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
             taken.bind(("127.0.0.1", 0))
-            server = Server()
-            with open(server.config) as f:
-                text = f.read()
-            with open(server.config, "w") as f:
-                f.write(text.replace('[srt]\nlisten = "127.0.0.1:0"',
-                                     f'[srt]\nlisten = "127.0.0.1:{taken.getsockname()[1]}"'))
+            server = Server(srt=f'listen = "127.0.0.1:{taken.getsockname()[1]}"')
             with self.assertRaisesRegex(AssertionError, "exited with status 1 during start-up"):
                 server.__enter__()
 

@@ -89,11 +89,7 @@ class EventSocketsFollowTheirLogin(unittest.TestCase):
 
 class AllowedOrigins(unittest.TestCase):
     def test_a_configured_origin_may_open_the_socket_with_a_cookie(self):
-        server = Server()
-        with open(server.config) as f:
-            text = f.read()
-        with open(server.config, "w") as f:
-            f.write(text.replace("[http]\n", '[http]\nallowed_origins = ["https://console.court.example"]\n', 1))
+        server = Server(http='allowed_origins = ["https://console.court.example"]')
         with server:
             make_users(server, ("director",))
             director = logged_in(server, username("director"))
@@ -107,11 +103,7 @@ class AllowedOrigins(unittest.TestCase):
                     events.close()
 
     def test_an_origin_with_a_path_is_refused_at_start(self):
-        server = Server()
-        with open(server.config) as f:
-            text = f.read()
-        with open(server.config, "w") as f:
-            f.write(text.replace("[http]\n", '[http]\nallowed_origins = ["https://console.example/app"]\n', 1))
+        server = Server(http='allowed_origins = ["https://console.example/app"]')
         import subprocess
         from harness import BIN
         out = subprocess.run([BIN, "check-config", server.config], capture_output=True, text=True)

@@ -74,13 +74,7 @@ def raw_request(port, target, method="GET", headers=None):
 
 
 def server_with_web_dir(web_dir):
-    server = Server()
-    with open(server.config) as f:
-        text = f.read()
-    with open(server.config, "w") as f:
-        f.write(text.replace('[http]\nlisten = "127.0.0.1:0"',
-                             f'[http]\nlisten = "127.0.0.1:0"\nweb_dir = "{web_dir}"'))
-    return server
+    return Server(http=f'web_dir = "{web_dir}"')
 
 
 class WebConsoleFiles(unittest.TestCase):
