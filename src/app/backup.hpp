@@ -30,11 +30,11 @@ int backup_command(const Config& config, const std::string& config_path,
                    const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
 
 // Puts DIR's database, keys, cards, emblem and programs' choices back for
-// `config` (the server must be
-// stopped), then checks what came back: the audit chain verified, the
-// platforms' stream keys opened, and each recording's manifest against the
-// hash listed. When `config_path` does not exist, DIR's config is put there
-// first and used. Exit status: 0 when restored and every check passed.
+// `config` (the server must be stopped), then checks what came back: the
+// audit chain verified, the platforms' stream keys opened, and each
+// recording's manifest against the hash listed. When `config_path` does
+// not exist, DIR's config is put there first and used. Exit status: 0 when
+// restored and every check passed.
 int restore_command(const std::string& config_path, const std::filesystem::path& dir,
                     std::ostream& out, std::ostream& err);
 

@@ -52,16 +52,14 @@ int main(int argc, char** argv) {
   auto* backup_cmd = cli.add_subcommand(
       "backup",
       "copy the database (SQLite), keys, cards, emblem, programs' choices and config into a "
-      "new folder, and list "
-      "every recording's manifest hash (the server may run)");
+      "new folder, and list every recording's manifest hash (the server may run)");
   backup_cmd->add_option("dir", backup_dir, "the folder to write; must not exist or be empty")
       ->required();
   backup_cmd->add_option("--config", config_path, "TOML configuration file")->required();
   auto* restore_cmd = cli.add_subcommand(
       "restore",
       "put a backup's database, keys, cards, emblem and programs' choices back and check "
-      "them (stop the server "
-      "first); a missing --config file is restored from the backup");
+      "them (stop the server first); a missing --config file is restored from the backup");
   restore_cmd->add_option("dir", backup_dir, "a folder written by courtcast backup")->required();
   restore_cmd->add_option("--config", config_path, "TOML configuration file")->required();
 
