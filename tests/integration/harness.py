@@ -115,11 +115,15 @@ class Server:
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
         self.log_path = os.path.join(self.dir, "server.log")
+        self.log_start = 0
         self.proc = None
         self.start_timeout = 10  # seconds (times TIME_SCALE) for each listener to be reported
 
     def __enter__(self):
-        self.log_file = open(self.log_path, "w")
+        # A restart appends: the run before it stays in the file for whoever
+        # reads a failure, and log() reads from here on.
+        self.log_file = open(self.log_path, "ab")
+        self.log_start = self.log_file.tell()
         self.proc = subprocess.Popen([BIN, "serve", "--config", self.config],
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
         try:
@@ -166,8 +170,10 @@ class Server:
             assert_no_sanitizer_report(self.proc.pid)
 
     def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
+        """What the current run (since the last start) has logged."""
+        with open(self.log_path, "rb") as f:
+            f.seek(self.log_start)
+            return f.read().decode(errors="replace")
 
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
