@@ -56,6 +56,12 @@ def assert_no_sanitizer_report(pid=None):
 TIME_SCALE = float(os.environ.get("COURTCAST_TEST_TIME_SCALE", "1"))
 
 
+def rw_timeout(seconds):
+    """FFmpeg's `-rw_timeout` option: how long one read may wait, `seconds`
+    times TIME_SCALE (a sanitizer build's air comes that much slower)."""
+    return ["-rw_timeout", str(int(seconds * TIME_SCALE * 1_000_000))]
+
+
 def wait_for(predicate, timeout, what, interval=0.05):
     """Polls `predicate` until it returns a true value or `timeout` (times
     TIME_SCALE) passes."""

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 
 from court_api_support import logged_in, make_users, username
-from harness import (MEDIA_DIR, ApiClient, FlvPlayer, NginxRtmp, Server, assert_monotonic, publish, read_for, stop,
-                     test_media, wait_for, wait_live)
+from harness import (MEDIA_DIR, TIME_SCALE, ApiClient, FlvPlayer, NginxRtmp, Server, assert_monotonic,
+                     publish, read_for, rw_timeout, stop, test_media, wait_for, wait_live)
 
 
 def card_media():
@@ -306,14 +306,14 @@ class StandbyCardOnAir(unittest.TestCase):
                 # What the platform received, kept as it came (a muxer that
                 # meets a timestamp stepping back says so at -v error).
                 at_platform = subprocess.Popen(
-                    ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rw_timeout", "10000000",
+                    ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", *rw_timeout(10),
                      "-i", platform, "-t", seconds, "-c", "copy", "-f", "flv", received],
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 on_air = subprocess.run(
-                    ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rw_timeout", "10000000",
+                    ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", *rw_timeout(10),
                      "-i", server.flv_url("air1"), "-t", seconds, "-f", "null", "-"],
-                    capture_output=True, text=True, timeout=self.CARD_ON_AIR_S + 60)
-                _, kept_err = at_platform.communicate(timeout=60)
+                    capture_output=True, text=True, timeout=(self.CARD_ON_AIR_S + 60) * TIME_SCALE)
+                _, kept_err = at_platform.communicate(timeout=60 * TIME_SCALE)
                 self.assertEqual(on_air.returncode, 0, on_air.stderr)
                 self.assertEqual(on_air.stderr, "", "air decodes without an error line")
                 self.assertEqual(at_platform.returncode, 0, kept_err)

@@ -12,7 +12,7 @@ import unittest
 from court_api_support import (logged_in, make_users, planned_session, session_body, step_body,
                                username)
 from harness import (TIME_SCALE, ApiClient, FlvPlayer, NginxRtmp, Server, WebSocketReader, publish,
-                     stop, test_media, wait_for, wait_live)
+                     rw_timeout, stop, test_media, wait_for, wait_live)
 
 
 AIR_SIZE = (1280, 720)  # a session's default air format
@@ -25,7 +25,7 @@ def probe_size(url, timeout=15):
     busy machine air runs behind real time, and ffprobe's 5 s of analysis
     then take longer than that."""
     try:
-        out = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "5000000", "-select_streams",
+        out = subprocess.run(["ffprobe", "-v", "error", *rw_timeout(5), "-select_streams",
                               "v:0", "-show_entries", "stream=width,height", "-of", "json", url],
                              capture_output=True, text=True, timeout=timeout * TIME_SCALE)
     except subprocess.TimeoutExpired:

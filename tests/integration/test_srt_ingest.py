@@ -15,7 +15,8 @@ import time
 import unittest
 
 from court_api_support import approved_session, logged_in, make_users, session_body, username
-from harness import ApiClient, Server, publish, stop, test_media, wait_for, wait_live
+from harness import (TIME_SCALE, ApiClient, Server, publish, rw_timeout, stop, test_media, wait_for,
+                     wait_live)
 
 KEY = "test-key-a1"
 
@@ -39,9 +40,9 @@ def publish_srt(url, media, stderr=None):
 
 def decode_errors(url, seconds):
     """What `ffmpeg -v error` prints decoding `seconds` of `url` (nothing when clean)."""
-    r = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-rw_timeout", "10000000",
+    r = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", *rw_timeout(10),
                         "-i", url, "-t", str(seconds), "-f", "null", "-"],
-                       capture_output=True, text=True, timeout=seconds + 30)
+                       capture_output=True, text=True, timeout=(seconds + 30) * TIME_SCALE)
     return r.stderr if r.returncode == 0 else f"exit {r.returncode}: {r.stderr}"
 
 
@@ -264,9 +265,9 @@ class SrtPassphrase(unittest.TestCase):
 
 def probe_size(url, timeout=15):
     """(width, height) of the first video frame ffprobe reads from `url`."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "5000000", "-select_streams",
+    out = subprocess.run(["ffprobe", "-v", "error", *rw_timeout(5), "-select_streams",
                           "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", url],
-                         capture_output=True, text=True, timeout=timeout)
+                         capture_output=True, text=True, timeout=timeout * TIME_SCALE)
     parts = out.stdout.strip().split(",")
     return (int(parts[0]), int(parts[1])) if len(parts) == 2 else None
 
