@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -576,7 +577,15 @@ int serve(Config config) {
     });
   });
   main_loop.run();
+  // How long each phase of the stop took goes into event=stopped: a stop
+  // that is slow (a supervisor may kill it) then says where.
+  using stop_clock = std::chrono::steady_clock;
+  const auto since = [](stop_clock::time_point from) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(stop_clock::now() - from).count();
+  };
+  auto phase = stop_clock::now();
   for (auto& t : threads) t.join();
+  const auto loops_ms = since(phase);
   // The SRT thread ends first; what it posted (publish ends) is destroyed
   // with the loops' leftovers below, while the hub still lives.
   if (srt_listener) srt_listener->stop();
@@ -587,10 +596,14 @@ int serve(Config config) {
   // connection would. What those destructors post to a loop already done is
   // destroyed by the second round. Only then are the objects below torn
   // down, in reverse order of construction, with nothing left running.
+  phase = stop_clock::now();
   for (int round = 0; round < 2; ++round)
     for (auto& c : contexts) c->shutdown();
+  const auto connections_ms = since(phase);
+  phase = stop_clock::now();
   recording->shutdown();  // open segments synced and listed before exit
-  spdlog::info("event=stopped");
+  spdlog::info("event=stopped loops_ms={} connections_ms={} recording_ms={}", loops_ms,
+               connections_ms, since(phase));
   std::fflush(nullptr);
   return 0;
 }
