@@ -11,7 +11,6 @@
 #include "base/hex.hpp"
 #include "base/result.hpp"
 #include "base/saturating.hpp"
-#include "base/saturating.hpp"
 #include "base/secret.hpp"
 #include "base/text.hpp"
 
@@ -82,6 +81,26 @@ TEST(Clock, parse_utc_ms_reads_zones_fractions_and_plain_milliseconds) {
   EXPECT_EQ(parse_utc_ms(format_utc_ms(1'722'763'800'250)).value(), 1'722'763'800'250);
   EXPECT_FALSE(parse_utc_ms("2024-08-04T09:30:00"));  // no zone: refused, not guessed
   EXPECT_FALSE(parse_utc_ms("yesterday"));
+}
+
+TEST(Clock, parse_utc_ms_refuses_what_only_looks_like_a_time) {
+  // Too many digits for an int64 is an error, not an exception that ends the
+  // request (it did: the export API closed the connection without an answer).
+  const auto huge = parse_utc_ms(std::string(30, '9'));
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("too large"), std::string::npos);
+  EXPECT_EQ(parse_utc_ms("9223372036854775807").value(), 9'223'372'036'854'775'807);
+  for (const char* text : {"2024-08-04T-1:30:00Z", "2024-08-04T09:-5:00Z", "2024-08-04T09:30:nanZ",
+                           "2024-08-04T 9:30:00Z", "+2024-08-04T09:30:00Z", "2024-8-04T09:30:00Z",
+                           "2024-08-04T09:30:00.Z", "2024-08-04T24:00:00Z", "2024-13-04T09:30:00Z",
+                           "2024-08-04T09:30:00+24:00", "2024-08-04T09:30:00+0a:00"})
+    EXPECT_FALSE(parse_utc_ms(text)) << text;
+  EXPECT_NE(parse_utc_ms("2024-08-04T09:30:00+0800").error().message.find("no time zone"),
+            std::string::npos);
+  // A fraction of any length rounds to the millisecond.
+  EXPECT_EQ(parse_utc_ms("2024-08-04T09:30:00.2496Z").value(), 1'722'763'800'250);
+  EXPECT_EQ(parse_utc_ms("2024-08-04T09:30:00.123456789Z").value(), 1'722'763'800'123);
+  EXPECT_EQ(parse_utc_ms("2024-08-04T09:30:00.5-08:00").value(), 1'722'792'600'500);
 }
 
 enum class Fruit { apple, pear };
