@@ -575,7 +575,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!gate) return gate.error();
     const std::optional<Principal> who = *gate;
     const RouteCall call{services_, api, who, route_params(*api_route, path)};
-    return api_route->handler(call);
+    // A handler that throws is a defect. Left to the coroutine it ended the
+    // connection with no answer and no log line (co_spawn's detached drops
+    // the exception); the caller gets a 500 and the log says where.
+    try {
+      return api_route->handler(call);
+    } catch (const std::exception& e) {
+      spdlog::error("event=request_failed method={} path={} error={}",
+                    base::log_value(std::string(req.method_string())), base::log_value(path),
+                    base::log_value(e.what()));
+      return api_error(status::internal_server_error, "internal_error",
+                       "the server failed on this request; its log says why");
+    }
   }
 
   asio::awaitable<void> serve_flv(const Request& req, const std::string& path,
