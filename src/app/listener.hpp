@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace courtcast::app {
@@ -26,6 +27,7 @@ class Listener {
 
  private:
   asio::awaitable<void> accept_loop();
+  std::string address() const;  // HOST:PORT, for the log
 
   std::vector<asio::io_context*> workers_;
   OnConnection on_connection_;
