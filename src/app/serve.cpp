@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,9 +191,26 @@ void print_banner(const Config& config, const http::StaticSite& site, const tcp:
   std::cout << out.str() << std::flush;
 }
 
+// Every player, camera, platform push and open recording holds a
+// descriptor, and the soft limit is often 1024 where the hard one allows far
+// more: the soft limit is raised to the hard one, as Go's runtime does and
+// nginx's worker_rlimit_nofile asks for.
+void raise_open_files_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    rlimit raised = r;
+    raised.rlim_cur = r.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) r = raised;
+  }
+  spdlog::info("event=open_files_limit soft={} hard={}", static_cast<std::uint64_t>(r.rlim_cur),
+               static_cast<std::uint64_t>(r.rlim_max));
+}
+
 }  // namespace
 
 int serve(Config config) {
+  raise_open_files_limit();
   // data_dir holds password and token hashes, platform stream keys, signing
   // keys and evidence: nothing in it is for other users, whatever the umask
   // the service was started with. Every file and directory made from here

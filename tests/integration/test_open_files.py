@@ -1,15 +1,17 @@
 """Descriptors run out (thousands of idle connections, or a low limit): the
 server stops accepting for a moment instead of spinning on accept, says so,
-and takes connections again once descriptors are free."""
+and takes connections again once descriptors are free. At start it raises
+its soft open-files limit to the hard one."""
 
 import os
 import re
+import resource
 import socket
 import subprocess
 import time
 import unittest
 
-from harness import Server, wait_for
+from harness import BIN, Server, wait_for
 
 
 def cpu_seconds(pid):
@@ -55,6 +57,26 @@ class OutOfDescriptors(unittest.TestCase):
             self.assertEqual(len(failed), paused, "each pause ends with a resume")
             self.assertGreater(sum(failed), 5 * paused)
             self.assertIsNone(server.proc.poll())
+
+
+class OpenFilesLimit(unittest.TestCase):
+    def test_the_soft_limit_is_raised_to_the_hard_one(self):
+        server = Server()  # its config and data folder; started here under a low soft limit
+        soft, hard = 256, min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+        with open(server.log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [BIN, "serve", "--config", server.config], stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
+        try:
+            line = wait_for(lambda: re.search(r"event=open_files_limit soft=(\d+) hard=(\d+)",
+                                              server.log()), 10, "the limit's log line")
+            self.assertEqual((int(line.group(1)), int(line.group(2))), (hard, hard))
+            with open(f"/proc/{proc.pid}/limits") as f:
+                limits = next(l for l in f if l.startswith("Max open files")).split()
+            self.assertEqual((int(limits[3]), int(limits[4])), (hard, hard))
+        finally:
+            proc.terminate()
+            proc.wait(30)
 
 
 if __name__ == "__main__":
