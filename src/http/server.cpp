@@ -65,6 +65,9 @@ asio::thread_pool& password_pool() {
 }
 constexpr int kPasswordQueueMax = 32;
 
+// The events WebSocket's largest incoming message: the console sends none.
+constexpr std::size_t kEventsReadMaxBytes = 4096;
+
 std::atomic<int> password_jobs{0};
 
 // Writes that mostly wait for the database (routes.hpp, store_pool): more
@@ -679,6 +682,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ws = std::make_shared<websocket::stream<Stream>>(std::move(stream_));
     beast::get_lowest_layer(*ws).expires_never();
     ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // Events only go out; what comes in is read to notice the client leaving.
+    // Beast would buffer a message of up to 16 MB per connection for that.
+    ws->read_message_max(kEventsReadMaxBytes);
     // Beast's default Server header names the library and its version.
     ws->set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(bhttp::field::server, "courtcast"); }));

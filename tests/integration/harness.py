@@ -753,6 +753,15 @@ class WebSocketReader:
         self.buf = self.buf[offset + length:]
         return opcode, payload
 
+    def send_text(self, payload):
+        """One masked text frame, as a browser sends it."""
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
+                                bytes([0x80 | 126]) + n.to_bytes(2, "big") if n < 65536 else
+                                bytes([0x80 | 127]) + n.to_bytes(8, "big"))
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
     def wait_closed(self, timeout):
         """Seconds until the server closed the socket (a close frame or the
         end of the stream), skipping events; None if it stayed open."""

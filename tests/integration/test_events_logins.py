@@ -44,6 +44,20 @@ class EventSocketsFollowTheirLogin(unittest.TestCase):
                 break
         events.close()
 
+    def test_a_message_past_4_kib_closes_only_that_socket(self):
+        # The console sends nothing; a small message is read and dropped, a
+        # big one is not buffered (Beast would take up to 16 MB) but closes.
+        talker, bystander = self.bootstrap_socket(), self.bootstrap_socket()
+        talker.send_text(b"ping" * 25)
+        self.assertIsNone(talker.wait_closed(0.5), "a 100-byte message closed the socket")
+        try:
+            talker.send_text(b"x" * (1 << 20))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed while the megabyte was still going out
+        self.assertIsNotNone(talker.wait_closed(CLOSE_WITHIN_S), "a 1 MiB message was taken")
+        talker.close()
+        self.assert_still_open(bystander)
+
     def test_a_revoked_tokens_socket_is_closed_within_a_second(self):
         token = self.admin.ok("POST", "/tokens", {"name": "dashboard", "role": "readonly"})
         events = WebSocketReader(self.server.http_port, f"/api/v1/events?token={token['token']}")
