@@ -17,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/burst_log.hpp"
 #include "base/log_value.hpp"
 #include "base/saturating.hpp"
 #include "media/bytes_io.hpp"
@@ -28,26 +29,7 @@ namespace courtcast::rtmp {
 
 using namespace std::chrono;
 
-namespace {
-
-// Logs the first of a burst of like events, then at most one line per
-// interval: a flood of connections must not flood the log. Each line carries
-// the running count, so what was not logged is still counted.
-class BurstLog {
- public:
-  bool due(steady_clock::time_point now) {
-    std::lock_guard lock(mutex_);
-    if (now < next_) return false;
-    next_ = now + seconds(10);
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  steady_clock::time_point next_{};
-};
-
-}  // namespace
+using base::BurstLog;
 
 struct Server::State {
   explicit State(std::size_t max_buffered_bytes) : budget(max_buffered_bytes) {}
