@@ -72,6 +72,9 @@ struct Config {
   // peers is X-Forwarded-For believed as the viewer's address, which the
   // per-address limits count ([http] trusted_proxies; empty: none).
   http::TrustedProxies http_trusted_proxies;
+  // Open HTTP connections (players, WebSockets, keep-alives) past which a
+  // new one is closed at once, keeping descriptors for cameras and recordings.
+  std::int64_t http_max_connections = 10000;
   std::string srt_listen = "0.0.0.0:10080";
   std::string srt_passphrase;  // empty: unencrypted; else callers must use it
   // SRT's receiver latency: how long a lost packet may take to be resent.

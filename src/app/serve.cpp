@@ -405,6 +405,7 @@ int serve(Config config) {
                    : config.http_plain == "refuse" ? http::PlainHttp::refuse
                                                    : http::PlainHttp::redirect;
   services.trusted_proxies = config.http_trusted_proxies;
+  services.max_connections = static_cast<std::size_t>(config.http_max_connections);
   auth.set_event_hub(&events);
   services.court = &court_api;
   http::QaOptions qa_options;

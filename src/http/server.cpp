@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/burst_log.hpp"
 #include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "http/auth.hpp"
@@ -163,16 +164,60 @@ std::span<const std::uint8_t> flv_framing(const media::Packet& p) {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+}  // namespace
+
+struct Server::Connections {
+  std::atomic<std::size_t> open{0};
+  std::atomic<std::uint64_t> refused{0};
+  base::BurstLog refused_log;
+};
+
+namespace {
+
+// A connection's place under max_connections, given back when it ends.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(std::shared_ptr<Server::Connections> c) : c_(std::move(c)) {}
+  ConnectionSlot(ConnectionSlot&&) = default;
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (c_) c_->open.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::shared_ptr<Server::Connections> c_;
+};
+
+// Takes a place for the connection, or closes it when all are taken.
+std::optional<ConnectionSlot> admit(const std::shared_ptr<Server::Connections>& c, std::size_t max,
+                                    tcp::socket& socket) {
+  if (c->open.fetch_add(1, std::memory_order_relaxed) < max) return ConnectionSlot(c);
+  c->open.fetch_sub(1, std::memory_order_relaxed);
+  const auto total = c->refused.fetch_add(1, std::memory_order_relaxed) + 1;
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (c->refused_log.due(std::chrono::steady_clock::now()))
+    spdlog::warn(
+        "event=http_connection_refused address={} reason=\"max_connections ({})\" total={} "
+        "(further ones within 10 s are counted, not logged)",
+        ec ? std::string("unknown") : peer.address().to_string(), max, total);
+  socket.close(ec);
+  return std::nullopt;
+}
+
 // One connection, plain (beast::tcp_stream) or HTTPS (TlsStream).
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(tcp::socket socket, std::size_t worker, const Services& services) requires(!kTls)
-      : stream_(std::move(socket)), worker_(worker), services_(services) {}
-  Session(tcp::socket socket, std::size_t worker, const Services& services) requires kTls
+  Session(tcp::socket socket, ConnectionSlot slot, std::size_t worker,
+          const Services& services) requires(!kTls)
+      : stream_(std::move(socket)), slot_(std::move(slot)), worker_(worker), services_(services) {}
+  Session(tcp::socket socket, ConnectionSlot slot, std::size_t worker,
+          const Services& services) requires kTls
       : stream_(beast::tcp_stream(std::move(socket)), *services.tls),
+        slot_(std::move(slot)),
         worker_(worker),
         services_(services) {}
 
@@ -771,6 +816,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   Stream stream_;
+  ConnectionSlot slot_;
   std::size_t worker_;
   const Services& services_;
   std::size_t request_slot_ = 0;
@@ -780,13 +826,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
-Server::Server(Services services) : services_(services) {
+Server::Server(Services services)
+    : services_(services), connections_(std::make_shared<Connections>()) {
   if (!services_.auth || !services_.court)
     throw std::invalid_argument("http::Server needs Services::auth and Services::court");
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
-  auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), worker, services_);
+  auto slot = admit(connections_, services_.max_connections, socket);
+  if (!slot) return;
+  auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), std::move(*slot),
+                                                              worker, services_);
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
@@ -794,7 +844,10 @@ void Server::serve(tcp::socket socket, std::size_t worker) {
 
 void Server::serve_tls(tcp::socket socket, std::size_t worker) {
   if (!services_.tls) throw std::logic_error("http::Server::serve_tls without Services::tls");
-  auto session = std::make_shared<Session<TlsStream>>(std::move(socket), worker, services_);
+  auto slot = admit(connections_, services_.max_connections, socket);
+  if (!slot) return;
+  auto session =
+      std::make_shared<Session<TlsStream>>(std::move(socket), std::move(*slot), worker, services_);
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

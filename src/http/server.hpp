@@ -91,6 +91,10 @@ struct Services {
   std::uint16_t https_port = 443;
   // Whose X-Forwarded-For names the client ([http] trusted_proxies).
   TrustedProxies trusted_proxies = {};
+  // Open connections (players, WebSockets, idle keep-alives) past which a
+  // new one is closed at once ([http] max_connections): idle connections
+  // must not take the descriptors that cameras and recordings need.
+  std::size_t max_connections = 10000;
 };
 
 class Server {
@@ -103,9 +107,11 @@ class Server {
   void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
   // The HTTPS port as bound (a configured 0 picks one); before serving.
   void set_https_port(std::uint16_t port) { services_.https_port = port; }
+  struct Connections;  // open now, and refused for max_connections
 
  private:
   Services services_;
+  std::shared_ptr<Connections> connections_;
 };
 
 }  // namespace courtcast::http

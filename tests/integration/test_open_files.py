@@ -1,6 +1,7 @@
 """Descriptors run out (thousands of idle connections, or a low limit): the
 server stops accepting for a moment instead of spinning on accept, says so,
-and takes connections again once descriptors are free. At start it raises
+and takes connections again once descriptors are free. HTTP connections
+past [http] max_connections are closed at once. At start the server raises
 its soft open-files limit to the hard one."""
 
 import os
@@ -57,6 +58,35 @@ class OutOfDescriptors(unittest.TestCase):
             self.assertEqual(len(failed), paused, "each pause ends with a resume")
             self.assertGreater(sum(failed), 5 * paused)
             self.assertIsNone(server.proc.poll())
+
+
+class HttpConnectionCap(unittest.TestCase):
+    def test_connections_past_max_connections_are_closed_at_once_and_counted(self):
+        with Server(http="max_connections = 40") as server:
+            held = [socket.create_connection(("127.0.0.1", server.http_port), timeout=5)
+                    for _ in range(40)]
+            try:
+                wait_for(lambda: server.log().count("event=http_connection_refused") == 0
+                         and len(os.listdir(f"/proc/{server.proc.pid}/fd")) > 40, 10,
+                         "the 40 connections taken")
+                extra = [socket.create_connection(("127.0.0.1", server.http_port), timeout=5)
+                         for _ in range(10)]
+                for s in extra:
+                    self.assertEqual(s.recv(1), b"", "closed at once, before any request")
+                    s.close()
+                line = wait_for(lambda: re.search(
+                    r"event=http_connection_refused address=127\.0\.0\.1 "
+                    r'reason="max_connections \(40\)" total=(\d+)', server.log()), 5, "the log line")
+                self.assertEqual(line.group(1), "1", "a burst is one line")
+                self.assertEqual(server.log().count("event=http_connection_refused"), 1)
+            finally:
+                for s in held[:5]:
+                    s.close()
+            # Places come back as connections end.
+            wait_for(lambda: server.control("GET", "/streams")[0] == 200, 10,
+                     "an answer once five connections ended")
+            for s in held[5:]:
+                s.close()
 
 
 class OpenFilesLimit(unittest.TestCase):
