@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "base/burst_log.hpp"
 #include "base/clock.hpp"
 #include "base/codes.hpp"
 #include "base/file.hpp"
@@ -58,6 +59,22 @@ TEST(Secret, same_secret_is_equality) {
   EXPECT_TRUE(same_secret("", ""));
   EXPECT_FALSE(same_secret("k3y", "k3Y"));
   EXPECT_FALSE(same_secret("k3y", "k3y "));
+}
+
+TEST(BurstLog, logs_the_first_lines_of_each_ten_seconds_and_no_more) {
+  using std::chrono::milliseconds;
+  const auto t0 = std::chrono::steady_clock::now();
+  BurstLog one;
+  EXPECT_TRUE(one.due(t0));
+  EXPECT_FALSE(one.due(t0 + milliseconds(1)));
+  EXPECT_FALSE(one.due(t0 + milliseconds(9'999)));
+  EXPECT_TRUE(one.due(t0 + milliseconds(10'000)));
+  BurstLog ten(10);
+  int logged = 0;
+  for (int i = 0; i < 1000; ++i) logged += ten.due(t0 + milliseconds(i)) ? 1 : 0;
+  EXPECT_EQ(logged, 10);
+  for (int i = 0; i < 1000; ++i) logged += ten.due(t0 + milliseconds(10'000 + i)) ? 1 : 0;
+  EXPECT_EQ(logged, 20) << "a new window, ten more";
 }
 
 TEST(Clock, utc_now_ms_is_milliseconds_since_1970) {
