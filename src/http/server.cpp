@@ -166,10 +166,15 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 }  // namespace
 
-struct Server::Connections {
-  std::atomic<std::size_t> open{0};
+struct Server::State {
+  std::atomic<std::size_t> open{0};  // connections, against max_connections
   std::atomic<std::uint64_t> refused{0};
   base::BurstLog refused_log;
+  // Plays refused (wrong key, unknown stream): anyone can ask, as fast as
+  // they like, so the log says the first ten of a burst (10 s) and counts
+  // the rest.
+  std::atomic<std::uint64_t> plays_refused{0};
+  base::BurstLog play_refused_log{10};
 };
 
 namespace {
@@ -177,19 +182,20 @@ namespace {
 // A connection's place under max_connections, given back when it ends.
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(std::shared_ptr<Server::Connections> c) : c_(std::move(c)) {}
+  explicit ConnectionSlot(std::shared_ptr<Server::State> c) : c_(std::move(c)) {}
   ConnectionSlot(ConnectionSlot&&) = default;
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
   ~ConnectionSlot() {
     if (c_) c_->open.fetch_sub(1, std::memory_order_relaxed);
   }
+  Server::State& server() const { return *c_; }
 
  private:
-  std::shared_ptr<Server::Connections> c_;
+  std::shared_ptr<Server::State> c_;
 };
 
 // Takes a place for the connection, or closes it when all are taken.
-std::optional<ConnectionSlot> admit(const std::shared_ptr<Server::Connections>& c, std::size_t max,
+std::optional<ConnectionSlot> admit(const std::shared_ptr<Server::State>& c, std::size_t max,
                                     tcp::socket& socket) {
   if (c->open.fetch_add(1, std::memory_order_relaxed) < max) return ConnectionSlot(c);
   c->open.fetch_sub(1, std::memory_order_relaxed);
@@ -645,8 +651,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (req.find(bhttp::field::cookie) != req.end())
       team = services_.auth->logged_in(api_request(req, path, query)).has_value();
     if (auto why = services_.access.refuse_play(name, query, team)) {
-      spdlog::warn("event=http_flv_refused stream={} reason={}", base::log_value(name),
-                   base::log_value(*why));
+      auto& server = slot_.server();
+      const auto total = server.plays_refused.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (server.play_refused_log.due(std::chrono::steady_clock::now()))
+        spdlog::warn(
+            "event=http_flv_refused stream={} reason={} total={} "
+            "(past ten within 10 s they are counted, not logged)",
+            base::log_value(name), base::log_value(*why), total);
       co_await send(make_response(req, api_error(bhttp::status::forbidden, "play_refused", *why)));
       co_return;
     }
@@ -826,14 +837,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
-Server::Server(Services services)
-    : services_(services), connections_(std::make_shared<Connections>()) {
+Server::Server(Services services) : services_(services), state_(std::make_shared<State>()) {
   if (!services_.auth || !services_.court)
     throw std::invalid_argument("http::Server needs Services::auth and Services::court");
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
-  auto slot = admit(connections_, services_.max_connections, socket);
+  auto slot = admit(state_, services_.max_connections, socket);
   if (!slot) return;
   auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), std::move(*slot),
                                                               worker, services_);
@@ -844,7 +854,7 @@ void Server::serve(tcp::socket socket, std::size_t worker) {
 
 void Server::serve_tls(tcp::socket socket, std::size_t worker) {
   if (!services_.tls) throw std::logic_error("http::Server::serve_tls without Services::tls");
-  auto slot = admit(connections_, services_.max_connections, socket);
+  auto slot = admit(state_, services_.max_connections, socket);
   if (!slot) return;
   auto session =
       std::make_shared<Session<TlsStream>>(std::move(socket), std::move(*slot), worker, services_);

@@ -195,8 +195,12 @@ int Listener::on_listen(void* opaque, SRTSOCKET socket, int, const sockaddr* pee
   const std::string peer = peer_text(peer_addr);
   auto refuse = [&](RejectCode code, const std::string& stream, const std::string& reason) {
     srt_setrejectreason(socket, static_cast<int>(code));
-    spdlog::warn("event=srt_refused stream={} peer={} code={} reason={}", base::log_value(stream),
-                 peer, static_cast<int>(code), base::log_value(reason));
+    const auto total = self->refused_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (self->refused_log_.due(steady_clock::now()))
+      spdlog::warn(
+          "event=srt_refused stream={} peer={} code={} reason={} total={} "
+          "(past ten within 10 s they are counted, not logged)",
+          base::log_value(stream), peer, static_cast<int>(code), base::log_value(reason), total);
     return -1;
   };
   auto id = parse_stream_id(stream_id ? stream_id : "");

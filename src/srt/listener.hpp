@@ -19,6 +19,7 @@
 #include <thread>
 #include <variant>
 
+#include "base/burst_log.hpp"
 #include "base/result.hpp"
 #include "live/stream.hpp"
 #include "media/ts_demux.hpp"
@@ -111,6 +112,11 @@ class Listener {
   std::thread thread_;
   // Touched by the receive thread only (and by stop() after it has joined).
   std::map<int, std::shared_ptr<Link>> links_;
+  // Handshakes refused (bad stream id, wrong key): a UDP caller can send
+  // them as fast as it likes, so the log says the first ten of a burst
+  // (10 s) and counts the rest.
+  std::atomic<std::uint64_t> refused_{0};
+  base::BurstLog refused_log_{10};
 };
 
 }  // namespace courtcast::srt

@@ -55,6 +55,17 @@ class PlayRefusals(unittest.TestCase):
             self.assertEqual(len({body for _, body in flv.values()}), 1, flv)
             self.assertIn(b"stream not available", flv["private"][1])
 
+    def test_a_flood_of_refused_plays_logs_ten_lines_and_counts_the_rest(self):
+        with Server(streams=(("cam-b", "key-b-123456", False),)) as server:
+            url = server.flv_url("cam-b")  # private, asked without its key
+            for _ in range(100):
+                self.assertEqual(flv_refusal(url)[0], 403)
+            lines = [l for l in server.log().splitlines() if "event=http_flv_refused" in l]
+            # Ten per 10 s: one window, or two when the flood straddled one.
+            self.assertIn(len(lines), (10, 20), lines[-1:])
+            self.assertIn("total=1 ", lines[0])
+            self.assertIn("total=10 ", lines[9])
+
 
 if __name__ == "__main__":
     unittest.main()
