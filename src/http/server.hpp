@@ -107,11 +107,11 @@ class Server {
   void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
   // The HTTPS port as bound (a configured 0 picks one); before serving.
   void set_https_port(std::uint16_t port) { services_.https_port = port; }
-  struct Connections;  // open now, and refused for max_connections
+  struct State;  // connections open and refused, refusals' logs
 
  private:
   Services services_;
-  std::shared_ptr<Connections> connections_;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace courtcast::http
