@@ -62,6 +62,14 @@ def rw_timeout(seconds):
     return ["-rw_timeout", str(int(seconds * TIME_SCALE * 1_000_000))]
 
 
+def grab(url, path, seconds):
+    """The last frame of `seconds` of `url`, as a PNG at `path` (the air
+    tests keep it as an artifact)."""
+    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", *rw_timeout(10), "-i", url,
+                    "-t", str(seconds), "-update", "1", "-y", path],
+                   check=True, timeout=(60 + seconds) * TIME_SCALE)
+
+
 def wait_for(predicate, timeout, what, interval=0.05):
     """Polls `predicate` until it returns a true value or `timeout` (times
     TIME_SCALE) passes."""
@@ -180,6 +188,12 @@ class Server:
         with open(self.log_path, "rb") as f:
             f.seek(self.log_start)
             return f.read().decode(errors="replace")
+
+    def cpu_seconds(self):
+        """User and system CPU time the server has used."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:

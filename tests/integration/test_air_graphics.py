@@ -9,16 +9,9 @@ import unittest
 
 from court_api_support import (approved_session, logged_in, make_users, session_body, step_body,
                                username)
-from harness import TIME_SCALE, ApiClient, Server, publish, stop, test_media, rw_timeout, wait_for, wait_live
+from harness import ApiClient, Server, grab, publish, stop, test_media, wait_for, wait_live
 
 OUT = os.path.join(os.environ.get("COURTCAST_TEST_OUTPUT", tempfile.gettempdir()), "air")
-
-
-def grab(url, path, seconds):
-    """The last frame of `seconds` of `url`, as a PNG."""
-    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", *rw_timeout(10), "-i", url,
-                    "-t", str(seconds), "-update", "1", "-y", path],
-                   check=True, timeout=(60 + seconds) * TIME_SCALE)
 
 
 def bright_pixels(path, x, y, w, h):

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 from court_api_support import logged_in, make_users, username
-from harness import TIME_SCALE, ApiClient, Server, WebSocketReader, rw_timeout, wait_for
+from harness import ApiClient, Server, WebSocketReader, grab, wait_for
 from test_air_encoder import write_flv
 from test_program import Recorder
 
@@ -26,13 +26,6 @@ AIR = ('[[program]]\nname = "air1"\ninputs = ["cam-a"]\ndelay_seconds = 0\n'
 MESSAGE_REGION = (40, 150, 560, 60)
 CLOCK_REGION = (400, 4, 236, 36)
 EMBLEM_REGION = (10, 6, 60, 52)
-
-
-def grab(url, path, seconds):
-    """The last frame of `seconds` of `url`, as a PNG (kept as an artifact)."""
-    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", *rw_timeout(10), "-i", url,
-                    "-t", str(seconds), "-update", "1", "-y", path],
-                   check=True, timeout=(60 + seconds) * TIME_SCALE)
 
 
 def gray(path, x, y, w, h):

@@ -15,12 +15,6 @@ import unittest
 from harness import BIN, Server, wait_for
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class OutOfDescriptors(unittest.TestCase):
     def test_accepting_pauses_while_descriptors_are_out_and_resumes_after(self):
         with Server() as server:
@@ -37,9 +31,9 @@ class OutOfDescriptors(unittest.TestCase):
                                                r'error="Too many open files"')
                 # Retrying accept at once was a loop at a whole core on the
                 # worker that also serves players (measured: 100 %).
-                before, start = cpu_seconds(server.proc.pid), time.monotonic()
+                before, start = server.cpu_seconds(), time.monotonic()
                 time.sleep(2)
-                share = (cpu_seconds(server.proc.pid) - before) / (time.monotonic() - start)
+                share = (server.cpu_seconds() - before) / (time.monotonic() - start)
                 self.assertLess(share, 0.5, "CPU share of a core while out of descriptors")
             finally:
                 for s in idle:
