@@ -62,7 +62,7 @@ asio::awaitable<void> Listener::accept_loop() {
   using namespace std::chrono_literals;
   asio::steady_timer pause(acceptor_.get_executor());
   std::chrono::steady_clock::time_point paused_since{};
-  std::uint64_t refused = 0;  // accepts that failed during this pause
+  std::uint64_t failed_accepts = 0;  // during this pause
   for (;;) {
     const std::size_t worker = next_worker_++ % workers_.size();
     auto [ec, socket] =
@@ -70,7 +70,7 @@ asio::awaitable<void> Listener::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (out_of_resources(ec)) {
       // As nginx does: stop accepting for a moment, say so once per episode.
-      if (refused++ == 0) {
+      if (failed_accepts++ == 0) {
         paused_since = std::chrono::steady_clock::now();
         spdlog::error("event=accept_paused address={} error={}", address(),
                       base::log_value(ec.message()));
@@ -81,13 +81,13 @@ asio::awaitable<void> Listener::accept_loop() {
       continue;
     }
     if (ec) continue;  // a connection reset before it was accepted
-    if (refused > 0) {
+    if (failed_accepts > 0) {
       spdlog::warn("event=accept_resumed address={} paused_ms={} failed_accepts={}", address(),
                    std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::steady_clock::now() - paused_since)
                        .count(),
-                   refused);
-      refused = 0;
+                   failed_accepts);
+      failed_accepts = 0;
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);

@@ -201,12 +201,13 @@ std::optional<ConnectionSlot> admit(const std::shared_ptr<Server::State>& c, std
   c->open.fetch_sub(1, std::memory_order_relaxed);
   const auto total = c->refused.fetch_add(1, std::memory_order_relaxed) + 1;
   boost::system::error_code ec;
-  const auto peer = socket.remote_endpoint(ec);
-  if (c->refused_log.due(std::chrono::steady_clock::now()))
+  if (c->refused_log.due(std::chrono::steady_clock::now())) {
+    const auto peer = socket.remote_endpoint(ec);
     spdlog::warn(
         "event=http_connection_refused address={} reason=\"max_connections ({})\" total={} "
         "(further ones within 10 s are counted, not logged)",
         ec ? std::string("unknown") : peer.address().to_string(), max, total);
+  }
   socket.close(ec);
   return std::nullopt;
 }
