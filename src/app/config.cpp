@@ -58,12 +58,14 @@ class Reader {
   template <typename Int>
   void get(const toml::table& t, const char* key, Int& out, std::int64_t lo, std::int64_t hi) {
     if (const toml::node* n = t.get(key)) {
-      auto v = n->value<std::int64_t>();
-      if (!v || *v < lo || *v > hi)
+      // Exactly an integer: value<int64_t>() would also convert a float, and
+      // toml++ casts one out of range (5E20) before it checks (undefined).
+      const auto* v = n->as_integer();
+      if (!v || v->get() < lo || v->get() > hi)
         fail(*n, std::string("'") + key + "' must be an integer from " + std::to_string(lo) +
                      " to " + std::to_string(hi));
       else
-        out = static_cast<Int>(*v);
+        out = static_cast<Int>(v->get());
     }
   }
   // A number of days, whole or not (a fraction lets a test see expiry).

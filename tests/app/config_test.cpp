@@ -189,6 +189,12 @@ TEST(Config, out_of_range_and_mistyped_values_say_what_is_allowed) {
             "court.toml:2: 'workers' must be an integer from 0 to 64");
   EXPECT_EQ(error_of("[live]\n\nmax_lag_ms = \"3s\"\n"),
             "court.toml:3: 'max_lag_ms' must be an integer from 500 to 60000");
+  // A float is not an integer, whole or far out of range (fuzz_config found
+  // 5E20 cast to an integer: undefined behaviour in toml++).
+  EXPECT_EQ(error_of("[rtmp]\nadmission_timeout_ms = 5E20\n"),
+            "court.toml:2: 'admission_timeout_ms' must be an integer from 100 to 600000");
+  EXPECT_EQ(error_of("[server]\nworkers = 2.0\n"),
+            "court.toml:2: 'workers' must be an integer from 0 to 64");
   EXPECT_EQ(error_of("[server]\ndata_dir = 5\n"), "court.toml:2: 'data_dir' must be a string");
   EXPECT_EQ(error_of("[record]\nenabled = 1\n"), "court.toml:2: 'enabled' must be true or false");
   EXPECT_EQ(error_of("[log]\nlevel = \"loud\"\n"),
