@@ -263,6 +263,29 @@ class SrtPassphrase(unittest.TestCase):
             self.assertNotIn("court-secret-16", server.log())
 
 
+class SrtRefusalFlood(unittest.TestCase):
+    def test_a_flood_of_refused_handshakes_logs_ten_lines_and_disturbs_nothing(self):
+        """Anyone can send handshakes with a wrong key as fast as they like: the
+        log takes ten lines per 10 s with a running total, and a camera with
+        the right key still gets in."""
+        media = test_media()
+        with Server() as server:
+            url = srt_url(server.srt_port, standard_id("cam-a", "wrong-key-123"))
+            for _ in range(30):
+                self.assertTrue(refused(url, media)[0])
+            lines = [l for l in server.log().splitlines() if "event=srt_refused" in l]
+            # Ten per 10 s: one window, or two (up to 20) when the flood straddled one.
+            self.assertGreaterEqual(len(lines), 10, lines)
+            self.assertLessEqual(len(lines), 20, lines[-1:])
+            self.assertIn("total=1 ", lines[0])
+            self.assertIn("total=10 ", lines[9])
+            proc = publish_srt(srt_url(server.srt_port, standard_id("cam-a", KEY)), media)
+            try:
+                wait_live(server, "cam-a", timeout=15)
+            finally:
+                stop(proc)
+
+
 def probe_size(url, timeout=15):
     """(width, height) of the first video frame ffprobe reads from `url`."""
     out = subprocess.run(["ffprobe", "-v", "error", *rw_timeout(5), "-select_streams",
