@@ -7,7 +7,7 @@ import re
 import tempfile
 
 from court_api_support import approved_session, logged_in, make_users, username
-from harness import ApiClient, free_port, start_nginx, stop
+from harness import ApiClient, free_port, start_nginx_on_free_ports, stop
 
 DEPLOY_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "deploy.md")
 
@@ -38,18 +38,19 @@ class NginxEdge:
                     f"error_log {self.dir}/error.log warn;\n"
                     "worker_rlimit_nofile 8192;\nevents { worker_connections 4096; }\n"
                     f"http {{\naccess_log off;\ninclude {self.dir}/edge.conf;\n}}\n")
-        # A free port can be taken by another test before nginx binds it: then another.
-        for _ in range(5):
+
+        def configure():
             self.port = free_port()
             edge = (edge_template().replace("@ORIGIN@", f"127.0.0.1:{origin_port}")
                     .replace("@LISTEN@", f"127.0.0.1:{self.port}")
                     .replace("@CACHE_DIR@", os.path.join(self.dir, "cache")))
             with open(os.path.join(self.dir, "edge.conf"), "w") as f:
                 f.write(edge)
-            self.proc = start_nginx(self.dir, conf, [self.port])
-            if self.proc:
-                return
-        raise AssertionError(f"nginx edge did not start: {self.error_log()[-2000:]}")
+            return [self.port]
+
+        self.proc = start_nginx_on_free_ports(self.dir, conf, configure)
+        if not self.proc:
+            raise AssertionError(f"nginx edge did not start: {self.error_log()[-2000:]}")
 
     def error_log(self):
         with open(os.path.join(self.dir, "error.log"), errors="replace") as f:

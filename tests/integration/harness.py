@@ -552,6 +552,17 @@ def start_nginx(directory, conf, ports):
     return None
 
 
+def start_nginx_on_free_ports(directory, conf, configure, tries=5):
+    """nginx as start_nginx starts it, once `configure()` has picked free ports,
+    written CONF with them and returned them; when another test took one of
+    them first, `configure()` picks again. None after `tries` tries."""
+    for _ in range(tries):
+        proc = start_nginx(directory, conf, configure())
+        if proc:
+            return proc
+    return None
+
+
 class NginxRtmp:
     """nginx with Debian's RTMP module on loopback: one `live` application on
     each of `plain` ports, plus `tls` ports terminating TLS (stream module,
@@ -566,12 +577,8 @@ class NginxRtmp:
         self.dir = directory or tempfile.mkdtemp(prefix="courtcast-nginx-")
         os.makedirs(self.dir, exist_ok=True)
         self.record = record
-        fixed = plain_ports is not None or tls_ports is not None
-        self.plain_ports = list(plain_ports) if plain_ports is not None else [
-            free_port() for _ in range(plain)]
-        self.tls_ports = list(tls_ports) if tls_ports is not None else [
-            free_port() for _ in range(tls)]
-        self.behind_tls_ports = [free_port() for _ in self.tls_ports]
+        self.plain_ports = list(plain_ports) if plain_ports is not None else [0] * plain
+        self.tls_ports = list(tls_ports) if tls_ports is not None else [0] * tls
         self.cert = os.path.join(self.dir, "cert.pem")
         self.key = os.path.join(self.dir, "key.pem")
         if self.tls_ports and not os.path.exists(self.cert):
@@ -580,19 +587,22 @@ class NginxRtmp:
                             "-keyout", self.key, "-out", self.cert],
                            check=True, capture_output=True)
         self.conf = os.path.join(self.dir, "nginx.conf")
-        self.proc = None
-        # A free port can be taken by another test before nginx binds it:
-        # then other free ports, unless the caller fixed them.
-        for _ in range(0 if fixed else 4):
-            self._write_conf()
-            self.proc = start_nginx(self.dir, self.conf, self._ports())
-            if self.proc:
-                return
-            self.plain_ports = [free_port() for _ in self.plain_ports]
-            self.tls_ports = [free_port() for _ in self.tls_ports]
+        fixed = plain_ports is not None or tls_ports is not None
+
+        def configure():
+            if not fixed:
+                self.plain_ports = [free_port() for _ in self.plain_ports]
+                self.tls_ports = [free_port() for _ in self.tls_ports]
             self.behind_tls_ports = [free_port() for _ in self.tls_ports]
-        self._write_conf()
-        self.start()  # the last try, which says why it fails
+            self._write_conf()
+            return self._ports()
+
+        self.proc = None
+        if not fixed:
+            self.proc = start_nginx_on_free_ports(self.dir, self.conf, configure, tries=4)
+        if not self.proc:
+            configure()
+            self.start()  # the last (or only) try, which says why it fails
 
     def _write_conf(self):
         def app(listen, label):
