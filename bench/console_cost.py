@@ -37,20 +37,13 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 
 from court_api_support import approved_session, session_body  # noqa: E402
-from harness import (ApiClient, Server, WebSocketReader, publish, stop, test_media,  # noqa: E402
-                     wait_for, wait_live)
+from harness import (ApiClient, Server, WebSocketReader, process_cpu_seconds, publish,  # noqa: E402
+                     stop, test_media, wait_for, wait_live)
 
 CONSOLES = int(os.environ.get("CONSOLES", "5"))
 WINDOW_S = float(os.environ.get("WINDOW_S", "20"))
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 PASSWORD = "bench-password-long"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 class Console:
@@ -171,19 +164,19 @@ def main():
         pid = server.proc.pid
         idle, busy, traffic = [], [], []
         for _ in range(ROUNDS):
-            t0, c0 = time.monotonic(), cpu_seconds(pid)
+            t0, c0 = time.monotonic(), process_cpu_seconds(pid)
             time.sleep(WINDOW_S)  # the measurement window itself
-            idle.append((cpu_seconds(pid) - c0) / (time.monotonic() - t0))
+            idle.append((process_cpu_seconds(pid) - c0) / (time.monotonic() - t0))
 
             consoles = [Console(server, f"director{i}", air) for i in range(CONSOLES)]
             for c in consoles:
                 c.start()
             time.sleep(3)  # previews connected and past their first GOP
             b0 = sum(c.bytes for c in consoles)
-            t0, c0 = time.monotonic(), cpu_seconds(pid)
+            t0, c0 = time.monotonic(), process_cpu_seconds(pid)
             time.sleep(WINDOW_S)  # the measurement window itself
             elapsed = time.monotonic() - t0
-            busy.append((cpu_seconds(pid) - c0) / elapsed)
+            busy.append((process_cpu_seconds(pid) - c0) / elapsed)
             traffic.append((sum(c.bytes for c in consoles) - b0) * 8 / elapsed / 1e6)
             calls = sum(c.calls for c in consoles)
             events = sum(c.events for c in consoles)

@@ -29,7 +29,8 @@ os.environ.setdefault("COURTCAST_BIN", os.path.join(ROOT, os.environ.get("BUILD_
 os.environ.setdefault("COURTCAST_TEST_MEDIA", os.path.join(ROOT, "build", "test-media"))
 
 from edge_support import NginxEdge, live_session  # noqa: E402
-from harness import Server, publish, stop, test_media, wait_for, wait_live  # noqa: E402
+from harness import (Server, process_cpu_seconds, publish, stop, test_media, wait_for,  # noqa: E402
+                     wait_live)
 from metrics_support import fetch, parse, total  # noqa: E402
 
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
@@ -38,15 +39,13 @@ BUILD = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"))
 
 def cpu_seconds(pids):
     """utime + stime of `pids`, in seconds."""
-    ticks = 0
+    seconds = 0.0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            seconds += process_cpu_seconds(pid)
         except (OSError, IndexError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+            pass  # an nginx worker that just exited
+    return seconds
 
 
 def with_children(pid):

@@ -34,8 +34,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 from court_api_support import PASSWORD, approved_session, session_body, step_body  # noqa: E402
-from harness import (ApiClient, NginxRtmp, TcpProxy, accepts, free_port, stop,  # noqa: E402
-                     test_media, wait_for)
+from harness import (ApiClient, NginxRtmp, TcpProxy, accepts, free_port,  # noqa: E402
+                     process_cpu_seconds, stop, test_media, wait_for)
 
 BIN = os.environ.get("COURTCAST_BIN", "build/courtcast")
 BENCH = os.environ.get("COURTCAST_BENCH_BIN", "build/courtcast-bench")
@@ -164,15 +164,12 @@ class Sampler:
         threading.Thread(target=self._loop, daemon=True).start()
 
     def _loop(self):
-        ticks = os.sysconf("SC_CLK_TCK")
         last = None
         while self.running:
             now = time.monotonic()
             pid = self.server.proc.pid if self.server.proc else None
             try:
-                with open(f"/proc/{pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                cpu = (int(fields[11]) + int(fields[12])) / ticks
+                cpu = process_cpu_seconds(pid)
                 status = open(f"/proc/{pid}/status").read()
                 rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
                 threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))

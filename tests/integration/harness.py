@@ -191,9 +191,7 @@ class Server:
 
     def cpu_seconds(self):
         """User and system CPU time the server has used."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.proc.pid)
 
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -491,6 +489,15 @@ class RtmpPublisher:
 
 
 # --- platform stand-ins, a fault-injecting proxy, a WebSocket reader ----------
+
+def process_cpu_seconds(pid):
+    """utime + stime of process `pid` (all its threads), in seconds. The
+    command name in /proc/PID/stat may hold spaces and parentheses: the fields
+    are counted from its last ')'."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def free_port():
     """A loopback port free now. Tests run at once: another may take it
