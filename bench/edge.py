@@ -34,6 +34,8 @@ from harness import (Server, process_cpu_seconds, publish, stop, test_media, wai
 from metrics_support import fetch, parse, total  # noqa: E402
 
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
+# wrk, the readers and the edge all connect from 127.0.0.1, for many viewers.
+LOOPBACK_VIEWERS = "max_connections_per_address = 0"
 BUILD = os.path.join(ROOT, os.environ.get("BUILD_DIR", "build"))
 
 
@@ -76,7 +78,7 @@ def wrk(url, connections):
 
 def feed():
     connections = int(os.environ.get("CONNECTIONS", "200"))
-    with Server() as server:
+    with Server(http=LOOPBACK_VIEWERS) as server:
         session = live_session(server)
         path = f"/api/v1/public/sessions/{session}/questions"
         route = "/api/v1/public/sessions/{id}/questions"
@@ -188,7 +190,7 @@ def hls():
     processes = int(os.environ.get("PROCESSES", "2"))
     use_bench = os.environ.get("READER", "bench") == "bench"
     media = test_media()
-    with Server(streams=(("cam-a", "bench-key-1", True),)) as server:
+    with Server(streams=(("cam-a", "bench-key-1", True),), http=LOOPBACK_VIEWERS) as server:
         publisher = publish(server.rtmp_url("cam-a", "key=bench-key-1"), media)
         edge = None
         try:

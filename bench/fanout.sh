@@ -90,6 +90,8 @@ max_connections = 100000
 listen = "127.0.0.1:0"  # not the default port, which another server may hold
 [http]
 listen = "127.0.0.1:$http_port"
+max_connections_per_address = 0  # the HTTP-FLV players too
+max_connections = 100000
 [live]
 merge_window_ms = $merge
 $live_lines

@@ -32,8 +32,8 @@ free_port() {  # a TCP port free on 127.0.0.1 right now
 }
 
 server_config() {  # server_config DIR HTTP_PORT WORKERS [DATABASE_URL]: writes DIR/courtcast.toml, a server
-  # with its data in DIR/var, HTTP on HTTP_PORT, RTMP and SRT on any free port, no recording,
-  # warnings only, and SQLite unless a database URL is given
+  # with its data in DIR/var, HTTP on HTTP_PORT (no cap per address), RTMP and SRT on any free
+  # port, no recording, warnings only, and SQLite unless a database URL is given
   cat >"$1/courtcast.toml" <<TOML
 [server]
 data_dir = "$1/var"
@@ -44,6 +44,7 @@ listen = "127.0.0.1:0"
 listen = "127.0.0.1:0"
 [http]
 listen = "127.0.0.1:$2"
+max_connections_per_address = 0  # load generators on loopback stand for many viewers
 [record]
 enabled = false
 [log]

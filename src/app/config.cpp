@@ -178,11 +178,13 @@ media::Result<Config> parse_config(const std::string& text, const std::string& s
           std::int64_t{64} << 30);
   }
   if (auto* t = section(r, root, "http");
-      t && r.check_keys(*t, "[http]",
-                        {"listen", "web_dir", "allowed_origins", "tls_listen", "tls_cert",
-                         "tls_key", "plain", "trusted_proxies", "max_connections"})) {
+      t && r.check_keys(
+               *t, "[http]",
+               {"listen", "web_dir", "allowed_origins", "tls_listen", "tls_cert", "tls_key",
+                "plain", "trusted_proxies", "max_connections", "max_connections_per_address"})) {
     r.get(*t, "listen", c.http_listen);
     r.get(*t, "max_connections", c.http_max_connections, 1, 1'000'000);
+    r.get(*t, "max_connections_per_address", c.http_max_connections_per_address, 0, 1'000'000);
     r.get(*t, "tls_listen", c.http_tls_listen);
     r.get(*t, "tls_cert", c.http_tls_cert);
     r.get(*t, "tls_key", c.http_tls_key);

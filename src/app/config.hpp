@@ -75,6 +75,9 @@ struct Config {
   // Open HTTP connections (players, WebSockets, keep-alives) past which a
   // new one is closed at once, keeping descriptors for cameras and recordings.
   std::int64_t http_max_connections = 10000;
+  // Of those, what one peer address may hold (0: no cap); trusted proxies
+  // are not capped, as each speaks for many viewers.
+  std::int64_t http_max_connections_per_address = 500;
   std::string srt_listen = "0.0.0.0:10080";
   std::string srt_passphrase;  // empty: unencrypted; else callers must use it
   // SRT's receiver latency: how long a lost packet may take to be resent.

@@ -406,6 +406,8 @@ int serve(Config config) {
                                                    : http::PlainHttp::redirect;
   services.trusted_proxies = config.http_trusted_proxies;
   services.max_connections = static_cast<std::size_t>(config.http_max_connections);
+  services.max_connections_per_address =
+      static_cast<std::size_t>(config.http_max_connections_per_address);
   auth.set_event_hub(&events);
   services.court = &court_api;
   http::QaOptions qa_options;

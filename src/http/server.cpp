@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "base/burst_log.hpp"
+#include "base/connection_admission.hpp"
 #include "base/log_value.hpp"
 #include "base/text.hpp"
 #include "http/auth.hpp"
@@ -167,9 +168,8 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 }  // namespace
 
 struct Server::State {
-  std::atomic<std::size_t> open{0};  // connections, against max_connections
-  std::atomic<std::uint64_t> refused{0};
-  base::BurstLog refused_log;
+  explicit State(base::ConnectionAdmission::Limits limits) : admission(limits) {}
+  base::ConnectionAdmission admission;
   // Plays refused (wrong key, unknown stream): anyone can ask, as fast as
   // they like, so the log says the first ten of a burst (10 s) and counts
   // the rest.
@@ -179,35 +179,23 @@ struct Server::State {
 
 namespace {
 
-// A connection's place under max_connections, given back when it ends.
-class ConnectionSlot {
- public:
-  explicit ConnectionSlot(std::shared_ptr<Server::State> c) : c_(std::move(c)) {}
-  ConnectionSlot(ConnectionSlot&&) = default;
-  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
-  ~ConnectionSlot() {
-    if (c_) c_->open.fetch_sub(1, std::memory_order_relaxed);
-  }
-  Server::State& server() const { return *c_; }
+using Slot = base::ConnectionAdmission::Slot;
 
- private:
-  std::shared_ptr<Server::State> c_;
-};
-
-// Takes a place for the connection, or closes it when all are taken.
-std::optional<ConnectionSlot> admit(const std::shared_ptr<Server::State>& c, std::size_t max,
-                                    tcp::socket& socket) {
-  if (c->open.fetch_add(1, std::memory_order_relaxed) < max) return ConnectionSlot(c);
-  c->open.fetch_sub(1, std::memory_order_relaxed);
-  const auto total = c->refused.fetch_add(1, std::memory_order_relaxed) + 1;
+// A place for the connection under the caps, or it is closed and counted.
+// A trusted proxy (an edge) speaks for many viewers: the total counts it,
+// the cap per address does not.
+std::optional<Slot> admit(Server::State& state, const TrustedProxies& proxies,
+                          tcp::socket& socket) {
   boost::system::error_code ec;
-  if (c->refused_log.due(std::chrono::steady_clock::now())) {
-    const auto peer = socket.remote_endpoint(ec);
+  const auto peer = socket.remote_endpoint(ec);
+  auto admitted = state.admission.admit(peer.address(), !ec && proxies.trusts(peer.address()));
+  if (auto* slot = std::get_if<Slot>(&admitted)) return std::move(*slot);
+  const auto& refusal = std::get<base::ConnectionAdmission::Refusal>(admitted);
+  if (refusal.log)
     spdlog::warn(
-        "event=http_connection_refused address={} reason=\"max_connections ({})\" total={} "
+        "event=http_connection_refused address={} reason=\"{}\" total={} "
         "(further ones within 10 s are counted, not logged)",
-        ec ? std::string("unknown") : peer.address().to_string(), max, total);
-  }
+        ec ? std::string("unknown") : peer.address().to_string(), refusal.reason, refusal.total);
   socket.close(ec);
   return std::nullopt;
 }
@@ -218,13 +206,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(tcp::socket socket, ConnectionSlot slot, std::size_t worker,
+  Session(tcp::socket socket, Slot slot, std::shared_ptr<Server::State> server, std::size_t worker,
           const Services& services) requires(!kTls)
-      : stream_(std::move(socket)), slot_(std::move(slot)), worker_(worker), services_(services) {}
-  Session(tcp::socket socket, ConnectionSlot slot, std::size_t worker,
+      : stream_(std::move(socket)),
+        slot_(std::move(slot)),
+        server_(std::move(server)),
+        worker_(worker),
+        services_(services) {}
+  Session(tcp::socket socket, Slot slot, std::shared_ptr<Server::State> server, std::size_t worker,
           const Services& services) requires kTls
       : stream_(beast::tcp_stream(std::move(socket)), *services.tls),
         slot_(std::move(slot)),
+        server_(std::move(server)),
         worker_(worker),
         services_(services) {}
 
@@ -652,7 +645,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (req.find(bhttp::field::cookie) != req.end())
       team = services_.auth->logged_in(api_request(req, path, query)).has_value();
     if (auto why = services_.access.refuse_play(name, query, team)) {
-      auto& server = slot_.server();
+      auto& server = *server_;
       const auto total = server.plays_refused.fetch_add(1, std::memory_order_relaxed) + 1;
       if (server.play_refused_log.due(std::chrono::steady_clock::now()))
         spdlog::warn(
@@ -828,7 +821,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   Stream stream_;
-  ConnectionSlot slot_;
+  Slot slot_;  // this connection's place under max_connections
+  std::shared_ptr<Server::State> server_;
   std::size_t worker_;
   const Services& services_;
   std::size_t request_slot_ = 0;
@@ -838,16 +832,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
-Server::Server(Services services) : services_(services), state_(std::make_shared<State>()) {
+Server::Server(Services services)
+    : services_(services),
+      state_(std::make_shared<State>(base::ConnectionAdmission::Limits{
+          services_.max_connections, services_.max_connections_per_address})) {
   if (!services_.auth || !services_.court)
     throw std::invalid_argument("http::Server needs Services::auth and Services::court");
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
-  auto slot = admit(state_, services_.max_connections, socket);
+  auto slot = admit(*state_, services_.trusted_proxies, socket);
   if (!slot) return;
   auto session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), std::move(*slot),
-                                                              worker, services_);
+                                                              state_, worker, services_);
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
@@ -855,10 +852,10 @@ void Server::serve(tcp::socket socket, std::size_t worker) {
 
 void Server::serve_tls(tcp::socket socket, std::size_t worker) {
   if (!services_.tls) throw std::logic_error("http::Server::serve_tls without Services::tls");
-  auto slot = admit(state_, services_.max_connections, socket);
+  auto slot = admit(*state_, services_.trusted_proxies, socket);
   if (!slot) return;
-  auto session =
-      std::make_shared<Session<TlsStream>>(std::move(socket), std::move(*slot), worker, services_);
+  auto session = std::make_shared<Session<TlsStream>>(std::move(socket), std::move(*slot), state_,
+                                                      worker, services_);
   auto executor = session->executor();
   asio::co_spawn(
       executor, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);

@@ -95,6 +95,10 @@ struct Services {
   // new one is closed at once ([http] max_connections): idle connections
   // must not take the descriptors that cameras and recordings need.
   std::size_t max_connections = 10000;
+  // Of those, what one peer address may hold ([http]
+  // max_connections_per_address; 0: no cap), so that one address cannot
+  // take them all. Trusted proxies are not capped: an edge speaks for many.
+  std::size_t max_connections_per_address = 500;
 };
 
 class Server {
@@ -107,7 +111,7 @@ class Server {
   void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
   // The HTTPS port as bound (a configured 0 picks one); before serving.
   void set_https_port(std::uint16_t port) { services_.https_port = port; }
-  struct State;  // connections open and refused, refusals' logs
+  struct State;  // connections open and refused, refused plays
 
  private:
   Services services_;

@@ -5,9 +5,8 @@
 #include <atomic>
 #include <cstring>
 #include <functional>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +17,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/burst_log.hpp"
+#include "base/connection_admission.hpp"
 #include "base/log_value.hpp"
 #include "base/saturating.hpp"
 #include "media/bytes_io.hpp"
@@ -32,21 +32,12 @@ using namespace std::chrono;
 using base::BurstLog;
 
 struct Server::State {
-  explicit State(std::size_t max_buffered_bytes) : budget(max_buffered_bytes) {}
+  State(std::size_t max_buffered_bytes, base::ConnectionAdmission::Limits limits)
+      : budget(max_buffered_bytes), admission(limits) {}
   BufferBudget budget;
-  std::mutex mutex;  // guards the two counts below
-  std::size_t connections = 0;
-  std::unordered_map<std::string, std::size_t> per_address;
-  std::atomic<std::uint64_t> refused_total{0}, refused_per_address{0}, admission_timeouts{0},
-      buffer_limits{0};
-  BurstLog refused_log, timeout_log, limit_log;
-
-  void release(const std::string& address) {
-    std::lock_guard lock(mutex);
-    --connections;
-    if (auto it = per_address.find(address); it != per_address.end() && --it->second == 0)
-      per_address.erase(it);
-  }
+  base::ConnectionAdmission admission;
+  std::atomic<std::uint64_t> admission_timeouts{0}, buffer_limits{0};
+  BurstLog timeout_log, limit_log;
 };
 
 namespace {
@@ -90,21 +81,19 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
   static constexpr bool kTls = std::is_same_v<Socket, TlsSocket>;
 
  public:
-  // The caller has counted the connection against `address` in `state`.
   ServerSession(tcp::socket socket, std::size_t worker, ServerHooks& hooks,
                 const ServerOptions& options, std::shared_ptr<Server::State> state,
-                std::string address)
+                base::ConnectionAdmission::Slot slot)
       : socket_(make_socket(std::move(socket), options)),
         worker_(worker),
         hooks_(hooks),
         options_(options),
         state_(std::move(state)),
-        address_(std::move(address)),
+        slot_(std::move(slot)),
         reader_(options.stranger_limits, &state_->budget),
         signal_(socket_.get_executor()),
         watchdog_(socket_.get_executor()),
         peer_(endpoint_text(tcp_socket())) {}
-  ~ServerSession() { state_->release(address_); }
 
   // The TCP socket under TLS, or the socket itself.
   tcp::socket& tcp_socket() {
@@ -642,7 +631,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
   ServerHooks& hooks_;
   const ServerOptions options_;
   std::shared_ptr<Server::State> state_;
-  std::string address_;
+  base::ConnectionAdmission::Slot slot_;  // this connection's place under the caps
   ChunkReader reader_;
   asio::steady_timer signal_;
   asio::steady_timer watchdog_;
@@ -672,18 +661,20 @@ class ServerSession : public std::enable_shared_from_this<ServerSession<Socket>>
 Server::Server(ServerHooks& hooks, ServerOptions options)
     : hooks_(hooks),
       options_(options),
-      state_(std::make_shared<State>(options.max_buffered_bytes_total)) {}
+      state_(std::make_shared<State>(
+          options.max_buffered_bytes_total,
+          base::ConnectionAdmission::Limits{options.max_connections,
+                                            options.max_connections_per_address})) {}
 
 Server::~Server() = default;
 
 ServerCounters Server::counters() const {
-  return {state_->refused_total.load(), state_->refused_per_address.load(),
+  return {state_->admission.refused_total(), state_->admission.refused_per_address(),
           state_->admission_timeouts.load(), state_->buffer_limits.load()};
 }
 
 std::size_t Server::connections() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->connections;
+  return state_->admission.open();
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {
@@ -698,34 +689,22 @@ void Server::serve_tls(tcp::socket socket, std::size_t worker) {
 void Server::start(tcp::socket socket, std::size_t worker, bool tls) {
   boost::system::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
-  std::string address = ec ? std::string("unknown") : endpoint.address().to_string();
-  {
-    std::unique_lock lock(state_->mutex);
-    const bool total_full = state_->connections >= options_.max_connections;
-    const std::size_t from_address =
-        state_->per_address.contains(address) ? state_->per_address[address] : 0;
-    if (total_full || from_address >= options_.max_connections_per_address) {
-      lock.unlock();
-      const auto total = base::saturating_increment(total_full ? state_->refused_total
-                                                               : state_->refused_per_address);
-      if (state_->refused_log.due(steady_clock::now()))
-        spdlog::warn(
-            "event=rtmp_connection_refused address={} reason=\"{}\" total={} "
-            "(further ones within 10 s are counted, not logged)",
-            address,
-            total_full ? "max_connections (" + std::to_string(options_.max_connections) + ")"
-                       : "max_connections_per_address (" +
-                             std::to_string(options_.max_connections_per_address) + ")",
-            total);
-      socket.close(ec);
-      return;
-    }
-    ++state_->connections;
-    ++state_->per_address[address];
+  // Every camera connects for itself: no peer is exempt from the cap.
+  auto admitted = state_->admission.admit(endpoint.address(), false);
+  if (auto* refusal = std::get_if<base::ConnectionAdmission::Refusal>(&admitted)) {
+    if (refusal->log)
+      spdlog::warn(
+          "event=rtmp_connection_refused address={} reason=\"{}\" total={} "
+          "(further ones within 10 s are counted, not logged)",
+          ec ? std::string("unknown") : endpoint.address().to_string(), refusal->reason,
+          refusal->total);
+    socket.close(ec);
+    return;
   }
+  auto slot = std::move(std::get<base::ConnectionAdmission::Slot>(admitted));
   auto run = [&]<typename Socket>() {
     auto session = std::make_shared<ServerSession<Socket>>(std::move(socket), worker, hooks_,
-                                                           options_, state_, std::move(address));
+                                                           options_, state_, std::move(slot));
     auto executor = session->executor();
     asio::co_spawn(
         executor, [session]() -> asio::awaitable<void> { co_await session->run(); },

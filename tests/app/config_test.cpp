@@ -221,6 +221,15 @@ TEST(Config, trusted_proxies_take_addresses_and_networks) {
   EXPECT_TRUE(parse_config("", "court.toml")->http_trusted_proxies.empty());
 }
 
+TEST(Config, http_caps_connections_per_address_unless_told_not_to) {
+  EXPECT_EQ(parse_config("", "court.toml")->http_max_connections_per_address, 500);
+  auto c = parse_config("[http]\nmax_connections_per_address = 0\n", "court.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->http_max_connections_per_address, 0) << "0: no cap";
+  EXPECT_EQ(error_of("[http]\nmax_connections_per_address = -1\n"),
+            "court.toml:2: 'max_connections_per_address' must be an integer from 0 to 1000000");
+}
+
 TEST(Config, a_bad_trusted_proxy_is_refused_naming_its_line) {
   EXPECT_EQ(error_of("[http]\nlisten = \"127.0.0.1:0\"\ntrusted_proxies = [\n  \"127.0.0.1\",\n"
                      "  \"10.0.0.0/33\",\n]\n"),

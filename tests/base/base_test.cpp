@@ -8,6 +8,7 @@
 #include "base/burst_log.hpp"
 #include "base/clock.hpp"
 #include "base/codes.hpp"
+#include "base/connection_admission.hpp"
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "base/result.hpp"
@@ -75,6 +76,67 @@ TEST(BurstLog, logs_the_first_lines_of_each_ten_seconds_and_no_more) {
   EXPECT_EQ(logged, 10);
   for (int i = 0; i < 1000; ++i) logged += ten.due(t0 + milliseconds(10'000 + i)) ? 1 : 0;
   EXPECT_EQ(logged, 20) << "a new window, ten more";
+}
+
+TEST(ConnectionAdmission, caps_the_total_and_each_address_and_gives_places_back) {
+  using Admission = ConnectionAdmission;
+  const auto a = boost::asio::ip::make_address("192.0.2.1");
+  const auto b = boost::asio::ip::make_address("2001:db8::1");
+  Admission admission({.total = 4, .per_address = 2});
+  std::vector<Admission::Slot> held;
+  auto take = [&](const boost::asio::ip::address& peer, bool exempt) -> std::string {
+    auto r = admission.admit(peer, exempt);
+    if (auto* slot = std::get_if<Admission::Slot>(&r)) {
+      held.push_back(std::move(*slot));
+      return "in";
+    }
+    return std::get<Admission::Refusal>(r).reason;
+  };
+  EXPECT_EQ(take(a, false), "in");
+  EXPECT_EQ(take(a, false), "in");
+  EXPECT_EQ(take(a, false), "max_connections_per_address (2)");
+  EXPECT_EQ(take(a, true), "in") << "exempt: a proxy is capped by the total only";
+  EXPECT_EQ(take(b, false), "in");
+  EXPECT_EQ(take(b, false), "max_connections (4)");
+  EXPECT_EQ(admission.open(), 4u);
+  EXPECT_EQ(admission.refused_per_address(), 1u);
+  EXPECT_EQ(admission.refused_total(), 1u);
+
+  held.erase(held.begin());  // one of a's counted connections ends
+  EXPECT_EQ(admission.open(), 3u);
+  EXPECT_EQ(take(a, false), "in") << "its place under the address's cap is free again";
+  EXPECT_EQ(take(a, false), "max_connections (4)");
+  held.clear();
+  EXPECT_EQ(admission.open(), 0u);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(take(a, false), "in");
+
+  Admission uncapped({.total = 3, .per_address = 0});
+  std::vector<Admission::Slot> kept;
+  for (int i = 0; i < 3; ++i) kept.push_back(std::get<Admission::Slot>(uncapped.admit(a, false)));
+  EXPECT_TRUE(std::holds_alternative<Admission::Refusal>(uncapped.admit(a, false)));
+}
+
+TEST(ConnectionAdmission, refusals_are_logged_a_burst_at_a_time_and_all_counted) {
+  ConnectionAdmission admission({.total = 0, .per_address = 1});
+  const auto peer = boost::asio::ip::make_address("192.0.2.7");
+  int logged = 0;
+  for (int i = 0; i < 100; ++i) {
+    auto r = std::get<ConnectionAdmission::Refusal>(admission.admit(peer, false));
+    logged += r.log ? 1 : 0;
+    EXPECT_EQ(r.total, static_cast<std::uint64_t>(i + 1));
+    EXPECT_FALSE(r.per_address);
+  }
+  EXPECT_EQ(logged, 1);
+}
+
+TEST(ConnectionAdmission, a_slot_outlives_its_admission) {
+  std::optional<ConnectionAdmission::Slot> slot;
+  {
+    ConnectionAdmission admission({.total = 1, .per_address = 1});
+    slot.emplace(std::get<ConnectionAdmission::Slot>(
+        admission.admit(boost::asio::ip::make_address("192.0.2.9"), false)));
+  }
+  slot.reset();  // gives its place back to counts the admission no longer owns alone
 }
 
 TEST(Clock, utc_now_ms_is_milliseconds_since_1970) {

@@ -1,8 +1,9 @@
 """Descriptors run out (thousands of idle connections, or a low limit): the
 server stops accepting for a moment instead of spinning on accept, says so,
 and takes connections again once descriptors are free. HTTP connections
-past [http] max_connections are closed at once. At start the server raises
-its soft open-files limit to the hard one."""
+past [http] max_connections, or past max_connections_per_address from one
+address that is not a trusted proxy, are closed at once. At start the server
+raises its soft open-files limit to the hard one."""
 
 import os
 import re
@@ -81,6 +82,63 @@ class HttpConnectionCap(unittest.TestCase):
                      "an answer once five connections ended")
             for s in held[5:]:
                 s.close()
+
+
+def connect_from(source, port):
+    """A connection to the server from loopback address `source` (127.0.0.2
+    stands for a viewer's address, the whole of 127/8 being this machine)."""
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def answers(s):
+    """Whether the server answers a request on connection `s` (not closed)."""
+    s.sendall(b"GET /api/v1/public/sessions HTTP/1.1\r\nHost: court\r\n\r\n")
+    try:
+        return s.recv(12).startswith(b"HTTP/1.1 200")
+    except ConnectionResetError:
+        return False
+
+
+class HttpConnectionCapPerAddress(unittest.TestCase):
+    def test_one_address_holds_at_most_its_share_and_a_trusted_proxy_is_not_capped(self):
+        with Server(http='max_connections_per_address = 5\ntrusted_proxies = ["127.0.0.3"]') \
+                as server:
+            port = server.http_port
+            viewer = [connect_from("127.0.0.2", port) for _ in range(5)]
+            try:
+                self.assertTrue(all(answers(s) for s in viewer))
+                extra = connect_from("127.0.0.2", port)
+                self.assertEqual(extra.recv(1), b"", "the sixth is closed at once")
+                extra.close()
+                line = wait_for(lambda: re.search(
+                    r"event=http_connection_refused address=127\.0\.0\.2 "
+                    r'reason="max_connections_per_address \(5\)" total=(\d+)', server.log()), 5,
+                    "the log line")
+                self.assertEqual(line.group(1), "1")
+                # Another address has its own five; the edge (a trusted proxy)
+                # speaks for many viewers and is not capped.
+                others = [connect_from("127.0.0.4", port) for _ in range(5)]
+                edge = [connect_from("127.0.0.3", port) for _ in range(20)]
+                self.assertTrue(all(answers(s) for s in others + edge))
+                for s in others + edge:
+                    s.close()
+                # A place comes back when one of the five ends.
+                viewer.pop().close()
+
+                def let_in():
+                    s = connect_from("127.0.0.2", port)
+                    if answers(s):
+                        return s
+                    s.close()
+                    return None
+                wait_for(let_in, 10, "a place for 127.0.0.2 again").close()
+            finally:
+                for s in viewer:
+                    s.close()
 
 
 class OpenFilesLimit(unittest.TestCase):
