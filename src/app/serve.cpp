@@ -472,7 +472,7 @@ int serve(Config config) {
   court_api.set_session_media(&broadcasts);
   // Prometheus' view of all the above (GET /metrics).
   http::HttpMetrics http_metrics;
-  const http::MetricsEndpoint metrics_endpoint(
+  http::MetricsEndpoint metrics_endpoint(
       http::MetricsSources{hub, &relay, &programs, recording.get(), config.data_dir, &auth,
                            &http_metrics},
       http::MetricsAccess{config.metrics_enabled, config.metrics_allow_loopback,
@@ -480,6 +480,8 @@ int serve(Config config) {
   services.http_metrics = &http_metrics;
   services.metrics = &metrics_endpoint;
   http::Server http_server(services);
+  metrics_endpoint.add_connections("rtmp", rtmp_server.admission());
+  metrics_endpoint.add_connections("http", http_server.admission());
   Listener https_listener(loops, [&http_server](tcp::socket s, std::size_t worker) {
     http_server.serve_tls(std::move(s), worker);
   });

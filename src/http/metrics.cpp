@@ -314,6 +314,11 @@ MetricsEndpoint::MetricsEndpoint(MetricsSources sources, MetricsAccess access)
       access_(std::move(access)),
       start_time_s_(base::utc_now_ms() / 1000) {}
 
+void MetricsEndpoint::add_connections(std::string protocol,
+                                      const base::ConnectionAdmission& admission) {
+  connections_.emplace_back(std::move(protocol), &admission);
+}
+
 status MetricsEndpoint::admit(const std::string& peer, std::string_view authorization) const {
   if (!access_.enabled) return status::not_found;
   if (!access_.token.empty() && authorization.starts_with("Bearer ") &&
@@ -343,6 +348,25 @@ std::string MetricsEndpoint::collect() const {
   if (sources_.relay) write_destinations(m, *sources_.relay);
   write_recordings(m, sources_.recording, sources_.data_dir);
   write_programs(m, sources_.programs);
+
+  if (!connections_.empty()) {
+    m.family("courtcast_connections", "gauge",
+             "Open connections: RTMP (cameras, players, pulls) and HTTP (players, pages, API, "
+             "WebSockets).");
+    for (const auto& [protocol, admission] : connections_)
+      m.sample("courtcast_connections", {{"protocol", protocol}},
+               static_cast<std::uint64_t>(admission->open()));
+    m.family("courtcast_connections_refused_total", "counter",
+             "Connections closed as soon as accepted: past max_connections, or past "
+             "max_connections_per_address from one address.");
+    for (const auto& [protocol, admission] : connections_) {
+      m.sample("courtcast_connections_refused_total",
+               {{"protocol", protocol}, {"reason", "max_connections"}}, admission->refused_total());
+      m.sample("courtcast_connections_refused_total",
+               {{"protocol", protocol}, {"reason", "max_connections_per_address"}},
+               admission->refused_per_address());
+    }
+  }
 
   if (sources_.auth) {
     m.family("courtcast_login_failures_total", "counter",

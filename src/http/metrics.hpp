@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/connection_admission.hpp"
 #include "live/hub.hpp"
 #include "program/registry.hpp"
 #include "record/service.hpp"
@@ -83,6 +84,9 @@ struct MetricsSources {
 class MetricsEndpoint {
  public:
   MetricsEndpoint(MetricsSources sources, MetricsAccess access);
+  // A server's connections, open and refused, as `protocol` ("rtmp",
+  // "http"). Before the first collect(): the servers are made after this.
+  void add_connections(std::string protocol, const base::ConnectionAdmission& admission);
 
   // 200 when `peer` (the socket's, never a forwarded header) and
   // `authorization` may read, else 401 (a token is configured) or 403, or
@@ -94,6 +98,7 @@ class MetricsEndpoint {
  private:
   MetricsSources sources_;
   MetricsAccess access_;
+  std::vector<std::pair<std::string, const base::ConnectionAdmission*>> connections_;
   std::int64_t start_time_s_ = 0;
 };
 

@@ -840,6 +840,10 @@ Server::Server(Services services)
     throw std::invalid_argument("http::Server needs Services::auth and Services::court");
 }
 
+const base::ConnectionAdmission& Server::admission() const {
+  return state_->admission;
+}
+
 void Server::serve(tcp::socket socket, std::size_t worker) {
   auto slot = admit(*state_, services_.trusted_proxies, socket);
   if (!slot) return;

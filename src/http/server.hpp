@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/connection_admission.hpp"
 #include "hls/channel.hpp"
 #include "http/events.hpp"
 #include "http/forwarded.hpp"
@@ -111,6 +112,8 @@ class Server {
   void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
   // The HTTPS port as bound (a configured 0 picks one); before serving.
   void set_https_port(std::uint16_t port) { services_.https_port = port; }
+  // Connections open, and refused under max_connections(_per_address).
+  const base::ConnectionAdmission& admission() const;
   struct State;  // connections open and refused, refused plays
 
  private:

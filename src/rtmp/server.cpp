@@ -669,12 +669,11 @@ Server::Server(ServerHooks& hooks, ServerOptions options)
 Server::~Server() = default;
 
 ServerCounters Server::counters() const {
-  return {state_->admission.refused_total(), state_->admission.refused_per_address(),
-          state_->admission_timeouts.load(), state_->buffer_limits.load()};
+  return {state_->admission_timeouts.load(), state_->buffer_limits.load()};
 }
 
-std::size_t Server::connections() const {
-  return state_->admission.open();
+const base::ConnectionAdmission& Server::admission() const {
+  return state_->admission;
 }
 
 void Server::serve(tcp::socket socket, std::size_t worker) {

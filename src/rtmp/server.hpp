@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/connection_admission.hpp"
 #include "live/player_writer.hpp"
 #include "media/packet.hpp"
 #include "rtmp/chunk.hpp"
@@ -99,10 +100,9 @@ struct ServerOptions {
   std::shared_ptr<asio::ssl::context> tls = nullptr;
 };
 
-// Why connections were refused or closed by a limit, since start-up.
+// Connections closed by a limit after they were taken, since start-up (the
+// ones refused at once are admission()'s).
 struct ServerCounters {
-  std::uint64_t refused_total = 0;        // past max_connections
-  std::uint64_t refused_per_address = 0;  // past max_connections_per_address
   std::uint64_t admission_timeouts = 0;
   std::uint64_t buffer_limits = 0;  // message size, chunk streams, bytes held
 };
@@ -118,7 +118,8 @@ class Server {
   // Connection caps count plain and TLS connections together.
   void serve_tls(asio::ip::tcp::socket socket, std::size_t worker);
   ServerCounters counters() const;
-  std::size_t connections() const;
+  // Connections open, and refused under max_connections(_per_address).
+  const base::ConnectionAdmission& admission() const;
 
   struct State;  // shared with the sessions, which may outlive the Server's caller
 

@@ -14,6 +14,7 @@ import time
 import unittest
 
 from harness import BIN, Server, wait_for
+from metrics_support import fetch, parse, total
 
 
 class OutOfDescriptors(unittest.TestCase):
@@ -119,6 +120,9 @@ class HttpConnectionCapPerAddress(unittest.TestCase):
                     r'reason="max_connections_per_address \(5\)" total=(\d+)', server.log()), 5,
                     "the log line")
                 self.assertEqual(line.group(1), "1")
+                refused = parse(fetch(port)[1])
+                self.assertEqual(total(refused, "courtcast_connections_refused_total",
+                                       protocol="http", reason="max_connections_per_address"), 1)
                 # Another address has its own five; the edge (a trusted proxy)
                 # speaks for many viewers and is not capped.
                 others = [connect_from("127.0.0.4", port) for _ in range(5)]

@@ -10,6 +10,7 @@ import unittest
 
 from harness import (Server, amf_number, amf_string, closed_by_peer, live_stream, read_for,
                      rtmp_chunks, wait_for)
+from metrics_support import fetch, parse, total
 
 CONNECT = (amf_string("connect") + amf_number(1) + b"\x03" + b"\x00\x03app" + amf_string("live")
            + b"\x00\x00\x09")
@@ -139,6 +140,11 @@ class Admission(unittest.TestCase):
             self.assertTrue(all(held), "another address still gets in, up to the total")
             self.assertIsNone(handshake(server.rtmp_port, "127.0.0.3"),
                               "past the total, a new address is refused too")
+            metrics = parse(fetch(server.http_port)[1])
+            self.assertEqual(total(metrics, "courtcast_connections", protocol="rtmp"), 8)
+            for reason in ("max_connections", "max_connections_per_address"):
+                self.assertEqual(total(metrics, "courtcast_connections_refused_total",
+                                       protocol="rtmp", reason=reason), 1, reason)
 
             held.pop().close()
             again = wait_for(lambda: handshake(server.rtmp_port, "127.0.0.3"), 5,
