@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "base/burst_log.hpp"
 #include "base/clock.hpp"
@@ -127,6 +129,33 @@ TEST(ConnectionAdmission, refusals_are_logged_a_burst_at_a_time_and_all_counted)
     EXPECT_FALSE(r.per_address);
   }
   EXPECT_EQ(logged, 1);
+}
+
+TEST(ConnectionAdmission, threads_taking_and_giving_back_places_leave_the_counts_exact) {
+  // Listeners admit on their threads while connections end on the workers'.
+  ConnectionAdmission admission({.total = 64, .per_address = 8});
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      const auto peer = boost::asio::ip::make_address("192.0.2." + std::to_string(t % 2 + 1));
+      std::vector<ConnectionAdmission::Slot> held;
+      for (int i = 0; i < 5'000; ++i) {
+        auto r = admission.admit(peer, t == 3);
+        if (auto* slot = std::get_if<ConnectionAdmission::Slot>(&r)) {
+          held.push_back(std::move(*slot));
+          admitted.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (held.size() > 6 || (i % 7 == 0 && !held.empty())) held.erase(held.begin());
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admission.open(), 0u);
+  // Each attempt was let in or refused for its address (two threads share
+  // one: 8 places for up to 14 wanted); never for the total (at most 28).
+  EXPECT_EQ(static_cast<std::uint64_t>(admitted.load()) + admission.refused_per_address(),
+            4u * 5'000u);
+  EXPECT_EQ(admission.refused_total(), 0u);
 }
 
 TEST(ConnectionAdmission, a_slot_outlives_its_admission) {
