@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "base/address_block.hpp"
 #include "base/burst_log.hpp"
 #include "base/saturating.hpp"
 
@@ -55,11 +56,12 @@ std::variant<ConnectionAdmission::Slot, ConnectionAdmission::Refusal> Connection
     }
     if (!total_full) {
       // On a refusal the peer held per_address (> 0) already: [] added nothing.
-      auto& from_peer = counts_->per_address[peer];
+      const auto block = address_block(peer);
+      auto& from_peer = counts_->per_address[block];
       if (from_peer < limits_.per_address) {
         ++from_peer;
         ++counts_->open;
-        return Slot(counts_, peer);
+        return Slot(counts_, block);
       }
     }
   }

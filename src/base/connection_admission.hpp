@@ -36,7 +36,7 @@ class ConnectionAdmission {
     Slot(std::shared_ptr<Counts> counts, std::optional<boost::asio::ip::address> address)
         : counts_(std::move(counts)), address_(std::move(address)) {}
     std::shared_ptr<Counts> counts_;
-    std::optional<boost::asio::ip::address> address_;  // when counted per address
+    std::optional<boost::asio::ip::address> address_;  // its block, when counted per address
   };
 
   struct Refusal {
@@ -50,7 +50,8 @@ class ConnectionAdmission {
   ConnectionAdmission(const ConnectionAdmission&) = delete;
   ConnectionAdmission& operator=(const ConnectionAdmission&) = delete;
 
-  // A place for a connection from `peer`, or why not. `exempt`: counted in
+  // A place for a connection from `peer`, or why not. The cap per address
+  // counts IPv6 peers by their /64 (address_block.hpp). `exempt`: counted in
   // the total only, as a proxy that speaks for many clients. Thread-safe.
   std::variant<Slot, Refusal> admit(const boost::asio::ip::address& peer, bool exempt);
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "base/address_block.hpp"
 #include "base/codes.hpp"
 #include "base/log_value.hpp"
 #include "base/text.hpp"
@@ -49,9 +50,10 @@ const char* via_code(Principal::Via v) {
 }
 
 // The key of a username's failures from one address: a stranger's guesses
-// lock the stranger's address out of that account, not the account.
+// lock the stranger's address out of that account, not the account. An IPv6
+// address counts by its /64 (base/address_block.hpp).
 std::string user_at_address(std::string_view username, std::string_view address) {
-  return std::string(address) + ' ' + std::string(username);
+  return base::address_block(address) + ' ' + std::string(username);
 }
 
 ApiResult unauthorized(std::string_view code, std::string_view message) {
@@ -308,7 +310,8 @@ std::int64_t Auth::lockout_ms(const std::string& username, const std::string& ad
   if (auto it = failures_by_user_at_address_.find(user_at_address(username, address));
       it != failures_by_user_at_address_.end())
     wait = std::max(wait, it->second.locked_until_ms - now);
-  if (auto it = failures_by_address_.find(address); it != failures_by_address_.end())
+  if (auto it = failures_by_address_.find(base::address_block(address));
+      it != failures_by_address_.end())
     wait = std::max(wait, it->second.locked_until_ms - now);
   return wait;
 }
@@ -338,7 +341,8 @@ void Auth::count_failure(const std::string& username, const std::string& address
   std::lock_guard lock(mutex_);
   count_failure(failures_by_user_at_address_, user_at_address(username, address),
                 options_.free_failures_per_username, now);
-  count_failure(failures_by_address_, address, options_.free_failures_per_address, now);
+  count_failure(failures_by_address_, base::address_block(address),
+                options_.free_failures_per_address, now);
 }
 
 // ---- endpoints ----

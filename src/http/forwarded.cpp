@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/address_block.hpp"
+
 namespace courtcast::http {
 
 namespace ip = boost::asio::ip;
+// An IPv4-mapped IPv6 peer (::ffff:10.1.2.3, from a dual-stack listener) is
+// the IPv4 address it carries, so "10.0.0.0/8" covers it.
+using base::plain_address;
 
 namespace {
 
@@ -13,13 +18,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// An IPv4-mapped IPv6 peer (::ffff:10.1.2.3, from a dual-stack listener) is
-// the IPv4 address it carries, so "10.0.0.0/8" covers it.
-ip::address plain(const ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
-  return a;
 }
 
 // One X-Forwarded-For entry: an address, "[v6]", "[v6]:port" or "v4:port"
@@ -34,14 +32,14 @@ bool parse_forwarded(std::string_view text, ip::address& out) {
     text = text.substr(0, text.find(':'));
   }
   boost::system::error_code ec;
-  out = plain(ip::make_address(std::string(text), ec));
+  out = plain_address(ip::make_address(std::string(text), ec));
   return !ec;
 }
 
 }  // namespace
 
 bool AddressRange::contains(const ip::address& raw) const {
-  const ip::address a = plain(raw);
+  const ip::address a = plain_address(raw);
   if (a.is_v4() != network.is_v4()) return false;
   const auto match = [&](const auto& x, const auto& y) {
     int bits = prefix;
@@ -62,7 +60,7 @@ base::Result<AddressRange> parse_address_range(std::string_view text) {
   const auto slash = text.find('/');
   boost::system::error_code ec;
   AddressRange r;
-  r.network = plain(ip::make_address(std::string(text.substr(0, slash)), ec));
+  r.network = plain_address(ip::make_address(std::string(text.substr(0, slash)), ec));
   if (ec || text.empty())
     return bad("is not an IP address or network (want e.g. \"127.0.0.1\" or \"10.0.0.0/8\")");
   const int max = r.network.is_v4() ? 32 : 128;
@@ -93,7 +91,7 @@ bool TrustedProxies::trusts(const ip::address& a) const {
 
 std::string TrustedProxies::client_address(const ip::address& peer,
                                            std::string_view forwarded_for) const {
-  ip::address client = plain(peer);
+  ip::address client = plain_address(peer);
   if (!trusts(client)) return client.to_string();
   // From the right: each hop appended the address it received from.
   while (!forwarded_for.empty()) {

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "base/address_block.hpp"
 #include "base/clock.hpp"
 #include "base/secret.hpp"
 #include "http/auth.hpp"
@@ -326,9 +327,7 @@ status MetricsEndpoint::admit(const std::string& peer, std::string_view authoriz
     return status::ok;
   if (access_.allow_loopback) {
     boost::system::error_code ec;
-    auto address = boost::asio::ip::make_address(peer, ec);
-    if (!ec && address.is_v6() && address.to_v6().is_v4_mapped())
-      address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+    const auto address = base::plain_address(boost::asio::ip::make_address(peer, ec));
     if (!ec && address.is_loopback()) return status::ok;
   }
   return access_.token.empty() ? status::forbidden : status::unauthorized;

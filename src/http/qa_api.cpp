@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/address_block.hpp"
 #include "base/clock.hpp"
 #include "base/log_value.hpp"
 #include "base/text.hpp"
@@ -518,7 +519,7 @@ ApiResult QaApi::ask(const ApiRequest& req, court::Id id) {
   // The browser's limit first: a browser past it does not use up its
   // address's questions (a court's office or a café share one).
   std::int64_t wait = per_browser_.take("b:" + viewer, now);
-  if (wait == 0) wait = per_address_.take("a:" + req.client_address, now);
+  if (wait == 0) wait = per_address_.take("a:" + base::address_block(req.client_address), now);
   if (wait > 0) {
     ApiResult limited = api_error(status::too_many_requests, "rate_limited",
                                   "too many questions; try again in a moment");

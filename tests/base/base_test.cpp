@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/address_block.hpp"
 #include "base/burst_log.hpp"
 #include "base/clock.hpp"
 #include "base/codes.hpp"
@@ -80,6 +81,20 @@ TEST(BurstLog, logs_the_first_lines_of_each_ten_seconds_and_no_more) {
   EXPECT_EQ(logged, 20) << "a new window, ten more";
 }
 
+TEST(AddressBlock, ipv4_counts_alone_ipv6_by_its_64_and_a_mapped_ipv4_as_ipv4) {
+  using boost::asio::ip::make_address;
+  EXPECT_EQ(address_block(make_address("192.0.2.7")), make_address("192.0.2.7"));
+  EXPECT_EQ(address_block(make_address("::ffff:192.0.2.7")), make_address("192.0.2.7"));
+  EXPECT_EQ(address_block(make_address("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            make_address("2001:db8:1:2::"));
+  EXPECT_EQ(address_block("2001:db8:1:2::99"), "2001:db8:1:2::");
+  EXPECT_NE(address_block("2001:db8:1:3::99"), address_block("2001:db8:1:2::99"));
+  EXPECT_EQ(address_block("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(address_block("unknown"), "unknown") << "not an address: its own block";
+  EXPECT_EQ(plain_address(make_address("::ffff:10.1.2.3")), make_address("10.1.2.3"));
+  EXPECT_EQ(plain_address(make_address("2001:db8::1")), make_address("2001:db8::1"));
+}
+
 TEST(ConnectionAdmission, caps_the_total_and_each_address_and_gives_places_back) {
   using Admission = ConnectionAdmission;
   const auto a = boost::asio::ip::make_address("192.0.2.1");
@@ -111,6 +126,16 @@ TEST(ConnectionAdmission, caps_the_total_and_each_address_and_gives_places_back)
   held.clear();
   EXPECT_EQ(admission.open(), 0u);
   for (int i = 0; i < 2; ++i) EXPECT_EQ(take(a, false), "in");
+
+  // One IPv6 host may take any address of its /64: they count as one.
+  Admission v6({.total = 100, .per_address = 2});
+  std::vector<Admission::Slot> phone;
+  for (const char* a : {"2001:db8:7:7::1", "2001:db8:7:7::2"})
+    phone.push_back(std::get<Admission::Slot>(v6.admit(boost::asio::ip::make_address(a), false)));
+  EXPECT_TRUE(std::holds_alternative<Admission::Refusal>(
+      v6.admit(boost::asio::ip::make_address("2001:db8:7:7:ffff::3"), false)));
+  EXPECT_TRUE(std::holds_alternative<Admission::Slot>(
+      v6.admit(boost::asio::ip::make_address("2001:db8:7:8::1"), false)));
 
   Admission uncapped({.total = 3, .per_address = 0});
   std::vector<Admission::Slot> kept;

@@ -3,7 +3,8 @@ per address counts X-Forwarded-For only from a peer listed in [http]
 trusted_proxies, and then only its rightmost address that is not a listed
 proxy (what a client wrote to the left of it is ignored); a spoofed header
 from anyone else changes nothing. The session's unique viewers are kept in
-the store, so a restart neither forgets nor double-counts them."""
+the store, so a restart neither forgets nor double-counts them. An IPv6
+viewer counts by its /64."""
 
 import http.client
 import json
@@ -88,6 +89,15 @@ class BehindATrustedProxy(unittest.TestCase):
         codes = [ask(self.server, self.session, "127.0.0.80", f"198.51.100.{100 + i}")
                  for i in range(4)]
         self.assertEqual(codes, [202, 202, 429, 429])
+
+
+    def test_4_an_ipv6_viewer_counts_by_its_64_block(self):
+        # A phone may take any address of its /64 (privacy addresses): new
+        # addresses in it are the same viewer; another /64 is another one.
+        codes = [ask(self.server, self.session, "127.0.0.1", f"2001:db8:5:6::{i:x}")
+                 for i in range(1, 5)]
+        self.assertEqual(codes, [202, 202, 429, 429])
+        self.assertEqual(ask(self.server, self.session, "127.0.0.1", "2001:db8:5:7::1"), 202)
 
 
 class UniqueViewersAcrossARestart(unittest.TestCase):
