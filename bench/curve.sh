@@ -16,7 +16,7 @@
 # off at two windows: "cc-0-rtmp@off cc-200-rtmp@off" with LIVE_off=...),
 # PNG (bench/out/curve-<time>.png), and everything bench/fanout.sh takes
 # (BUILD_DIR, WORKERS, BENCH_THREADS). The players all come from 127.0.0.1:
-# fanout.sh lifts courtcast's per-address RTMP cap for them.
+# fanout.sh lifts courtcast's per-address RTMP and HTTP caps for them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -67,6 +67,8 @@ class Courtcast:
         lines = ["[server]", f'data_dir = "{data_dir}"',
                  "[rtmp]", f'listen = "127.0.0.1:{self.rtmp_port}"',
                  "[http]", f'listen = "127.0.0.1:{self.http_port}"',
+                 # The 500 players stand for viewers at many addresses.
+                 "max_connections_per_address = 0",
                  "[srt]", f'listen = "127.0.0.1:{self.srt_port}"',
                  "[record]", "segment_seconds = 10", f"min_free_bytes = {MIN_FREE}",
                  "[relay]", f'ca_file = "{ca_file}"']
