@@ -74,13 +74,18 @@ TEST(RotationRace, verify_and_export_racing_segment_rotation_always_see_a_whole_
     const auto report = verify_stream_dir(dir, *key);
     ++reads;
     if (!report.ok) failures.push_back("verify: " + report.error);
-    if (rounds % 10 == 0) {
-      // The last second: the newest segments, some closing as it runs. The
-      // feeder is ahead of the wall clock unless the machine is slow (a
+    if (rounds % 10 == 0 && report.ok && !report.lines.empty()) {
+      // The last second: the newest segments, while more close as it runs.
+      // The feeder is ahead of the wall clock unless the machine is slow (a
       // sanitizer build under load feeds slower than real time): then the
       // last second is the last second fed, not the wall clock's, which
       // maps to media not yet written (ThreadSanitizer run, docs/reliability.md).
-      const std::int64_t end = std::min(base::utc_now_ms(), started_utc + fed_ms.load());
+      // Nor past the newest segment verify just saw closed: under TSan the
+      // writer, closing a segment every 8 ms, fell over a second behind the
+      // feeder, and a second nothing has been written for yet is rightly
+      // refused ("nothing was recorded").
+      const std::int64_t end = std::min(
+          {base::utc_now_ms(), started_utc + fed_ms.load(), report.lines.back().end_utc_ms});
       const auto clip =
           export_clip(dir, end - 1000, end, out / ("clip" + std::to_string(rounds) + ".mp4"), *key);
       ++reads;
