@@ -1,7 +1,10 @@
 """Console login: the session cookie, logout, the first admin, throttling of
-failed logins, and secrets kept out of answers and logs."""
+failed logins (an IPv6 client counted by its /64), and secrets kept out of
+answers and logs."""
 
 import hashlib
+import http.client
+import json
 import os
 import sqlite3
 import stat
@@ -226,6 +229,43 @@ class LoginsAcrossARestart(unittest.TestCase):
                 if os.path.isfile(path):
                     with open(path, "rb") as f:
                         self.assertNotIn(cookie.encode(), f.read(), name)
+
+
+def login_forwarded_for(server, forwarded, name, password):
+    """The status of a login through a trusted proxy (the test, on
+    127.0.0.1) for a client at `forwarded`."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        conn.request("POST", "/api/v1/login",
+                     body=json.dumps({"username": name, "password": password}).encode(),
+                     headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    finally:
+        conn.close()
+
+
+class LoginLockoutOverIpv6(unittest.TestCase):
+    def test_a_guesser_changing_addresses_within_its_64_stays_locked_out(self):
+        with Server(http='trusted_proxies = ["127.0.0.1"]') as server:
+            make_users(server, ("director",))
+            name = username("director")
+            # Five failures are free for a name from one address; each guess
+            # here comes from a new address of the same /64. (Guesses go on
+            # past the sixth only if a slow machine let a lock run out.)
+            statuses = []
+            for i in range(10):
+                statuses.append(login_forwarded_for(server, f"2001:db8:40:1::{i + 1:x}", name,
+                                                    "wrong"))
+                if statuses[-1] == 429:
+                    break
+            self.assertEqual(statuses[:5], [401] * 5)
+            self.assertEqual(statuses[-1], 429, statuses)
+            self.assertEqual(login_forwarded_for(server, "2001:db8:40:1:ffff::9", name, PASSWORD),
+                             429, "that /64 is locked out of the account, right password or not")
+            self.assertEqual(login_forwarded_for(server, "2001:db8:40:2::1", name, PASSWORD), 200,
+                             "another /64 is not")
 
 
 if __name__ == "__main__":
