@@ -88,11 +88,7 @@ class HttpConnectionCap(unittest.TestCase):
 def connect_from(source, port):
     """A connection to the server from loopback address `source` (127.0.0.2
     stands for a viewer's address, the whole of 127/8 being this machine)."""
-    s = socket.socket()
-    s.settimeout(5)
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    return s
+    return socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
 
 
 def answers(s):
