@@ -25,6 +25,7 @@
 #include "base/burst_log.hpp"
 #include "base/connection_admission.hpp"
 #include "base/log_value.hpp"
+#include "base/saturating.hpp"
 #include "base/text.hpp"
 #include "http/auth.hpp"
 #include "http/hls_api.hpp"
@@ -646,7 +647,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       team = services_.auth->logged_in(api_request(req, path, query)).has_value();
     if (auto why = services_.access.refuse_play(name, query, team)) {
       auto& server = *server_;
-      const auto total = server.plays_refused.fetch_add(1, std::memory_order_relaxed) + 1;
+      const auto total = base::saturating_increment(server.plays_refused);
       if (server.play_refused_log.due(std::chrono::steady_clock::now()))
         spdlog::warn(
             "event=http_flv_refused stream={} reason={} total={} "

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "base/log_value.hpp"
+#include "base/saturating.hpp"
 
 namespace courtcast::srt {
 
@@ -195,7 +196,7 @@ int Listener::on_listen(void* opaque, SRTSOCKET socket, int, const sockaddr* pee
   const std::string peer = peer_text(peer_addr);
   auto refuse = [&](RejectCode code, const std::string& stream, const std::string& reason) {
     srt_setrejectreason(socket, static_cast<int>(code));
-    const auto total = self->refused_.fetch_add(1, std::memory_order_relaxed) + 1;
+    const auto total = base::saturating_increment(self->refused_);
     if (self->refused_log_.due(steady_clock::now()))
       spdlog::warn(
           "event=srt_refused stream={} peer={} code={} reason={} total={} "
