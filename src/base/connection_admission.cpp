@@ -46,6 +46,7 @@ ConnectionAdmission::ConnectionAdmission(Limits limits)
 std::variant<ConnectionAdmission::Slot, ConnectionAdmission::Refusal> ConnectionAdmission::admit(
     const boost::asio::ip::address& peer, bool exempt) {
   const bool per_address = !exempt && limits_.per_address > 0;
+  const auto block = per_address ? address_block(peer) : peer;  // outside the lock
   bool total_full = false;
   {
     std::lock_guard lock(counts_->mutex);
@@ -56,7 +57,6 @@ std::variant<ConnectionAdmission::Slot, ConnectionAdmission::Refusal> Connection
     }
     if (!total_full) {
       // On a refusal the peer held per_address (> 0) already: [] added nothing.
-      const auto block = address_block(peer);
       auto& from_peer = counts_->per_address[block];
       if (from_peer < limits_.per_address) {
         ++from_peer;
